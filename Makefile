@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mknet: multikernel core and the mknet network device, as an overlay on
+# Debian's linux-source-6.12.  `make help` lists the targets.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+SRC := $(BUILD)/linux
+KSRC_TAR ?= /usr/src/linux-source-6.12.tar.xz
+JOBS ?= $(shell nproc)
+TESTDIR := $(TOP)/tools/testing/mknet
+
+# One debug kernel serves every test; the bench kernel has no debug options.
+OBJ_TEST := $(BUILD)/obj-test
+OBJ_BENCH := $(BUILD)/obj-bench
+
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+export KBUILD_BUILD_TIMESTAMP := 2025-01-01
+export KBUILD_BUILD_USER := mknet
+export KBUILD_BUILD_HOST := mknet
+
+KMAKE = $(MAKE) -s -C $(SRC) CC="ccache gcc" -j$(JOBS)
+
+OVERLAY_DIRS := kernel include arch drivers Documentation tools
+OVERLAY_FILES := $(shell find $(OVERLAY_DIRS) -type f 2>/dev/null)
+
+.PHONY: all help deps tree kernel bench-kernel initramfs test run check \
+	bench fuzz clean distclean
+
+all: test
+
+help:
+	@echo "make run      boot the VM and show the multikernel demo"
+	@echo "make test     debug kernel, KUnit and selftests in QEMU; last line 'N passed, N failed'"
+	@echo "make bench    veth and mknet side by side on the plain kernel; table in build/bench.txt"
+	@echo "make fuzz     fuzz the checks of peer-written state (FUZZ_TIME=600 s)"
+	@echo "make check    checkpatch --strict, W=1 and sparse on our code"
+	@echo "make kernel   build the debug kernel only"
+	@echo "make deps     install the Debian packages the build needs"
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@bash scripts/deps.sh
+	@touch $@
+
+# The source tree: pristine linux-source-6.12, our patch series, our files.
+tree: $(BUILD)/.tree
+$(BUILD)/.tree: $(BUILD)/.deps $(wildcard patches/*.patch) $(OVERLAY_FILES) scripts/prepare-tree.sh
+	@bash scripts/prepare-tree.sh $(KSRC_TAR) $(SRC)
+	@touch $@
+
+$(OBJ_TEST)/.config: config/base.config config/debug.config | $(BUILD)/.tree
+	@bash scripts/configure.sh $(SRC) $(OBJ_TEST) config/base.config config/debug.config
+
+$(OBJ_BENCH)/.config: config/base.config | $(BUILD)/.tree
+	@bash scripts/configure.sh $(SRC) $(OBJ_BENCH) config/base.config
+
+kernel: $(OBJ_TEST)/.config
+	@echo "  BUILD   debug kernel $$($(KMAKE) O=$(OBJ_TEST) kernelversion)"
+	@$(KMAKE) O=$(OBJ_TEST) bzImage modules
+	@ccache -s | grep -E "Hits|Misses" | head -2 | sed 's/^/  ccache  /' || true
+
+bench-kernel: $(OBJ_BENCH)/.config
+	@echo "  BUILD   bench kernel $$($(KMAKE) O=$(OBJ_BENCH) kernelversion)"
+	@$(KMAKE) O=$(OBJ_BENCH) bzImage modules
+
+# Each kernel gets its own initramfs: it carries that kernel's modules.
+initramfs: kernel
+	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_TEST) $(OBJ_TEST)/initramfs.cpio.gz
+
+test: kernel initramfs
+	@bash $(TESTDIR)/run-tests.sh $(OBJ_TEST)/arch/x86/boot/bzImage \
+		$(OBJ_TEST)/initramfs.cpio.gz $(BUILD)/test
+
+run: kernel initramfs
+	@bash $(TESTDIR)/run-demo.sh $(OBJ_TEST)/arch/x86/boot/bzImage \
+		$(OBJ_TEST)/initramfs.cpio.gz $(BUILD)/run
+
+bench: bench-kernel
+	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
+	@bash $(TESTDIR)/run-bench.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \
+		$(OBJ_BENCH)/initramfs.cpio.gz $(BUILD)/bench.txt
+
+# Long fuzzing of the peer-state checks; FUZZ_TIME seconds (default 600).
+fuzz: deps
+	@bash $(TESTDIR)/fuzz/run-fuzz.sh $(or $(FUZZ_TIME),600) $(BUILD)/fuzz/fuzz.log
+
+check: $(OBJ_TEST)/.config
+	@bash scripts/check.sh $(SRC) $(OBJ_TEST)
+
+clean:
+	rm -rf $(BUILD)/test $(BUILD)/run $(BUILD)/initramfs*
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make check`: checkpatch --strict on every file we own and every patch,
+# then a W=1 and sparse (C=1) build of our objects.  Any finding fails.
+set -uo pipefail
+src=$1
+obj=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+fail=0
+
+owned=$(find kernel include arch drivers -type f \( -name '*.c' -o -name '*.h' \
+	-o -name Kconfig -o -name Makefile \) 2>/dev/null | sort)
+for f in $owned; do
+	out=$("$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		fail=1
+	fi
+done
+for p in patches/*.patch; do
+	out=$(cd "$src" && ./scripts/checkpatch.pl --strict --quiet "$top/$p" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		fail=1
+	fi
+done
+echo "  CHECK   checkpatch --strict: $(echo "$owned" | wc -w) files, $(ls patches/*.patch | wc -l) patches"
+
+# Our objects, rebuilt with W=1 and sparse; only our paths are judged.
+dirs="kernel/multikernel/ arch/x86/kernel/multikernel.o"
+[ -d drivers/net/mknet ] && dirs="$dirs drivers/net/mknet/"
+touch $(find kernel/multikernel arch/x86/kernel/multikernel.c drivers/net/mknet \
+	-name '*.c' 2>/dev/null | sed "s|^|$src/|")
+log=$(mktemp)
+make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 C=1 $dirs >"$log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] || grep -E "warning|error" "$log" | grep -qE "multikernel|mknet"; then
+	cat "$log"
+	fail=1
+fi
+rm -f "$log"
+echo "  CHECK   W=1 C=1 build of $dirs"
+[ $fail -eq 0 ] && echo "  CHECK   clean" || echo "  CHECK   findings above"
+exit $fail

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Judge guest console logs: KUnit KTAP results, our selftests, and splats.
+
+Every KUnit test case and every selftest counts once.  A splat anywhere in
+a log, a boot that did not reach the end of its plan, or a log with no
+result at all is a failure of its own.  The last line printed is
+'N passed, N failed, N skipped'; the exit status is non-zero on any
+failure or when nothing ran.
+"""
+import re
+import sys
+
+TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+KTAP_RESULT = re.compile(r'^(\s*)(not ok|ok) (\d+) (\S+)(.*)$')
+SELFTEST = re.compile(r'^mkselftest: (ok|not ok|skip) (\S+)(.*)$')
+
+SPLATS = [
+    ('BUG', re.compile(r'\bBUG: ')),
+    ('WARNING', re.compile(r'\bWARNING: ')),
+    ('KASAN', re.compile(r'KASAN: ')),
+    ('UBSAN', re.compile(r'UBSAN: ')),
+    ('lockdep', re.compile(r'possible (recursive|circular) locking|'
+                           r'inconsistent lock state|lock held when returning|'
+                           r'suspicious RCU usage')),
+    ('RCU stall', re.compile(r'rcu: INFO: .* detected stalls|self-detected stall')),
+    ('hung task', re.compile(r'INFO: task .* blocked for more than')),
+    ('soft lockup', re.compile(r'soft lockup - CPU')),
+    ('sleep in atomic', re.compile(r'scheduling while atomic|'
+                                   r'sleeping function called from invalid context')),
+    ('Oops', re.compile(r'\bOops\b|general protection fault')),
+    ('panic', re.compile(r'Kernel panic')),
+    ('kmemleak', re.compile(r'unreferenced object 0x')),
+]
+
+
+def judge(path):
+    passed, failed, skipped = [], [], []
+    finished = False
+    splats = {}
+    with open(path, errors='replace') as f:
+        lines = [TIMESTAMP.sub('', l.rstrip('\r\n')) for l in f]
+    name = path.rsplit('/', 1)[-1].removesuffix('.log')
+    for i, line in enumerate(lines):
+        if line.startswith('mkplan: done'):
+            finished = True
+        for kind, rx in SPLATS:
+            if rx.search(line) and kind not in splats:
+                splats[kind] = line.strip()
+        m = SELFTEST.match(line)
+        if m:
+            res, test = m.group(1), m.group(2)
+            {'ok': passed, 'not ok': failed, 'skip': skipped}[res].append(
+                f'{name}: selftest {test}{m.group(3)}')
+            continue
+        m = KTAP_RESULT.match(line)
+        # KUnit test cases are indented one level; suites are not.
+        if m and len(m.group(1)) == 4:
+            res, test, rest = m.group(2), m.group(4), m.group(5)
+            label = f'{name}: kunit {test}'
+            if '# SKIP' in rest:
+                skipped.append(label + rest)
+            elif res == 'ok':
+                passed.append(label)
+            else:
+                failed.append(label)
+    if not finished:
+        failed.append(f'{name}: boot did not finish its plan')
+    for kind, line in splats.items():
+        failed.append(f'{name}: {kind} splat in console: {line}')
+    return passed, failed, skipped
+
+
+def main(paths):
+    allp, allf, alls = [], [], []
+    for p in paths:
+        ps, fs, ss = judge(p)
+        allp += ps
+        allf += fs
+        alls += ss
+        print(f'  LOG     {p}: {len(ps)} passed, {len(fs)} failed, '
+              f'{len(ss)} skipped')
+    for s in alls:
+        print(f'  SKIP    {s}')
+    for f in allf:
+        print(f'  FAIL    {f}')
+    if not allp and not allf:
+        allf.append('no test ran')
+        print('  FAIL    no test ran')
+    print(f'{len(allp)} passed, {len(allf)} failed, {len(alls)} skipped')
+    return 1 if allf else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

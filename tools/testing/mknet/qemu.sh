@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot one guest under TCG and keep its console in a file.
+# usage: qemu.sh BZIMAGE INITRD LOG TIMEOUT_S "EXTRA CMDLINE" [QEMU ARGS...]
+set -u
+kernel=$1 initrd=$2 log=$3 limit=$4 append=$5
+shift 5
+: "${MK_SMP:=2}" "${MK_MEM:=1024}"
+: "${MK_REGION:=128M@0x10000000}"
+
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-machine q35 -accel tcg -cpu max -smp "$MK_SMP" -m "$MK_MEM" \
+	-display none -monitor none -nic none -serial "file:$log" -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 nokaslr oops=panic mk_shared_memory=$MK_REGION $append" \
+	"$@" </dev/null >"$log.qemu" 2>&1
+rc=$?
+[ $rc -eq 124 ] && echo "mkharness: timeout after ${limit}s" >> "$log"
+exit 0

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make test`: boot the debug kernel for KUnit and the selftests, then once
+# per bad boot parameter, and judge every console log.
+set -euo pipefail
+kernel=$1 initrd=$2 out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$out"
+mkdir -p "$out"
+
+boot() {	# name timeout cmdline
+	local name=$1 limit=$2 append=$3
+	local t0=$SECONDS
+	printf '  BOOT    %-28s' "$name"
+	bash "$here/qemu.sh" "$kernel" "$initrd" "$out/$name.log" "$limit" "$append"
+	echo " $((SECONDS - t0))s"
+}
+
+# A bounded pass of the peer-state fuzzer, with the saved corpus.
+printf '  FUZZ    %-28s' "peer-state, ${MK_FUZZ_TIME:-30}s"
+bash "$here/fuzz/run-fuzz.sh" "${MK_FUZZ_TIME:-30}" "$out/fuzz.log" >/dev/null
+echo " $(grep -o 'Done [0-9]* runs' "$out/fuzz.log" | tail -1)"
+
+boot main 1500 "mkplan=selftests"
+
+# Each bad parameter must leave the framework off with a clear message.
+expect_off() {	# case expected-message-with-underscores cmdline
+	MK_REGION=${MK_REGION_OVERRIDE:-128M@0x10000000} \
+		boot "bootparam-$1" 300 "kunit.enable=0 mkplan=expect-off mkcase=$1 mkexpect=$2 $3"
+}
+MK_REGION_OVERRIDE=foo expect_off unparseable "expected_<size>@<address>" ""
+MK_REGION_OVERRIDE=0@0x10000000 expect_off zero-size "empty_or_wraps" ""
+MK_REGION_OVERRIDE=64M@0x10000800 expect_off unaligned "not_page_aligned" ""
+MK_REGION_OVERRIDE=64M@0x100000000 expect_off outside-ram "neither_RAM_nor_reserved" ""
+MK_REGION_OVERRIDE=64M@0x1000000 expect_off overlaps-kernel "overlaps_the_kernel" ""
+MK_REGION_OVERRIDE=1M@0x10000000 expect_off too-small "too_small" ""
+expect_off bad-header "region_header_invalid" "mk_instance=1"
+expect_off bad-instance "expected_0..7" "mk_instance=9"
+
+python3 "$here/parse-results.py" "$out"/*.log
