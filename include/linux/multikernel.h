@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Multikernel: Linux instances sharing one machine, each on its own CPUs
+ * and memory, talking through a shared physical region and an IPI vector.
+ *
+ * This is the in-kernel API of the framework.  The layout of the shared
+ * region itself is in kernel/multikernel/layout.h; users never touch it.
+ */
+#ifndef _LINUX_MULTIKERNEL_H
+#define _LINUX_MULTIKERNEL_H
+
+#include <linux/types.h>
+#include <linux/init.h>
+
+/* Instances a region can describe; instance 0 is the one that booted first. */
+#define MK_MAX_INSTANCES	8
+/* CPUs one instance can list in the instance table. */
+#define MK_MAX_INSTANCE_CPUS	16
+/* Payload bytes one message carries. */
+#define MK_MSG_MAX_DATA		248
+
+/**
+ * enum mk_msg_type - what a message is, chosen by the sender
+ * @MK_MSG_INVALID: never sent; a slot holding it is dropped as corrupt
+ * @MK_MSG_PFN: a page range of the shared region handed to the receiver
+ * @MK_MSG_TEST: reserved for the framework's own tests
+ * @MK_MSG_MKNET: doorbells of the mknet network device
+ * @MK_MSG_TYPE_MAX: number of types; larger values are counted and dropped
+ */
+enum mk_msg_type {
+	MK_MSG_INVALID,
+	MK_MSG_PFN,
+	MK_MSG_TEST,
+	MK_MSG_MKNET,
+	MK_MSG_TYPE_MAX = 16,
+};
+
+/**
+ * enum mk_instance_state - life cycle of an instance, as its table entry says
+ * @MK_INSTANCE_EMPTY: slot unused
+ * @MK_INSTANCE_LOADED: image loaded by the host, not started
+ * @MK_INSTANCE_BOOTING: started, has not joined the region yet
+ * @MK_INSTANCE_RUNNING: joined; accepts messages
+ * @MK_INSTANCE_STOPPED: stopped cleanly
+ * @MK_INSTANCE_CRASHED: panicked or stopped answering
+ */
+enum mk_instance_state {
+	MK_INSTANCE_EMPTY,
+	MK_INSTANCE_LOADED,
+	MK_INSTANCE_BOOTING,
+	MK_INSTANCE_RUNNING,
+	MK_INSTANCE_STOPPED,
+	MK_INSTANCE_CRASHED,
+	MK_INSTANCE_STATE_MAX,
+};
+
+/**
+ * struct mk_msg - a received message, copied out of the shared ring
+ * @src_instance: instance that sent it (the ring it came from)
+ * @type: &enum mk_msg_type
+ * @src_apicid: physical APIC ID the sender claims to have sent from
+ * @len: valid bytes in @data, at most %MK_MSG_MAX_DATA
+ * @data: payload
+ *
+ * The copy lives in the receiver's memory: the peer cannot change it while
+ * a handler looks at it.  Only @src_instance and @len are checked by the
+ * framework; handlers validate the payload.
+ */
+struct mk_msg {
+	u16 src_instance;
+	u16 type;
+	u32 src_apicid;
+	u32 len;
+	u8 data[MK_MSG_MAX_DATA];
+};
+
+/**
+ * typedef mk_msg_handler_t - receives the messages of one type
+ * @msg: the message; valid only during the call
+ * @ctx: the pointer given to multikernel_register_handler()
+ *
+ * Called in hard interrupt context on the CPU the IPI was sent to, with
+ * interrupts disabled.  It must not sleep; schedule NAPI or work instead.
+ */
+typedef void (*mk_msg_handler_t)(const struct mk_msg *msg, void *ctx);
+
+/**
+ * struct mk_pfn_ref - a page range of the shared region named by a peer
+ * @pfn: first page frame
+ * @offset: byte offset into that page
+ * @len: length in bytes
+ */
+struct mk_pfn_ref {
+	u64 pfn;
+	u32 offset;
+	u32 len;
+};
+
+#ifdef CONFIG_MULTIKERNEL
+
+void __init multikernel_reserve_region(void);
+
+bool multikernel_ready(void);
+u16 mk_self_instance(void);
+u32 mk_cpu_apicid(unsigned int cpu);
+int mk_instance_state(u16 instance, u64 *heartbeat);
+
+int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx);
+void multikernel_unregister_handler(u16 type);
+int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
+			      const void *data, size_t len);
+
+int mk_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
+		u32 len);
+int mk_receive_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref);
+void *mk_receive_map_page(const struct mk_msg *msg, u32 *len);
+
+void *mk_pool_alloc(size_t size, phys_addr_t *phys);
+void mk_pool_free(void *vaddr, size_t size);
+void *mk_region_ptr(u64 offset, u64 len);
+u64 mk_region_offset(const void *vaddr);
+
+/* Architecture glue, arch/x86/kernel/multikernel.c */
+void mk_arch_send_ipi(u32 apicid);
+u32 mk_arch_cpu_apicid(unsigned int cpu);
+bool mk_arch_region_is_reserved(phys_addr_t start, phys_addr_t size);
+void multikernel_handle_ipi(void);
+
+#else
+
+static inline void multikernel_reserve_region(void) { }
+static inline bool multikernel_ready(void) { return false; }
+
+#endif /* CONFIG_MULTIKERNEL */
+
+#endif /* _LINUX_MULTIKERNEL_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * State one kernel keeps about the shared region.  Nothing here lives in
+ * the region: indices are private copies, so a peer that scribbles over a
+ * ring can confuse that ring but never our own bookkeeping.
+ */
+#ifndef _KERNEL_MULTIKERNEL_INTERNAL_H
+#define _KERNEL_MULTIKERNEL_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include "layout.h"
+
+/**
+ * struct mk_ring_tx - our side of a ring we produce into
+ * @lock: serialises the CPUs of this kernel that send on the ring
+ * @ring: the ring in the shared region
+ * @head: next index to fill; published to @ring->head
+ * @sent: messages published
+ * @ring_full: sends refused because the consumer had not caught up
+ * @ipis_sent: doorbells sent for this ring
+ */
+struct mk_ring_tx {
+	raw_spinlock_t lock;
+	struct mk_ring *ring;
+	u32 head;
+	u64 sent;
+	u64 ring_full;
+	u64 ipis_sent;
+};
+
+/**
+ * struct mk_ring_rx - our side of a ring we consume from
+ * @lock: serialises CPUs of this kernel that drain the ring
+ * @ring: the ring in the shared region
+ * @src: instance producing into the ring
+ * @tail: next index to read; published to @ring->tail
+ * @received: messages handed to a handler
+ * @dropped: slots dropped as malformed (bad length or type 0)
+ * @unknown_type: messages of a type nobody handles
+ * @corrupt: times the producer index made no sense; the ring was skipped
+ */
+struct mk_ring_rx {
+	raw_spinlock_t lock;
+	struct mk_ring *ring;
+	u16 src;
+	u32 tail;
+	u64 received;
+	u64 dropped;
+	u64 unknown_type;
+	u64 corrupt;
+};
+
+/**
+ * struct mk_region - this kernel's view of the shared region
+ * @phys: physical base, from mk_shared_memory=
+ * @size: bytes, from mk_shared_memory=
+ * @virt: kernel mapping of the whole region
+ * @layout: offsets, computed from @size
+ * @hdr: the header in the region
+ * @instances: the instance table in the region
+ * @self: our instance id, from mk_instance=
+ * @tx: rings [@self][dst], indexed by destination instance
+ * @rx: rings [src][@self], indexed by source instance
+ * @ipis_received: multikernel IPIs taken by this kernel
+ * @heartbeat: bumps our instance entry's heartbeat
+ */
+struct mk_region {
+	phys_addr_t phys;
+	u64 size;
+	void *virt;
+	struct mk_layout layout;
+	struct mk_region_header *hdr;
+	struct mk_instance_desc *instances;
+	u16 self;
+	struct mk_ring_tx tx[MK_MAX_INSTANCES];
+	struct mk_ring_rx rx[MK_MAX_INSTANCES];
+	atomic_long_t ipis_received;
+	struct timer_list heartbeat;
+};
+
+extern struct mk_region mk_region;
+
+static inline struct mk_ring *mk_ring_at(struct mk_region *r, u16 src, u16 dst)
+{
+	return r->virt + r->layout.rings_off +
+	       r->layout.ring_stride * (src * MK_MAX_INSTANCES + dst);
+}
+
+typedef bool (*mk_deliver_t)(const struct mk_msg *msg, void *arg);
+
+void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring);
+void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring, u16 src);
+int mk_ring_produce(struct mk_ring_tx *tx, u16 type, u32 src_apicid,
+		    const void *data, size_t len);
+unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
+			     void *arg);
+bool mk_dispatch(const struct mk_msg *msg, void *arg);
+
+int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
+void mk_messaging_start(struct mk_region *r);
+
+#endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

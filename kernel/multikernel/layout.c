@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Region layout and the validation of peer-written values.
+ *
+ * Every function here takes a private copy of what it checks: callers copy
+ * a header, an instance entry or a slot out of the shared region first, so
+ * a peer cannot change a value between its check and its use.
+ */
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/stddef.h>
+#include "layout.h"
+
+static_assert(sizeof(struct mk_slot) == MK_SLOT_SIZE);
+static_assert(sizeof(struct mk_instance_desc) == 256);
+static_assert(offsetof(struct mk_ring, tail) == 64);
+static_assert(offsetof(struct mk_ring, slots) == 128);
+static_assert(sizeof(struct mk_region_header) <= MK_LAYOUT_ALIGN);
+
+static u64 mk_align_up(u64 x)
+{
+	return (x + MK_LAYOUT_ALIGN - 1) & ~(MK_LAYOUT_ALIGN - 1);
+}
+
+/**
+ * mk_layout_compute - lay out a region of @region_size bytes
+ * @region_size: bytes in the region
+ * @l: filled with the offsets
+ *
+ * Return: 0, or -EINVAL if the region is unaligned or too small to hold
+ * the control structures and a minimal page pool.
+ */
+int mk_layout_compute(u64 region_size, struct mk_layout *l)
+{
+	u64 rings_bytes;
+
+	if (!region_size || region_size & (MK_LAYOUT_ALIGN - 1))
+		return -EINVAL;
+
+	l->region_size = region_size;
+	l->instances_off = MK_LAYOUT_ALIGN;
+	l->rings_off = mk_align_up(l->instances_off + MK_MAX_INSTANCES *
+				   sizeof(struct mk_instance_desc));
+	l->ring_stride = mk_align_up(sizeof(struct mk_ring));
+	rings_bytes = l->ring_stride * MK_MAX_INSTANCES * MK_MAX_INSTANCES;
+	l->pool_off = mk_align_up(l->rings_off + rings_bytes);
+	if (region_size < l->pool_off + MK_REGION_MIN_POOL)
+		return -EINVAL;
+	l->pool_size = (region_size - l->pool_off) & ~(MK_LAYOUT_ALIGN - 1);
+	return 0;
+}
+
+/**
+ * mk_header_checksum - checksum of a header's fields
+ * @hdr: header, usually a private copy
+ *
+ * FNV-1a over every byte before @hdr->checksum.  It catches a torn or
+ * scribbled header, not a deliberate forgery; the field checks in
+ * mk_header_validate() carry the real weight.
+ *
+ * Return: the checksum.
+ */
+u32 mk_header_checksum(const struct mk_region_header *hdr)
+{
+	const u8 *p = (const u8 *)hdr;
+	u32 h = 0x811c9dc5;
+	size_t i;
+
+	for (i = 0; i < offsetof(struct mk_region_header, checksum); i++) {
+		h ^= p[i];
+		h *= 0x01000193;
+	}
+	return h;
+}
+
+/**
+ * mk_header_init - fill a header for layout @l
+ * @hdr: header to write
+ * @l: layout from mk_layout_compute()
+ * @generation: non-zero value naming this incarnation of the region
+ */
+void mk_header_init(struct mk_region_header *hdr, const struct mk_layout *l,
+		    u64 generation)
+{
+	*hdr = (struct mk_region_header) {
+		.magic = MK_REGION_MAGIC,
+		.abi_version = MK_ABI_VERSION,
+		.header_size = sizeof(*hdr),
+		.region_size = l->region_size,
+		.max_instances = MK_MAX_INSTANCES,
+		.max_cpus = MK_MAX_INSTANCE_CPUS,
+		.ring_slots = MK_RING_SLOTS,
+		.slot_size = MK_SLOT_SIZE,
+		.instances_off = l->instances_off,
+		.rings_off = l->rings_off,
+		.ring_stride = l->ring_stride,
+		.pool_off = l->pool_off,
+		.pool_size = l->pool_size,
+		.generation = generation ? generation : 1,
+	};
+	hdr->checksum = mk_header_checksum(hdr);
+}
+
+/**
+ * mk_header_validate - check a header copied out of the region
+ * @hdr: private copy of the header
+ * @region_size: size this kernel was told the region has
+ *
+ * A joining instance accepts the region only if every field is what its
+ * own ABI computes for a region of this size.
+ *
+ * Return: 0; -ENODEV if there is no header (bad magic); -EPROTO for an
+ * ABI version this kernel does not speak; -EINVAL for any other mismatch.
+ */
+int mk_header_validate(const struct mk_region_header *hdr, u64 region_size)
+{
+	struct mk_layout l;
+
+	if (hdr->magic != MK_REGION_MAGIC)
+		return -ENODEV;
+	if (hdr->abi_version != MK_ABI_VERSION)
+		return -EPROTO;
+	if (mk_layout_compute(region_size, &l))
+		return -EINVAL;
+	if (hdr->header_size != sizeof(*hdr) ||
+	    hdr->region_size != region_size ||
+	    hdr->max_instances != MK_MAX_INSTANCES ||
+	    hdr->max_cpus != MK_MAX_INSTANCE_CPUS ||
+	    hdr->ring_slots != MK_RING_SLOTS ||
+	    hdr->slot_size != MK_SLOT_SIZE ||
+	    hdr->instances_off != l.instances_off ||
+	    hdr->rings_off != l.rings_off ||
+	    hdr->ring_stride != l.ring_stride ||
+	    hdr->pool_off != l.pool_off ||
+	    hdr->pool_size != l.pool_size ||
+	    !hdr->generation || hdr->reserved)
+		return -EINVAL;
+	if (hdr->checksum != mk_header_checksum(hdr))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mk_ring_check_indices - what a consumer may read, given both indices
+ * @head: producer index, as loaded (with acquire) from the ring
+ * @tail: the consumer's own private index
+ * @view: filled with the slots that may be read
+ *
+ * Return: 0, or -ERANGE if @head claims more than a ring of unread slots;
+ * the consumer must then not read any slot.
+ */
+int mk_ring_check_indices(u32 head, u32 tail, struct mk_ring_view *view)
+{
+	u32 used = head - tail;
+
+	if (used > MK_RING_SLOTS)
+		return -ERANGE;
+	view->first = tail;
+	view->count = used;
+	return 0;
+}
+
+/**
+ * mk_slot_check - check a slot copied out of a ring
+ * @copy: private copy of the slot
+ *
+ * Return: 0; -EMSGSIZE for a length beyond the payload area; -EBADMSG for
+ * the invalid type 0; -ENOENT for a type beyond %MK_MSG_TYPE_MAX (counted
+ * apart, as a peer speaking a newer protocol).
+ */
+int mk_slot_check(const struct mk_slot *copy)
+{
+	if (copy->len > MK_MSG_MAX_DATA)
+		return -EMSGSIZE;
+	if (copy->type == MK_MSG_INVALID)
+		return -EBADMSG;
+	if (copy->type >= MK_MSG_TYPE_MAX)
+		return -ENOENT;
+	return 0;
+}
+
+/**
+ * mk_instance_check - check an instance entry copied out of the table
+ * @copy: private copy of the entry
+ *
+ * Return: 0, or -EINVAL for an unknown state or too many CPUs.
+ */
+int mk_instance_check(const struct mk_instance_desc *copy)
+{
+	if (copy->state >= MK_INSTANCE_STATE_MAX ||
+	    copy->nr_cpus > MK_MAX_INSTANCE_CPUS)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mk_instance_has_apicid - does a checked instance entry list @apicid
+ * @copy: entry that passed mk_instance_check()
+ * @apicid: physical APIC ID
+ *
+ * Return: true if @apicid is one of the instance's CPUs.
+ */
+bool mk_instance_has_apicid(const struct mk_instance_desc *copy, u32 apicid)
+{
+	u32 i;
+
+	for (i = 0; i < copy->nr_cpus; i++)
+		if (copy->apic_ids[i] == apicid)
+			return true;
+	return false;
+}
+
+/**
+ * mk_range_check - check a page range a peer named by PFN
+ * @l: layout of the region
+ * @base_phys: physical address of the region
+ * @pfn: page frame number from the peer
+ * @offset: byte offset into the first page
+ * @len: length in bytes, non-zero
+ * @region_off: on success, offset of the first byte within the region
+ *
+ * Only the page pool is accepted: a peer must never make us read the
+ * header, the instance table or a ring as if it were payload.
+ *
+ * Return: 0, or -EFAULT if any byte lies outside the pool.
+ */
+int mk_range_check(const struct mk_layout *l, u64 base_phys, u64 pfn,
+		   u32 offset, u32 len, u64 *region_off)
+{
+	u64 pool_start = base_phys + l->pool_off;
+	u64 pool_end = pool_start + l->pool_size;
+	u64 start;
+
+	if (!len || pfn > (pool_end >> MK_PFN_SHIFT))
+		return -EFAULT;
+	start = (pfn << MK_PFN_SHIFT) + offset;
+	if (start < pool_start || start >= pool_end || len > pool_end - start)
+		return -EFAULT;
+	*region_off = start - base_phys;
+	return 0;
+}

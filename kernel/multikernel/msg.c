@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Typed messages between kernel instances.
+ *
+ * Each ordered pair of instances (including an instance and itself, which
+ * is how two CPUs of one kernel talk) owns one ring of fixed-size slots.
+ * A sender claims a slot under a lock private to its kernel, fills it,
+ * publishes the new head with a store-release and only then writes the
+ * ICR.  The receiver drains in the IPI handler, in hard interrupt context:
+ * it acknowledges the APIC first and then loads the head with acquire, so
+ * a message published after that load has its IPI arrive after the EOI and
+ * is drained by the next interrupt.  Coalesced IPIs therefore never strand
+ * a message.
+ *
+ * A slot is copied to the stack before it is checked and dispatched, and
+ * the tail is advanced past it before the handler runs: the producer may
+ * reuse the slot at once, and a handler never sees shared memory.
+ */
+#include <linux/export.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include "internal.h"
+
+struct mk_handler {
+	mk_msg_handler_t fn;
+	void *ctx;
+	struct rcu_head rcu;
+};
+
+static struct mk_handler __rcu *mk_handlers[MK_MSG_TYPE_MAX];
+static DEFINE_MUTEX(mk_handlers_lock);
+
+void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring)
+{
+	raw_spin_lock_init(&tx->lock);
+	tx->ring = ring;
+	/* Carry on from what we published before a restart of this kernel. */
+	tx->head = READ_ONCE(ring->head);
+}
+
+void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring, u16 src)
+{
+	raw_spin_lock_init(&rx->lock);
+	rx->ring = ring;
+	rx->src = src;
+	/* Messages queued for an earlier incarnation of us are stale. */
+	rx->tail = READ_ONCE(ring->head);
+	/* Pairs with the producer's acquire of the tail. */
+	smp_store_release(&ring->tail, rx->tail);
+}
+
+/**
+ * mk_ring_produce - queue one message on a ring
+ * @tx: our side of the ring
+ * @type: message type
+ * @src_apicid: APIC ID of the sending CPU, passed to the receiver
+ * @data: payload
+ * @len: payload length, at most %MK_MSG_MAX_DATA
+ *
+ * Return: 0, or -ENOSPC if the consumer has not freed a slot.
+ */
+int mk_ring_produce(struct mk_ring_tx *tx, u16 type, u32 src_apicid,
+		    const void *data, size_t len)
+{
+	struct mk_ring *ring = tx->ring;
+	struct mk_slot *slot;
+	unsigned long flags;
+	u32 tail;
+
+	raw_spin_lock_irqsave(&tx->lock, flags);
+	/* Pairs with the consumer's release: it is done with those slots. */
+	tail = smp_load_acquire(&ring->tail);
+	/*
+	 * A tail ahead of our head, or more than a ring behind it, is a
+	 * consumer that lost track; treat both as full rather than trust it.
+	 */
+	if ((u32)(tx->head - tail) >= MK_RING_SLOTS) {
+		tx->ring_full++;
+		raw_spin_unlock_irqrestore(&tx->lock, flags);
+		return -ENOSPC;
+	}
+
+	slot = &ring->slots[tx->head % MK_RING_SLOTS];
+	WRITE_ONCE(slot->type, type);
+	WRITE_ONCE(slot->len, len);
+	WRITE_ONCE(slot->src_apicid, src_apicid);
+	if (len)
+		memcpy(slot->data, data, len);
+	tx->head++;
+	/* The slot is complete before the consumer can see its index. */
+	smp_store_release(&ring->head, tx->head);
+	tx->sent++;
+	raw_spin_unlock_irqrestore(&tx->lock, flags);
+	return 0;
+}
+
+static void mk_slot_to_msg(const struct mk_slot *copy, u16 src,
+			   struct mk_msg *msg)
+{
+	msg->src_instance = src;
+	msg->type = copy->type;
+	msg->src_apicid = copy->src_apicid;
+	msg->len = copy->len;
+	memcpy(msg->data, copy->data, copy->len);
+}
+
+/**
+ * mk_ring_consume - deliver what is in a ring
+ * @rx: our side of the ring
+ * @deliver: called for each well-formed message; returns false if no
+ *	handler took it
+ * @arg: passed to @deliver
+ *
+ * Drains at most one ring's worth of slots, all those published when the
+ * head was loaded.  Later messages come with their own IPI.
+ *
+ * Return: number of slots consumed, good or bad.
+ */
+unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
+			     void *arg)
+{
+	struct mk_ring *ring = rx->ring;
+	struct mk_ring_view view;
+	struct mk_slot copy;
+	struct mk_msg msg;
+	unsigned int i;
+	int err;
+
+	raw_spin_lock(&rx->lock);
+	/* Pairs with the producer's release: slots up to head are filled. */
+	if (mk_ring_check_indices(smp_load_acquire(&ring->head), rx->tail,
+				  &view)) {
+		rx->corrupt++;
+		raw_spin_unlock(&rx->lock);
+		return 0;
+	}
+
+	for (i = 0; i < view.count; i++) {
+		memcpy(&copy, &ring->slots[(view.first + i) % MK_RING_SLOTS],
+		       sizeof(copy));
+		rx->tail++;
+		/* The copy is ours now; give the slot back before handling. */
+		smp_store_release(&ring->tail, rx->tail);
+
+		err = mk_slot_check(&copy);
+		if (err == -ENOENT) {
+			rx->unknown_type++;
+			continue;
+		}
+		if (err) {
+			rx->dropped++;
+			continue;
+		}
+		mk_slot_to_msg(&copy, rx->src, &msg);
+		if (deliver(&msg, arg))
+			rx->received++;
+		else
+			rx->unknown_type++;
+	}
+	raw_spin_unlock(&rx->lock);
+	return view.count;
+}
+
+bool mk_dispatch(const struct mk_msg *msg, void *arg)
+{
+	struct mk_handler *h;
+	bool handled = false;
+
+	rcu_read_lock();
+	h = rcu_dereference(mk_handlers[msg->type]);
+	if (h) {
+		h->fn(msg, h->ctx);
+		handled = true;
+	}
+	rcu_read_unlock();
+	return handled;
+}
+
+/**
+ * multikernel_handle_ipi - drain the rings after a multikernel IPI
+ *
+ * Called by the architecture's vector handler after the EOI, in hard
+ * interrupt context.  Every ring into this instance is looked at: an IPI
+ * carries no sender, and one interrupt may stand for several.
+ */
+void multikernel_handle_ipi(void)
+{
+	struct mk_region *r = &mk_region;
+	u16 src;
+
+	if (!multikernel_ready())
+		return;
+	atomic_long_inc(&r->ipis_received);
+	for (src = 0; src < MK_MAX_INSTANCES; src++)
+		mk_ring_consume(&r->rx[src], mk_dispatch, NULL);
+}
+
+void mk_messaging_start(struct mk_region *r)
+{
+	u16 i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		mk_ring_rx_init(&r->rx[i], mk_ring_at(r, i, r->self), i);
+		mk_ring_tx_init(&r->tx[i], mk_ring_at(r, r->self, i));
+	}
+}
+
+/**
+ * multikernel_register_handler - receive the messages of one type
+ * @type: &enum mk_msg_type
+ * @fn: called for each message, in hard interrupt context
+ * @ctx: passed to @fn
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL for an invalid type or no @fn; -EBUSY if the type
+ * has a handler; -ENOMEM.
+ */
+int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx)
+{
+	struct mk_handler *h;
+	int err = 0;
+
+	if (type == MK_MSG_INVALID || type >= MK_MSG_TYPE_MAX || !fn)
+		return -EINVAL;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->fn = fn;
+	h->ctx = ctx;
+
+	mutex_lock(&mk_handlers_lock);
+	if (rcu_access_pointer(mk_handlers[type]))
+		err = -EBUSY;
+	else
+		rcu_assign_pointer(mk_handlers[type], h);
+	mutex_unlock(&mk_handlers_lock);
+
+	if (err)
+		kfree(h);
+	return err;
+}
+EXPORT_SYMBOL_GPL(multikernel_register_handler);
+
+/**
+ * multikernel_unregister_handler - stop receiving the messages of a type
+ * @type: type passed to multikernel_register_handler()
+ *
+ * Waits until no CPU runs the old handler, so its context may be freed on
+ * return.  Messages of @type that arrive later are counted as unknown.
+ *
+ * Context: process context, sleeps.
+ */
+void multikernel_unregister_handler(u16 type)
+{
+	struct mk_handler *h;
+
+	if (type >= MK_MSG_TYPE_MAX)
+		return;
+
+	mutex_lock(&mk_handlers_lock);
+	h = rcu_replace_pointer(mk_handlers[type], NULL,
+				lockdep_is_held(&mk_handlers_lock));
+	mutex_unlock(&mk_handlers_lock);
+	if (!h)
+		return;
+	/* The IPI handler runs with interrupts off: an RCU reader. */
+	synchronize_rcu();
+	kfree(h);
+}
+EXPORT_SYMBOL_GPL(multikernel_unregister_handler);
+
+/**
+ * multikernel_send_ipi_data - send a message to a CPU of an instance
+ * @instance: destination instance; may be our own
+ * @apicid: physical APIC ID of a CPU listed for @instance
+ * @type: &enum mk_msg_type
+ * @data: payload, copied into the ring
+ * @len: payload bytes, at most %MK_MSG_MAX_DATA
+ *
+ * Context: any; does not sleep.
+ * Return: 0; -ENODEV if the framework is off; -EINVAL for a bad instance,
+ * type or APIC ID; -EMSGSIZE; -EHOSTDOWN if @instance is not running;
+ * -ENOSPC if its ring is full (the receiver is behind; retry later).
+ */
+int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
+			      const void *data, size_t len)
+{
+	struct mk_region *r = &mk_region;
+	struct mk_instance_desc desc;
+	struct mk_ring_tx *tx;
+	unsigned long flags;
+	int err;
+
+	if (!multikernel_ready())
+		return -ENODEV;
+	if (instance >= MK_MAX_INSTANCES || type == MK_MSG_INVALID ||
+	    type >= MK_MSG_TYPE_MAX)
+		return -EINVAL;
+	if (len > MK_MSG_MAX_DATA || (len && !data))
+		return -EMSGSIZE;
+
+	err = mk_instance_read(instance, &desc);
+	if (err)
+		return err;
+	if (desc.state != MK_INSTANCE_RUNNING)
+		return -EHOSTDOWN;
+	if (!mk_instance_has_apicid(&desc, apicid))
+		return -EINVAL;
+
+	tx = &r->tx[instance];
+	local_irq_save(flags);
+	err = mk_ring_produce(tx, type, mk_arch_cpu_apicid(smp_processor_id()),
+			      data, len);
+	if (!err) {
+		mk_arch_send_ipi(apicid);
+		raw_spin_lock(&tx->lock);
+		tx->ipis_sent++;
+		raw_spin_unlock(&tx->lock);
+	}
+	local_irq_restore(flags);
+	return err;
+}
+EXPORT_SYMBOL_GPL(multikernel_send_ipi_data);
+
+struct mk_pfn_payload {
+	u64 pfn;
+	u32 offset;
+	u32 len;
+};
+
+/**
+ * mk_send_pfn - hand a page range of the shared region to another instance
+ * @instance: destination instance
+ * @apicid: destination CPU, physical APIC ID
+ * @pfn: first page frame of the range; must lie in the region's page pool
+ * @offset: byte offset into the first page
+ * @len: bytes
+ *
+ * Context: any; does not sleep.
+ * Return: as multikernel_send_ipi_data(), or -EFAULT for a range outside
+ * the pool.
+ */
+int mk_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
+		u32 len)
+{
+	struct mk_pfn_payload p = { .pfn = pfn, .offset = offset, .len = len };
+	u64 off;
+
+	if (!multikernel_ready())
+		return -ENODEV;
+	if (mk_range_check(&mk_region.layout, mk_region.phys, pfn, offset, len,
+			   &off))
+		return -EFAULT;
+	return multikernel_send_ipi_data(instance, apicid, MK_MSG_PFN, &p,
+					 sizeof(p));
+}
+EXPORT_SYMBOL_GPL(mk_send_pfn);
+
+static int mk_pfn_msg_parse(const struct mk_msg *msg, struct mk_pfn_ref *ref,
+			    u64 *region_off)
+{
+	struct mk_pfn_payload p;
+
+	if (!msg || msg->type != MK_MSG_PFN || msg->len != sizeof(p))
+		return -EINVAL;
+	memcpy(&p, msg->data, sizeof(p));
+	if (mk_range_check(&mk_region.layout, mk_region.phys, p.pfn, p.offset,
+			   p.len, region_off))
+		return -EFAULT;
+	ref->pfn = p.pfn;
+	ref->offset = p.offset;
+	ref->len = p.len;
+	return 0;
+}
+
+/**
+ * mk_receive_pfn - read and check the page range of a %MK_MSG_PFN message
+ * @msg: message given to a %MK_MSG_PFN handler
+ * @ref: filled with the range on success
+ *
+ * Return: 0; -EINVAL if @msg is not a PFN message; -EFAULT if the range
+ * the peer named is not wholly inside the shared page pool.
+ */
+int mk_receive_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref)
+{
+	u64 off;
+
+	if (!ref)
+		return -EINVAL;
+	return mk_pfn_msg_parse(msg, ref, &off);
+}
+EXPORT_SYMBOL_GPL(mk_receive_pfn);
+
+/**
+ * mk_receive_map_page - address of the range a %MK_MSG_PFN message names
+ * @msg: message given to a %MK_MSG_PFN handler
+ * @len: set to the length of the range
+ *
+ * The region is mapped once at boot, so nothing needs unmapping.  The
+ * bytes still belong to the shared region: the peer can change them while
+ * they are read, so copy before checking.
+ *
+ * Return: kernel address of the first byte, or NULL if the range fails
+ * mk_receive_pfn()'s checks.
+ */
+void *mk_receive_map_page(const struct mk_msg *msg, u32 *len)
+{
+	struct mk_pfn_ref ref;
+	u64 off;
+
+	if (mk_pfn_msg_parse(msg, &ref, &off))
+		return NULL;
+	*len = ref.len;
+	return mk_region.virt + off;
+}
+EXPORT_SYMBOL_GPL(mk_receive_map_page);

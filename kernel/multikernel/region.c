@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The shared region: boot parameters, reservation, the header and the
+ * instance table.
+ *
+ * mk_shared_memory=<size>@<address> names the same physical range on
+ * every kernel of the machine.  Where that range is RAM to this kernel it
+ * is taken from memblock before the page allocator starts; where it is
+ * already marked reserved (as a started instance sees it) it is used as
+ * is.  Instance 0 lays out a fresh region; every other instance checks the
+ * header it finds and joins without touching anything but its own parts.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/genalloc.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/memblock.h>
+#include <linux/random.h>
+#include <linux/string.h>
+#include <asm/sections.h>
+#include "internal.h"
+
+struct mk_region mk_region;
+
+static u64 mk_param_size __initdata;
+static phys_addr_t mk_param_base __initdata;
+static bool mk_param_given __initdata;
+static bool mk_region_reserved __initdata;
+static bool mk_ready;
+static struct gen_pool *mk_pool;
+
+static struct resource mk_region_res = {
+	.name = "Multikernel shared region",
+	.flags = IORESOURCE_MEM | IORESOURCE_BUSY,
+};
+
+static int __init mk_shared_memory_setup(char *arg)
+{
+	char *end;
+	u64 size;
+
+	if (!arg)
+		goto bad;
+	size = memparse(arg, &end);
+	if (end == arg || *end != '@')
+		goto bad;
+	arg = end + 1;
+	mk_param_base = memparse(arg, &end);
+	if (end == arg || *end)
+		goto bad;
+	mk_param_size = size;
+	mk_param_given = true;
+	return 0;
+bad:
+	pr_err("mk_shared_memory=%s: expected <size>@<address>, framework off\n",
+	       arg ? arg : "");
+	return 0;
+}
+early_param("mk_shared_memory", mk_shared_memory_setup);
+
+static int __init mk_instance_setup(char *arg)
+{
+	u16 id;
+
+	if (!arg || kstrtou16(arg, 0, &id) || id >= MK_MAX_INSTANCES) {
+		pr_err("mk_instance=%s: expected 0..%d, framework off\n",
+		       arg ? arg : "", MK_MAX_INSTANCES - 1);
+		mk_region.self = U16_MAX;
+		return 0;
+	}
+	mk_region.self = id;
+	return 0;
+}
+early_param("mk_instance", mk_instance_setup);
+
+static int __init mk_region_check_param(void)
+{
+	phys_addr_t base = mk_param_base;
+	u64 size = mk_param_size;
+	struct mk_layout l;
+
+	if (mk_region.self >= MK_MAX_INSTANCES)
+		return -EINVAL;
+	if (!size || base + size < base) {
+		pr_err("region %llx@%pa: empty or wraps around\n", size, &base);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size)) {
+		pr_err("region %llx@%pa: not page aligned\n", size, &base);
+		return -EINVAL;
+	}
+	if (mk_layout_compute(size, &l)) {
+		pr_err("region of %llu bytes is too small: needs at least %llu\n",
+		       size, l.pool_off + MK_REGION_MIN_POOL);
+		return -EINVAL;
+	}
+	if (base < __pa_symbol(_end) && base + size > __pa_symbol(_text)) {
+		pr_err("region %llx@%pa overlaps the kernel image\n", size, &base);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * multikernel_reserve_region - take the shared region from memblock
+ *
+ * Called once from start_kernel(), before memblock is released.  Any
+ * problem leaves the framework off with one message; boot goes on.
+ */
+void __init multikernel_reserve_region(void)
+{
+	phys_addr_t base = mk_param_base;
+	u64 size = mk_param_size;
+
+	if (!mk_param_given || mk_region_check_param())
+		return;
+
+	if (memblock_is_region_memory(base, size)) {
+		if (memblock_is_region_reserved(base, size)) {
+			pr_err("region %llx@%pa overlaps memory already in use\n",
+			       size, &base);
+			return;
+		}
+		if (memblock_reserve(base, size)) {
+			pr_err("cannot reserve region %llx@%pa\n", size, &base);
+			return;
+		}
+	} else if (!mk_arch_region_is_reserved(base, size)) {
+		pr_err("region %llx@%pa is neither RAM nor reserved memory\n",
+		       size, &base);
+		return;
+	}
+	mk_region_reserved = true;
+}
+
+/**
+ * multikernel_ready - is the shared region up
+ *
+ * Return: true once this kernel has joined a valid region.
+ */
+bool multikernel_ready(void)
+{
+	/* Pairs with the release in mk_region_init(). */
+	return smp_load_acquire(&mk_ready);
+}
+EXPORT_SYMBOL_GPL(multikernel_ready);
+
+/**
+ * mk_self_instance - this kernel's instance id
+ *
+ * Return: the id given by mk_instance=, 0 by default.
+ */
+u16 mk_self_instance(void)
+{
+	return mk_region.self;
+}
+EXPORT_SYMBOL_GPL(mk_self_instance);
+
+/**
+ * mk_cpu_apicid - physical APIC ID of one of our CPUs
+ * @cpu: logical CPU number in this kernel
+ *
+ * Return: the APIC ID other kernels must use to reach @cpu.
+ */
+u32 mk_cpu_apicid(unsigned int cpu)
+{
+	return mk_arch_cpu_apicid(cpu);
+}
+EXPORT_SYMBOL_GPL(mk_cpu_apicid);
+
+int mk_instance_read(u16 instance, struct mk_instance_desc *copy)
+{
+	if (instance >= MK_MAX_INSTANCES)
+		return -EINVAL;
+	memcpy(copy, &mk_region.instances[instance], sizeof(*copy));
+	return mk_instance_check(copy);
+}
+
+/**
+ * mk_instance_state - state and heartbeat of an instance
+ * @instance: instance id
+ * @heartbeat: if not NULL, set to the instance's heartbeat counter
+ *
+ * Return: an &enum mk_instance_state, or -ENODEV if the framework is off,
+ * -EINVAL for a bad id or a malformed table entry.
+ */
+int mk_instance_state(u16 instance, u64 *heartbeat)
+{
+	struct mk_instance_desc copy;
+	int err;
+
+	if (!multikernel_ready())
+		return -ENODEV;
+	err = mk_instance_read(instance, &copy);
+	if (err)
+		return err;
+	if (heartbeat)
+		*heartbeat = copy.heartbeat;
+	return copy.state;
+}
+EXPORT_SYMBOL_GPL(mk_instance_state);
+
+/**
+ * mk_region_ptr - kernel address of a range of the shared region
+ * @offset: byte offset from the start of the region
+ * @len: bytes the caller will touch
+ *
+ * Return: the address, or NULL if any byte lies outside the region.
+ */
+void *mk_region_ptr(u64 offset, u64 len)
+{
+	if (!multikernel_ready() || offset > mk_region.size ||
+	    len > mk_region.size - offset)
+		return NULL;
+	return mk_region.virt + offset;
+}
+EXPORT_SYMBOL_GPL(mk_region_ptr);
+
+/**
+ * mk_region_offset - offset in the region of a kernel address inside it
+ * @vaddr: address returned by mk_pool_alloc() or mk_region_ptr()
+ *
+ * Return: the byte offset from the start of the region.
+ */
+u64 mk_region_offset(const void *vaddr)
+{
+	return vaddr - mk_region.virt;
+}
+EXPORT_SYMBOL_GPL(mk_region_offset);
+
+/**
+ * mk_pool_alloc - allocate pages of the shared region for this instance
+ * @size: bytes, rounded up to pages
+ * @phys: if not NULL, set to the physical address
+ *
+ * Each instance allocates from its own slice of the page pool, so two
+ * kernels never hand out the same page.  Memory is not zeroed.
+ *
+ * Context: any.
+ * Return: kernel address, or NULL.
+ */
+void *mk_pool_alloc(size_t size, phys_addr_t *phys)
+{
+	unsigned long va;
+
+	if (!mk_pool)
+		return NULL;
+	va = gen_pool_alloc(mk_pool, PAGE_ALIGN(size));
+	if (va && phys)
+		*phys = gen_pool_virt_to_phys(mk_pool, va);
+	return (void *)va;
+}
+EXPORT_SYMBOL_GPL(mk_pool_alloc);
+
+/**
+ * mk_pool_free - return pages from mk_pool_alloc()
+ * @vaddr: address mk_pool_alloc() returned
+ * @size: size passed to mk_pool_alloc()
+ */
+void mk_pool_free(void *vaddr, size_t size)
+{
+	if (vaddr)
+		gen_pool_free(mk_pool, (unsigned long)vaddr, PAGE_ALIGN(size));
+}
+EXPORT_SYMBOL_GPL(mk_pool_free);
+
+static int __init mk_pool_init(struct mk_region *r)
+{
+	u64 slice = (r->layout.pool_size / MK_MAX_INSTANCES) & PAGE_MASK;
+	u64 off = r->layout.pool_off + slice * r->self;
+
+	mk_pool = gen_pool_create(PAGE_SHIFT, -1);
+	if (!mk_pool)
+		return -ENOMEM;
+	if (gen_pool_add_virt(mk_pool, (unsigned long)r->virt + off,
+			      r->phys + off, slice, -1)) {
+		gen_pool_destroy(mk_pool);
+		mk_pool = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void mk_heartbeat(struct timer_list *t)
+{
+	struct mk_region *r = from_timer(r, t, heartbeat);
+	struct mk_instance_desc *me = &r->instances[r->self];
+
+	WRITE_ONCE(me->heartbeat, READ_ONCE(me->heartbeat) + 1);
+	mod_timer(&r->heartbeat, jiffies + HZ);
+}
+
+static void __init mk_instance_register(struct mk_region *r)
+{
+	struct mk_instance_desc *me = &r->instances[r->self];
+	u64 gen = READ_ONCE(me->boot_generation);
+	unsigned int cpu, n = 0;
+
+	WRITE_ONCE(me->state, MK_INSTANCE_BOOTING);
+	for_each_online_cpu(cpu) {
+		if (n == MK_MAX_INSTANCE_CPUS) {
+			pr_warn("only the first %d CPUs are listed\n", n);
+			break;
+		}
+		WRITE_ONCE(me->apic_ids[n++], mk_arch_cpu_apicid(cpu));
+	}
+	WRITE_ONCE(me->nr_cpus, n);
+	WRITE_ONCE(me->boot_generation, gen + 1);
+	/* Peers that see RUNNING see the CPU list with it. */
+	smp_store_release(&me->state, MK_INSTANCE_RUNNING);
+
+	timer_setup(&r->heartbeat, mk_heartbeat, 0);
+	mod_timer(&r->heartbeat, jiffies + HZ);
+}
+
+static int __init mk_region_join(struct mk_region *r)
+{
+	struct mk_region_header copy;
+	int err;
+
+	if (r->self == 0) {
+		/* First instance: nothing in the region is meaningful yet. */
+		memset(r->virt, 0, r->layout.pool_off);
+		mk_header_init(&copy, &r->layout, get_random_u64());
+		memcpy(r->hdr, &copy, sizeof(copy));
+		return 0;
+	}
+
+	memcpy(&copy, r->hdr, sizeof(copy));
+	err = mk_header_validate(&copy, r->size);
+	if (err)
+		pr_err("instance %u: region header invalid (%d), not joining\n",
+		       r->self, err);
+	return err;
+}
+
+static int __init mk_region_init(void)
+{
+	struct mk_region *r = &mk_region;
+	int err;
+
+	if (!mk_region_reserved)
+		return 0;
+
+	r->phys = mk_param_base;
+	r->size = mk_param_size;
+	mk_layout_compute(r->size, &r->layout);
+	r->virt = memremap(r->phys, r->size, MEMREMAP_WB);
+	if (!r->virt) {
+		pr_err("cannot map region %llx@%pa\n", r->size, &r->phys);
+		return -ENOMEM;
+	}
+	r->hdr = r->virt;
+	r->instances = r->virt + r->layout.instances_off;
+
+	err = mk_region_join(r);
+	if (err)
+		goto unmap;
+	err = mk_pool_init(r);
+	if (err)
+		goto unmap;
+
+	mk_region_res.start = r->phys;
+	mk_region_res.end = r->phys + r->size - 1;
+	if (insert_resource(&iomem_resource, &mk_region_res))
+		pr_warn("region not shown in /proc/iomem\n");
+
+	mk_messaging_start(r);
+	mk_instance_register(r);
+	/* Everything above is set up before anyone sees the flag. */
+	smp_store_release(&mk_ready, true);
+	pr_info("instance %u joined region %llx@%pa, generation %llx\n",
+		r->self, r->size, &r->phys, r->hdr->generation);
+	return 0;
+
+unmap:
+	memunmap(r->virt);
+	r->virt = NULL;
+	return err;
+}
+
+/* Before device drivers, after SMP bring-up so every CPU can be listed. */
+core_initcall(mk_region_init);

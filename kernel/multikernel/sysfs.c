@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/kernel/multikernel/: the region, this instance, and one directory
+ * per instance id with what the table says of it and the counters of the
+ * rings between it and us.
+ */
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include "internal.h"
+
+static struct kobject *mk_kobj;
+static struct kobject *mk_instance_kobj[MK_MAX_INSTANCES];
+
+static const char * const mk_state_names[MK_INSTANCE_STATE_MAX] = {
+	[MK_INSTANCE_EMPTY] = "empty",
+	[MK_INSTANCE_LOADED] = "loaded",
+	[MK_INSTANCE_BOOTING] = "booting",
+	[MK_INSTANCE_RUNNING] = "running",
+	[MK_INSTANCE_STOPPED] = "stopped",
+	[MK_INSTANCE_CRASHED] = "crashed",
+};
+
+static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	if (!multikernel_ready())
+		return sysfs_emit(buf, "off\n");
+	return sysfs_emit(buf, "%pa %llu\n", &mk_region.phys, mk_region.size);
+}
+
+static ssize_t instance_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", mk_region.self);
+}
+
+static ssize_t generation_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	if (!multikernel_ready())
+		return -ENODEV;
+	return sysfs_emit(buf, "%#llx\n", READ_ONCE(mk_region.hdr->generation));
+}
+
+static ssize_t abi_version_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", MK_ABI_VERSION);
+}
+
+static ssize_t ipis_received_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  atomic_long_read(&mk_region.ipis_received));
+}
+
+static struct kobj_attribute mk_attr_region = __ATTR_RO(region);
+static struct kobj_attribute mk_attr_instance = __ATTR_RO(instance);
+static struct kobj_attribute mk_attr_generation = __ATTR_RO(generation);
+static struct kobj_attribute mk_attr_abi_version = __ATTR_RO(abi_version);
+static struct kobj_attribute mk_attr_ipis_received = __ATTR_RO(ipis_received);
+
+static struct attribute *mk_attrs[] = {
+	&mk_attr_region.attr,
+	&mk_attr_instance.attr,
+	&mk_attr_generation.attr,
+	&mk_attr_abi_version.attr,
+	&mk_attr_ipis_received.attr,
+	NULL,
+};
+
+static const struct attribute_group mk_group = {
+	.attrs = mk_attrs,
+};
+
+static int mk_kobj_to_id(struct kobject *kobj)
+{
+	int i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
+		if (mk_instance_kobj[i] == kobj)
+			return i;
+	return -ENODEV;
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct mk_instance_desc copy;
+	int id = mk_kobj_to_id(kobj);
+
+	if (id < 0)
+		return id;
+	if (mk_instance_read(id, &copy))
+		return sysfs_emit(buf, "invalid\n");
+	return sysfs_emit(buf, "%s\n", mk_state_names[copy.state]);
+}
+
+static ssize_t heartbeat_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct mk_instance_desc copy;
+	int id = mk_kobj_to_id(kobj);
+
+	if (id < 0)
+		return id;
+	mk_instance_read(id, &copy);
+	return sysfs_emit(buf, "%llu\n", copy.heartbeat);
+}
+
+static ssize_t apic_ids_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct mk_instance_desc copy;
+	int id = mk_kobj_to_id(kobj);
+	ssize_t len = 0;
+	u32 i;
+
+	if (id < 0)
+		return id;
+	if (mk_instance_read(id, &copy))
+		return sysfs_emit(buf, "\n");
+	for (i = 0; i < copy.nr_cpus; i++)
+		len += sysfs_emit_at(buf, len, "%s%u", i ? "," : "",
+				     copy.apic_ids[i]);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
+#define MK_COUNTER_ATTR(_name, _side, _field)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	int id = mk_kobj_to_id(kobj);					\
+									\
+	if (id < 0)							\
+		return id;						\
+	return sysfs_emit(buf, "%llu\n",				\
+			  READ_ONCE(mk_region._side[id]._field));	\
+}									\
+static struct kobj_attribute mk_attr_##_name = __ATTR_RO(_name)
+
+MK_COUNTER_ATTR(sent, tx, sent);
+MK_COUNTER_ATTR(ring_full, tx, ring_full);
+MK_COUNTER_ATTR(ipis_sent, tx, ipis_sent);
+MK_COUNTER_ATTR(received, rx, received);
+MK_COUNTER_ATTR(dropped, rx, dropped);
+MK_COUNTER_ATTR(unknown_type, rx, unknown_type);
+MK_COUNTER_ATTR(corrupt, rx, corrupt);
+
+static struct kobj_attribute mk_attr_state = __ATTR_RO(state);
+static struct kobj_attribute mk_attr_heartbeat = __ATTR_RO(heartbeat);
+static struct kobj_attribute mk_attr_apic_ids = __ATTR_RO(apic_ids);
+
+static struct attribute *mk_instance_attrs[] = {
+	&mk_attr_state.attr,
+	&mk_attr_heartbeat.attr,
+	&mk_attr_apic_ids.attr,
+	&mk_attr_sent.attr,
+	&mk_attr_ring_full.attr,
+	&mk_attr_ipis_sent.attr,
+	&mk_attr_received.attr,
+	&mk_attr_dropped.attr,
+	&mk_attr_unknown_type.attr,
+	&mk_attr_corrupt.attr,
+	NULL,
+};
+
+static const struct attribute_group mk_instance_group = {
+	.attrs = mk_instance_attrs,
+};
+
+static int __init mk_sysfs_init(void)
+{
+	struct kobject *dir;
+	char name[8];
+	int i, err;
+
+	mk_kobj = kobject_create_and_add("multikernel", kernel_kobj);
+	if (!mk_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(mk_kobj, &mk_group);
+	if (err || !multikernel_ready())
+		return err;
+
+	dir = kobject_create_and_add("instances", mk_kobj);
+	if (!dir)
+		return -ENOMEM;
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		mk_instance_kobj[i] = kobject_create_and_add(name, dir);
+		if (!mk_instance_kobj[i])
+			return -ENOMEM;
+		err = sysfs_create_group(mk_instance_kobj[i],
+					 &mk_instance_group);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int __init mk_sysfs_initcall(void)
+{
+	int err = mk_sysfs_init();
+
+	if (err)
+		pr_warn("multikernel: sysfs not available (%d)\n", err);
+	return 0;
+}
+subsys_initcall(mk_sysfs_initcall);
