@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the multikernel core: layout and header validation, page
+ * range checks, the message ring on its own, and delivery through the real
+ * MULTIKERNEL_VECTOR between two CPUs of this kernel.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <asm/hardirq.h>
+#include "internal.h"
+
+/* ---- layout and header ---- */
+
+#define TEST_REGION_SIZE	(16ULL << 20)
+
+static void mk_layout_rejects_bad_sizes(struct kunit *test)
+{
+	struct mk_layout l;
+
+	KUNIT_EXPECT_EQ(test, mk_layout_compute(0, &l), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_layout_compute(TEST_REGION_SIZE + 1, &l),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_layout_compute(1 << 20, &l), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+}
+
+static void mk_layout_parts_in_order(struct kunit *test)
+{
+	struct mk_layout l;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	KUNIT_EXPECT_GE(test, l.instances_off, sizeof(struct mk_region_header));
+	KUNIT_EXPECT_GE(test, l.rings_off, l.instances_off +
+			MK_MAX_INSTANCES * sizeof(struct mk_instance_desc));
+	KUNIT_EXPECT_GE(test, l.ring_stride, sizeof(struct mk_ring));
+	KUNIT_EXPECT_GE(test, l.pool_off, l.rings_off +
+			l.ring_stride * MK_MAX_INSTANCES * MK_MAX_INSTANCES);
+	KUNIT_EXPECT_LE(test, l.pool_off + l.pool_size, TEST_REGION_SIZE);
+	KUNIT_EXPECT_EQ(test, l.pool_off % PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, l.pool_size % PAGE_SIZE, 0);
+}
+
+static void mk_header_roundtrip(struct kunit *test)
+{
+	struct mk_region_header hdr;
+	struct mk_layout l;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	mk_header_init(&hdr, &l, 0x1234);
+	KUNIT_EXPECT_EQ(test, mk_header_validate(&hdr, TEST_REGION_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, hdr.generation, 0x1234);
+	/* A joining kernel told another size must not accept the region. */
+	KUNIT_EXPECT_NE(test, mk_header_validate(&hdr, TEST_REGION_SIZE * 2), 0);
+}
+
+/* Every field, corrupted alone, must make validation fail. */
+static void mk_header_rejects_each_field(struct kunit *test)
+{
+	struct mk_region_header good, bad;
+	struct mk_layout l;
+	size_t off;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	mk_header_init(&good, &l, 7);
+
+	for (off = 0; off < sizeof(good); off += sizeof(u32)) {
+		bad = good;
+		*(u32 *)((u8 *)&bad + off) ^= 0x10;
+		KUNIT_EXPECT_NE_MSG(test, mk_header_validate(&bad, TEST_REGION_SIZE),
+				    0, "corrupt u32 at offset %zu accepted", off);
+		/*
+		 * Even with a matching checksum the field check must catch it;
+		 * only the generation may be any non-zero value.
+		 */
+		if (off == offsetof(struct mk_region_header, checksum) ||
+		    (off >= offsetof(struct mk_region_header, generation) &&
+		     off < offsetof(struct mk_region_header, generation) + 8))
+			continue;
+		bad.checksum = mk_header_checksum(&bad);
+		KUNIT_EXPECT_NE_MSG(test, mk_header_validate(&bad, TEST_REGION_SIZE),
+				    0, "field at offset %zu accepted with fixed checksum",
+				    off);
+	}
+}
+
+static void mk_header_error_codes(struct kunit *test)
+{
+	struct mk_region_header hdr;
+	struct mk_layout l;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	memset(&hdr, 0, sizeof(hdr));
+	KUNIT_EXPECT_EQ(test, mk_header_validate(&hdr, TEST_REGION_SIZE), -ENODEV);
+	mk_header_init(&hdr, &l, 1);
+	hdr.abi_version = MK_ABI_VERSION + 1;
+	hdr.checksum = mk_header_checksum(&hdr);
+	KUNIT_EXPECT_EQ(test, mk_header_validate(&hdr, TEST_REGION_SIZE), -EPROTO);
+	mk_header_init(&hdr, &l, 1);
+	hdr.generation = 0;
+	hdr.checksum = mk_header_checksum(&hdr);
+	KUNIT_EXPECT_EQ(test, mk_header_validate(&hdr, TEST_REGION_SIZE), -EINVAL);
+}
+
+static void mk_instance_entry_checks(struct kunit *test)
+{
+	struct mk_instance_desc d = { .state = MK_INSTANCE_RUNNING, .nr_cpus = 2,
+				      .apic_ids = { 4, 6 } };
+
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), 0);
+	KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, 6));
+	KUNIT_EXPECT_FALSE(test, mk_instance_has_apicid(&d, 5));
+	d.nr_cpus = MK_MAX_INSTANCE_CPUS + 1;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), -EINVAL);
+	d.nr_cpus = 1;
+	d.state = MK_INSTANCE_STATE_MAX;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), -EINVAL);
+}
+
+static struct kunit_case mk_layout_cases[] = {
+	KUNIT_CASE(mk_layout_rejects_bad_sizes),
+	KUNIT_CASE(mk_layout_parts_in_order),
+	KUNIT_CASE(mk_header_roundtrip),
+	KUNIT_CASE(mk_header_rejects_each_field),
+	KUNIT_CASE(mk_header_error_codes),
+	KUNIT_CASE(mk_instance_entry_checks),
+	{}
+};
+
+static struct kunit_suite mk_layout_suite = {
+	.name = "multikernel_layout",
+	.test_cases = mk_layout_cases,
+};
+
+/* ---- page ranges named by PFN ---- */
+
+#define TEST_BASE	0x10000000ULL
+
+static void mk_range_inside_pool(struct kunit *test)
+{
+	struct mk_layout l;
+	u64 first, off;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	first = (TEST_BASE + l.pool_off) >> MK_PFN_SHIFT;
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first, 0, 4096, &off), 0);
+	KUNIT_EXPECT_EQ(test, off, l.pool_off);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first, 100, 1, &off), 0);
+	KUNIT_EXPECT_EQ(test, off, l.pool_off + 100);
+	/* The very last byte of the pool. */
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first,
+					     l.pool_size - 1, 1, &off), 0);
+}
+
+static void mk_range_outside_rejected(struct kunit *test)
+{
+	struct mk_layout l;
+	u64 off;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	/* Below the region, the header, a ring, past the end. */
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, 0, 0, 1, &off), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, TEST_BASE >> 12, 0, 8,
+					     &off), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE,
+					     (TEST_BASE + l.rings_off) >> 12, 0,
+					     8, &off), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE,
+					     (TEST_BASE + TEST_REGION_SIZE) >> 12,
+					     0, 1, &off), -EFAULT);
+}
+
+static void mk_range_straddling_end_rejected(struct kunit *test)
+{
+	struct mk_layout l;
+	u64 last, off;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	last = (TEST_BASE + l.pool_off + l.pool_size) / 4096 - 1;
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, last, 0, 4096, &off), 0);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, last, 0, 4097, &off),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, last, 4095, 2, &off),
+			-EFAULT);
+	/* The first pool page, reached from the ring area below it. */
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE,
+					     (TEST_BASE + l.pool_off) / 4096 - 1,
+					     4000, 200, &off), -EFAULT);
+}
+
+static void mk_range_overflow_rejected(struct kunit *test)
+{
+	struct mk_layout l;
+	u64 first, off;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	first = (TEST_BASE + l.pool_off) >> MK_PFN_SHIFT;
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first, 0, 0, &off),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first, 0, U32_MAX,
+					     &off), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, U64_MAX, 0, 1, &off),
+			-EFAULT);
+	/* A PFN whose address wraps to inside the pool. */
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE,
+					     first | (1ULL << 52), 0, 1, &off),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_range_check(&l, TEST_BASE, first, U32_MAX, 1,
+					     &off), -EFAULT);
+}
+
+static struct kunit_case mk_range_cases[] = {
+	KUNIT_CASE(mk_range_inside_pool),
+	KUNIT_CASE(mk_range_outside_rejected),
+	KUNIT_CASE(mk_range_straddling_end_rejected),
+	KUNIT_CASE(mk_range_overflow_rejected),
+	{}
+};
+
+static struct kunit_suite mk_range_suite = {
+	.name = "multikernel_pfn",
+	.test_cases = mk_range_cases,
+};
+
+/* ---- the ring on its own ---- */
+
+struct ring_fixture {
+	struct mk_ring *ring;
+	struct mk_ring_tx tx;
+	struct mk_ring_rx rx;
+};
+
+#define RING_MAX_PRODUCERS	64
+
+struct ring_sink {
+	unsigned int count;
+	u32 last_seq[RING_MAX_PRODUCERS];
+	bool order_ok;
+	bool accept;
+	struct mk_msg last;
+};
+
+static int ring_init(struct kunit *test)
+{
+	struct ring_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->ring = kunit_kzalloc(test, sizeof(*f->ring), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->ring);
+	mk_ring_tx_init(&f->tx, f->ring);
+	mk_ring_rx_init(&f->rx, f->ring, 3);
+	test->priv = f;
+	return 0;
+}
+
+static bool ring_sink_deliver(const struct mk_msg *msg, void *arg)
+{
+	struct ring_sink *s = arg;
+	u32 prod, seq;
+
+	if (!s->accept)
+		return false;
+	s->last = *msg;
+	if (msg->len == 2 * sizeof(u32)) {
+		memcpy(&prod, msg->data, sizeof(prod));
+		memcpy(&seq, msg->data + sizeof(prod), sizeof(seq));
+		if (prod >= RING_MAX_PRODUCERS) {
+			s->order_ok = false;
+		} else {
+			if (seq != s->last_seq[prod] + 1)
+				s->order_ok = false;
+			s->last_seq[prod] = seq;
+		}
+	}
+	s->count++;
+	return true;
+}
+
+/* The rings' locks are taken in hard IRQ; keep lockdep's view consistent. */
+static unsigned int ring_drain(struct ring_fixture *f, struct ring_sink *s)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	local_irq_save(flags);
+	n = mk_ring_consume(&f->rx, ring_sink_deliver, s);
+	local_irq_restore(flags);
+	return n;
+}
+
+static int ring_send_seq(struct ring_fixture *f, u32 prod, u32 seq)
+{
+	u32 buf[2] = { prod, seq };
+
+	return mk_ring_produce(&f->tx, MK_MSG_TEST, 0, buf, sizeof(buf));
+}
+
+static struct ring_sink *ring_sink_new(struct kunit *test)
+{
+	struct ring_sink *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->order_ok = true;
+	s->accept = true;
+	return s;
+}
+
+static void mk_ring_empty(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 0);
+	KUNIT_EXPECT_EQ(test, s->count, 0);
+	KUNIT_EXPECT_EQ(test, f->rx.corrupt, 0);
+}
+
+static void mk_ring_roundtrip(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u8 payload[MK_MSG_MAX_DATA];
+	int i;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = i * 7;
+	KUNIT_ASSERT_EQ(test, mk_ring_produce(&f->tx, MK_MSG_TEST, 42, payload,
+					      sizeof(payload)), 0);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 1);
+	KUNIT_EXPECT_EQ(test, s->count, 1);
+	KUNIT_EXPECT_EQ(test, s->last.type, MK_MSG_TEST);
+	KUNIT_EXPECT_EQ(test, s->last.src_apicid, 42);
+	KUNIT_EXPECT_EQ(test, s->last.src_instance, 3);
+	KUNIT_EXPECT_EQ(test, s->last.len, sizeof(payload));
+	KUNIT_EXPECT_MEMEQ(test, s->last.data, payload, sizeof(payload));
+	KUNIT_EXPECT_EQ(test, f->rx.received, 1);
+	KUNIT_EXPECT_EQ(test, f->tx.sent, 1);
+}
+
+static void mk_ring_full_refuses(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u32 i;
+
+	for (i = 1; i <= MK_RING_SLOTS; i++)
+		KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, i), 0);
+	/* Nothing is overwritten: the next send fails and is counted. */
+	KUNIT_EXPECT_EQ(test, ring_send_seq(f, 0, i), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->tx.ring_full, 1);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), MK_RING_SLOTS);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, s->last_seq[0], MK_RING_SLOTS);
+	KUNIT_EXPECT_EQ(test, ring_send_seq(f, 0, i), 0);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 1);
+	KUNIT_EXPECT_EQ(test, s->last_seq[0], MK_RING_SLOTS + 1);
+}
+
+static void mk_ring_wraps_in_order(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u32 seq = 0, batch, i;
+
+	for (batch = 1; seq < 5 * MK_RING_SLOTS; batch = batch % MK_RING_SLOTS + 7) {
+		for (i = 0; i < batch && i < MK_RING_SLOTS; i++)
+			KUNIT_ASSERT_EQ(test, ring_send_seq(f, 1, ++seq), 0);
+		ring_drain(f, s);
+	}
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, s->count, seq);
+	KUNIT_EXPECT_EQ(test, f->tx.ring_full, 0);
+}
+
+static void mk_ring_index_wraps_at_2_32(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u32 i;
+
+	f->ring->head = U32_MAX - 20;
+	f->ring->tail = U32_MAX - 20;
+	mk_ring_tx_init(&f->tx, f->ring);
+	mk_ring_rx_init(&f->rx, f->ring, 3);
+	for (i = 1; i <= 3 * MK_RING_SLOTS; i++) {
+		KUNIT_ASSERT_EQ(test, ring_send_seq(f, 2, i), 0);
+		if (i % 16 == 0)
+			ring_drain(f, s);
+	}
+	ring_drain(f, s);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, s->count, 3 * MK_RING_SLOTS);
+	KUNIT_EXPECT_EQ(test, f->rx.corrupt, 0);
+}
+
+static void mk_ring_corrupt_head_skipped(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u32 tail = f->rx.tail;
+
+	WRITE_ONCE(f->ring->head, tail + MK_RING_SLOTS + 1);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 0);
+	KUNIT_EXPECT_EQ(test, f->rx.corrupt, 1);
+	KUNIT_EXPECT_EQ(test, f->rx.tail, tail);
+	WRITE_ONCE(f->ring->head, tail - 1);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 0);
+	KUNIT_EXPECT_EQ(test, f->rx.corrupt, 2);
+	KUNIT_EXPECT_EQ(test, s->count, 0);
+}
+
+static void mk_ring_bogus_tail_means_full(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+
+	/* A consumer claiming to be ahead of the producer. */
+	WRITE_ONCE(f->ring->tail, f->tx.head + 5);
+	KUNIT_EXPECT_EQ(test, ring_send_seq(f, 0, 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->tx.ring_full, 1);
+}
+
+static void mk_ring_bad_slots_dropped(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	struct mk_slot *slot;
+
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 1), 0);
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 2), 0);
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 3), 0);
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 4), 0);
+	slot = &f->ring->slots[f->rx.tail % MK_RING_SLOTS];
+	slot->len = MK_MSG_MAX_DATA + 1;		/* too long */
+	slot = &f->ring->slots[(f->rx.tail + 1) % MK_RING_SLOTS];
+	slot->type = MK_MSG_INVALID;
+	slot = &f->ring->slots[(f->rx.tail + 2) % MK_RING_SLOTS];
+	slot->type = 0xffff;				/* from the future */
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 4);
+	KUNIT_EXPECT_EQ(test, f->rx.dropped, 2);
+	KUNIT_EXPECT_EQ(test, f->rx.unknown_type, 1);
+	KUNIT_EXPECT_EQ(test, s->count, 1);
+	KUNIT_EXPECT_EQ(test, s->last_seq[0], 4);
+}
+
+static void mk_ring_unhandled_counted(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+
+	s->accept = false;
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 1), 0);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 1);
+	KUNIT_EXPECT_EQ(test, f->rx.unknown_type, 1);
+	KUNIT_EXPECT_EQ(test, f->rx.received, 0);
+}
+
+#define MP_PER_PRODUCER 3000
+
+struct mp_ctx {
+	struct ring_fixture *f;
+	u32 id;
+	atomic_t *running;
+	struct completion done;
+	int err;
+};
+
+static int mp_producer(void *arg)
+{
+	struct mp_ctx *c = arg;
+	u32 seq = 1;
+	int err;
+
+	while (seq <= MP_PER_PRODUCER) {
+		err = ring_send_seq(c->f, c->id, seq);
+		if (!err)
+			seq++;
+		else if (err != -ENOSPC)
+			c->err = err;
+		else
+			cond_resched();
+	}
+	atomic_dec(c->running);
+	complete(&c->done);
+	return 0;
+}
+
+/* Producers on every CPU at once; the consumer drains concurrently. */
+static void mk_ring_many_producers(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	unsigned int cpu, n = 0, i;
+	struct mp_ctx *ctx;
+	atomic_t running;
+	unsigned long timeout = jiffies + 120 * HZ;
+
+	ctx = kunit_kcalloc(test, num_online_cpus(), sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	atomic_set(&running, num_online_cpus());
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (n == RING_MAX_PRODUCERS)
+			break;
+		ctx[n] = (struct mp_ctx){ .f = f, .id = n, .running = &running };
+		init_completion(&ctx[n].done);
+		t = kthread_create_on_cpu(mp_producer, &ctx[n], cpu, "mk_mp/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		wake_up_process(t);
+		n++;
+	}
+	while ((atomic_read(&running) || READ_ONCE(f->ring->head) != f->rx.tail) &&
+	       time_before(jiffies, timeout)) {
+		if (!ring_drain(f, s))
+			cond_resched();
+	}
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&ctx[i].done);
+		KUNIT_EXPECT_EQ(test, ctx[i].err, 0);
+		KUNIT_EXPECT_EQ(test, s->last_seq[i], MP_PER_PRODUCER);
+	}
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, s->count, n * MP_PER_PRODUCER);
+	KUNIT_EXPECT_EQ(test, f->rx.dropped + f->rx.corrupt, 0);
+}
+
+static struct kunit_case mk_ring_cases[] = {
+	KUNIT_CASE(mk_ring_empty),
+	KUNIT_CASE(mk_ring_roundtrip),
+	KUNIT_CASE(mk_ring_full_refuses),
+	KUNIT_CASE(mk_ring_wraps_in_order),
+	KUNIT_CASE(mk_ring_index_wraps_at_2_32),
+	KUNIT_CASE(mk_ring_corrupt_head_skipped),
+	KUNIT_CASE(mk_ring_bogus_tail_means_full),
+	KUNIT_CASE(mk_ring_bad_slots_dropped),
+	KUNIT_CASE(mk_ring_unhandled_counted),
+	KUNIT_CASE_SLOW(mk_ring_many_producers),
+	{}
+};
+
+static struct kunit_suite mk_ring_suite = {
+	.name = "multikernel_ring",
+	.init = ring_init,
+	.test_cases = mk_ring_cases,
+};
+
+/* ---- through the real vector, between two CPUs of this kernel ---- */
+
+#define LB_MSGS 300
+
+struct lb_ctx {
+	atomic_t count;
+	atomic_t wrong_cpu;
+	atomic_t out_of_order;
+	atomic_t pongs;
+	atomic_t pfn_ok;
+	int expect_cpu;
+	u32 next_seq;
+	struct completion done;
+	unsigned int want;
+};
+
+static struct lb_ctx *lb;
+
+static void lb_handler(const struct mk_msg *msg, void *arg)
+{
+	struct lb_ctx *c = arg;
+	u32 seq;
+
+	if (msg->len != sizeof(seq))
+		return;
+	memcpy(&seq, msg->data, sizeof(seq));
+	if (smp_processor_id() != c->expect_cpu)
+		atomic_inc(&c->wrong_cpu);
+	if (seq != c->next_seq)
+		atomic_inc(&c->out_of_order);
+	c->next_seq = seq + 1;
+	if (atomic_inc_return(&c->count) == c->want)
+		complete(&c->done);
+}
+
+static int lb_setup(struct kunit *test)
+{
+	if (!multikernel_ready())
+		kunit_skip(test, "no shared region (mk_shared_memory= not given)");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	lb = kunit_kzalloc(test, sizeof(*lb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, lb);
+	init_completion(&lb->done);
+	return 0;
+}
+
+struct lb_send {
+	u32 apicid;
+	u16 type;
+	unsigned int n;
+	unsigned int full_retries;
+	int err;
+};
+
+static long lb_send_many(void *arg)
+{
+	struct lb_send *s = arg;
+	u32 seq;
+	int err;
+
+	for (seq = 0; seq < s->n; ) {
+		err = multikernel_send_ipi_data(mk_self_instance(), s->apicid,
+						s->type, &seq, sizeof(seq));
+		if (!err) {
+			seq++;
+		} else if (err == -ENOSPC) {
+			s->full_retries++;
+			cond_resched();
+		} else {
+			s->err = err;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void lb_one_way(struct kunit *test, int from, int to)
+{
+	u16 self = mk_self_instance();
+	struct mk_ring_tx *tx = &mk_region.tx[self];
+	struct mk_ring_rx *rx = &mk_region.rx[self];
+	struct lb_send s = { .apicid = mk_cpu_apicid(to), .type = MK_MSG_TEST,
+			     .n = LB_MSGS };
+	u64 sent0 = tx->sent, recv0 = rx->received, ipis0 = tx->ipis_sent;
+	unsigned int mki0 = per_cpu(irq_stat, to).irq_multikernel_count, mki;
+
+	lb->expect_cpu = to;
+	lb->want = LB_MSGS;
+	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
+							   lb), 0);
+	work_on_cpu(from, lb_send_many, &s);
+	KUNIT_EXPECT_EQ(test, s.err, 0);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 30 * HZ), 0);
+	multikernel_unregister_handler(MK_MSG_TEST);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->count), LB_MSGS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->wrong_cpu), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->out_of_order), 0);
+	KUNIT_EXPECT_EQ(test, tx->sent - sent0, LB_MSGS);
+	KUNIT_EXPECT_EQ(test, rx->received - recv0, LB_MSGS);
+	KUNIT_EXPECT_EQ(test, tx->ipis_sent - ipis0, LB_MSGS);
+	/* One interrupt may carry many messages, never the other way. */
+	mki = per_cpu(irq_stat, to).irq_multikernel_count - mki0;
+	KUNIT_EXPECT_GE(test, mki, 1);
+	KUNIT_EXPECT_LE(test, mki, LB_MSGS);
+	kunit_info(test, "CPU%d->CPU%d: %u messages, %u interrupts, %u ring-full retries\n",
+		   from, to, LB_MSGS, mki, s.full_retries);
+}
+
+static void mk_loopback_cpu0_to_cpu1(struct kunit *test)
+{
+	lb_one_way(test, 0, 1);
+}
+
+static void mk_loopback_cpu1_to_cpu0(struct kunit *test)
+{
+	lb_one_way(test, 1, 0);
+}
+
+static void lb_ping_handler(const struct mk_msg *msg, void *arg)
+{
+	struct lb_ctx *c = arg;
+	u32 n;
+
+	memcpy(&n, msg->data, sizeof(n));
+	if (n & 1) {
+		if (atomic_inc_return(&c->pongs) == c->want)
+			complete(&c->done);
+		else
+			n++;	/* next ping */
+	} else {
+		n++;		/* pong */
+	}
+	if (atomic_read(&c->pongs) < c->want &&
+	    multikernel_send_ipi_data(msg->src_instance, msg->src_apicid,
+				      MK_MSG_TEST, &n, sizeof(n)))
+		atomic_inc(&c->wrong_cpu);
+}
+
+static void mk_loopback_ping_pong(struct kunit *test)
+{
+	struct lb_send s = { .apicid = mk_cpu_apicid(1), .type = MK_MSG_TEST,
+			     .n = 1 };
+
+	lb->want = 100;
+	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST,
+							   lb_ping_handler, lb), 0);
+	work_on_cpu(0, lb_send_many, &s);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 30 * HZ), 0);
+	multikernel_unregister_handler(MK_MSG_TEST);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->pongs), 100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->wrong_cpu), 0);
+}
+
+static void mk_loopback_self_listed(struct kunit *test)
+{
+	u64 hb;
+	unsigned int cpu;
+	struct mk_instance_desc d;
+
+	KUNIT_EXPECT_EQ(test, mk_instance_state(mk_self_instance(), &hb),
+			MK_INSTANCE_RUNNING);
+	KUNIT_ASSERT_EQ(test, mk_instance_read(mk_self_instance(), &d), 0);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, mk_cpu_apicid(cpu)));
+}
+
+static void mk_loopback_send_errors(struct kunit *test)
+{
+	u16 self = mk_self_instance();
+	u32 apic1 = mk_cpu_apicid(1), x = 0;
+	u8 big[MK_MSG_MAX_DATA + 1] = {};
+	u16 other = (self + 1) % MK_MAX_INSTANCES;
+
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, 0xfff0, MK_MSG_TEST,
+							&x, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_INVALID,
+							&x, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_TYPE_MAX,
+							&x, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_TEST,
+							big, sizeof(big)), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(MK_MAX_INSTANCES, apic1,
+							MK_MSG_TEST, &x, 4), -EINVAL);
+	if (mk_instance_state(other, NULL) != MK_INSTANCE_RUNNING)
+		KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(other, apic1,
+								MK_MSG_TEST, &x, 4),
+				-EHOSTDOWN);
+	KUNIT_EXPECT_EQ(test, multikernel_register_handler(0, lb_handler, lb),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, multikernel_register_handler(MK_MSG_TEST, NULL, lb),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
+							   lb), 0);
+	KUNIT_EXPECT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
+							   lb), -EBUSY);
+	multikernel_unregister_handler(MK_MSG_TEST);
+	multikernel_unregister_handler(MK_MSG_TEST);	/* harmless twice */
+}
+
+static void lb_pfn_handler(const struct mk_msg *msg, void *arg)
+{
+	struct lb_ctx *c = arg;
+	u8 *p;
+	u32 len, i;
+
+	p = mk_receive_map_page(msg, &len);
+	if (p && len == 1000) {
+		for (i = 0; i < len; i++)
+			if (p[i] != (u8)(i ^ 0x5a))
+				break;
+		if (i == len)
+			atomic_inc(&c->pfn_ok);
+	}
+	complete(&c->done);
+}
+
+static void mk_loopback_pfn(struct kunit *test)
+{
+	u16 self = mk_self_instance();
+	u32 apic1 = mk_cpu_apicid(1);
+	phys_addr_t phys;
+	u8 *page;
+	int i;
+
+	page = mk_pool_alloc(PAGE_SIZE, &phys);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	for (i = 0; i < 1000; i++)
+		page[100 + i] = i ^ 0x5a;
+	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_PFN,
+							   lb_pfn_handler, lb), 0);
+	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(phys), 100, 1000), 0);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 10 * HZ), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&lb->pfn_ok), 1);
+	/* Pages outside the pool are refused by the sender already. */
+	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(mk_region.phys),
+					  0, 16), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(phys), 4000, 200000000),
+			-EFAULT);
+	multikernel_unregister_handler(MK_MSG_PFN);
+	mk_pool_free(page, PAGE_SIZE);
+}
+
+struct churn {
+	atomic_t stop;
+	atomic_long_t sent;
+};
+
+static void churn_handler(const struct mk_msg *msg, void *arg)
+{
+	atomic_t *hits = arg;
+
+	/* KASAN reports this if unregister let it run on freed memory. */
+	atomic_inc(hits);
+}
+
+static long churn_sender(void *arg)
+{
+	struct churn *c = arg;
+	u32 apic1 = mk_cpu_apicid(1), x = 0;
+
+	while (!atomic_read(&c->stop)) {
+		if (!multikernel_send_ipi_data(mk_self_instance(), apic1,
+					       MK_MSG_TEST, &x, sizeof(x)))
+			atomic_long_inc(&c->sent);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int churn_thread(void *arg)
+{
+	churn_sender(arg);
+	return 0;
+}
+
+static void mk_loopback_unregister_while_flowing(struct kunit *test)
+{
+	struct churn *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	u64 unknown0 = mk_region.rx[mk_self_instance()].unknown_type;
+	struct task_struct *t;
+	atomic_t *hits;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	t = kthread_run_on_cpu(churn_thread, c, 0, "mk_churn/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	for (i = 0; i < 50; i++) {
+		hits = kzalloc(sizeof(*hits), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hits);
+		KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST,
+								   churn_handler,
+								   hits), 0);
+		usleep_range(500, 2000);
+		multikernel_unregister_handler(MK_MSG_TEST);
+		kfree(hits);
+	}
+	atomic_set(&c->stop, 1);
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&c->sent), 0);
+	kunit_info(test, "%ld messages, %llu while no handler was registered\n",
+		   atomic_long_read(&c->sent),
+		   mk_region.rx[mk_self_instance()].unknown_type - unknown0);
+}
+
+static struct kunit_case mk_loopback_cases[] = {
+	KUNIT_CASE(mk_loopback_self_listed),
+	KUNIT_CASE(mk_loopback_cpu0_to_cpu1),
+	KUNIT_CASE(mk_loopback_cpu1_to_cpu0),
+	KUNIT_CASE(mk_loopback_ping_pong),
+	KUNIT_CASE(mk_loopback_send_errors),
+	KUNIT_CASE(mk_loopback_pfn),
+	KUNIT_CASE_SLOW(mk_loopback_unregister_while_flowing),
+	{}
+};
+
+static struct kunit_suite mk_loopback_suite = {
+	.name = "multikernel_loopback",
+	.init = lb_setup,
+	.test_cases = mk_loopback_cases,
+};
+
+kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_ring_suite,
+		  &mk_loopback_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the multikernel core");
+MODULE_LICENSE("GPL");
