@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mknet: a virtual Ethernet device between kernel instances (or two CPUs
+ * of one kernel), over page buffers in the multikernel shared region.
+ */
+#ifndef _MKNET_H
+#define _MKNET_H
+
+#include <linux/netdevice.h>
+#include <linux/timer.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include "mknet_shm.h"
+
+#define MKNET_DRV_NAME		"mknet"
+#define MKNET_MAX_LINKS		64
+/* The peer's heartbeat must move within this many jiffies. */
+#define MKNET_PEER_TIMEOUT	(3 * HZ)
+/* Slow poll: catches a doorbell the peer never rang. */
+#define MKNET_WATCHDOG		(HZ / 2)
+
+/* Counters of the transmit path, updated under the TX queue lock. */
+struct mknet_tx_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t dropped;
+	u64_stats_t doorbells;
+	u64_stats_t doorbells_suppressed;
+	u64_stats_t doorbell_busy;
+	u64_stats_t ring_full;
+	u64_stats_t bad_peer_index;
+};
+
+/* Counters of the NAPI poll. */
+struct mknet_rx_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t dropped;
+	u64_stats_t polls;
+	u64_stats_t completion_doorbells;
+	u64_stats_t wakes;
+	u64_stats_t bad_index;
+	u64_stats_t bad_desc;
+	u64_stats_t bad_hdr;
+	u64_stats_t nomem;
+};
+
+/**
+ * struct mknet_peer_view - the peer's area, as we may read it
+ * @area: its header
+ * @tx_ctl: its TX producer side
+ * @rx_ctl: how far it consumed our TX ring
+ * @desc: its TX descriptors
+ * @bufs: its TX buffers
+ * @ring_size: its ring size, copied and checked once at attach
+ */
+struct mknet_peer_view {
+	const struct mknet_area *area;
+	const struct mknet_tx_ctl *tx_ctl;
+	const struct mknet_rx_ctl *rx_ctl;
+	const struct mknet_desc *desc;
+	const u8 *bufs;
+	u32 ring_size;
+};
+
+/**
+ * struct mknet_priv - one end of a link
+ * @dev: our net_device
+ * @id: link id of this end, unique in this kernel
+ * @peer_instance: instance the other end lives in
+ * @peer_id: link id of the other end in that instance
+ * @loop_peer: the other end when both live in this kernel (a pair)
+ * @area: our area in the shared region
+ * @area_size: bytes in @area
+ * @ring_size: descriptors in our TX ring
+ * @tx_ctl: our TX producer side
+ * @rx_ctl: our consumer side of the peer's ring
+ * @desc: our TX descriptors
+ * @bufs: our TX buffers
+ * @peer: the peer's area; valid once @peer_attached
+ * @peer_attached: @peer may be used
+ * @peer_apicid: CPU the peer wants its doorbells on
+ * @napi_cpu: CPU our doorbells are sent to
+ * @tx_prod: our producer index (private copy)
+ * @tx_notified: producer index at the last doorbell decision
+ * @rx_cons: our consumer index of the peer's ring (private copy)
+ * @napi: receive and TX completion
+ * @tx_stats: transmit counters
+ * @rx_stats: receive counters
+ * @doorbells_received: doorbells taken in the IPI handler
+ * @watchdog: carrier and lost-doorbell checks
+ * @carrier_work: re-evaluates the carrier in process context
+ * @peer_heartbeat: last heartbeat seen of the peer instance
+ * @peer_heartbeat_at: jiffies when it last moved
+ * @debugfs: fault injection directory
+ */
+struct mknet_priv {
+	struct net_device *dev;
+	u32 id;
+	u16 peer_instance;
+	u32 peer_id;
+	struct net_device __rcu *loop_peer;
+
+	struct mknet_area *area;
+	size_t area_size;
+	u32 ring_size;
+	struct mknet_tx_ctl *tx_ctl;
+	struct mknet_rx_ctl *rx_ctl;
+	struct mknet_desc *desc;
+	u8 *bufs;
+
+	struct mknet_peer_view peer;
+	bool peer_attached;
+	u32 peer_apicid;
+	int napi_cpu;
+
+	u32 tx_prod;
+	u32 tx_notified;
+	u32 rx_cons;
+
+	struct napi_struct napi;
+	struct mknet_tx_stats tx_stats;
+	struct mknet_rx_stats rx_stats;
+	atomic64_t doorbells_received;
+
+	struct timer_list watchdog;
+	struct work_struct carrier_work;
+	u64 peer_heartbeat;
+	unsigned long peer_heartbeat_at;
+	struct dentry *debugfs;
+};
+
+enum mknet_msg_kind {
+	MKNET_MSG_DOORBELL = 1,
+	MKNET_MSG_STATE,
+};
+
+/**
+ * struct mknet_msg - payload of an %MK_MSG_MKNET message
+ * @dst_id: link id of the receiving end
+ * @src_id: link id of the sending end
+ * @kind: &enum mknet_msg_kind
+ */
+struct mknet_msg {
+	u32 dst_id;
+	u32 src_id;
+	u32 kind;
+};
+
+/* mknet_main.c */
+int mknet_send_msg(struct mknet_priv *priv, u32 kind);
+void mknet_update_carrier(struct mknet_priv *priv);
+void mknet_link_release(struct mknet_priv *priv);
+int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
+		       struct netlink_ext_ack *extack);
+
+/* mknet_netdev.c */
+void mknet_setup(struct net_device *dev);
+int mknet_area_init(struct mknet_priv *priv, u32 n, int napi_cpu);
+void mknet_datapath_start(struct mknet_priv *priv);
+void mknet_datapath_stop(struct mknet_priv *priv);
+void mknet_area_free(struct mknet_priv *priv);
+int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
+
+/* mknet_txrx.c */
+netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int mknet_poll(struct napi_struct *napi, int budget);
+bool mknet_rx_pending(struct mknet_priv *priv);
+
+/* mknet_debugfs.c: fault injection for the hostile-peer tests */
+#ifdef CONFIG_DEBUG_FS
+void mknet_debugfs_add(struct mknet_priv *priv);
+void mknet_debugfs_remove(struct mknet_priv *priv);
+void mknet_debugfs_init(void);
+void mknet_debugfs_exit(void);
+#else
+static inline void mknet_debugfs_add(struct mknet_priv *priv) { }
+static inline void mknet_debugfs_remove(struct mknet_priv *priv) { }
+static inline void mknet_debugfs_init(void) { }
+static inline void mknet_debugfs_exit(void) { }
+#endif
+
+/* mknet_ethtool.c */
+extern const struct ethtool_ops mknet_ethtool_ops;
+
+#endif /* _MKNET_H */

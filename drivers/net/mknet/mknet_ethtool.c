@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mknet ethtool: driver info, ring and channel geometry, and the counters
+ * that are ours alone (the standard ones are in ndo_get_stats64).
+ */
+#include <linux/ethtool.h>
+#include <linux/multikernel.h>
+#include "mknet.h"
+
+struct mknet_stat_desc {
+	char name[ETH_GSTRING_LEN];
+	size_t offset;
+};
+
+#define MKNET_TX_STAT(_name, _field) \
+	{ _name, offsetof(struct mknet_tx_stats, _field) }
+#define MKNET_RX_STAT(_name, _field) \
+	{ _name, offsetof(struct mknet_rx_stats, _field) }
+
+static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
+	MKNET_TX_STAT("tx0_doorbells", doorbells),
+	MKNET_TX_STAT("tx0_doorbells_suppressed", doorbells_suppressed),
+	MKNET_TX_STAT("tx0_doorbell_busy", doorbell_busy),
+	MKNET_TX_STAT("tx0_ring_full", ring_full),
+	MKNET_TX_STAT("tx0_drop_bad_peer_index", bad_peer_index),
+};
+
+static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
+	MKNET_RX_STAT("rx0_polls", polls),
+	MKNET_RX_STAT("rx0_completion_doorbells", completion_doorbells),
+	MKNET_RX_STAT("rx0_queue_wakes", wakes),
+	MKNET_RX_STAT("rx0_drop_bad_index", bad_index),
+	MKNET_RX_STAT("rx0_drop_bad_desc", bad_desc),
+	MKNET_RX_STAT("rx0_drop_bad_hdr", bad_hdr),
+	MKNET_RX_STAT("rx0_drop_nomem", nomem),
+};
+
+#define MKNET_N_TX_STATS	ARRAY_SIZE(mknet_tx_stat_desc)
+#define MKNET_N_RX_STATS	ARRAY_SIZE(mknet_rx_stat_desc)
+/* Plus the doorbells taken in the IPI handler. */
+#define MKNET_N_STATS		(MKNET_N_TX_STATS + MKNET_N_RX_STATS + 1)
+
+static void mknet_get_drvinfo(struct net_device *dev,
+			      struct ethtool_drvinfo *info)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	strscpy(info->driver, MKNET_DRV_NAME, sizeof(info->driver));
+	snprintf(info->bus_info, sizeof(info->bus_info), "mk%u:%u-mk%u:%u",
+		 mk_self_instance(), priv->id, priv->peer_instance,
+		 priv->peer_id);
+}
+
+static void mknet_get_ringparam(struct net_device *dev,
+				struct ethtool_ringparam *ring,
+				struct kernel_ethtool_ringparam *kring,
+				struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	ring->rx_max_pending = MKNET_RING_MAX;
+	ring->tx_max_pending = MKNET_RING_MAX;
+	ring->tx_pending = priv->ring_size;
+	/* We receive from the peer's TX ring. */
+	ring->rx_pending = priv->peer.ring_size;
+}
+
+static int mknet_set_ringparam(struct net_device *dev,
+			       struct ethtool_ringparam *ring,
+			       struct kernel_ethtool_ringparam *kring,
+			       struct netlink_ext_ack *extack)
+{
+	if (!mknet_ring_size_valid(ring->tx_pending) ||
+	    !mknet_ring_size_valid(ring->rx_pending)) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "ring sizes are powers of two from %u to %u",
+				   MKNET_RING_MIN, MKNET_RING_MAX);
+		return -EINVAL;
+	}
+	return mknet_resize_rings(netdev_priv(dev), ring->tx_pending,
+				  ring->rx_pending, extack);
+}
+
+static void mknet_get_channels(struct net_device *dev,
+			       struct ethtool_channels *ch)
+{
+	ch->max_combined = 1;
+	ch->combined_count = 1;
+}
+
+static int mknet_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? MKNET_N_STATS : -EOPNOTSUPP;
+}
+
+static void mknet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < MKNET_N_TX_STATS; i++)
+		ethtool_puts(&buf, mknet_tx_stat_desc[i].name);
+	for (i = 0; i < MKNET_N_RX_STATS; i++)
+		ethtool_puts(&buf, mknet_rx_stat_desc[i].name);
+	ethtool_puts(&buf, "rx0_doorbells_received");
+}
+
+static void mknet_get_ethtool_stats(struct net_device *dev,
+				    struct ethtool_stats *stats, u64 *data)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	const void *tx = &priv->tx_stats, *rx = &priv->rx_stats;
+	unsigned int start, i;
+
+	do {
+		start = u64_stats_fetch_begin(&priv->tx_stats.syncp);
+		for (i = 0; i < MKNET_N_TX_STATS; i++)
+			data[i] = u64_stats_read(tx + mknet_tx_stat_desc[i].offset);
+	} while (u64_stats_fetch_retry(&priv->tx_stats.syncp, start));
+	data += MKNET_N_TX_STATS;
+
+	do {
+		start = u64_stats_fetch_begin(&priv->rx_stats.syncp);
+		for (i = 0; i < MKNET_N_RX_STATS; i++)
+			data[i] = u64_stats_read(rx + mknet_rx_stat_desc[i].offset);
+	} while (u64_stats_fetch_retry(&priv->rx_stats.syncp, start));
+	data += MKNET_N_RX_STATS;
+
+	*data = atomic64_read(&priv->doorbells_received);
+}
+
+const struct ethtool_ops mknet_ethtool_ops = {
+	.get_drvinfo		= mknet_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_ringparam		= mknet_get_ringparam,
+	.set_ringparam		= mknet_set_ringparam,
+	.get_channels		= mknet_get_channels,
+	.get_sset_count		= mknet_get_sset_count,
+	.get_strings		= mknet_get_strings,
+	.get_ethtool_stats	= mknet_get_ethtool_stats,
+};

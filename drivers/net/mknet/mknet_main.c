@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mknet: links, doorbells and carrier.
+ *
+ * `ip link add NAME type mknet` creates a pair of devices in this kernel,
+ * the way veth does, whose frames go through the shared region and whose
+ * doorbells are multikernel IPIs between two CPUs: the same path a link
+ * between two kernel instances takes.  Each end is served by its own CPU.
+ *
+ * The carrier of an end is on while both ends are up and the peer
+ * instance is running with a moving heartbeat.
+ */
+#include <linux/etherdevice.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/multikernel.h>
+#include <net/rtnetlink.h>
+#include "mknet.h"
+
+static struct mknet_priv __rcu *mknet_links[MKNET_MAX_LINKS];
+static DEFINE_IDA(mknet_ida);
+static atomic64_t mknet_stray_msgs;
+
+/**
+ * mknet_send_msg - send a doorbell or state change to the other end
+ * @priv: our end
+ * @kind: &enum mknet_msg_kind
+ *
+ * Return: 0 or the error of multikernel_send_ipi_data().
+ */
+int mknet_send_msg(struct mknet_priv *priv, u32 kind)
+{
+	struct mknet_msg m = {
+		.dst_id = priv->peer_id,
+		.src_id = priv->id,
+		.kind = kind,
+	};
+
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
+	return multikernel_send_ipi_data(priv->peer_instance, priv->peer_apicid,
+					 MK_MSG_MKNET, &m, sizeof(m));
+}
+
+static bool mknet_peer_alive(struct mknet_priv *priv)
+{
+	u64 hb;
+
+	if (mk_instance_state(priv->peer_instance, &hb) != MK_INSTANCE_RUNNING)
+		return false;
+	if (hb != priv->peer_heartbeat) {
+		priv->peer_heartbeat = hb;
+		priv->peer_heartbeat_at = jiffies;
+	}
+	return time_before(jiffies, priv->peer_heartbeat_at + MKNET_PEER_TIMEOUT);
+}
+
+/**
+ * mknet_update_carrier - set the carrier from both ends' state
+ * @priv: our end
+ *
+ * Context: process context.
+ */
+void mknet_update_carrier(struct mknet_priv *priv)
+{
+	struct net_device *dev = priv->dev;
+	bool up;
+
+	up = netif_running(dev) && READ_ONCE(priv->peer_attached) &&
+	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP &&
+	     mknet_peer_alive(priv);
+	if (up && !netif_carrier_ok(dev)) {
+		netif_carrier_on(dev);
+		netif_wake_queue(dev);
+	} else if (!up && netif_carrier_ok(dev)) {
+		netif_carrier_off(dev);
+	}
+}
+
+static void mknet_carrier_work(struct work_struct *work)
+{
+	struct mknet_priv *priv = container_of(work, struct mknet_priv,
+					       carrier_work);
+
+	mknet_update_carrier(priv);
+}
+
+static void mknet_watchdog(struct timer_list *t)
+{
+	struct mknet_priv *priv = from_timer(priv, t, watchdog);
+
+	schedule_work(&priv->carrier_work);
+	/* A doorbell the peer forgot, or one lost with its CPU. */
+	if (mknet_rx_pending(priv) ||
+	    netif_tx_queue_stopped(netdev_get_tx_queue(priv->dev, 0)))
+		napi_schedule(&priv->napi);
+	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
+}
+
+/* Called in hard interrupt context for every MK_MSG_MKNET message. */
+static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
+{
+	struct mknet_priv *priv;
+	struct mknet_msg m;
+
+	if (msg->len != sizeof(m)) {
+		atomic64_inc(&mknet_stray_msgs);
+		return;
+	}
+	memcpy(&m, msg->data, sizeof(m));
+	if (m.dst_id >= MKNET_MAX_LINKS)
+		goto stray;
+
+	rcu_read_lock();
+	priv = rcu_dereference(mknet_links[m.dst_id]);
+	if (!priv || priv->peer_instance != msg->src_instance ||
+	    priv->peer_id != m.src_id) {
+		rcu_read_unlock();
+		goto stray;
+	}
+	switch (m.kind) {
+	case MKNET_MSG_DOORBELL:
+		atomic64_inc(&priv->doorbells_received);
+		if (netif_running(priv->dev))
+			napi_schedule_irqoff(&priv->napi);
+		break;
+	case MKNET_MSG_STATE:
+		schedule_work(&priv->carrier_work);
+		break;
+	default:
+		atomic64_inc(&mknet_stray_msgs);
+	}
+	rcu_read_unlock();
+	return;
+stray:
+	atomic64_inc(&mknet_stray_msgs);
+}
+
+static int mknet_link_init(struct net_device *dev, u16 peer_instance,
+			   int napi_cpu)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	int id, err;
+
+	id = ida_alloc_max(&mknet_ida, MKNET_MAX_LINKS - 1, GFP_KERNEL);
+	if (id < 0)
+		return id;
+	priv->dev = dev;
+	priv->id = id;
+	priv->peer_instance = peer_instance;
+	u64_stats_init(&priv->tx_stats.syncp);
+	u64_stats_init(&priv->rx_stats.syncp);
+	timer_setup(&priv->watchdog, mknet_watchdog, 0);
+	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
+	netif_napi_add(dev, &priv->napi, mknet_poll);
+
+	err = mknet_area_init(priv, MKNET_RING_DEFAULT, napi_cpu);
+	if (err) {
+		netif_napi_del(&priv->napi);
+		ida_free(&mknet_ida, id);
+		return err;
+	}
+	mknet_debugfs_add(priv);
+	return 0;
+}
+
+/**
+ * mknet_link_release - undo mknet_link_init()
+ * @priv: our end
+ *
+ * Safe to call twice: register_netdevice() calls ndo_uninit on failure
+ * and newlink's error path may too.
+ */
+void mknet_link_release(struct mknet_priv *priv)
+{
+	if (!priv->area)
+		return;
+	RCU_INIT_POINTER(mknet_links[priv->id], NULL);
+	synchronize_rcu();
+	/* No doorbell can reach us now; let work scheduled by one finish. */
+	cancel_work_sync(&priv->carrier_work);
+	mknet_debugfs_remove(priv);
+	netif_napi_del(&priv->napi);
+	mknet_area_free(priv);
+	ida_free(&mknet_ida, priv->id);
+}
+
+static int mknet_area_resize(struct mknet_priv *priv, u32 n)
+{
+	struct mknet_area *old = priv->area;
+	size_t old_size = priv->area_size;
+	int err;
+
+	if (n == priv->ring_size)
+		return 0;
+	err = mknet_area_init(priv, n, priv->napi_cpu);
+	if (!err)
+		mk_pool_free(old, old_size);
+	return err;
+}
+
+/**
+ * mknet_resize_rings - change the ring sizes of a pair
+ * @priv: the end ethtool -G was given
+ * @tx: new size of its TX ring
+ * @rx: new size of its RX ring, which is the other end's TX ring
+ * @extack: for the error message
+ *
+ * Both ends stop, get fresh areas and attach to each other again; frames
+ * in flight are lost, as on a reset of a real NIC.
+ *
+ * Context: RTNL held.
+ * Return: 0, -EOPNOTSUPP for a link to another instance, or -ENOMEM.
+ */
+int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
+		       struct netlink_ext_ack *extack)
+{
+	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
+	struct mknet_priv *ppriv;
+	bool up, peer_up;
+	int err;
+
+	if (!peer_dev) {
+		NL_SET_ERR_MSG(extack, "ring sizes of a link to another instance are fixed");
+		return -EOPNOTSUPP;
+	}
+	ppriv = netdev_priv(peer_dev);
+	if (tx == priv->ring_size && rx == ppriv->ring_size)
+		return 0;
+
+	up = netif_running(priv->dev);
+	peer_up = netif_running(peer_dev);
+	if (up)
+		mknet_datapath_stop(priv);
+	if (peer_up)
+		mknet_datapath_stop(ppriv);
+	WRITE_ONCE(priv->peer_attached, false);
+	WRITE_ONCE(ppriv->peer_attached, false);
+
+	err = mknet_area_resize(priv, tx);
+	if (!err)
+		err = mknet_area_resize(ppriv, rx);
+	if (err)
+		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
+	/* Whatever sizes we ended with, the ends must find each other. */
+	if (mknet_attach_peer(priv, ppriv->area) ||
+	    mknet_attach_peer(ppriv, priv->area))
+		err = -EINVAL;
+
+	if (peer_up)
+		mknet_datapath_start(ppriv);
+	if (up)
+		mknet_datapath_start(priv);
+	return err;
+}
+
+static int mknet_pair_cpu(int nth)
+{
+	int cpu = cpumask_nth(nth % num_online_cpus(), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+static int mknet_newlink(struct net *src_net, struct net_device *dev,
+			 struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev), *ppriv;
+	u16 self = mk_self_instance();
+	struct net_device *peer;
+	int err;
+
+	if (!multikernel_ready()) {
+		NL_SET_ERR_MSG(extack, "multikernel shared region is not set up");
+		return -ENODEV;
+	}
+
+	peer = rtnl_create_link(src_net, MKNET_DRV_NAME "%d", NET_NAME_ENUM,
+				dev->rtnl_link_ops, tb, extack);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
+	ppriv = netdev_priv(peer);
+
+	err = mknet_link_init(dev, self, mknet_pair_cpu(0));
+	if (err)
+		goto free_peer;
+	err = mknet_link_init(peer, self, mknet_pair_cpu(1));
+	if (err)
+		goto release_dev;
+	priv->peer_id = ppriv->id;
+	ppriv->peer_id = priv->id;
+	if (mknet_attach_peer(priv, ppriv->area) ||
+	    mknet_attach_peer(ppriv, priv->area)) {
+		err = -EINVAL;
+		goto release_peer;
+	}
+
+	if (!tb[IFLA_ADDRESS])
+		eth_hw_addr_random(dev);
+	eth_hw_addr_random(peer);
+	netif_carrier_off(peer);
+	err = register_netdevice(peer);
+	if (err)
+		goto release_peer;
+	err = rtnl_configure_link(peer, NULL, 0, NULL);
+	if (err)
+		goto unregister_peer;
+
+	netif_carrier_off(dev);
+	err = register_netdevice(dev);
+	if (err)
+		goto unregister_peer;
+
+	rcu_assign_pointer(priv->loop_peer, peer);
+	rcu_assign_pointer(ppriv->loop_peer, dev);
+	rcu_assign_pointer(mknet_links[priv->id], priv);
+	rcu_assign_pointer(mknet_links[ppriv->id], ppriv);
+	return 0;
+
+unregister_peer:
+	/* Frees the peer's link through its destructor. */
+	unregister_netdevice(peer);
+	mknet_link_release(priv);
+	return err;
+release_peer:
+	mknet_link_release(ppriv);
+release_dev:
+	mknet_link_release(priv);
+free_peer:
+	free_netdev(peer);
+	return err;
+}
+
+static void mknet_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct net_device *peer = rtnl_dereference(priv->loop_peer);
+
+	unregister_netdevice_queue(dev, head);
+	if (peer) {
+		struct mknet_priv *ppriv = netdev_priv(peer);
+
+		RCU_INIT_POINTER(priv->loop_peer, NULL);
+		RCU_INIT_POINTER(ppriv->loop_peer, NULL);
+		unregister_netdevice_queue(peer, head);
+	}
+}
+
+static struct rtnl_link_ops mknet_link_ops = {
+	.kind		= MKNET_DRV_NAME,
+	.priv_size	= sizeof(struct mknet_priv),
+	.setup		= mknet_setup,
+	.newlink	= mknet_newlink,
+	.dellink	= mknet_dellink,
+};
+
+static int __init mknet_init(void)
+{
+	int err;
+
+	err = multikernel_register_handler(MK_MSG_MKNET, mknet_msg_handler, NULL);
+	if (err)
+		return err;
+	mknet_debugfs_init();
+	err = rtnl_link_register(&mknet_link_ops);
+	if (err) {
+		mknet_debugfs_exit();
+		multikernel_unregister_handler(MK_MSG_MKNET);
+	}
+	return err;
+}
+
+static void __exit mknet_exit(void)
+{
+	rtnl_link_unregister(&mknet_link_ops);
+	mknet_debugfs_exit();
+	multikernel_unregister_handler(MK_MSG_MKNET);
+}
+
+module_init(mknet_init);
+module_exit(mknet_exit);
+
+MODULE_DESCRIPTION("Virtual Ethernet between multikernel instances");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_RTNL_LINK(MKNET_DRV_NAME);

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mknet's layout in the shared region, and the checks applied to what the
+ * peer wrote there.
+ *
+ * Each end of a link owns one area, allocated from its own slice of the
+ * multikernel page pool, and is the only writer of it:
+ *
+ *   struct mknet_area        header: magic, geometry, admin state
+ *   struct mknet_tx_ctl      our TX ring: producer index, completion event
+ *   struct mknet_rx_ctl      the peer's TX ring as we consume it: consumer
+ *                            index, and the producer event that asks the
+ *                            peer for a doorbell
+ *   struct mknet_desc[n]     our TX descriptors
+ *   page buffers[n]          our TX buffers; descriptor i uses buffer i
+ *
+ * A descriptor never names a buffer: its index does.  A frame spans one or
+ * more consecutive descriptors, chained by MKNET_DESC_MORE; the first one
+ * carries a virtio-net header for checksum and GSO offload.
+ */
+#ifndef _MKNET_SHM_H
+#define _MKNET_SHM_H
+
+#include <linux/errno.h>
+#include <linux/types.h>
+#include <linux/virtio_net.h>
+
+#define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
+#define MKNET_AREA_VERSION	1
+#define MKNET_BUF_SIZE		4096U
+#define MKNET_RING_MIN		64U
+#define MKNET_RING_MAX		1024U
+#define MKNET_RING_DEFAULT	256U
+/* 64 KiB of GSO payload plus headers, in page buffers. */
+#define MKNET_MAX_FRAME		(65536U + 2 * 4096U)
+#define MKNET_MAX_DESCS		(MKNET_MAX_FRAME / MKNET_BUF_SIZE)
+
+enum mknet_admin_state {
+	MKNET_STATE_DOWN,
+	MKNET_STATE_UP,
+};
+
+/**
+ * struct mknet_area - header of one end's area
+ * @magic: %MKNET_AREA_MAGIC
+ * @version: %MKNET_AREA_VERSION
+ * @ring_size: descriptors in the TX ring, a power of two
+ * @state: &enum mknet_admin_state of this end
+ * @notify_apicid: CPU to send this end's doorbells to
+ * @epoch: bumped each time the ring is reset
+ */
+struct mknet_area {
+	u32 magic;
+	u32 version;
+	u32 ring_size;
+	u32 state;
+	u32 notify_apicid;
+	u32 epoch;
+	u8 pad[40];
+};
+
+/**
+ * struct mknet_tx_ctl - our TX ring's producer side
+ * @prod: descriptors published
+ * @cons_event: send me a doorbell once you consumed past this index
+ */
+struct mknet_tx_ctl {
+	u32 prod;
+	u32 cons_event;
+	u8 pad[56];
+};
+
+/**
+ * struct mknet_rx_ctl - how far we consumed the peer's TX ring
+ * @cons: descriptors consumed; their buffers are the peer's again
+ * @prod_event: send me a doorbell once you produced past this index
+ */
+struct mknet_rx_ctl {
+	u32 cons;
+	u32 prod_event;
+	u8 pad[56];
+};
+
+#define MKNET_DESC_MORE		0x1	/* frame continues in the next one */
+#define MKNET_DESC_HDR		0x2	/* @hdr is valid: first of a frame */
+#define MKNET_DESC_FLAGS	(MKNET_DESC_MORE | MKNET_DESC_HDR)
+
+/**
+ * struct mknet_desc - one buffer of a frame
+ * @len: bytes used in the buffer, at most %MKNET_BUF_SIZE
+ * @flags: MKNET_DESC_*
+ * @hdr: offload information, on the first descriptor of a frame
+ */
+struct mknet_desc {
+	u16 len;
+	u16 flags;
+	struct virtio_net_hdr hdr;
+	u8 pad[2];
+};
+
+static inline size_t mknet_area_desc_off(void)
+{
+	return sizeof(struct mknet_area) + sizeof(struct mknet_tx_ctl) +
+	       sizeof(struct mknet_rx_ctl);
+}
+
+static inline size_t mknet_area_buf_off(u32 ring_size)
+{
+	size_t off = mknet_area_desc_off() + ring_size * sizeof(struct mknet_desc);
+
+	return (off + MKNET_BUF_SIZE - 1) & ~((size_t)MKNET_BUF_SIZE - 1);
+}
+
+static inline size_t mknet_area_size(u32 ring_size)
+{
+	return mknet_area_buf_off(ring_size) + (size_t)ring_size * MKNET_BUF_SIZE;
+}
+
+static inline bool mknet_ring_size_valid(u32 n)
+{
+	return n >= MKNET_RING_MIN && n <= MKNET_RING_MAX && !(n & (n - 1));
+}
+
+/*
+ * virtio's event index test: has the index moved from @old to @new past
+ * @event, the point after which the other side asked to be told?
+ */
+static inline bool mknet_need_event(u32 event, u32 new, u32 old)
+{
+	return (u32)(new - event - 1) < (u32)(new - old);
+}
+
+/**
+ * mknet_check_area - check a copy of the peer's area header
+ * @copy: the header, copied out of the region
+ *
+ * Return: 0, or -EINVAL.
+ */
+static inline int mknet_check_area(const struct mknet_area *copy)
+{
+	if (copy->magic != MKNET_AREA_MAGIC ||
+	    copy->version != MKNET_AREA_VERSION ||
+	    !mknet_ring_size_valid(copy->ring_size) ||
+	    copy->state > MKNET_STATE_UP)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mknet_check_desc - check a copy of one of the peer's descriptors
+ * @copy: the descriptor, copied out of the region
+ * @first: it starts a frame
+ *
+ * Return: 0, or -EINVAL.
+ */
+static inline int mknet_check_desc(const struct mknet_desc *copy, bool first)
+{
+	if (!copy->len || copy->len > MKNET_BUF_SIZE ||
+	    copy->flags & ~MKNET_DESC_FLAGS ||
+	    !!(copy->flags & MKNET_DESC_HDR) != first)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mknet_frame_check - find and check one frame among copied descriptors
+ * @d: copies of the next @n descriptors of the peer's ring
+ * @n: descriptors published and copied, at most %MKNET_MAX_DESCS
+ * @used: set to the descriptors to consume, always at least one so that a
+ *	bad descriptor is skipped, never retried
+ * @total: set to the frame length when the frame is good
+ *
+ * Return: 0 for a good frame; -EINVAL for a malformed descriptor, a chain
+ * longer than %MKNET_MAX_DESCS or one that runs past what was published.
+ */
+static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
+				    u32 *used, u32 *total)
+{
+	u32 i, len = 0;
+
+	*used = 1;
+	for (i = 0; i < n; i++) {
+		if (mknet_check_desc(&d[i], i == 0)) {
+			*used = i + 1;
+			return -EINVAL;
+		}
+		len += d[i].len;
+		if (!(d[i].flags & MKNET_DESC_MORE)) {
+			*used = i + 1;
+			*total = len;
+			return 0;
+		}
+	}
+	/* The chain goes on past what we may read. */
+	*used = n ? n : 1;
+	return -EINVAL;
+}
+
+#endif /* _MKNET_SHM_H */
