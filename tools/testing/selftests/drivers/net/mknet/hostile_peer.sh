@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# One end (a) plays a hostile peer through mknet's fault injection and
+# writes into its own area what a broken kernel could.  The other end (b)
+# must count every drop, never splat, stay responsive, and the link must
+# work again once a has stopped.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+id=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
+sc=/sys/kernel/debug/mknet/link$id/scribble
+[ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
+
+alive() {
+	echo restore > $sc
+	ina ping -c 2 -W 2 $B4 >/dev/null || fail "link dead after '$1'"
+	inb ping -c 2 -W 2 $A4 >/dev/null || fail "link dead both ways after '$1'"
+}
+
+grows() {	# mode counter
+	before=$(stat b $2)
+	echo $1 > $sc || fail "scribble $1"
+	sleep 1.5
+	after=$(stat b $2)
+	echo "$1: b $2 $before -> $after"
+	[ "$after" -gt "$before" ] || fail "'$1' not counted in $2"
+	alive $1
+}
+
+grows desc rx0_drop_bad_desc
+grows len rx0_drop_bad_desc
+grows chain rx0_drop_bad_desc
+grows hdr rx0_drop_bad_hdr
+grows prod rx0_drop_bad_index
+
+# A state that is not UP: carrier goes, and comes back.
+echo state > $sc
+wait_carrier b 0 40 || fail "carrier stayed up on a garbage peer state"
+echo restore > $sc
+wait_carrier b 1 40 || fail "carrier did not return"
+alive state
+
+# A doorbell storm: b keeps answering.
+db0=$(stat b rx0_doorbells_received)
+echo flood > $sc
+echo "flood: b took $(( $(stat b rx0_doorbells_received) - db0 )) doorbells"
+alive flood
+
+# A frame without its doorbell: the watchdog's slow poll picks it up.
+rx0=$(sysstat b rx_packets)
+echo silence > $sc
+sleep 1.5
+[ "$(sysstat b rx_packets)" -gt "$rx0" ] || fail "frame without doorbell never taken"
+alive silence
+echo "all hostile writes counted; link recovered each time"
+cleanup

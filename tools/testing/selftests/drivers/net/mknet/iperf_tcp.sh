@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# iperf3 TCP a->b: non-zero throughput, the receiver's byte counter covers
+# what iperf3 moved, no drop.  Then again with NAPI interrupt deferral on
+# the receiver: it re-arms its doorbell rarely, and the sender must see
+# that and suppress most doorbells.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+run() {		# label
+	rx0=$(sysstat b rx_bytes)
+	pk0=$(sysstat a tx_packets)
+	db0=$(stat a tx0_doorbells)
+	inb $IPERF -s -1 -D -B $B4 >/dev/null
+	sleep 1
+	out=$(ina $IPERF -c $B4 -t 5 -f m 2>&1) || fail "iperf3: $out"
+	mbps=$(echo "$out" | awk '/receiver/ { print int($(NF-2)) }')
+	moved=$(echo "$out" | awk '/receiver/ { v = $(NF-4); u = $(NF-3);
+		m = (u == "GBytes") ? 1073741824 : (u == "MBytes") ? 1048576 : 1024;
+		print int(v * m) }')
+	rx=$(( $(sysstat b rx_bytes) - rx0 ))
+	pk=$(( $(sysstat a tx_packets) - pk0 ))
+	db=$(( $(stat a tx0_doorbells) - db0 ))
+	echo "$1: ${mbps} Mbit/s, iperf3 moved $moved bytes, b counted $rx;" \
+	     "a sent $pk packets with $db doorbells"
+	[ "${mbps:-0}" -gt 0 ] || fail "no throughput"
+	[ "$rx" -ge "$moved" ] || fail "rx_bytes $rx < iperf3 bytes $moved"
+	[ "$(sysstat a tx_dropped)" -eq 0 ] || fail "tx drops"
+	[ "$(sysstat b rx_errors)" -eq 0 ] || fail "rx errors"
+}
+
+run default
+[ "$db" -le "$pk" ] || fail "more doorbells than packets"
+
+inb sh -c 'echo 100 > /sys/class/net/mkb0/napi_defer_hard_irqs'
+inb sh -c 'echo 200000 > /sys/class/net/mkb0/gro_flush_timeout'
+run deferred
+[ $((db * 2)) -lt "$pk" ] || fail "receiver deferral did not suppress doorbells ($db for $pk)"
+cleanup

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Carrier follows both ends; ethtool reports the device and its geometry.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+inb $IP link set mkb0 down
+wait_carrier a 0 || fail "carrier stayed up with the peer down"
+inb $IP link set mkb0 up
+wait_carrier a 1 || fail "carrier did not return with the peer up"
+wait_carrier b 1 || fail "peer carrier did not return"
+
+drv=$(ina $ETHTOOL -i mka0 | awk '$1 == "driver:" { print $2 }')
+[ "$drv" = mknet ] || fail "ethtool -i driver '$drv'"
+ina $ETHTOOL -g mka0 | grep -q "^TX:.*256" || fail "ethtool -g"
+ina $ETHTOOL -l mka0 | grep -q "^Combined:.*1" || fail "ethtool -l"
+ina $ETHTOOL -S mka0 | grep -q rx0_doorbells_received || fail "ethtool -S"
+echo "carrier follows the peer; ethtool -i/-g/-l/-S fine"
+cleanup

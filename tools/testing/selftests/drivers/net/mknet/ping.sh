@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# ping both ways over IPv4 and IPv6; counters move on both ends.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+ina ping -c 5 -i 0.2 -W 2 $B4 >/dev/null || fail "ping a->b IPv4"
+inb ping -c 5 -i 0.2 -W 2 $A4 >/dev/null || fail "ping b->a IPv4"
+ina ping -6 -c 5 -i 0.2 -W 2 $B6 >/dev/null || fail "ping a->b IPv6"
+inb ping -6 -c 5 -i 0.2 -W 2 $A6 >/dev/null || fail "ping b->a IPv6"
+
+for s in a b; do
+	[ "$(sysstat $s rx_packets)" -ge 20 ] || fail "$s rx_packets $(sysstat $s rx_packets)"
+	[ "$(sysstat $s tx_packets)" -ge 20 ] || fail "$s tx_packets $(sysstat $s tx_packets)"
+	[ "$(sysstat $s rx_errors)" -eq 0 ] || fail "$s rx_errors"
+	[ "$(stat $s rx0_doorbells_received)" -gt 0 ] || fail "$s got no doorbell"
+done
+echo "a: rx $(sysstat a rx_packets) tx $(sysstat a tx_packets) doorbells $(stat a tx0_doorbells)"
+cleanup
