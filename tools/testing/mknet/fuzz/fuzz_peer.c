@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer harness for the code that judges what a peer kernel wrote into
+ * the shared region: the region header, instance entries, message ring
+ * indices and slots, PFN ranges (kernel/multikernel/layout.c, built
+ * unchanged) and mknet's area header, descriptors and frame chains
+ * (drivers/net/mknet/mknet_shm.h).
+ *
+ * The input is the peer's bytes.  Each check is held to what its caller
+ * relies on: whatever it accepts must be safe to use.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../../../kernel/multikernel/layout.h"
+#include "../../../../drivers/net/mknet/mknet_shm.h"
+
+#define REGION_BASE	0x10000000ULL
+
+static const u8 *in;
+static size_t left;
+
+static void take(void *dst, size_t n)
+{
+	size_t k = n < left ? n : left;
+
+	memset(dst, 0, n);
+	memcpy(dst, in, k);
+	in += k;
+	left -= k;
+}
+
+static void fuzz_header(void)
+{
+	struct mk_region_header h;
+	struct mk_layout l;
+	u64 size;
+
+	take(&size, sizeof(size));
+	take(&h, sizeof(h));
+	size = (size % (1ULL << 34)) & ~4095ULL;
+	if (mk_header_validate(&h, size))
+		return;
+	assert(mk_layout_compute(size, &l) == 0);
+	assert(h.pool_off == l.pool_off && h.pool_size == l.pool_size);
+	assert(l.pool_off + l.pool_size <= size);
+	assert(l.rings_off + l.ring_stride * MK_MAX_INSTANCES * MK_MAX_INSTANCES
+	       <= l.pool_off);
+}
+
+static void fuzz_ring(void)
+{
+	struct mk_ring_view v;
+	struct mk_slot s;
+	u32 head, tail;
+
+	take(&head, sizeof(head));
+	take(&tail, sizeof(tail));
+	if (!mk_ring_check_indices(head, tail, &v)) {
+		assert(v.count <= MK_RING_SLOTS);
+		assert(v.first == tail && (u32)(v.first + v.count) == head);
+	}
+	take(&s, sizeof(s));
+	if (!mk_slot_check(&s)) {
+		assert(s.len <= MK_MSG_MAX_DATA);
+		assert(s.type != MK_MSG_INVALID && s.type < MK_MSG_TYPE_MAX);
+	}
+}
+
+static void fuzz_instance(void)
+{
+	struct mk_instance_desc d;
+	u32 id;
+
+	take(&d, sizeof(d));
+	take(&id, sizeof(id));
+	if (mk_instance_check(&d))
+		return;
+	assert(d.nr_cpus <= MK_MAX_INSTANCE_CPUS);
+	(void)mk_instance_has_apicid(&d, id);
+}
+
+static void fuzz_range(void)
+{
+	struct { u64 pfn; u32 offset; u32 len; } p;
+	struct mk_layout l;
+	u64 off;
+
+	take(&p, sizeof(p));
+	assert(mk_layout_compute(64ULL << 20, &l) == 0);
+	if (mk_range_check(&l, REGION_BASE, p.pfn, p.offset, p.len, &off))
+		return;
+	assert(p.len && off >= l.pool_off);
+	assert(off + p.len <= l.pool_off + l.pool_size);
+}
+
+static void fuzz_mknet(void)
+{
+	struct mknet_desc d[MKNET_MAX_DESCS];
+	struct mknet_area a;
+	u32 n, used, total, i, sum = 0;
+	u8 nsel;
+
+	take(&a, sizeof(a));
+	if (!mknet_check_area(&a)) {
+		assert(a.ring_size >= MKNET_RING_MIN && a.ring_size <= MKNET_RING_MAX);
+		assert(!(a.ring_size & (a.ring_size - 1)));
+	}
+	take(&nsel, 1);
+	n = nsel % (MKNET_MAX_DESCS + 1);
+	take(d, sizeof(d));
+	if (mknet_frame_check(d, n, &used, &total)) {
+		assert(used >= 1 && used <= (n ? n : 1));
+		return;
+	}
+	/* A good frame: every part valid, within what was published. */
+	assert(used >= 1 && used <= n);
+	for (i = 0; i < used; i++) {
+		assert(d[i].len >= 1 && d[i].len <= MKNET_BUF_SIZE);
+		assert(!!(d[i].flags & MKNET_DESC_MORE) == (i + 1 < used));
+		sum += d[i].len;
+	}
+	assert(sum == total && total <= MKNET_MAX_FRAME);
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	u8 what;
+
+	in = data;
+	left = size;
+	take(&what, 1);
+	switch (what % 5) {
+	case 0:
+		fuzz_header();
+		break;
+	case 1:
+		fuzz_ring();
+		break;
+	case 2:
+		fuzz_instance();
+		break;
+	case 3:
+		fuzz_range();
+		break;
+	default:
+		fuzz_mknet();
+	}
+	return 0;
+}
