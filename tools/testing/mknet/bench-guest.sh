@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest side of `make bench`: a veth pair and an mknet pair, each with one
+# end in a namespace of its own, measured the same way in the same boot.
+# Prints "mkbench: <device> <metric> <value>" lines for the host.
+IP=/opt/mknet/bin/ip
+IPERF=/opt/mknet/bin/iperf3
+T=${MKBENCH_TIME:-8}
+
+pair() {	# kind nsA nsB addrA addrB
+	$IP netns add $2
+	$IP netns add $3
+	if [ "$1" = veth ]; then
+		$IP link add ${1}a type veth peer name ${1}b
+	else
+		before=$(ls /sys/class/net)
+		$IP link add ${1}a type mknet
+		for d in $(ls /sys/class/net); do
+			echo "$before" | grep -qx "$d" || [ "$d" = ${1}a ] || $IP link set "$d" name ${1}b
+		done
+	fi
+	$IP link set ${1}a netns $2
+	$IP link set ${1}b netns $3
+	$IP -n $2 addr add $4/24 dev ${1}a
+	$IP -n $3 addr add $5/24 dev ${1}b
+	$IP -n $2 link set lo up
+	$IP -n $3 link set lo up
+	$IP -n $2 link set ${1}a up
+	$IP -n $3 link set ${1}b up
+	sleep 2
+}
+
+mki() {
+	awk '$1 == "MKI:" { s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts
+}
+
+pkts() {	# ns dev: packets both ways
+	echo $(( $($IP netns exec $1 cat /sys/class/net/$2/statistics/tx_packets) +
+		 $($IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets) ))
+}
+
+measure() {	# name nsA nsB devA addrB
+	n=$1
+	$IP netns exec $3 $IPERF -s -D -B $5 >/dev/null
+	sleep 1
+
+	p0=$(pkts $2 $4)
+	i0=$(mki)
+	r=$($IP netns exec $2 $IPERF -c $5 -t $T -f m | awk '/receiver/ { print $(NF-2) }')
+	i1=$(mki)
+	p1=$(pkts $2 $4)
+	echo "mkbench: $n tcp1_mbps $r"
+	echo "mkbench: $n ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
+
+	r=$($IP netns exec $2 $IPERF -c $5 -t $T -P 4 -f m | awk '/SUM.*receiver/ { print $(NF-2) }')
+	echo "mkbench: $n tcp4_mbps $r"
+
+	r=$($IP netns exec $2 $IPERF -c $5 -t $T -u -l 64 -b 0 |
+		awk '/receiver/ { split($(NF-2), a, "/"); print int((a[2] - a[1]) / '"$T"') }')
+	echo "mkbench: $n udp64_pps $r"
+
+	r=$($IP netns exec $2 ping -q -c 200 -i 0.01 $5 | awk -F/ '/min\/avg/ { print $4 }')
+	echo "mkbench: $n rtt_avg_us $(echo "$r" | awk '{ printf "%d", $1 * 1000 }')"
+	killall iperf3 2>/dev/null
+	sleep 1
+}
+
+pair veth vba vbb 198.51.100.1 198.51.100.2
+pair mknet mba mbb 192.0.2.1 192.0.2.2
+measure veth vba vbb vetha 198.51.100.2
+measure mknet mba mbb mkneta 192.0.2.2
+# The same pair with NAPI interrupt deferral: a polled end re-arms its
+# doorbell only after 2 empty polls 50 us apart.
+for ns in mba mbb; do
+	for d in $($IP netns exec $ns ls /sys/class/net | grep mknet); do
+		$IP netns exec $ns sh -c "echo 2 > /sys/class/net/$d/napi_defer_hard_irqs;
+			echo 50000 > /sys/class/net/$d/gro_flush_timeout"
+	done
+done
+measure mknet-defer mba mbb mkneta 192.0.2.2
