@@ -81,6 +81,8 @@ struct mknet_peer_view {
  * @bufs: our TX buffers
  * @peer: the peer's area; valid once @peer_attached
  * @peer_attached: @peer may be used
+ * @peer_broken: the peer's producer index makes no sense; carrier is off
+ *	until it does again
  * @peer_apicid: CPU the peer wants its doorbells on
  * @napi_cpu: CPU our doorbells are sent to
  * @tx_prod: our producer index (private copy)
@@ -113,6 +115,7 @@ struct mknet_priv {
 
 	struct mknet_peer_view peer;
 	bool peer_attached;
+	bool peer_broken;
 	u32 peer_apicid;
 	int napi_cpu;
 

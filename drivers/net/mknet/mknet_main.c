@@ -67,6 +67,7 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	bool up;
 
 	up = netif_running(dev) && READ_ONCE(priv->peer_attached) &&
+	     !READ_ONCE(priv->peer_broken) &&
 	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP &&
 	     mknet_peer_alive(priv);
 	if (up && !netif_carrier_ok(dev)) {

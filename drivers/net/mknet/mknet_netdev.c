@@ -89,6 +89,7 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	priv->peer_apicid = copy.notify_apicid;
 	/* Take up the peer's ring where it is now. */
 	priv->rx_cons = READ_ONCE(v->tx_ctl->prod);
+	priv->peer_broken = false;
 	WRITE_ONCE(priv->rx_ctl->cons, priv->rx_cons);
 	WRITE_ONCE(priv->rx_ctl->prod_event, priv->rx_cons);
 	/* The view above is complete before the data path may use it. */

@@ -293,6 +293,15 @@ static void mknet_rx_release(struct mknet_priv *priv, u32 old)
 		mknet_rx_count(priv, &priv->rx_stats.completion_doorbells);
 }
 
+/* A peer with an impossible index is cut off until it makes sense again. */
+static void mknet_set_peer_broken(struct mknet_priv *priv, bool broken)
+{
+	if (priv->peer_broken == broken)
+		return;
+	WRITE_ONCE(priv->peer_broken, broken);
+	schedule_work(&priv->carrier_work);
+}
+
 /* Returns frames taken, or -ERANGE when the peer's index is impossible. */
 static int mknet_rx(struct mknet_priv *priv, int budget)
 {
@@ -304,8 +313,10 @@ static int mknet_rx(struct mknet_priv *priv, int budget)
 	avail = prod - priv->rx_cons;
 	if (avail > priv->peer.ring_size) {
 		mknet_rx_count(priv, &priv->rx_stats.bad_index);
+		mknet_set_peer_broken(priv, true);
 		return -ERANGE;
 	}
+	mknet_set_peer_broken(priv, false);
 	while (done < budget && avail) {
 		u32 used = mknet_rx_frame(priv, priv->rx_cons, avail);
 

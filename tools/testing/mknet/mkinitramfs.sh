@@ -36,7 +36,8 @@ if [ -d "$top/tools/testing/selftests/drivers/net/mknet" ]; then
 	cp -r "$top/tools/testing/selftests/drivers/net/mknet" "$root/selftests/"
 fi
 
-cp "$top/tools/testing/mknet/bench-guest.sh" "$root/selftests/"
+cp "$top/tools/testing/mknet/bench-guest.sh" "$top/tools/testing/mknet/stress-guest.sh" \
+	"$root/selftests/"
 mkdir -p "$root/lib/modules"
 find "$obj" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 

@@ -13,6 +13,7 @@ sc=/sys/kernel/debug/mknet/link$id/scribble
 
 alive() {
 	echo restore > $sc
+	wait_carrier b 1 40 || fail "carrier did not return after '$1'"
 	ina ping -c 2 -W 2 $B4 >/dev/null || fail "link dead after '$1'"
 	inb ping -c 2 -W 2 $A4 >/dev/null || fail "link dead both ways after '$1'"
 }
@@ -31,6 +32,9 @@ grows desc rx0_drop_bad_desc
 grows len rx0_drop_bad_desc
 grows chain rx0_drop_bad_desc
 grows hdr rx0_drop_bad_hdr
+# An impossible producer index cuts the peer off until it is sane again.
+echo prod > $sc
+wait_carrier b 0 40 || fail "carrier stayed up on an impossible index"
 grows prod rx0_drop_bad_index
 
 # A state that is not UP: carrier goes, and comes back.
