@@ -14,6 +14,10 @@ import sys
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 KTAP_RESULT = re.compile(r'^(\s*)(not ok|ok) (\d+) (\S+)(.*)$')
 SELFTEST = re.compile(r'^mkselftest: (ok|not ok|skip) (\S+)(.*)$')
+SELFTEST_START = re.compile(r'^mkselftest: start (\S+)')
+SELFTEST_NOTE = re.compile(r'^mkselftest: # (.*)$')
+# Lines of a failing selftest's own output shown next to its verdict.
+NOTE_LINES = 6
 
 SPLATS = [
     ('BUG', re.compile(r'\bBUG: ')),
@@ -41,17 +45,30 @@ def judge(path):
     with open(path, errors='replace') as f:
         lines = [TIMESTAMP.sub('', l.rstrip('\r\n')) for l in f]
     name = path.rsplit('/', 1)[-1].removesuffix('.log')
+    notes = []
     for i, line in enumerate(lines):
         if line.startswith('mkplan: done'):
             finished = True
         for kind, rx in SPLATS:
             if rx.search(line) and kind not in splats:
                 splats[kind] = line.strip()
+        if SELFTEST_START.match(line):
+            notes = []
+            continue
+        m = SELFTEST_NOTE.match(line)
+        if m:
+            notes.append(m.group(1))
+            continue
         m = SELFTEST.match(line)
         if m:
             res, test = m.group(1), m.group(2)
+            label = f'{name}: selftest {test}{m.group(3)}'
+            if res == 'not ok':
+                # CI keeps only what we print: say why, not just that.
+                label += ''.join(f'\n            | {n}'
+                                 for n in notes[-NOTE_LINES:])
             {'ok': passed, 'not ok': failed, 'skip': skipped}[res].append(
-                f'{name}: selftest {test}{m.group(3)}')
+                label)
             continue
         m = KTAP_RESULT.match(line)
         # KUnit test cases are indented one level; suites are not.

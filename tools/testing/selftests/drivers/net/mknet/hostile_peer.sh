@@ -11,20 +11,31 @@ id=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
 sc=/sys/kernel/debug/mknet/link$id/scribble
 [ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
 
+# Wait up to 10 s for a counter of b ($2 from ethtool -S, or a standard
+# one when $1 is "sys") to move past $3.  The slowest path, a frame nobody
+# rang for, waits for the watchdog's tick; TCG on a busy host is slow.
+moves_past() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$($1 b $2)" -gt "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 alive() {
 	echo restore > $sc
-	wait_carrier b 1 40 || fail "carrier did not return after '$1'"
-	ina ping -c 2 -W 2 $B4 >/dev/null || fail "link dead after '$1'"
-	inb ping -c 2 -W 2 $A4 >/dev/null || fail "link dead both ways after '$1'"
+	wait_carrier b 1 100 || fail "carrier did not return after '$1'"
+	ina ping -c 3 -W 3 $B4 >/dev/null || fail "link dead after '$1'"
+	inb ping -c 3 -W 3 $A4 >/dev/null || fail "link dead both ways after '$1'"
 }
 
 grows() {	# mode counter
 	before=$(stat b $2)
 	echo $1 > $sc || fail "scribble $1"
-	sleep 1.5
-	after=$(stat b $2)
-	echo "$1: b $2 $before -> $after"
-	[ "$after" -gt "$before" ] || fail "'$1' not counted in $2"
+	moves_past stat $2 "$before" || fail "'$1' not counted in $2 ($before)"
+	echo "$1: b $2 $before -> $(stat b $2)"
 	alive $1
 }
 
@@ -34,14 +45,12 @@ grows chain rx0_drop_bad_desc
 grows hdr rx0_drop_bad_hdr
 # An impossible producer index cuts the peer off until it is sane again.
 echo prod > $sc
-wait_carrier b 0 40 || fail "carrier stayed up on an impossible index"
+wait_carrier b 0 100 || fail "carrier stayed up on an impossible index"
 grows prod rx0_drop_bad_index
 
 # A state that is not UP: carrier goes, and comes back.
 echo state > $sc
-wait_carrier b 0 40 || fail "carrier stayed up on a garbage peer state"
-echo restore > $sc
-wait_carrier b 1 40 || fail "carrier did not return"
+wait_carrier b 0 100 || fail "carrier stayed up on a garbage peer state"
 alive state
 
 # A doorbell storm: b keeps answering.
@@ -53,8 +62,7 @@ alive flood
 # A frame without its doorbell: the watchdog's slow poll picks it up.
 rx0=$(sysstat b rx_packets)
 echo silence > $sc
-sleep 1.5
-[ "$(sysstat b rx_packets)" -gt "$rx0" ] || fail "frame without doorbell never taken"
+moves_past sysstat rx_packets "$rx0" || fail "frame without doorbell never taken"
 alive silence
 echo "all hostile writes counted; link recovered each time"
 cleanup

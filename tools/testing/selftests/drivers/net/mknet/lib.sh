@@ -12,7 +12,6 @@ A6=2001:db8::1
 B6=2001:db8::2
 
 fail() { echo "FAIL: $*"; cleanup; exit 1; }
-step() { echo "-- $*"; }
 ina() { $IP netns exec mka "$@"; }
 inb() { $IP netns exec mkb "$@"; }
 
@@ -43,24 +42,19 @@ setup_pair() {
 		echo "$before" | grep -qx "$d" || [ "$d" = mka0 ] || peer=$d
 	done
 	[ -n "$peer" ] || fail "no peer device appeared"
-	step "netns"
 	$IP netns add mka
 	$IP netns add mkb
 	$IP link set mka0 netns mka
 	$IP link set "$peer" netns mkb
 	inb $IP link set "$peer" name mkb0
-	step "addresses"
 	ina $IP addr add $A4/24 dev mka0
 	inb $IP addr add $B4/24 dev mkb0
 	ina $IP addr add $A6/64 dev mka0 nodad
 	inb $IP addr add $B6/64 dev mkb0 nodad
 	ina $IP link set lo up
 	inb $IP link set lo up
-	step "up"
 	ina $IP link set mka0 up
-	step "up b"
 	inb $IP link set mkb0 up
-	step "carrier"
 	wait_carrier a 1 && wait_carrier b 1 || fail "carrier did not come up"
 }
 
