@@ -29,10 +29,11 @@ done
 echo "  CHECK   checkpatch --strict: $(echo "$owned" | wc -w) files, $(ls patches/*.patch | wc -l) patches"
 
 # Our objects, rebuilt with W=1 and sparse; only our paths are judged.
-dirs="kernel/multikernel/ arch/x86/kernel/multikernel.o"
+dirs="kernel/multikernel/ arch/x86/kernel/multikernel.o arch/x86/kernel/multikernel_start.o"
+dirs="$dirs arch/x86/kernel/multikernel_spawn.o arch/x86/kernel/multikernel_trampoline.o"
 [ -d drivers/net/mknet ] && dirs="$dirs drivers/net/mknet/"
-touch $(find kernel/multikernel arch/x86/kernel/multikernel.c drivers/net/mknet \
-	-name '*.c' 2>/dev/null | sed "s|^|$src/|")
+touch $(find kernel/multikernel arch/x86/kernel/multikernel*.[cS] drivers/net/mknet \
+	-name '*.[cS]' 2>/dev/null | sed "s|^|$src/|")
 log=$(mktemp)
 make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 C=1 $dirs >"$log" 2>&1
 rc=$?

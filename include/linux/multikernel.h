@@ -96,6 +96,34 @@ struct mk_pfn_ref {
 	u32 len;
 };
 
+/**
+ * struct mk_boot - what starting a kernel instance takes
+ * @instance: its instance id
+ * @apicid: physical APIC ID of the CPU it gets
+ * @kernel: the kernel image as read from its file
+ * @kernel_len: bytes in @kernel
+ * @initrd: initramfs, or NULL
+ * @initrd_len: bytes in @initrd
+ * @cmdline: its complete command line
+ * @mem_base: physical base of its memory
+ * @mem_size: bytes of memory
+ * @region_base: physical base of the shared region
+ * @region_size: bytes in the shared region
+ */
+struct mk_boot {
+	u16 instance;
+	u32 apicid;
+	const u8 *kernel;
+	size_t kernel_len;
+	const u8 *initrd;
+	size_t initrd_len;
+	const char *cmdline;
+	phys_addr_t mem_base;
+	u64 mem_size;
+	phys_addr_t region_base;
+	u64 region_size;
+};
+
 #ifdef CONFIG_MULTIKERNEL
 
 void __init multikernel_reserve_region(void);
@@ -104,6 +132,7 @@ bool multikernel_ready(void);
 u16 mk_self_instance(void);
 u32 mk_cpu_apicid(unsigned int cpu);
 int mk_instance_state(u16 instance, u64 *heartbeat);
+int mk_instance_info(u16 instance, u64 *boot_generation, u32 *apicid);
 
 int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx);
 void multikernel_unregister_handler(u16 type);
@@ -124,6 +153,9 @@ u64 mk_region_offset(const void *vaddr);
 void mk_arch_send_ipi(u32 apicid);
 u32 mk_arch_cpu_apicid(unsigned int cpu);
 bool mk_arch_region_is_reserved(phys_addr_t start, phys_addr_t size);
+int mk_arch_instance_boot(const struct mk_boot *b);
+void mk_arch_instance_halt(u32 apicid);
+int mk_arch_instance_cmdline(char *buf, size_t len);
 void multikernel_handle_ipi(void);
 
 #else

@@ -100,5 +100,8 @@ bool mk_dispatch(const struct mk_msg *msg, void *arg);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 void mk_messaging_start(struct mk_region *r);
+void mk_instance_set_state(u16 instance, u32 state);
+struct kobject *mk_instance_kobject(u16 id);
+void __init mk_instance_memory_reserve(void);
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

@@ -17,6 +17,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
+#include <linux/panic_notifier.h>
 #include <linux/random.h>
 #include <linux/string.h>
 #include <asm/sections.h>
@@ -114,6 +115,7 @@ void __init multikernel_reserve_region(void)
 	phys_addr_t base = mk_param_base;
 	u64 size = mk_param_size;
 
+	mk_instance_memory_reserve();
 	if (!mk_param_given || mk_region_check_param())
 		return;
 
@@ -203,6 +205,32 @@ int mk_instance_state(u16 instance, u64 *heartbeat)
 EXPORT_SYMBOL_GPL(mk_instance_state);
 
 /**
+ * mk_instance_info - what a peer publishes about itself
+ * @instance: instance id
+ * @boot_generation: set to the count of its (re)joins; a change means it
+ *	restarted and everything it had set up before is gone
+ * @apicid: set to the physical APIC ID of its first CPU
+ *
+ * Return: its &enum mk_instance_state, or -ENODEV / -EINVAL as
+ * mk_instance_state().
+ */
+int mk_instance_info(u16 instance, u64 *boot_generation, u32 *apicid)
+{
+	struct mk_instance_desc copy;
+	int err;
+
+	if (!multikernel_ready())
+		return -ENODEV;
+	err = mk_instance_read(instance, &copy);
+	if (err)
+		return err;
+	*boot_generation = copy.boot_generation;
+	*apicid = copy.nr_cpus ? copy.apic_ids[0] : U32_MAX;
+	return copy.state;
+}
+EXPORT_SYMBOL_GPL(mk_instance_info);
+
+/**
  * mk_region_ptr - kernel address of a range of the shared region
  * @offset: byte offset from the start of the region
  * @len: bytes the caller will touch
@@ -283,6 +311,34 @@ static int __init mk_pool_init(struct mk_region *r)
 	return 0;
 }
 
+/**
+ * mk_instance_set_state - write the state of an instance we started
+ * @instance: its id
+ * @state: &enum mk_instance_state
+ *
+ * The host writes the entry of an instance it starts or stops; the
+ * instance itself writes it while it runs.
+ */
+void mk_instance_set_state(u16 instance, u32 state)
+{
+	if (!multikernel_ready() || instance >= MK_MAX_INSTANCES)
+		return;
+	/* Whoever sees the new state sees what we wrote before it. */
+	smp_store_release(&mk_region.instances[instance].state, state);
+}
+
+static int mk_panic_notify(struct notifier_block *nb, unsigned long event,
+			   void *unused)
+{
+	/* Peers stop talking to us at once instead of waiting for a timeout. */
+	mk_instance_set_state(mk_region.self, MK_INSTANCE_CRASHED);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_panic_nb = {
+	.notifier_call = mk_panic_notify,
+};
+
 static void mk_heartbeat(struct timer_list *t)
 {
 	struct mk_region *r = from_timer(r, t, heartbeat);
@@ -313,6 +369,7 @@ static void __init mk_instance_register(struct mk_region *r)
 
 	timer_setup(&r->heartbeat, mk_heartbeat, 0);
 	mod_timer(&r->heartbeat, jiffies + HZ);
+	atomic_notifier_chain_register(&panic_notifier_list, &mk_panic_nb);
 }
 
 static int __init mk_region_join(struct mk_region *r)

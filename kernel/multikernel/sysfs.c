@@ -171,6 +171,17 @@ static const struct attribute_group mk_instance_group = {
 	.attrs = mk_instance_attrs,
 };
 
+/**
+ * mk_instance_kobject - the sysfs directory of an instance
+ * @id: instance id
+ *
+ * Return: /sys/kernel/multikernel/instances/<id>, or NULL.
+ */
+struct kobject *mk_instance_kobject(u16 id)
+{
+	return id < MK_MAX_INSTANCES ? mk_instance_kobj[id] : NULL;
+}
+
 static int __init mk_sysfs_init(void)
 {
 	struct kobject *dir;

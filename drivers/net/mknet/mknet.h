@@ -65,6 +65,29 @@ struct mknet_peer_view {
 	u32 ring_size;
 };
 
+enum mknet_msg_kind {
+	MKNET_MSG_DOORBELL = 1,
+	MKNET_MSG_STATE,
+	MKNET_MSG_HELLO,
+	MKNET_MSG_HELLO_ACK,
+};
+
+/**
+ * struct mknet_msg - payload of an %MK_MSG_MKNET message
+ * @dst_id: link id of the receiving end; unknown (U32_MAX) in a HELLO
+ * @src_id: link id of the sending end
+ * @kind: &enum mknet_msg_kind
+ * @area_off: HELLO and HELLO_ACK: the sender's area, as an offset into
+ *	the shared region
+ */
+struct mknet_msg {
+	u32 dst_id;
+	u32 src_id;
+	u32 kind;
+	u32 pad;
+	u64 area_off;
+};
+
 /**
  * struct mknet_priv - one end of a link
  * @dev: our net_device
@@ -133,26 +156,21 @@ struct mknet_priv {
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
 	struct dentry *debugfs;
-};
 
-enum mknet_msg_kind {
-	MKNET_MSG_DOORBELL = 1,
-	MKNET_MSG_STATE,
-};
-
-/**
- * struct mknet_msg - payload of an %MK_MSG_MKNET message
- * @dst_id: link id of the receiving end
- * @src_id: link id of the sending end
- * @kind: &enum mknet_msg_kind
- */
-struct mknet_msg {
-	u32 dst_id;
-	u32 src_id;
-	u32 kind;
+	/* A link to another instance: the handshake of mknet_remote.c. */
+	bool remote;
+	u64 peer_generation;
+	/* Guards @hello and @hello_pending against the message handler. */
+	spinlock_t hello_lock;
+	struct mknet_msg hello;
+	bool hello_pending;
+	struct delayed_work attach_work;
 };
 
 /* mknet_main.c */
+extern struct rtnl_link_ops mknet_link_ops;
+int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu);
+void mknet_link_publish(struct mknet_priv *priv);
 int mknet_send_msg(struct mknet_priv *priv, u32 kind);
 void mknet_update_carrier(struct mknet_priv *priv);
 void mknet_link_release(struct mknet_priv *priv);
@@ -166,6 +184,13 @@ void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
+
+/* mknet_remote.c: links to other instances */
+void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
+void mknet_remote_init_link(struct mknet_priv *priv);
+void mknet_remote_release(struct mknet_priv *priv);
+void mknet_remote_start(void);
+void mknet_remote_stop(void);
 
 /* mknet_txrx.c */
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);

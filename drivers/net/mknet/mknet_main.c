@@ -109,6 +109,10 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 		return;
 	}
 	memcpy(&m, msg->data, sizeof(m));
+	if (m.kind == MKNET_MSG_HELLO || m.kind == MKNET_MSG_HELLO_ACK) {
+		mknet_remote_hello(msg->src_instance, &m);
+		return;
+	}
 	if (m.dst_id >= MKNET_MAX_LINKS)
 		goto stray;
 
@@ -137,8 +141,15 @@ stray:
 	atomic64_inc(&mknet_stray_msgs);
 }
 
-static int mknet_link_init(struct net_device *dev, u16 peer_instance,
-			   int napi_cpu)
+/**
+ * mknet_link_init - give a new device its link id and area
+ * @dev: the device, not registered yet
+ * @peer_instance: instance of the other end
+ * @napi_cpu: CPU whose APIC ID the peer rings
+ *
+ * Return: 0, or -ENOSPC / -ENOMEM.
+ */
+int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	int id, err;
@@ -177,6 +188,7 @@ void mknet_link_release(struct mknet_priv *priv)
 	if (!priv->area)
 		return;
 	RCU_INIT_POINTER(mknet_links[priv->id], NULL);
+	mknet_remote_release(priv);
 	synchronize_rcu();
 	/* No doorbell can reach us now; let work scheduled by one finish. */
 	cancel_work_sync(&priv->carrier_work);
@@ -184,6 +196,17 @@ void mknet_link_release(struct mknet_priv *priv)
 	netif_napi_del(&priv->napi);
 	mknet_area_free(priv);
 	ida_free(&mknet_ida, priv->id);
+}
+
+/**
+ * mknet_link_publish - let doorbells for a registered device reach it
+ * @priv: our end
+ *
+ * Context: RTNL held.
+ */
+void mknet_link_publish(struct mknet_priv *priv)
+{
+	rcu_assign_pointer(mknet_links[priv->id], priv);
 }
 
 static int mknet_area_resize(struct mknet_priv *priv, u32 n)
@@ -347,7 +370,7 @@ static void mknet_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
-static struct rtnl_link_ops mknet_link_ops = {
+struct rtnl_link_ops mknet_link_ops = {
 	.kind		= MKNET_DRV_NAME,
 	.priv_size	= sizeof(struct mknet_priv),
 	.setup		= mknet_setup,
@@ -367,12 +390,15 @@ static int __init mknet_init(void)
 	if (err) {
 		mknet_debugfs_exit();
 		multikernel_unregister_handler(MK_MSG_MKNET);
+		return err;
 	}
-	return err;
+	mknet_remote_start();
+	return 0;
 }
 
 static void __exit mknet_exit(void)
 {
+	mknet_remote_stop();
 	rtnl_link_unregister(&mknet_link_ops);
 	mknet_debugfs_exit();
 	multikernel_unregister_handler(MK_MSG_MKNET);

@@ -44,3 +44,13 @@ find "$obj" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "  INITRD  $(basename "$out") $(du -h "$out" | cut -f1)"
+
+# The first kernel of an instance boot carries what it starts: the same
+# kernel and this initramfs.
+host=${out%.cpio.gz}-host.cpio.gz
+mkdir -p "$root/boot"
+cp "$obj/arch/x86/boot/bzImage" "$root/boot/bzImage"
+cp "$out" "$root/boot/instance.cpio.gz"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$host.tmp"
+mv "$host.tmp" "$host"
+echo "  INITRD  $(basename "$host") $(du -h "$host" | cut -f1)"

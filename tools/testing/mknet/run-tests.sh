@@ -8,11 +8,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$out"
 mkdir -p "$out"
 
-boot() {	# name timeout cmdline
+boot() {	# name timeout cmdline [qemu args]
 	local name=$1 limit=$2 append=$3
 	local t0=$SECONDS
+	shift 3
 	printf '  BOOT    %-28s' "$name"
-	bash "$here/qemu.sh" "$kernel" "$initrd" "$out/$name.log" "$limit" "$append"
+	bash "$here/qemu.sh" "$kernel" "${MK_INITRD:-$initrd}" "$out/$name.log" \
+		"$limit" "$append" "$@"
 	echo " $((SECONDS - t0))s"
 }
 
@@ -22,6 +24,12 @@ bash "$here/fuzz/run-fuzz.sh" "${MK_FUZZ_TIME:-30}" "$out/fuzz.log" >/dev/null
 echo " $(grep -o 'Done [0-9]* runs' "$out/fuzz.log" | tail -1)"
 
 boot main 1500 "mkplan=selftests"
+
+# Two kernels: the first starts, stops and crashes a second one on CPU 1,
+# whose console is COM2.
+MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+	boot instance 900 "kunit.enable=0 mkplan=instance mk_instance_memory=512M@0x40000000" \
+	-serial "file:$out/instance1.console"
 
 # Each bad parameter must leave the framework off with a clear message.
 expect_off() {	# case expected-message-with-underscores cmdline

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Platform of a kernel started as a multikernel instance.
+ *
+ * Such a kernel shares the machine with the kernel that started it: the
+ * chipset, the firmware tables, the legacy devices and every other CPU
+ * belong to that kernel.  So it reads no ACPI or MP table, programs no
+ * PIC, IOAPIC, PIT, HPET or RTC, probes no PCI, and takes its TSC and
+ * local APIC timer rates from the command line the host composed.  Its
+ * only CPU is the one it runs on; its memory is what its e820 map says.
+ * A restart or power-off must never reach the machine: it parks its CPU.
+ *
+ * The started kernel is recognised by X86_SUBARCH_MULTIKERNEL in its
+ * boot_params, which only the host's loader sets.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/acpi.h>
+#include <linux/init.h>
+#include <linux/multikernel.h>
+#include <asm/apic.h>
+#include <asm/i8259.h>
+#include <asm/mpspec.h>
+#include <asm/multikernel.h>
+#include <asm/pci_x86.h>
+#include <asm/reboot.h>
+#include <asm/setup.h>
+#include <asm/time.h>
+#include <asm/tsc.h>
+#include <asm/x86_init.h>
+
+static unsigned long mk_spawn_tsc_khz;
+static unsigned int mk_spawn_lapic_period __initdata;
+
+static int __init mk_tsc_khz_setup(char *arg)
+{
+	return kstrtoul(arg, 0, &mk_spawn_tsc_khz);
+}
+early_param("mk_tsc_khz", mk_tsc_khz_setup);
+
+static int __init mk_lapic_period_setup(char *arg)
+{
+	return kstrtouint(arg, 0, &mk_spawn_lapic_period);
+}
+early_param("mk_lapic_period", mk_lapic_period_setup);
+
+static unsigned long mk_spawn_calibrate_tsc(void)
+{
+	/* Zero makes the kernel calibrate against the PIT, which is not ours. */
+	if (!mk_spawn_tsc_khz)
+		pr_err("no mk_tsc_khz= from the host, TSC rate unknown\n");
+	return mk_spawn_tsc_khz;
+}
+
+static void __init mk_spawn_timer_init(void)
+{
+	/* No PIT or HPET: the local APIC timer is the only clock event. */
+	lapic_timer_period = mk_spawn_lapic_period;
+	if (!lapic_timer_period)
+		pr_err("no mk_lapic_period= from the host, no timer\n");
+}
+
+static void mk_spawn_get_wallclock(struct timespec64 *now)
+{
+	/* The RTC belongs to the host; time starts at the epoch. */
+	memset(now, 0, sizeof(*now));
+}
+
+static int mk_spawn_set_wallclock(const struct timespec64 *now)
+{
+	return -ENODEV;
+}
+
+static u32 __init mk_spawn_boot_apicid(void)
+{
+	/* The initial APIC ID is what the host sent INIT and STARTUP to. */
+	if (boot_cpu_data.cpuid_level >= 0xb)
+		return cpuid_edx(0xb);
+	return cpuid_ebx(1) >> 24;
+}
+
+static void __init mk_spawn_parse_smp_config(void)
+{
+	register_lapic_address(APIC_DEFAULT_PHYS_BASE);
+	topology_register_apic(mk_spawn_boot_apicid(), CPU_ACPIID_INVALID, true);
+	smp_found_config = 1;
+}
+
+static int __init mk_spawn_pci_arch_init(void)
+{
+	/* Returning 0 stops the PCI core from probing config space. */
+	return 0;
+}
+
+static void mk_spawn_park(void)
+{
+	local_irq_disable();
+	for (;;)
+		native_halt();
+}
+
+static void mk_spawn_restart(char *cmd)
+{
+	pr_emerg("restart of an instance: parking its CPU\n");
+	mk_spawn_park();
+}
+
+static void mk_spawn_halt(void)
+{
+	pr_emerg("halt of an instance: parking its CPU\n");
+	mk_spawn_park();
+}
+
+static void mk_spawn_shutdown(void)
+{
+}
+
+/**
+ * mk_spawn_init_platform - set up the platform of a started instance
+ *
+ * Called from x86_early_init_platform_quirks() for
+ * X86_SUBARCH_MULTIKERNEL, before setup_arch() looks at any table.
+ */
+void __init mk_spawn_init_platform(void)
+{
+	x86_platform.legacy.rtc = 0;
+	x86_platform.legacy.warm_reset = 0;
+	x86_platform.legacy.reserve_bios_regions = 0;
+	x86_platform.legacy.devices.pnpbios = 0;
+	x86_platform.legacy.i8042 = X86_LEGACY_I8042_PLATFORM_ABSENT;
+
+	/* The low 1 MiB is the host's: no real-mode trampoline of our own. */
+	x86_platform.realmode_reserve = x86_init_noop;
+	x86_platform.realmode_init = x86_init_noop;
+	x86_platform.calibrate_cpu = mk_spawn_calibrate_tsc;
+	x86_platform.calibrate_tsc = mk_spawn_calibrate_tsc;
+	x86_platform.get_wallclock = mk_spawn_get_wallclock;
+	x86_platform.set_wallclock = mk_spawn_set_wallclock;
+
+	x86_init.resources.probe_roms = x86_init_noop;
+	x86_init.irqs.pre_vector_init = x86_init_noop;
+	x86_init.timers.timer_init = mk_spawn_timer_init;
+	x86_init.mpparse.find_mptable = x86_init_noop;
+	x86_init.mpparse.early_parse_smp_cfg = x86_init_noop;
+	x86_init.mpparse.parse_smp_cfg = mk_spawn_parse_smp_config;
+	x86_init.pci.arch_init = mk_spawn_pci_arch_init;
+#ifdef CONFIG_PCI
+	pci_probe = 0;
+#endif
+
+	legacy_pic = &null_legacy_pic;
+	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
+	setup_force_cpu_cap(X86_FEATURE_TSC_RELIABLE);
+	disable_acpi();
+
+	machine_ops.restart = mk_spawn_restart;
+	machine_ops.halt = mk_spawn_halt;
+	machine_ops.power_off = mk_spawn_halt;
+	machine_ops.shutdown = mk_spawn_shutdown;
+	machine_ops.emergency_restart = mk_spawn_park;
+}

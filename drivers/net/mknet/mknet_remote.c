@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mknet links to other kernel instances.
+ *
+ * For every other instance that runs, an mknetN device appears here, as
+ * a NIC appears when its link partner exists; the peer instance gets one
+ * for us the same way.  The two ends find each other with HELLO messages
+ * naming the sender's link id and the offset of its area in the shared
+ * region.  The receiver checks that area like anything else a peer wrote
+ * before it attaches, and answers with a HELLO_ACK carrying its own.  An
+ * end that is not attached says HELLO again every second, so it does not
+ * matter which kernel loads mknet first.
+ *
+ * A peer that restarts (its boot generation moves) is detached at once;
+ * its new incarnation says HELLO with a new area.  Devices stay when the
+ * peer goes: the carrier says whether it is there.
+ */
+#include <linux/etherdevice.h>
+#include <linux/multikernel.h>
+#include <linux/rtnetlink.h>
+#include "mknet.h"
+
+#define MKNET_DISCOVER_INTERVAL	HZ
+
+/* Written under RTNL, read by the message handler under RCU. */
+static struct mknet_priv __rcu *mknet_remote[MK_MAX_INSTANCES];
+static struct delayed_work mknet_discover_work;
+static atomic64_t mknet_bad_hellos;
+
+static int mknet_send_hello(struct mknet_priv *priv, u32 kind, u32 apicid)
+{
+	struct mknet_msg m = {
+		.dst_id = U32_MAX,
+		.src_id = priv->id,
+		.kind = kind,
+		.area_off = mk_region_offset(priv->area),
+	};
+
+	return multikernel_send_ipi_data(priv->peer_instance, apicid,
+					 MK_MSG_MKNET, &m, sizeof(m));
+}
+
+static void mknet_remote_attach(struct work_struct *work)
+{
+	struct mknet_priv *priv = container_of(to_delayed_work(work),
+					       struct mknet_priv, attach_work);
+	const struct mknet_area *area;
+	u32 src_id, kind, apicid;
+	bool pending, up;
+	u64 off, gen;
+	int err;
+
+	/* RTNL holders may wait for this work: never block on it here. */
+	if (!rtnl_trylock()) {
+		schedule_delayed_work(&priv->attach_work, 1);
+		return;
+	}
+	spin_lock_irq(&priv->hello_lock);
+	pending = priv->hello_pending;
+	src_id = priv->hello.src_id;
+	kind = priv->hello.kind;
+	off = priv->hello.area_off;
+	priv->hello_pending = false;
+	spin_unlock_irq(&priv->hello_lock);
+	if (!pending)
+		goto out;
+
+	area = mk_region_ptr(off, sizeof(*area));
+	if (!area || src_id >= MKNET_MAX_LINKS) {
+		atomic64_inc(&mknet_bad_hellos);
+		goto out;
+	}
+	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != src_id ||
+	    priv->peer.area != area) {
+		up = netif_running(priv->dev);
+		if (up)
+			mknet_datapath_stop(priv);
+		WRITE_ONCE(priv->peer_attached, false);
+		priv->peer_id = src_id;
+		err = mknet_attach_peer(priv, area);
+		if (err)
+			atomic64_inc(&mknet_bad_hellos);
+		else
+			netdev_info(priv->dev, "attached to link %u of instance %u\n",
+				    src_id, priv->peer_instance);
+		if (up)
+			mknet_datapath_start(priv);
+	}
+	if (kind == MKNET_MSG_HELLO &&
+	    mk_instance_info(priv->peer_instance, &gen, &apicid) >= 0)
+		mknet_send_hello(priv, MKNET_MSG_HELLO_ACK, apicid);
+out:
+	rtnl_unlock();
+}
+
+/**
+ * mknet_remote_hello - a HELLO or HELLO_ACK arrived
+ * @src_instance: the instance it came from
+ * @m: its payload, already copied out of the region
+ *
+ * Context: hard interrupt, from the multikernel message handler.
+ */
+void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m)
+{
+	struct mknet_priv *priv;
+	unsigned long flags;
+
+	if (src_instance >= MK_MAX_INSTANCES)
+		return;
+	rcu_read_lock();
+	priv = rcu_dereference(mknet_remote[src_instance]);
+	if (priv) {
+		spin_lock_irqsave(&priv->hello_lock, flags);
+		priv->hello = *m;
+		priv->hello_pending = true;
+		spin_unlock_irqrestore(&priv->hello_lock, flags);
+		schedule_delayed_work(&priv->attach_work, 0);
+	}
+	/* No link yet: ours says HELLO itself once discovery creates it. */
+	rcu_read_unlock();
+}
+
+/**
+ * mknet_remote_init_link - set up what a link to another instance needs
+ * @priv: our end
+ */
+void mknet_remote_init_link(struct mknet_priv *priv)
+{
+	spin_lock_init(&priv->hello_lock);
+	INIT_DELAYED_WORK(&priv->attach_work, mknet_remote_attach);
+}
+
+/**
+ * mknet_remote_release - forget a link before it is freed
+ * @priv: our end
+ *
+ * Context: RTNL held.
+ */
+void mknet_remote_release(struct mknet_priv *priv)
+{
+	if (!priv->remote)
+		return;
+	if (rtnl_dereference(mknet_remote[priv->peer_instance]) == priv)
+		RCU_INIT_POINTER(mknet_remote[priv->peer_instance], NULL);
+	synchronize_rcu();
+	cancel_delayed_work_sync(&priv->attach_work);
+}
+
+static void mknet_remote_create(u16 instance, u64 gen)
+{
+	struct mknet_priv *priv;
+	struct net_device *dev;
+
+	dev = alloc_netdev(sizeof(*priv), MKNET_DRV_NAME "%d", NET_NAME_ENUM,
+			   mknet_setup);
+	if (!dev)
+		return;
+	dev->rtnl_link_ops = &mknet_link_ops;
+	priv = netdev_priv(dev);
+	mknet_remote_init_link(priv);
+	if (mknet_link_init(dev, instance, cpumask_first(cpu_online_mask))) {
+		free_netdev(dev);
+		return;
+	}
+	priv->remote = true;
+	priv->peer_generation = gen;
+	eth_hw_addr_random(dev);
+	netif_carrier_off(dev);
+	if (register_netdevice(dev)) {
+		mknet_link_release(priv);
+		free_netdev(dev);
+		return;
+	}
+	mknet_link_publish(priv);
+	rcu_assign_pointer(mknet_remote[instance], priv);
+	netdev_info(dev, "link to instance %u\n", instance);
+}
+
+static void mknet_discover(struct work_struct *work)
+{
+	u16 self = mk_self_instance(), i;
+	struct mknet_priv *priv;
+	u32 apicid;
+	u64 gen;
+
+	rtnl_lock();
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (i == self ||
+		    mk_instance_info(i, &gen, &apicid) != MK_INSTANCE_RUNNING)
+			continue;
+		priv = rtnl_dereference(mknet_remote[i]);
+		if (!priv) {
+			mknet_remote_create(i, gen);
+			priv = rtnl_dereference(mknet_remote[i]);
+			if (!priv)
+				continue;
+		}
+		if (gen != priv->peer_generation) {
+			/* A new incarnation: what we attached to is gone. */
+			priv->peer_generation = gen;
+			WRITE_ONCE(priv->peer_attached, false);
+			mknet_update_carrier(priv);
+		}
+		if (!READ_ONCE(priv->peer_attached))
+			mknet_send_hello(priv, MKNET_MSG_HELLO, apicid);
+	}
+	rtnl_unlock();
+	schedule_delayed_work(&mknet_discover_work, MKNET_DISCOVER_INTERVAL);
+}
+
+/**
+ * mknet_remote_start - look for other instances from now on
+ */
+void mknet_remote_start(void)
+{
+	INIT_DELAYED_WORK(&mknet_discover_work, mknet_discover);
+	schedule_delayed_work(&mknet_discover_work, 0);
+}
+
+/**
+ * mknet_remote_stop - stop looking; links are deleted with the module
+ */
+void mknet_remote_stop(void)
+{
+	cancel_delayed_work_sync(&mknet_discover_work);
+}

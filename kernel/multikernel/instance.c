@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Starting other kernel instances from this one.
+ *
+ * mk_instance_memory=<size>@<address> sets memory aside at boot for the
+ * instances this kernel starts.  Each instance is then driven from
+ * /sys/kernel/multikernel/instances/<id>/:
+ *
+ *   kernel   write the bzImage (cat bzImage > kernel)
+ *   initrd   write the initramfs
+ *   cmdline  its command line; the region, its id and the timer rates
+ *            are appended
+ *   memory   <size>@<address> inside the reserved memory
+ *   cpu      logical number of an offline CPU of this kernel
+ *   control  "start" or "stop"; reads back empty, loaded, running,
+ *            stopped
+ *
+ * A CPU given to an instance cannot be brought online here until the
+ * instance is stopped.  Stopping sends INIT to the CPU, marks the
+ * instance stopped in the instance table, and gives the CPU back.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/kobject.h>
+#include <linux/memblock.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/vmalloc.h>
+#include "internal.h"
+
+#define MK_IMAGE_MAX		SZ_256M
+#define MK_CMDLINE_MAX		1024
+#define MK_INSTANCE_ALIGN	SZ_2M
+
+enum mk_child_state {
+	MK_CHILD_EMPTY,
+	MK_CHILD_LOADED,
+	MK_CHILD_RUNNING,
+	MK_CHILD_STOPPED,
+};
+
+static const char * const mk_child_state_names[] = {
+	[MK_CHILD_EMPTY]	= "empty",
+	[MK_CHILD_LOADED]	= "loaded",
+	[MK_CHILD_RUNNING]	= "running",
+	[MK_CHILD_STOPPED]	= "stopped",
+};
+
+/**
+ * struct mk_blob - a file written through a sysfs binary attribute
+ * @data: vmalloc'ed copy
+ * @len: bytes written
+ * @cap: bytes allocated
+ */
+struct mk_blob {
+	u8 *data;
+	size_t len;
+	size_t cap;
+};
+
+/**
+ * struct mk_child - an instance this kernel starts and stops
+ * @kernel: its bzImage; kept so a stopped instance can start again
+ * @initrd: its initramfs
+ * @cmdline: command line as written by the user
+ * @cpu: logical CPU of ours it runs on, or -1
+ * @mem_base: physical base of its memory
+ * @mem_size: bytes of memory, 0 if not set
+ * @state: &enum mk_child_state
+ */
+struct mk_child {
+	struct mk_blob kernel;
+	struct mk_blob initrd;
+	char cmdline[MK_CMDLINE_MAX];
+	int cpu;
+	phys_addr_t mem_base;
+	u64 mem_size;
+	enum mk_child_state state;
+};
+
+static struct mk_child mk_children[MK_MAX_INSTANCES];
+/* Serialises every change to mk_children and mk_owned_cpus. */
+static DEFINE_MUTEX(mk_children_lock);
+static struct cpumask mk_owned_cpus;
+
+static phys_addr_t mk_pool_base;
+static u64 mk_pool_size;
+
+static int __init mk_instance_memory_setup(char *arg)
+{
+	char *end;
+
+	if (!arg)
+		goto bad;
+	mk_pool_size = memparse(arg, &end);
+	if (end == arg || *end != '@')
+		goto bad;
+	arg = end + 1;
+	mk_pool_base = memparse(arg, &end);
+	if (end == arg || *end)
+		goto bad;
+	return 0;
+bad:
+	mk_pool_size = 0;
+	pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
+	       arg ? arg : "");
+	return 0;
+}
+early_param("mk_instance_memory", mk_instance_memory_setup);
+
+/**
+ * mk_instance_memory_reserve - set the instances' memory aside
+ *
+ * Called with the shared region's reservation, before memblock is
+ * released.  The memory stays out of this kernel's page allocator.
+ */
+void __init mk_instance_memory_reserve(void)
+{
+	phys_addr_t base = mk_pool_base;
+	u64 size = mk_pool_size;
+
+	if (!size)
+		return;
+	if (!IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
+	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base + size < base) {
+		pr_err("instance memory %llx@%pa: not 2 MiB aligned\n", size, &base);
+	} else if (!memblock_is_region_memory(base, size)) {
+		pr_err("instance memory %llx@%pa: not RAM\n", size, &base);
+	} else if (memblock_is_region_reserved(base, size)) {
+		pr_err("instance memory %llx@%pa: overlaps memory in use\n",
+		       size, &base);
+	} else if (memblock_reserve(base, size)) {
+		pr_err("instance memory %llx@%pa: cannot reserve\n", size, &base);
+	} else {
+		pr_info("instance memory %llx@%pa reserved\n", size, &base);
+		return;
+	}
+	mk_pool_size = 0;
+}
+
+static int mk_cpu_prepare(unsigned int cpu)
+{
+	/* Bringing it up would take it from under a running instance. */
+	if (cpumask_test_cpu(cpu, &mk_owned_cpus)) {
+		pr_err("CPU %u runs an instance; stop it first\n", cpu);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int mk_blob_write(struct mk_blob *b, const char *buf, loff_t off,
+			 size_t count)
+{
+	size_t end;
+
+	if (off < 0 || check_add_overflow((size_t)off, count, &end) ||
+	    end > MK_IMAGE_MAX)
+		return -EFBIG;
+	/* A write at offset 0 starts a new file. */
+	if (!off)
+		b->len = 0;
+	if (end > b->cap) {
+		size_t cap = max3(end, 2 * b->cap, (size_t)SZ_1M);
+		u8 *data = vmalloc(min_t(size_t, cap, MK_IMAGE_MAX));
+
+		if (!data)
+			return -ENOMEM;
+		if (b->data)
+			memcpy(data, b->data, b->len);
+		vfree(b->data);
+		b->data = data;
+		b->cap = min_t(size_t, cap, MK_IMAGE_MAX);
+	}
+	memcpy(b->data + off, buf, count);
+	b->len = max(b->len, end);
+	return 0;
+}
+
+static int mk_kobj_instance(struct kobject *kobj)
+{
+	u16 id;
+
+	for (id = 0; id < MK_MAX_INSTANCES; id++)
+		if (mk_instance_kobject(id) == kobj)
+			return id;
+	return -ENODEV;
+}
+
+static ssize_t mk_image_write(struct kobject *kobj, struct bin_attribute *attr,
+			      char *buf, loff_t off, size_t count, bool initrd)
+{
+	int id = mk_kobj_instance(kobj), err;
+	struct mk_child *c;
+
+	if (id < 0)
+		return id;
+	c = &mk_children[id];
+	mutex_lock(&mk_children_lock);
+	if (c->state == MK_CHILD_RUNNING) {
+		err = -EBUSY;
+	} else {
+		err = mk_blob_write(initrd ? &c->initrd : &c->kernel, buf, off,
+				    count);
+		if (!err && !initrd)
+			c->state = MK_CHILD_LOADED;
+	}
+	mutex_unlock(&mk_children_lock);
+	return err ?: count;
+}
+
+static ssize_t mk_kernel_write(struct file *f, struct kobject *kobj,
+			       struct bin_attribute *attr, char *buf, loff_t off,
+			       size_t count)
+{
+	return mk_image_write(kobj, attr, buf, off, count, false);
+}
+
+static ssize_t mk_initrd_write(struct file *f, struct kobject *kobj,
+			       struct bin_attribute *attr, char *buf, loff_t off,
+			       size_t count)
+{
+	return mk_image_write(kobj, attr, buf, off, count, true);
+}
+
+/* Size 0: the files are as long as what is written. */
+static struct bin_attribute bin_attr_kernel =
+	__BIN_ATTR(kernel, 0200, NULL, mk_kernel_write, 0);
+static struct bin_attribute bin_attr_initrd =
+	__BIN_ATTR(initrd, 0200, NULL, mk_initrd_write, 0);
+
+static struct bin_attribute *mk_child_bin_attrs[] = {
+	&bin_attr_kernel,
+	&bin_attr_initrd,
+	NULL,
+};
+
+static ssize_t cmdline_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	int id = mk_kobj_instance(kobj);
+	ssize_t n;
+
+	if (id < 0)
+		return id;
+	mutex_lock(&mk_children_lock);
+	n = sysfs_emit(buf, "%s\n", mk_children[id].cmdline);
+	mutex_unlock(&mk_children_lock);
+	return n;
+}
+
+static ssize_t cmdline_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int id = mk_kobj_instance(kobj);
+
+	if (id < 0)
+		return id;
+	if (count >= MK_CMDLINE_MAX)
+		return -E2BIG;
+	mutex_lock(&mk_children_lock);
+	strscpy(mk_children[id].cmdline, buf, MK_CMDLINE_MAX);
+	strim(mk_children[id].cmdline);
+	mutex_unlock(&mk_children_lock);
+	return count;
+}
+
+static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	int id = mk_kobj_instance(kobj);
+
+	if (id < 0)
+		return id;
+	return sysfs_emit(buf, "%d\n", READ_ONCE(mk_children[id].cpu));
+}
+
+static ssize_t cpu_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t count)
+{
+	int id = mk_kobj_instance(kobj), err = 0;
+	unsigned int cpu;
+
+	if (id < 0)
+		return id;
+	if (kstrtouint(buf, 0, &cpu))
+		return -EINVAL;
+	if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
+		pr_err("instance %d: CPU %u does not exist\n", id, cpu);
+		return -ENODEV;
+	}
+	mutex_lock(&mk_children_lock);
+	if (mk_children[id].state == MK_CHILD_RUNNING)
+		err = -EBUSY;
+	else
+		WRITE_ONCE(mk_children[id].cpu, cpu);
+	mutex_unlock(&mk_children_lock);
+	return err ?: count;
+}
+
+static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	int id = mk_kobj_instance(kobj);
+	struct mk_child *c;
+	ssize_t n;
+
+	if (id < 0)
+		return id;
+	c = &mk_children[id];
+	mutex_lock(&mk_children_lock);
+	n = sysfs_emit(buf, "%#llx@%#llx\n", c->mem_size, (u64)c->mem_base);
+	mutex_unlock(&mk_children_lock);
+	return n;
+}
+
+/* Memory of an instance: inside the pool, and nobody else's. */
+static int mk_memory_check(int id, phys_addr_t base, u64 size)
+{
+	int i;
+
+	if (!mk_pool_size) {
+		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
+		       id);
+		return -ENOMEM;
+	}
+	if (!size || !IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
+	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base < mk_pool_base ||
+	    base + size < base || base + size > mk_pool_base + mk_pool_size) {
+		pr_err("instance %d: memory %llx@%pa is not a 2 MiB aligned part of %llx@%pa\n",
+		       id, size, &base, mk_pool_size, &mk_pool_base);
+		return -EINVAL;
+	}
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		const struct mk_child *o = &mk_children[i];
+
+		if (i != id && o->mem_size && base < o->mem_base + o->mem_size &&
+		    o->mem_base < base + size) {
+			pr_err("instance %d: memory overlaps instance %d's\n",
+			       id, i);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int id = mk_kobj_instance(kobj), err;
+	phys_addr_t base;
+	char *end;
+	u64 size;
+
+	if (id < 0)
+		return id;
+	size = memparse(buf, &end);
+	if (end == buf || *end != '@')
+		return -EINVAL;
+	buf = end + 1;
+	base = memparse(buf, &end);
+	if (end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+
+	mutex_lock(&mk_children_lock);
+	if (mk_children[id].state == MK_CHILD_RUNNING) {
+		err = -EBUSY;
+	} else {
+		err = mk_memory_check(id, base, size);
+		if (!err) {
+			mk_children[id].mem_base = base;
+			mk_children[id].mem_size = size;
+		}
+	}
+	mutex_unlock(&mk_children_lock);
+	return err ?: count;
+}
+
+static int mk_child_start(u16 id)
+{
+	struct mk_child *c = &mk_children[id];
+	struct mk_region *r = &mk_region;
+	struct mk_boot b = {};
+	char *cmdline;
+	int n, err;
+
+	if (c->state == MK_CHILD_RUNNING) {
+		pr_err("instance %u: already running\n", id);
+		return -EBUSY;
+	}
+	if (!c->kernel.len) {
+		pr_err("instance %u: no kernel loaded\n", id);
+		return -ENOEXEC;
+	}
+	if (!c->mem_size) {
+		pr_err("instance %u: no memory given\n", id);
+		return -ENOMEM;
+	}
+	if (c->cpu <= 0) {
+		pr_err("instance %u: %s\n", id, c->cpu ? "no CPU given" :
+		       "the boot CPU cannot be given away");
+		return -EINVAL;
+	}
+	if (mk_instance_state(id, NULL) == MK_INSTANCE_RUNNING) {
+		pr_err("instance %u: the instance table says it already runs\n",
+		       id);
+		return -EBUSY;
+	}
+
+	cmdline = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!cmdline)
+		return -ENOMEM;
+	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
+		      c->cmdline, r->size, (u64)r->phys, id);
+	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
+
+	cpus_read_lock();
+	if (cpu_online(c->cpu)) {
+		pr_err("instance %u: CPU %d is online; offline it first\n",
+		       id, c->cpu);
+		err = -EBUSY;
+		goto unlock;
+	}
+	if (cpumask_test_cpu(c->cpu, &mk_owned_cpus)) {
+		pr_err("instance %u: CPU %d runs another instance\n", id, c->cpu);
+		err = -EBUSY;
+		goto unlock;
+	}
+	b.instance = id;
+	b.apicid = mk_arch_cpu_apicid(c->cpu);
+	b.kernel = c->kernel.data;
+	b.kernel_len = c->kernel.len;
+	b.initrd = c->initrd.data;
+	b.initrd_len = c->initrd.len;
+	b.cmdline = cmdline;
+	b.mem_base = c->mem_base;
+	b.mem_size = c->mem_size;
+	b.region_base = r->phys;
+	b.region_size = r->size;
+
+	cpumask_set_cpu(c->cpu, &mk_owned_cpus);
+	mk_instance_set_state(id, MK_INSTANCE_BOOTING);
+	err = mk_arch_instance_boot(&b);
+	if (err) {
+		mk_instance_set_state(id, MK_INSTANCE_STOPPED);
+		cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
+	} else {
+		c->state = MK_CHILD_RUNNING;
+	}
+unlock:
+	cpus_read_unlock();
+	kfree(cmdline);
+	return err;
+}
+
+static int mk_child_stop(u16 id)
+{
+	struct mk_child *c = &mk_children[id];
+
+	if (c->state != MK_CHILD_RUNNING) {
+		pr_err("instance %u: not running\n", id);
+		return -EINVAL;
+	}
+	mk_arch_instance_halt(mk_arch_cpu_apicid(c->cpu));
+	mk_instance_set_state(id, MK_INSTANCE_STOPPED);
+	cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
+	c->state = MK_CHILD_STOPPED;
+	pr_info("instance %u: stopped, CPU %d is free\n", id, c->cpu);
+	return 0;
+}
+
+static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	int id = mk_kobj_instance(kobj);
+
+	if (id < 0)
+		return id;
+	return sysfs_emit(buf, "%s\n",
+			  mk_child_state_names[READ_ONCE(mk_children[id].state)]);
+}
+
+static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int id = mk_kobj_instance(kobj), err;
+
+	if (id < 0)
+		return id;
+	if (id == mk_self_instance())
+		return -EINVAL;
+	mutex_lock(&mk_children_lock);
+	if (sysfs_streq(buf, "start"))
+		err = mk_child_start(id);
+	else if (sysfs_streq(buf, "stop"))
+		err = mk_child_stop(id);
+	else
+		err = -EINVAL;
+	mutex_unlock(&mk_children_lock);
+	return err ?: count;
+}
+
+static struct kobj_attribute mk_attr_cmdline = __ATTR_RW(cmdline);
+static struct kobj_attribute mk_attr_cpu = __ATTR_RW(cpu);
+static struct kobj_attribute mk_attr_memory = __ATTR_RW(memory);
+static struct kobj_attribute mk_attr_control = __ATTR_RW(control);
+
+static struct attribute *mk_child_attrs[] = {
+	&mk_attr_cmdline.attr,
+	&mk_attr_cpu.attr,
+	&mk_attr_memory.attr,
+	&mk_attr_control.attr,
+	NULL,
+};
+
+static const struct attribute_group mk_child_group = {
+	.attrs = mk_child_attrs,
+	.bin_attrs = mk_child_bin_attrs,
+};
+
+static int __init mk_instance_control_init(void)
+{
+	int err;
+	u16 id;
+
+	if (!multikernel_ready())
+		return 0;
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					"multikernel/instance:prepare",
+					mk_cpu_prepare, NULL);
+	if (err < 0)
+		return err;
+	for (id = 0; id < MK_MAX_INSTANCES; id++) {
+		struct kobject *kobj = mk_instance_kobject(id);
+
+		mk_children[id].cpu = -1;
+		if (id == mk_self_instance() || !kobj)
+			continue;
+		err = sysfs_create_group(kobj, &mk_child_group);
+		if (err)
+			pr_warn("instance %u: no control files (%d)\n", id, err);
+	}
+	return 0;
+}
+late_initcall(mk_instance_control_init);

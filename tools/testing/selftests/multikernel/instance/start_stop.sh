@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Start a second kernel on CPU 1 of this machine as instance 1, in the
+# memory set aside by mk_instance_memory=, and drive it through its life:
+# refused mistakes, start, heartbeat, stop, the CPU back online, restart,
+# and a panic inside the instance that must leave us running.
+d=/sys/kernel/multikernel/instances/1
+cpu1=/sys/devices/system/cpu/cpu1/online
+MEM=512M@0x40000000
+# Its console is COM2, polled; the 8250 driver must keep off the host's UARTs.
+CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
+CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+refused() {	# description, then the command that must fail
+	what=$1
+	shift
+	if "$@" 2>/dev/null; then
+		fail "accepted: $what"
+	fi
+	echo "refused: $what"
+}
+
+# Wait up to $2 seconds for the instance table to say $1.
+wait_state() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		[ "$(cat $d/state)" = "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+start_running() {	# what
+	echo start > $d/control || fail "start ($1) refused"
+	t0=$(cut -d. -f1 /proc/uptime)
+	wait_state running 300 || fail "instance 1 not running after $1 (state $(cat $d/state))"
+	echo "$1: instance 1 running after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
+}
+
+[ -w $d/control ] || fail "no control files in $d"
+[ -r /boot/bzImage ] || fail "no kernel image for the instance"
+
+refused "start with nothing loaded" sh -c "echo start > $d/control"
+cat /boot/bzImage > $d/kernel || fail "loading the kernel"
+cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
+echo "$CMDLINE" > $d/cmdline
+[ "$(cat $d/control)" = loaded ] || fail "control says $(cat $d/control), not loaded"
+
+refused "memory outside mk_instance_memory=" sh -c "echo 64M@0x20000000 > $d/memory"
+refused "memory not 2 MiB aligned" sh -c "echo 64M@0x40001000 > $d/memory"
+echo $MEM > $d/memory || fail "memory $MEM"
+refused "start without a CPU" sh -c "echo start > $d/control"
+echo 0 > $d/cpu
+refused "start on the boot CPU" sh -c "echo start > $d/control"
+echo 1 > $d/cpu
+[ "$(cat $cpu1)" = 1 ] || fail "CPU 1 is not online to begin with"
+refused "start on an online CPU" sh -c "echo start > $d/control"
+
+echo 0 > $cpu1 || fail "offlining CPU 1"
+start_running "first start"
+refused "start twice" sh -c "echo start > $d/control"
+refused "onlining the instance's CPU" sh -c "echo 1 > $cpu1"
+hb=$(cat $d/heartbeat)
+sleep 3
+[ "$(cat $d/heartbeat)" -gt "$hb" ] || fail "heartbeat of instance 1 does not move"
+echo "heartbeat moves: $hb -> $(cat $d/heartbeat)"
+[ "$(cat /sys/devices/system/cpu/online)" = 0 ] || fail "CPU 1 still online here"
+
+echo stop > $d/control || fail "stop refused"
+[ "$(cat $d/state)" = stopped ] || fail "state $(cat $d/state) after stop"
+[ "$(cat $d/control)" = stopped ] || fail "control $(cat $d/control) after stop"
+echo 1 > $cpu1 || fail "CPU 1 did not come back online after stop"
+echo "CPU 1 back online after stop"
+echo 0 > $cpu1 || fail "offlining CPU 1 again"
+
+start_running "restart"
+echo stop > $d/control || fail "second stop refused"
+
+# A panic in the instance: the table says crashed, we keep running.
+echo "$CMDLINE mkcrash" > $d/cmdline
+echo start > $d/control || fail "start for the crash refused"
+wait_state crashed 300 || fail "state $(cat $d/state), not crashed, after a panic in the instance"
+echo "panic in instance 1: state crashed, host alive"
+echo stop > $d/control || fail "stop of a crashed instance refused"
+echo 1 > $cpu1 || fail "CPU 1 did not come back after the crash"
+echo "instance 1 started, stopped, restarted and crashed; CPU 1 is back"

@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# mknet between two kernels: start instance 1 on CPU 1, wait for the
+# mknet0 both kernels create for each other, then ping both address
+# families, move 10 s of TCP each way with iperf3 and check the bytes in
+# ethtool -S.  Stopping the instance must take our carrier down; a
+# restarted instance must get it back without a manual step.
+d=/sys/kernel/multikernel/instances/1
+cpu1=/sys/devices/system/cpu/cpu1/online
+IP=/opt/mknet/bin/ip
+ETHTOOL=/opt/mknet/bin/ethtool
+IPERF=/opt/mknet/bin/iperf3
+CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
+CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+wait_for() {	# seconds, then a command that must come true
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = "$1" ]; }
+running() { [ "$(cat $d/state)" = running ]; }
+stat() { $ETHTOOL -S mknet0 | awk -v k="$1:" '$1 == k { print $2 }'; }
+sysstat() { cat /sys/class/net/mknet0/statistics/$1; }
+
+start() {
+	echo start > $d/control || fail "start refused"
+	wait_for 300 running || fail "instance 1 not running (state $(cat $d/state))"
+}
+
+[ -r /boot/bzImage ] || fail "no kernel image for the instance"
+if [ "$(cat $d/control)" = empty ]; then
+	cat /boot/bzImage > $d/kernel || fail "loading the kernel"
+	cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
+	echo 512M@0x40000000 > $d/memory || fail "memory"
+	echo 1 > $d/cpu
+fi
+echo "$CMDLINE" > $d/cmdline
+[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
+start
+
+wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
+$IP addr add 192.0.2.1/24 dev mknet0
+$IP addr add 2001:db8::1/64 dev mknet0 nodad
+$IP link set mknet0 up
+wait_for 120 carrier 1 || fail "no carrier on mknet0"
+echo "mknet0 carrier up: $($ETHTOOL -i mknet0 | grep bus-info)"
+wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 does not answer ping"
+ping -c 5 -i 0.2 192.0.2.2 | tail -1
+ping -c 3 2001:db8::2 >/dev/null || fail "no IPv6 ping to instance 1"
+echo "ping both families: ok"
+
+tx0=$(sysstat tx_bytes)
+db0=$(stat tx0_doorbells)
+$IPERF -c 192.0.2.2 -t 10 -f m > /tmp/iperf.out 2>&1 || {
+	cat /tmp/iperf.out
+	fail "iperf3 to instance 1"
+}
+grep -E "sender|receiver" /tmp/iperf.out
+rate=$(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)
+[ "${rate%.*}" -gt 0 ] 2>/dev/null || fail "no throughput ($rate Mbit/s)"
+moved=$(($(sysstat tx_bytes) - tx0))
+sent=$(awk '/sender/ { print $5 }' /tmp/iperf.out)
+echo "host -> instance 1: $rate Mbit/s; iperf3 sent $sent MiB," \
+	"tx_bytes grew by $((moved >> 20)) MiB"
+# Frames carry headers on top of what iperf3 counts: never fewer bytes.
+[ $((moved >> 20)) -ge "${sent%.*}" ] || fail "tx_bytes counted less than iperf3 sent"
+echo "doorbells for it: $(($(stat tx0_doorbells) - db0))"
+$IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || fail "iperf3 from instance 1"
+echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+
+echo stop > $d/control || fail "stop refused"
+wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
+echo "instance 1 stopped: carrier off"
+start
+wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
+wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
+echo "instance 1 restarted: carrier on, ping answered"
+echo stop > $d/control
+echo 1 > $cpu1 || fail "CPU 1 did not come back"
+$ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
