@@ -18,11 +18,17 @@
  * A CPU given to an instance cannot be brought online here until the
  * instance is stopped.  Stopping sends INIT to the CPU, marks the
  * instance stopped in the instance table, and gives the CPU back.
+ *
+ * An instance that panics marks itself crashed.  One that stops answering
+ * cannot: the host marks it crashed when its heartbeat has not moved for
+ * %MK_HEARTBEAT_TIMEOUT.  For tests, debugfs multikernel/freeze takes an
+ * instance id and stops its CPU without telling anyone, as a hang would.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
 #include <linux/kobject.h>
 #include <linux/memblock.h>
 #include <linux/mutex.h>
@@ -35,6 +41,8 @@
 #define MK_IMAGE_MAX		SZ_256M
 #define MK_CMDLINE_MAX		1024
 #define MK_INSTANCE_ALIGN	SZ_2M
+/* Instances bump their heartbeat about once a second. */
+#define MK_HEARTBEAT_TIMEOUT	(5 * HZ)
 
 enum mk_child_state {
 	MK_CHILD_EMPTY,
@@ -71,6 +79,8 @@ struct mk_blob {
  * @mem_base: physical base of its memory
  * @mem_size: bytes of memory, 0 if not set
  * @state: &enum mk_child_state
+ * @heartbeat: last heartbeat seen while it runs
+ * @heartbeat_at: jiffies when @heartbeat last moved
  */
 struct mk_child {
 	struct mk_blob kernel;
@@ -80,6 +90,8 @@ struct mk_child {
 	phys_addr_t mem_base;
 	u64 mem_size;
 	enum mk_child_state state;
+	u64 heartbeat;
+	unsigned long heartbeat_at;
 };
 
 static struct mk_child mk_children[MK_MAX_INSTANCES];
@@ -449,6 +461,8 @@ static int mk_child_start(u16 id)
 		cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
 	} else {
 		c->state = MK_CHILD_RUNNING;
+		c->heartbeat = 0;
+		c->heartbeat_at = jiffies;
 	}
 unlock:
 	cpus_read_unlock();
@@ -471,6 +485,55 @@ static int mk_child_stop(u16 id)
 	pr_info("instance %u: stopped, CPU %d is free\n", id, c->cpu);
 	return 0;
 }
+
+static struct delayed_work mk_watch_work;
+
+/* Mark crashed what runs, says it runs, and whose heartbeat stands still. */
+static void mk_children_watch(struct work_struct *work)
+{
+	u64 hb;
+	u16 id;
+
+	mutex_lock(&mk_children_lock);
+	for (id = 0; id < MK_MAX_INSTANCES; id++) {
+		struct mk_child *c = &mk_children[id];
+
+		if (c->state != MK_CHILD_RUNNING)
+			continue;
+		if (mk_instance_state(id, &hb) != MK_INSTANCE_RUNNING) {
+			c->heartbeat_at = jiffies;
+			continue;
+		}
+		if (hb != c->heartbeat) {
+			c->heartbeat = hb;
+			c->heartbeat_at = jiffies;
+		} else if (time_after(jiffies, c->heartbeat_at + MK_HEARTBEAT_TIMEOUT)) {
+			pr_warn("instance %u: heartbeat stopped at %llu, marked crashed\n",
+				id, hb);
+			mk_instance_set_state(id, MK_INSTANCE_CRASHED);
+		}
+	}
+	mutex_unlock(&mk_children_lock);
+	schedule_delayed_work(&mk_watch_work, HZ);
+}
+
+static int mk_freeze_set(void *data, u64 val)
+{
+	struct mk_child *c;
+	int err = 0;
+
+	if (val >= MK_MAX_INSTANCES)
+		return -EINVAL;
+	c = &mk_children[val];
+	mutex_lock(&mk_children_lock);
+	if (c->state == MK_CHILD_RUNNING)
+		mk_arch_instance_halt(mk_arch_cpu_apicid(c->cpu));
+	else
+		err = -EINVAL;
+	mutex_unlock(&mk_children_lock);
+	return err;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(mk_freeze_fops, NULL, mk_freeze_set, "%llu\n");
 
 static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -543,6 +606,11 @@ static int __init mk_instance_control_init(void)
 		if (err)
 			pr_warn("instance %u: no control files (%d)\n", id, err);
 	}
+	debugfs_create_file_unsafe("freeze", 0200,
+				   debugfs_create_dir("multikernel", NULL), NULL,
+				   &mk_freeze_fops);
+	INIT_DELAYED_WORK(&mk_watch_work, mk_children_watch);
+	schedule_delayed_work(&mk_watch_work, HZ);
 	return 0;
 }
 late_initcall(mk_instance_control_init);

@@ -139,6 +139,8 @@ struct mknet_priv {
 	struct mknet_peer_view peer;
 	bool peer_attached;
 	bool peer_broken;
+	/* Fault injection: transmit drops all, so a bad index stays put. */
+	bool tx_frozen;
 	u32 peer_apicid;
 	int napi_cpu;
 

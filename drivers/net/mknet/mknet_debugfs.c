@@ -9,7 +9,9 @@
  * len      publish a descriptor longer than a buffer
  * chain    publish a chain that never ends
  * hdr      publish a frame whose virtio-net header is garbage
- * prod     move the producer index far ahead of what was filled
+ * prod     move the producer index far ahead of what was filled, and
+ *          drop what the stack sends until restore, which would move it
+ *          back
  * state    write a random admin state into the area header
  * flood    send 10000 doorbells as fast as possible
  * silence  publish a frame without ringing the doorbell
@@ -76,6 +78,7 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 				     MKNET_BUF_SIZE), 0xff, 60);
 		mknet_publish(priv, 1);
 	} else if (!strcmp(mode, "prod")) {
+		WRITE_ONCE(priv->tx_frozen, true);
 		WRITE_ONCE(priv->tx_ctl->prod,
 			   priv->tx_prod + get_random_u32_above(priv->ring_size));
 	} else if (!strcmp(mode, "state")) {
@@ -94,6 +97,7 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 		/* Pretend the doorbell was rung so the next frame skips it too. */
 		priv->tx_notified = priv->tx_prod;
 	} else if (!strcmp(mode, "restore")) {
+		WRITE_ONCE(priv->tx_frozen, false);
 		WRITE_ONCE(priv->tx_ctl->prod, priv->tx_prod);
 		WRITE_ONCE(priv->area->state, netif_running(priv->dev) ?
 			   MKNET_STATE_UP : MKNET_STATE_DOWN);

@@ -98,7 +98,9 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct virtio_net_hdr hdr;
 	struct mknet_desc d;
 
-	if (unlikely(!READ_ONCE(priv->peer_attached))) {
+	/* Not attached, or fault injection holds our index where it wrote it. */
+	if (unlikely(!READ_ONCE(priv->peer_attached) ||
+		     READ_ONCE(priv->tx_frozen))) {
 		mknet_tx_drop(priv, skb);
 		return NETDEV_TX_OK;
 	}

@@ -86,4 +86,15 @@ wait_state crashed 300 || fail "state $(cat $d/state), not crashed, after a pani
 echo "panic in instance 1: state crashed, host alive"
 echo stop > $d/control || fail "stop of a crashed instance refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back after the crash"
-echo "instance 1 started, stopped, restarted and crashed; CPU 1 is back"
+echo 0 > $cpu1 || fail "offlining CPU 1 for the hang"
+
+# An instance that stops answering cannot say so: its heartbeat stands
+# still and the host marks it crashed.  debugfs freeze stops its CPU.
+echo "$CMDLINE" > $d/cmdline
+start_running "start for the hang"
+echo 1 > /sys/kernel/debug/multikernel/freeze || fail "freeze refused"
+wait_state crashed 30 || fail "state $(cat $d/state) with a frozen instance"
+echo "frozen instance 1: marked crashed"
+echo stop > $d/control || fail "stop of a frozen instance refused"
+echo 1 > $cpu1 || fail "CPU 1 did not come back after the hang"
+echo "instance 1 started, stopped, restarted, crashed and hung; CPU 1 is back"
