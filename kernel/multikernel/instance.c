@@ -586,6 +586,7 @@ static const struct attribute_group mk_child_group = {
 
 static int __init mk_instance_control_init(void)
 {
+	struct dentry *dir;
 	int err;
 	u16 id;
 
@@ -606,9 +607,9 @@ static int __init mk_instance_control_init(void)
 		if (err)
 			pr_warn("instance %u: no control files (%d)\n", id, err);
 	}
-	debugfs_create_file_unsafe("freeze", 0200,
-				   debugfs_create_dir("multikernel", NULL), NULL,
-				   &mk_freeze_fops);
+	dir = debugfs_create_dir("multikernel", NULL);
+	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
+	mk_fault_init(dir);
 	INIT_DELAYED_WORK(&mk_watch_work, mk_children_watch);
 	schedule_delayed_work(&mk_watch_work, HZ);
 	return 0;

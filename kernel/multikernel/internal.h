@@ -103,5 +103,11 @@ void mk_messaging_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
 void __init mk_instance_memory_reserve(void);
+struct dentry;
+#ifdef CONFIG_DEBUG_FS
+void __init mk_fault_init(struct dentry *dir);
+#else
+static inline void mk_fault_init(struct dentry *dir) { }
+#endif
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

@@ -19,6 +19,8 @@ qemu=$!
 tail -F -n +1 "$out/console.log" 2>/dev/null | sed -un 's/\r$//; /^mkdemo: /s/^mkdemo: //p' &
 tailer=$!
 wait $qemu
+# tail polls once a second: let it print the last lines.
+sleep 2
 kill $tailer 2>/dev/null
 echo "== console of instance 1 (COM2)"
 tr -d '\r' < "$out/instance1.console" | grep -E "Linux version|Command line|e820|multikernel|mknet|mkinstance|^\[ *[0-9.]+\]      " || true

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# A live second kernel turns hostile: instance 1 writes garbage into its
+# entry of the instance table, the region header, the heads and slots of
+# the rings it produces into, and floods us with messages nobody handles,
+# restoring after each.  We must count what we drop, never splat (the
+# harness judges the console), stay responsive, and talk to it over mknet
+# again once it behaves.
+d=/sys/kernel/multikernel/instances/1
+cpu1=/sys/devices/system/cpu/cpu1/online
+CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
+CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6 mkhostile"
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+wait_for() {	# seconds, then a command that must come true
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+state_is() { [ "$(cat $d/state)" = "$1" ]; }
+grew() { [ "$(cat $d/$1)" -gt "$2" ]; }
+
+[ -r /boot/bzImage ] || fail "no kernel image for the instance"
+if [ "$(cat $d/control)" = empty ]; then
+	cat /boot/bzImage > $d/kernel || fail "loading the kernel"
+	cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
+	echo 512M@0x40000000 > $d/memory || fail "memory"
+	echo 1 > $d/cpu
+fi
+echo "$CMDLINE" > $d/cmdline
+corrupt=$(cat $d/corrupt)
+dropped=$(cat $d/dropped)
+unknown=$(cat $d/unknown_type)
+[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
+echo start > $d/control || fail "start refused"
+wait_for 300 state_is running || fail "instance 1 not running"
+
+wait_for 120 state_is invalid || fail "a garbage instance entry did not read as invalid"
+echo "garbage entry of instance 1: state reads invalid"
+wait_for 60 grew corrupt "$corrupt" || fail "impossible ring head not counted"
+echo "impossible ring head: corrupt $corrupt -> $(cat $d/corrupt)"
+wait_for 60 grew dropped "$dropped" || fail "random slots not counted"
+echo "random slots: dropped $dropped -> $(cat $d/dropped)"
+wait_for 120 grew unknown_type "$unknown" || fail "flood of unknown messages not counted"
+sleep 8
+echo "flood: unknown_type $unknown -> $(cat $d/unknown_type)," \
+	"MKI $(awk '/MKI/ { print $2 }' /proc/interrupts)"
+
+# It behaves again: the link to it must work without a manual step.
+wait_for 60 state_is running || fail "instance 1 not running after restore"
+/opt/mknet/bin/ip addr add 192.0.2.1/24 dev mknet0 2>/dev/null
+/opt/mknet/bin/ip link set mknet0 up
+wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping to instance 1 after it behaved"
+echo "instance 1 behaves again: ping answered"
+echo stop > $d/control || fail "stop refused"
+echo 1 > $cpu1 || fail "CPU 1 did not come back"
