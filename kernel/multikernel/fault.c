@@ -52,6 +52,7 @@ static void mk_fault_restore(struct mk_region *r)
 	}
 	for (i = 0; i < MK_MAX_INSTANCES; i++) {
 		raw_spin_lock_irqsave(&r->tx[i].lock, flags);
+		/* Slots up to our head were complete when we wrote them. */
 		smp_store_release(&r->tx[i].ring->head, r->tx[i].head);
 		raw_spin_unlock_irqrestore(&r->tx[i].lock, flags);
 	}
