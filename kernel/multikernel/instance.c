@@ -397,7 +397,7 @@ static int mk_child_start(u16 id)
 	struct mk_region *r = &mk_region;
 	struct mk_boot b = {};
 	char *cmdline;
-	int n, err;
+	int n, err, prev;
 
 	if (c->state == MK_CHILD_RUNNING) {
 		pr_err("instance %u: already running\n", id);
@@ -453,11 +453,13 @@ static int mk_child_start(u16 id)
 	b.region_base = r->phys;
 	b.region_size = r->size;
 
+	prev = mk_instance_state(id, NULL);
 	cpumask_set_cpu(c->cpu, &mk_owned_cpus);
 	mk_instance_set_state(id, MK_INSTANCE_BOOTING);
 	err = mk_arch_instance_boot(&b);
 	if (err) {
-		mk_instance_set_state(id, MK_INSTANCE_STOPPED);
+		/* Refused: leave everything as it was. */
+		mk_instance_set_state(id, prev >= 0 ? prev : MK_INSTANCE_EMPTY);
 		cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
 	} else {
 		c->state = MK_CHILD_RUNNING;

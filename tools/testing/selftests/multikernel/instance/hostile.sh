@@ -28,12 +28,11 @@ state_is() { [ "$(cat $d/state)" = "$1" ]; }
 grew() { [ "$(cat $d/$1)" -gt "$2" ]; }
 
 [ -r /boot/bzImage ] || fail "no kernel image for the instance"
-if [ "$(cat $d/control)" = empty ]; then
-	cat /boot/bzImage > $d/kernel || fail "loading the kernel"
-	cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
-	echo 512M@0x40000000 > $d/memory || fail "memory"
-	echo 1 > $d/cpu
-fi
+# Whatever an earlier test left: load everything again.
+cat /boot/bzImage > $d/kernel || fail "loading the kernel"
+cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
+echo 512M@0x40000000 > $d/memory || fail "memory"
+echo 1 > $d/cpu
 echo "$CMDLINE" > $d/cmdline
 corrupt=$(cat $d/corrupt)
 dropped=$(cat $d/dropped)
