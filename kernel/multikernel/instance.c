@@ -99,6 +99,9 @@ static struct mk_child mk_children[MK_MAX_INSTANCES];
 static DEFINE_MUTEX(mk_children_lock);
 static struct cpumask mk_owned_cpus;
 
+static void mk_children_watch(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mk_watch_work, mk_children_watch);
+
 static phys_addr_t mk_pool_base;
 static u64 mk_pool_size;
 
@@ -192,20 +195,10 @@ static int mk_blob_write(struct mk_blob *b, const char *buf, loff_t off,
 	return 0;
 }
 
-static int mk_kobj_instance(struct kobject *kobj)
-{
-	u16 id;
-
-	for (id = 0; id < MK_MAX_INSTANCES; id++)
-		if (mk_instance_kobject(id) == kobj)
-			return id;
-	return -ENODEV;
-}
-
 static ssize_t mk_image_write(struct kobject *kobj, struct bin_attribute *attr,
 			      char *buf, loff_t off, size_t count, bool initrd)
 {
-	int id = mk_kobj_instance(kobj), err;
+	int id = mk_kobj_to_id(kobj), err;
 	struct mk_child *c;
 
 	if (id < 0)
@@ -253,7 +246,7 @@ static struct bin_attribute *mk_child_bin_attrs[] = {
 static ssize_t cmdline_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	int id = mk_kobj_instance(kobj);
+	int id = mk_kobj_to_id(kobj);
 	ssize_t n;
 
 	if (id < 0)
@@ -267,7 +260,7 @@ static ssize_t cmdline_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cmdline_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int id = mk_kobj_instance(kobj);
+	int id = mk_kobj_to_id(kobj);
 
 	if (id < 0)
 		return id;
@@ -283,7 +276,7 @@ static ssize_t cmdline_store(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
-	int id = mk_kobj_instance(kobj);
+	int id = mk_kobj_to_id(kobj);
 
 	if (id < 0)
 		return id;
@@ -293,7 +286,7 @@ static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cpu_store(struct kobject *kobj, struct kobj_attribute *attr,
 			 const char *buf, size_t count)
 {
-	int id = mk_kobj_instance(kobj), err = 0;
+	int id = mk_kobj_to_id(kobj), err = 0;
 	unsigned int cpu;
 
 	if (id < 0)
@@ -316,7 +309,7 @@ static ssize_t cpu_store(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	int id = mk_kobj_instance(kobj);
+	int id = mk_kobj_to_id(kobj);
 	struct mk_child *c;
 	ssize_t n;
 
@@ -362,7 +355,7 @@ static int mk_memory_check(int id, phys_addr_t base, u64 size)
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	int id = mk_kobj_instance(kobj), err;
+	int id = mk_kobj_to_id(kobj), err;
 	phys_addr_t base;
 	char *end;
 	u64 size;
@@ -465,6 +458,7 @@ static int mk_child_start(u16 id)
 		c->state = MK_CHILD_RUNNING;
 		c->heartbeat = 0;
 		c->heartbeat_at = jiffies;
+		mod_delayed_work(system_wq, &mk_watch_work, HZ);
 	}
 unlock:
 	cpus_read_unlock();
@@ -488,11 +482,10 @@ static int mk_child_stop(u16 id)
 	return 0;
 }
 
-static struct delayed_work mk_watch_work;
-
 /* Mark crashed what runs, says it runs, and whose heartbeat stands still. */
 static void mk_children_watch(struct work_struct *work)
 {
+	bool running = false;
 	u64 hb;
 	u16 id;
 
@@ -502,6 +495,7 @@ static void mk_children_watch(struct work_struct *work)
 
 		if (c->state != MK_CHILD_RUNNING)
 			continue;
+		running = true;
 		if (mk_instance_state(id, &hb) != MK_INSTANCE_RUNNING) {
 			c->heartbeat_at = jiffies;
 			continue;
@@ -515,8 +509,10 @@ static void mk_children_watch(struct work_struct *work)
 			mk_instance_set_state(id, MK_INSTANCE_CRASHED);
 		}
 	}
+	/* Started again by the next start. */
+	if (running)
+		schedule_delayed_work(&mk_watch_work, HZ);
 	mutex_unlock(&mk_children_lock);
-	schedule_delayed_work(&mk_watch_work, HZ);
 }
 
 static int mk_freeze_set(void *data, u64 val)
@@ -540,7 +536,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(mk_freeze_fops, NULL, mk_freeze_set, "%llu\n");
 static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	int id = mk_kobj_instance(kobj);
+	int id = mk_kobj_to_id(kobj);
 
 	if (id < 0)
 		return id;
@@ -551,7 +547,7 @@ static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int id = mk_kobj_instance(kobj), err;
+	int id = mk_kobj_to_id(kobj), err;
 
 	if (id < 0)
 		return id;
@@ -612,8 +608,6 @@ static int __init mk_instance_control_init(void)
 	dir = debugfs_create_dir("multikernel", NULL);
 	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
 	mk_fault_init(dir);
-	INIT_DELAYED_WORK(&mk_watch_work, mk_children_watch);
-	schedule_delayed_work(&mk_watch_work, HZ);
 	return 0;
 }
 late_initcall(mk_instance_control_init);

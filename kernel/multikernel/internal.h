@@ -102,6 +102,7 @@ int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 void mk_messaging_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
+int mk_kobj_to_id(struct kobject *kobj);
 void __init mk_instance_memory_reserve(void);
 struct dentry;
 #ifdef CONFIG_DEBUG_FS

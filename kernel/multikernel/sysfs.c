@@ -74,7 +74,13 @@ static const struct attribute_group mk_group = {
 	.attrs = mk_attrs,
 };
 
-static int mk_kobj_to_id(struct kobject *kobj)
+/**
+ * mk_kobj_to_id - which instance a sysfs directory is for
+ * @kobj: /sys/kernel/multikernel/instances/<id>
+ *
+ * Return: the id, or -ENODEV.
+ */
+int mk_kobj_to_id(struct kobject *kobj)
 {
 	int i;
 
