@@ -139,8 +139,9 @@ struct mknet_priv {
 	struct mknet_peer_view peer;
 	bool peer_attached;
 	bool peer_broken;
-	/* Fault injection: transmit drops all, so a bad index stays put. */
-	bool tx_frozen;
+	/* Fault injection: our real producer index while a bad one is out. */
+	bool scribbled_prod;
+	u32 saved_tx_prod;
 	u32 peer_apicid;
 	int napi_cpu;
 
@@ -166,6 +167,7 @@ struct mknet_priv {
 	spinlock_t hello_lock;
 	struct mknet_msg hello;
 	bool hello_pending;
+	atomic64_t bad_hellos;
 	struct delayed_work attach_work;
 };
 
@@ -173,6 +175,7 @@ struct mknet_priv {
 extern struct rtnl_link_ops mknet_link_ops;
 int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu);
 void mknet_link_publish(struct mknet_priv *priv);
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind);
 int mknet_send_msg(struct mknet_priv *priv, u32 kind);
 void mknet_update_carrier(struct mknet_priv *priv);
 void mknet_link_release(struct mknet_priv *priv);
@@ -203,12 +206,12 @@ bool mknet_rx_pending(struct mknet_priv *priv);
 #ifdef CONFIG_DEBUG_FS
 void mknet_debugfs_add(struct mknet_priv *priv);
 void mknet_debugfs_remove(struct mknet_priv *priv);
-void mknet_debugfs_init(void);
+void mknet_debugfs_init(atomic_t *stray_msgs);
 void mknet_debugfs_exit(void);
 #else
 static inline void mknet_debugfs_add(struct mknet_priv *priv) { }
 static inline void mknet_debugfs_remove(struct mknet_priv *priv) { }
-static inline void mknet_debugfs_init(void) { }
+static inline void mknet_debugfs_init(atomic_t *stray_msgs) { }
 static inline void mknet_debugfs_exit(void) { }
 #endif
 

@@ -9,9 +9,8 @@
  * len      publish a descriptor longer than a buffer
  * chain    publish a chain that never ends
  * hdr      publish a frame whose virtio-net header is garbage
- * prod     move the producer index far ahead of what was filled, and
- *          drop what the stack sends until restore, which would move it
- *          back
+ * prod     move the producer index far ahead of what was filled; our
+ *          own transmit then finds no room and drops until restore
  * state    write a random admin state into the area header
  * flood    send 10000 doorbells as fast as possible
  * silence  publish a frame without ringing the doorbell
@@ -78,9 +77,13 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 				     MKNET_BUF_SIZE), 0xff, 60);
 		mknet_publish(priv, 1);
 	} else if (!strcmp(mode, "prod")) {
-		WRITE_ONCE(priv->tx_frozen, true);
-		WRITE_ONCE(priv->tx_ctl->prod,
-			   priv->tx_prod + get_random_u32_above(priv->ring_size));
+		if (!priv->scribbled_prod) {
+			priv->saved_tx_prod = priv->tx_prod;
+			priv->scribbled_prod = true;
+		}
+		priv->tx_prod = priv->saved_tx_prod +
+				get_random_u32_above(priv->ring_size);
+		WRITE_ONCE(priv->tx_ctl->prod, priv->tx_prod);
 	} else if (!strcmp(mode, "state")) {
 		WRITE_ONCE(priv->area->state, get_random_u32_above(MKNET_STATE_UP));
 	} else if (!strcmp(mode, "flood")) {
@@ -97,7 +100,10 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 		/* Pretend the doorbell was rung so the next frame skips it too. */
 		priv->tx_notified = priv->tx_prod;
 	} else if (!strcmp(mode, "restore")) {
-		WRITE_ONCE(priv->tx_frozen, false);
+		if (priv->scribbled_prod) {
+			priv->tx_prod = priv->saved_tx_prod;
+			priv->scribbled_prod = false;
+		}
 		WRITE_ONCE(priv->tx_ctl->prod, priv->tx_prod);
 		WRITE_ONCE(priv->area->state, netif_running(priv->dev) ?
 			   MKNET_STATE_UP : MKNET_STATE_DOWN);
@@ -153,9 +159,15 @@ void mknet_debugfs_remove(struct mknet_priv *priv)
 	priv->debugfs = NULL;
 }
 
-void mknet_debugfs_init(void)
+/**
+ * mknet_debugfs_init - create debugfs mknet/
+ * @stray_msgs: messages for no link of ours, shown as stray_messages
+ */
+void mknet_debugfs_init(atomic_t *stray_msgs)
 {
 	mknet_debugfs_root = debugfs_create_dir(MKNET_DRV_NAME, NULL);
+	debugfs_create_atomic_t("stray_messages", 0444, mknet_debugfs_root,
+				stray_msgs);
 }
 
 void mknet_debugfs_exit(void)

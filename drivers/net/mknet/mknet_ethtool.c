@@ -37,8 +37,8 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 
 #define MKNET_N_TX_STATS	ARRAY_SIZE(mknet_tx_stat_desc)
 #define MKNET_N_RX_STATS	ARRAY_SIZE(mknet_rx_stat_desc)
-/* Plus the doorbells taken in the IPI handler. */
-#define MKNET_N_STATS		(MKNET_N_TX_STATS + MKNET_N_RX_STATS + 1)
+/* Plus the doorbells taken in the IPI handler and the bad HELLOs. */
+#define MKNET_N_STATS		(MKNET_N_TX_STATS + MKNET_N_RX_STATS + 2)
 
 static void mknet_get_drvinfo(struct net_device *dev,
 			      struct ethtool_drvinfo *info)
@@ -104,6 +104,7 @@ static void mknet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 	for (i = 0; i < MKNET_N_RX_STATS; i++)
 		ethtool_puts(&buf, mknet_rx_stat_desc[i].name);
 	ethtool_puts(&buf, "rx0_doorbells_received");
+	ethtool_puts(&buf, "drop_bad_hello");
 }
 
 static void mknet_get_ethtool_stats(struct net_device *dev,
@@ -127,7 +128,8 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 	} while (u64_stats_fetch_retry(&priv->rx_stats.syncp, start));
 	data += MKNET_N_RX_STATS;
 
-	*data = atomic64_read(&priv->doorbells_received);
+	data[0] = atomic64_read(&priv->doorbells_received);
+	data[1] = atomic64_read(&priv->bad_hellos);
 }
 
 const struct ethtool_ops mknet_ethtool_ops = {

@@ -19,16 +19,17 @@
 
 static struct mknet_priv __rcu *mknet_links[MKNET_MAX_LINKS];
 static DEFINE_IDA(mknet_ida);
-static atomic64_t mknet_stray_msgs;
+static atomic_t mknet_stray_msgs;
 
 /**
- * mknet_send_msg - send a doorbell or state change to the other end
+ * mknet_send_to - send a message of ours to a CPU of the peer instance
  * @priv: our end
- * @kind: &enum mknet_msg_kind
+ * @apicid: physical APIC ID of the peer's CPU
+ * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area
  *
  * Return: 0 or the error of multikernel_send_ipi_data().
  */
-int mknet_send_msg(struct mknet_priv *priv, u32 kind)
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind)
 {
 	struct mknet_msg m = {
 		.dst_id = priv->peer_id,
@@ -36,10 +37,25 @@ int mknet_send_msg(struct mknet_priv *priv, u32 kind)
 		.kind = kind,
 	};
 
+	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK)
+		m.area_off = mk_region_offset(priv->area);
+	return multikernel_send_ipi_data(priv->peer_instance, apicid,
+					 MK_MSG_MKNET, &m, sizeof(m));
+}
+
+/**
+ * mknet_send_msg - send a doorbell or state change to the other end
+ * @priv: our end
+ * @kind: &enum mknet_msg_kind
+ *
+ * Return: 0, -ENOTCONN before the ends are attached, or the error of
+ * multikernel_send_ipi_data().
+ */
+int mknet_send_msg(struct mknet_priv *priv, u32 kind)
+{
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-	return multikernel_send_ipi_data(priv->peer_instance, priv->peer_apicid,
-					 MK_MSG_MKNET, &m, sizeof(m));
+	return mknet_send_to(priv, priv->peer_apicid, kind);
 }
 
 static bool mknet_peer_alive(struct mknet_priv *priv)
@@ -105,7 +121,7 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 	struct mknet_msg m;
 
 	if (msg->len != sizeof(m)) {
-		atomic64_inc(&mknet_stray_msgs);
+		atomic_inc(&mknet_stray_msgs);
 		return;
 	}
 	memcpy(&m, msg->data, sizeof(m));
@@ -133,12 +149,12 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 		schedule_work(&priv->carrier_work);
 		break;
 	default:
-		atomic64_inc(&mknet_stray_msgs);
+		atomic_inc(&mknet_stray_msgs);
 	}
 	rcu_read_unlock();
 	return;
 stray:
-	atomic64_inc(&mknet_stray_msgs);
+	atomic_inc(&mknet_stray_msgs);
 }
 
 /**
@@ -385,7 +401,7 @@ static int __init mknet_init(void)
 	err = multikernel_register_handler(MK_MSG_MKNET, mknet_msg_handler, NULL);
 	if (err)
 		return err;
-	mknet_debugfs_init();
+	mknet_debugfs_init(&mknet_stray_msgs);
 	err = rtnl_link_register(&mknet_link_ops);
 	if (err) {
 		mknet_debugfs_exit();

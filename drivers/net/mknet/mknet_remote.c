@@ -25,20 +25,6 @@
 /* Written under RTNL, read by the message handler under RCU. */
 static struct mknet_priv __rcu *mknet_remote[MK_MAX_INSTANCES];
 static struct delayed_work mknet_discover_work;
-static atomic64_t mknet_bad_hellos;
-
-static int mknet_send_hello(struct mknet_priv *priv, u32 kind, u32 apicid)
-{
-	struct mknet_msg m = {
-		.dst_id = U32_MAX,
-		.src_id = priv->id,
-		.kind = kind,
-		.area_off = mk_region_offset(priv->area),
-	};
-
-	return multikernel_send_ipi_data(priv->peer_instance, apicid,
-					 MK_MSG_MKNET, &m, sizeof(m));
-}
 
 static void mknet_remote_attach(struct work_struct *work)
 {
@@ -67,7 +53,7 @@ static void mknet_remote_attach(struct work_struct *work)
 
 	area = mk_region_ptr(off, sizeof(*area));
 	if (!area || src_id >= MKNET_MAX_LINKS) {
-		atomic64_inc(&mknet_bad_hellos);
+		atomic64_inc(&priv->bad_hellos);
 		goto out;
 	}
 	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != src_id ||
@@ -79,7 +65,7 @@ static void mknet_remote_attach(struct work_struct *work)
 		priv->peer_id = src_id;
 		err = mknet_attach_peer(priv, area);
 		if (err)
-			atomic64_inc(&mknet_bad_hellos);
+			atomic64_inc(&priv->bad_hellos);
 		else
 			netdev_info(priv->dev, "attached to link %u of instance %u\n",
 				    src_id, priv->peer_instance);
@@ -88,7 +74,7 @@ static void mknet_remote_attach(struct work_struct *work)
 	}
 	if (kind == MKNET_MSG_HELLO &&
 	    mk_instance_info(priv->peer_instance, &gen, &apicid) >= 0)
-		mknet_send_hello(priv, MKNET_MSG_HELLO_ACK, apicid);
+		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK);
 out:
 	rtnl_unlock();
 }
@@ -202,7 +188,7 @@ static void mknet_discover(struct work_struct *work)
 			mknet_update_carrier(priv);
 		}
 		if (!READ_ONCE(priv->peer_attached))
-			mknet_send_hello(priv, MKNET_MSG_HELLO, apicid);
+			mknet_send_to(priv, apicid, MKNET_MSG_HELLO);
 	}
 	rtnl_unlock();
 	schedule_delayed_work(&mknet_discover_work, MKNET_DISCOVER_INTERVAL);

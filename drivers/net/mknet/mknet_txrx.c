@@ -98,9 +98,7 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct virtio_net_hdr hdr;
 	struct mknet_desc d;
 
-	/* Not attached, or fault injection holds our index where it wrote it. */
-	if (unlikely(!READ_ONCE(priv->peer_attached) ||
-		     READ_ONCE(priv->tx_frozen))) {
+	if (unlikely(!READ_ONCE(priv->peer_attached))) {
 		mknet_tx_drop(priv, skb);
 		return NETDEV_TX_OK;
 	}
