@@ -6,7 +6,7 @@ set -u
 kernel=$1 initrd=$2 log=$3 limit=$4 append=$5
 shift 5
 : "${MK_SMP:=2}" "${MK_MEM:=1024}"
-: "${MK_REGION:=128M@0x10000000}"
+: "${MK_REGION:=256M@0x10000000}"
 
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max,la57=off -smp "$MK_SMP" -m "$MK_MEM" \

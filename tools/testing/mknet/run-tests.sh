@@ -33,7 +33,7 @@ MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
 
 # Each bad parameter must leave the framework off with a clear message.
 expect_off() {	# case expected-message-with-underscores cmdline
-	MK_REGION=${MK_REGION_OVERRIDE:-128M@0x10000000} \
+	MK_REGION=${MK_REGION_OVERRIDE:-256M@0x10000000} \
 		boot "bootparam-$1" 300 "kunit.enable=0 mkplan=expect-off mkcase=$1 mkexpect=$2 $3"
 }
 MK_REGION_OVERRIDE=foo expect_off unparseable "expected_<size>@<address>" ""
