@@ -50,20 +50,68 @@ struct mknet_rx_stats {
 /**
  * struct mknet_peer_view - the peer's area, as we may read it
  * @area: its header
- * @tx_ctl: its TX producer side
- * @rx_ctl: how far it consumed our TX ring
- * @desc: its TX descriptors
- * @bufs: its TX buffers
  * @ring_size: its ring size, copied and checked once at attach
+ * @num_queues: its TX rings, which are our RX queues; copied likewise
  */
 struct mknet_peer_view {
 	const struct mknet_area *area;
-	const struct mknet_tx_ctl *tx_ctl;
-	const struct mknet_rx_ctl *rx_ctl;
-	const struct mknet_desc *desc;
-	const u8 *bufs;
 	u32 ring_size;
+	u32 num_queues;
 };
+
+/**
+ * struct mknet_txq - one of our TX rings
+ * @ctl: its producer side in our area
+ * @desc: its descriptors
+ * @bufs: its buffers
+ * @peer_rx_ctl: how far the peer consumed it, in the peer's area
+ * @prod: our producer index (private copy)
+ * @notified: producer index at the last doorbell decision
+ * @scribbled_prod: fault injection put a bad producer index out
+ * @saved_prod: our real producer index meanwhile
+ * @stats: its counters, updated under the TX queue lock
+ */
+struct mknet_txq {
+	struct mknet_tx_ctl *ctl;
+	struct mknet_desc *desc;
+	u8 *bufs;
+	const struct mknet_rx_ctl *peer_rx_ctl;
+	u32 prod;
+	u32 notified;
+	bool scribbled_prod;
+	u32 saved_prod;
+	struct mknet_tx_stats stats;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct mknet_rxq - one of the peer's TX rings as we consume it, and the
+ *	NAPI context that also reclaims our TX ring of the same index
+ * @priv: our end
+ * @index: queue index
+ * @napi: receive and TX completion of this queue pair
+ * @ctl: our consumer side of the peer's ring, in our area
+ * @peer_tx_ctl: the peer's producer side
+ * @peer_desc: the peer's descriptors
+ * @peer_bufs: the peer's buffers
+ * @cons: our consumer index (private copy)
+ * @peer_broken: the peer's producer index of this ring makes no sense;
+ *	the carrier is off until it does again
+ * @stats: its counters, updated in NAPI
+ * @doorbells_received: doorbells taken for this queue in the IPI handler
+ */
+struct mknet_rxq {
+	struct mknet_priv *priv;
+	u32 index;
+	struct napi_struct napi;
+	struct mknet_rx_ctl *ctl;
+	const struct mknet_tx_ctl *peer_tx_ctl;
+	const struct mknet_desc *peer_desc;
+	const u8 *peer_bufs;
+	u32 cons;
+	bool peer_broken;
+	struct mknet_rx_stats stats;
+	atomic64_t doorbells_received;
+} ____cacheline_aligned_in_smp;
 
 enum mknet_msg_kind {
 	MKNET_MSG_DOORBELL = 1,
@@ -77,6 +125,7 @@ enum mknet_msg_kind {
  * @dst_id: link id of the receiving end; unknown (U32_MAX) in a HELLO
  * @src_id: link id of the sending end
  * @kind: &enum mknet_msg_kind
+ * @queue: DOORBELL: the queue pair it is for
  * @area_off: HELLO and HELLO_ACK: the sender's area, as an offset into
  *	the shared region
  */
@@ -84,7 +133,7 @@ struct mknet_msg {
 	u32 dst_id;
 	u32 src_id;
 	u32 kind;
-	u32 pad;
+	u32 queue;
 	u64 area_off;
 };
 
@@ -97,24 +146,17 @@ struct mknet_msg {
  * @loop_peer: the other end when both live in this kernel (a pair)
  * @area: our area in the shared region
  * @area_size: bytes in @area
- * @ring_size: descriptors in our TX ring
- * @tx_ctl: our TX producer side
- * @rx_ctl: our consumer side of the peer's ring
- * @desc: our TX descriptors
- * @bufs: our TX buffers
+ * @ring_size: descriptors in each of our TX rings
+ * @num_queues: our TX rings
+ * @num_napi: NAPI contexts added: the larger of our and the peer's
+ *	queue counts
  * @peer: the peer's area; valid once @peer_attached
  * @peer_attached: @peer may be used
- * @peer_broken: the peer's producer index makes no sense; carrier is off
- *	until it does again
- * @peer_apicid: CPU the peer wants its doorbells on
- * @napi_cpu: CPU our doorbells are sent to
- * @tx_prod: our producer index (private copy)
- * @tx_notified: producer index at the last doorbell decision
- * @rx_cons: our consumer index of the peer's ring (private copy)
- * @napi: receive and TX completion
- * @tx_stats: transmit counters
- * @rx_stats: receive counters
- * @doorbells_received: doorbells taken in the IPI handler
+ * @peer_apicid: CPUs the peer wants the doorbells of each queue on
+ * @cpu_base: our queue q is served by online CPU number @cpu_base + q,
+ *	counted round the online mask
+ * @txq: our TX rings
+ * @rxq: the peer's TX rings as we consume them, with their NAPI
  * @watchdog: carrier and lost-doorbell checks
  * @carrier_work: re-evaluates the carrier in process context
  * @peer_heartbeat: last heartbeat seen of the peer instance
@@ -131,28 +173,16 @@ struct mknet_priv {
 	struct mknet_area *area;
 	size_t area_size;
 	u32 ring_size;
-	struct mknet_tx_ctl *tx_ctl;
-	struct mknet_rx_ctl *rx_ctl;
-	struct mknet_desc *desc;
-	u8 *bufs;
+	u32 num_queues;
+	u32 num_napi;
 
 	struct mknet_peer_view peer;
 	bool peer_attached;
-	bool peer_broken;
-	/* Fault injection: our real producer index while a bad one is out. */
-	bool scribbled_prod;
-	u32 saved_tx_prod;
-	u32 peer_apicid;
-	int napi_cpu;
+	u32 peer_apicid[MKNET_MAX_QUEUES];
+	u32 cpu_base;
 
-	u32 tx_prod;
-	u32 tx_notified;
-	u32 rx_cons;
-
-	struct napi_struct napi;
-	struct mknet_tx_stats tx_stats;
-	struct mknet_rx_stats rx_stats;
-	atomic64_t doorbells_received;
+	struct mknet_txq txq[MKNET_MAX_QUEUES];
+	struct mknet_rxq rxq[MKNET_MAX_QUEUES];
 
 	struct timer_list watchdog;
 	struct work_struct carrier_work;
@@ -173,22 +203,24 @@ struct mknet_priv {
 
 /* mknet_main.c */
 extern struct rtnl_link_ops mknet_link_ops;
-int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu);
+int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base);
 void mknet_link_publish(struct mknet_priv *priv);
-int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind);
-int mknet_send_msg(struct mknet_priv *priv, u32 kind);
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
 void mknet_update_carrier(struct mknet_priv *priv);
 void mknet_link_release(struct mknet_priv *priv);
-int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
-		       struct netlink_ext_ack *extack);
+int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
+		  struct netlink_ext_ack *extack);
+u32 mknet_max_queues(const struct net_device *dev);
 
 /* mknet_netdev.c */
 void mknet_setup(struct net_device *dev);
-int mknet_area_init(struct mknet_priv *priv, u32 n, int napi_cpu);
+int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq);
 void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
+void mknet_napi_resize(struct mknet_priv *priv, u32 want);
 
 /* mknet_remote.c: links to other instances */
 void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
@@ -200,7 +232,7 @@ void mknet_remote_stop(void);
 /* mknet_txrx.c */
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int mknet_poll(struct napi_struct *napi, int budget);
-bool mknet_rx_pending(struct mknet_priv *priv);
+bool mknet_rx_pending(struct mknet_rxq *rxq);
 
 /* mknet_debugfs.c: fault injection for the hostile-peer tests */
 #ifdef CONFIG_DEBUG_FS

@@ -16,8 +16,8 @@
  * silence  publish a frame without ringing the doorbell
  * restore  put the producer index and state back as the driver knows them
  *
- * Only for tests: the other end must count what it drops, keep running and
- * recover once the scribbling stops.
+ * Everything happens on queue pair 0.  Only for tests: the other end must
+ * count what it drops, keep running and recover once the scribbling stops.
  */
 #include <linux/debugfs.h>
 #include <linux/random.h>
@@ -26,21 +26,31 @@
 static struct dentry *mknet_debugfs_root;
 
 /* Publish @n descriptors starting at our producer index, as they are. */
-static void mknet_publish(struct mknet_priv *priv, u32 n)
+static void mknet_publish(struct mknet_txq *txq, u32 n)
 {
-	priv->tx_prod += n;
+	txq->prod += n;
 	/* Pairs with the peer's acquire of prod. */
-	smp_store_release(&priv->tx_ctl->prod, priv->tx_prod);
+	smp_store_release(&txq->ctl->prod, txq->prod);
 }
 
 static struct mknet_desc *mknet_next_desc(struct mknet_priv *priv, u32 i)
 {
-	return &priv->desc[(priv->tx_prod + i) & (priv->ring_size - 1)];
+	struct mknet_txq *txq = &priv->txq[0];
+
+	return &txq->desc[(txq->prod + i) & (priv->ring_size - 1)];
+}
+
+static u8 *mknet_next_buf(struct mknet_priv *priv)
+{
+	struct mknet_txq *txq = &priv->txq[0];
+
+	return txq->bufs + (txq->prod & (priv->ring_size - 1)) * MKNET_BUF_SIZE;
 }
 
 static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(priv->dev, 0);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
+	struct mknet_txq *txq = &priv->txq[0];
 	struct mknet_desc *d;
 	u32 i;
 
@@ -48,17 +58,17 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 		return -ENOTCONN;
 
 	/* Keep our own transmit path out of the ring while we write it. */
-	__netif_tx_lock_bh(txq);
+	__netif_tx_lock_bh(nq);
 	if (!strcmp(mode, "desc")) {
 		for (i = 0; i < 8; i++)
 			get_random_bytes(mknet_next_desc(priv, i), sizeof(*d));
-		mknet_publish(priv, 8);
+		mknet_publish(txq, 8);
 	} else if (!strcmp(mode, "len")) {
 		d = mknet_next_desc(priv, 0);
 		memset(d, 0, sizeof(*d));
 		d->len = MKNET_BUF_SIZE + 1;
 		d->flags = MKNET_DESC_HDR;
-		mknet_publish(priv, 1);
+		mknet_publish(txq, 1);
 	} else if (!strcmp(mode, "chain")) {
 		for (i = 0; i < MKNET_MAX_DESCS + 2; i++) {
 			d = mknet_next_desc(priv, i);
@@ -66,52 +76,49 @@ static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 			d->len = 64;
 			d->flags = MKNET_DESC_MORE | (i ? 0 : MKNET_DESC_HDR);
 		}
-		mknet_publish(priv, MKNET_MAX_DESCS + 2);
+		mknet_publish(txq, MKNET_MAX_DESCS + 2);
 	} else if (!strcmp(mode, "hdr")) {
 		d = mknet_next_desc(priv, 0);
 		get_random_bytes(&d->hdr, sizeof(d->hdr));
 		d->hdr.gso_type = 0x7f;
 		d->len = 60;
 		d->flags = MKNET_DESC_HDR;
-		memset(priv->bufs + ((priv->tx_prod & (priv->ring_size - 1)) *
-				     MKNET_BUF_SIZE), 0xff, 60);
-		mknet_publish(priv, 1);
+		memset(mknet_next_buf(priv), 0xff, 60);
+		mknet_publish(txq, 1);
 	} else if (!strcmp(mode, "prod")) {
-		if (!priv->scribbled_prod) {
-			priv->saved_tx_prod = priv->tx_prod;
-			priv->scribbled_prod = true;
+		if (!txq->scribbled_prod) {
+			txq->saved_prod = txq->prod;
+			txq->scribbled_prod = true;
 		}
-		priv->tx_prod = priv->saved_tx_prod +
-				get_random_u32_above(priv->ring_size);
-		WRITE_ONCE(priv->tx_ctl->prod, priv->tx_prod);
+		txq->prod = txq->saved_prod + get_random_u32_above(priv->ring_size);
+		WRITE_ONCE(txq->ctl->prod, txq->prod);
 	} else if (!strcmp(mode, "state")) {
 		WRITE_ONCE(priv->area->state, get_random_u32_above(MKNET_STATE_UP));
 	} else if (!strcmp(mode, "flood")) {
 		for (i = 0; i < 10000; i++)
-			mknet_send_msg(priv, MKNET_MSG_DOORBELL);
+			mknet_send_msg(priv, MKNET_MSG_DOORBELL, 0);
 	} else if (!strcmp(mode, "silence")) {
 		d = mknet_next_desc(priv, 0);
 		memset(d, 0, sizeof(*d));
 		d->len = ETH_ZLEN;
 		d->flags = MKNET_DESC_HDR;
-		memset(priv->bufs + ((priv->tx_prod & (priv->ring_size - 1)) *
-				     MKNET_BUF_SIZE), 0, ETH_ZLEN);
-		mknet_publish(priv, 1);
+		memset(mknet_next_buf(priv), 0, ETH_ZLEN);
+		mknet_publish(txq, 1);
 		/* Pretend the doorbell was rung so the next frame skips it too. */
-		priv->tx_notified = priv->tx_prod;
+		txq->notified = txq->prod;
 	} else if (!strcmp(mode, "restore")) {
-		if (priv->scribbled_prod) {
-			priv->tx_prod = priv->saved_tx_prod;
-			priv->scribbled_prod = false;
+		if (txq->scribbled_prod) {
+			txq->prod = txq->saved_prod;
+			txq->scribbled_prod = false;
 		}
-		WRITE_ONCE(priv->tx_ctl->prod, priv->tx_prod);
+		WRITE_ONCE(txq->ctl->prod, txq->prod);
 		WRITE_ONCE(priv->area->state, netif_running(priv->dev) ?
 			   MKNET_STATE_UP : MKNET_STATE_DOWN);
 	} else {
-		__netif_tx_unlock_bh(txq);
+		__netif_tx_unlock_bh(nq);
 		return -EINVAL;
 	}
-	__netif_tx_unlock_bh(txq);
+	__netif_tx_unlock_bh(nq);
 	return 0;
 }
 

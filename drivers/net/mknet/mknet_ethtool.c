@@ -18,27 +18,38 @@ struct mknet_stat_desc {
 	{ _name, offsetof(struct mknet_rx_stats, _field) }
 
 static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
-	MKNET_TX_STAT("tx0_doorbells", doorbells),
-	MKNET_TX_STAT("tx0_doorbells_suppressed", doorbells_suppressed),
-	MKNET_TX_STAT("tx0_doorbell_busy", doorbell_busy),
-	MKNET_TX_STAT("tx0_ring_full", ring_full),
-	MKNET_TX_STAT("tx0_drop_bad_peer_index", bad_peer_index),
+	MKNET_TX_STAT("doorbells", doorbells),
+	MKNET_TX_STAT("doorbells_suppressed", doorbells_suppressed),
+	MKNET_TX_STAT("doorbell_busy", doorbell_busy),
+	MKNET_TX_STAT("ring_full", ring_full),
+	MKNET_TX_STAT("drop_bad_peer_index", bad_peer_index),
 };
 
 static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
-	MKNET_RX_STAT("rx0_polls", polls),
-	MKNET_RX_STAT("rx0_completion_doorbells", completion_doorbells),
-	MKNET_RX_STAT("rx0_queue_wakes", wakes),
-	MKNET_RX_STAT("rx0_drop_bad_index", bad_index),
-	MKNET_RX_STAT("rx0_drop_bad_desc", bad_desc),
-	MKNET_RX_STAT("rx0_drop_bad_hdr", bad_hdr),
-	MKNET_RX_STAT("rx0_drop_nomem", nomem),
+	MKNET_RX_STAT("polls", polls),
+	MKNET_RX_STAT("completion_doorbells", completion_doorbells),
+	MKNET_RX_STAT("queue_wakes", wakes),
+	MKNET_RX_STAT("drop_bad_index", bad_index),
+	MKNET_RX_STAT("drop_bad_desc", bad_desc),
+	MKNET_RX_STAT("drop_bad_hdr", bad_hdr),
+	MKNET_RX_STAT("drop_nomem", nomem),
 };
 
 #define MKNET_N_TX_STATS	ARRAY_SIZE(mknet_tx_stat_desc)
-#define MKNET_N_RX_STATS	ARRAY_SIZE(mknet_rx_stat_desc)
-/* Plus the doorbells taken in the IPI handler and the bad HELLOs. */
-#define MKNET_N_STATS		(MKNET_N_TX_STATS + MKNET_N_RX_STATS + 2)
+/* Plus the doorbells taken in the IPI handler. */
+#define MKNET_N_RX_STATS	(ARRAY_SIZE(mknet_rx_stat_desc) + 1)
+
+/*
+ * Per queue, for the queues that are there now: rxN for each NAPI
+ * context (it also wakes txN), txN for each of our TX rings.  Counts and
+ * strings agree because both are read under RTNL, which any change of
+ * the queue count holds.
+ */
+static u32 mknet_n_stats(const struct mknet_priv *priv)
+{
+	return priv->num_queues * MKNET_N_TX_STATS +
+	       priv->num_napi * MKNET_N_RX_STATS + 1;
+}
 
 static void mknet_get_drvinfo(struct net_device *dev,
 			      struct ethtool_drvinfo *info)
@@ -61,7 +72,7 @@ static void mknet_get_ringparam(struct net_device *dev,
 	ring->rx_max_pending = MKNET_RING_MAX;
 	ring->tx_max_pending = MKNET_RING_MAX;
 	ring->tx_pending = priv->ring_size;
-	/* We receive from the peer's TX ring. */
+	/* We receive from the peer's TX rings. */
 	ring->rx_pending = priv->peer.ring_size;
 }
 
@@ -70,6 +81,8 @@ static int mknet_set_ringparam(struct net_device *dev,
 			       struct kernel_ethtool_ringparam *kring,
 			       struct netlink_ext_ack *extack)
 {
+	struct mknet_priv *priv = netdev_priv(dev);
+
 	if (!mknet_ring_size_valid(ring->tx_pending) ||
 	    !mknet_ring_size_valid(ring->rx_pending)) {
 		NL_SET_ERR_MSG_FMT(extack,
@@ -77,33 +90,52 @@ static int mknet_set_ringparam(struct net_device *dev,
 				   MKNET_RING_MIN, MKNET_RING_MAX);
 		return -EINVAL;
 	}
-	return mknet_resize_rings(netdev_priv(dev), ring->tx_pending,
-				  ring->rx_pending, extack);
+	return mknet_reshape(priv, ring->tx_pending, ring->rx_pending,
+			     priv->num_queues, extack);
 }
 
 static void mknet_get_channels(struct net_device *dev,
 			       struct ethtool_channels *ch)
 {
-	ch->max_combined = 1;
-	ch->combined_count = 1;
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	ch->max_combined = mknet_max_queues(dev);
+	ch->combined_count = priv->num_queues;
+}
+
+/* The core has checked the count against max_combined already. */
+static int mknet_set_channels(struct net_device *dev,
+			      struct ethtool_channels *ch)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	return mknet_reshape(priv, priv->ring_size, priv->peer.ring_size,
+			     ch->combined_count, NULL);
 }
 
 static int mknet_get_sset_count(struct net_device *dev, int sset)
 {
-	return sset == ETH_SS_STATS ? MKNET_N_STATS : -EOPNOTSUPP;
+	return sset == ETH_SS_STATS ? mknet_n_stats(netdev_priv(dev)) :
+	       -EOPNOTSUPP;
 }
 
 static void mknet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 {
-	unsigned int i;
+	struct mknet_priv *priv = netdev_priv(dev);
+	unsigned int i, q;
 
 	if (sset != ETH_SS_STATS)
 		return;
-	for (i = 0; i < MKNET_N_TX_STATS; i++)
-		ethtool_puts(&buf, mknet_tx_stat_desc[i].name);
-	for (i = 0; i < MKNET_N_RX_STATS; i++)
-		ethtool_puts(&buf, mknet_rx_stat_desc[i].name);
-	ethtool_puts(&buf, "rx0_doorbells_received");
+	for (q = 0; q < priv->num_queues; q++)
+		for (i = 0; i < MKNET_N_TX_STATS; i++)
+			ethtool_sprintf(&buf, "tx%u_%s", q,
+					mknet_tx_stat_desc[i].name);
+	for (q = 0; q < priv->num_napi; q++) {
+		for (i = 0; i < ARRAY_SIZE(mknet_rx_stat_desc); i++)
+			ethtool_sprintf(&buf, "rx%u_%s", q,
+					mknet_rx_stat_desc[i].name);
+		ethtool_sprintf(&buf, "rx%u_doorbells_received", q);
+	}
 	ethtool_puts(&buf, "drop_bad_hello");
 }
 
@@ -111,25 +143,32 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 				    struct ethtool_stats *stats, u64 *data)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
-	const void *tx = &priv->tx_stats, *rx = &priv->rx_stats;
-	unsigned int start, i;
+	unsigned int start, i, q;
 
-	do {
-		start = u64_stats_fetch_begin(&priv->tx_stats.syncp);
-		for (i = 0; i < MKNET_N_TX_STATS; i++)
-			data[i] = u64_stats_read(tx + mknet_tx_stat_desc[i].offset);
-	} while (u64_stats_fetch_retry(&priv->tx_stats.syncp, start));
-	data += MKNET_N_TX_STATS;
+	for (q = 0; q < priv->num_queues; q++) {
+		const struct mknet_tx_stats *tx = &priv->txq[q].stats;
 
-	do {
-		start = u64_stats_fetch_begin(&priv->rx_stats.syncp);
-		for (i = 0; i < MKNET_N_RX_STATS; i++)
-			data[i] = u64_stats_read(rx + mknet_rx_stat_desc[i].offset);
-	} while (u64_stats_fetch_retry(&priv->rx_stats.syncp, start));
-	data += MKNET_N_RX_STATS;
+		do {
+			start = u64_stats_fetch_begin(&tx->syncp);
+			for (i = 0; i < MKNET_N_TX_STATS; i++)
+				data[i] = u64_stats_read((void *)tx +
+						mknet_tx_stat_desc[i].offset);
+		} while (u64_stats_fetch_retry(&tx->syncp, start));
+		data += MKNET_N_TX_STATS;
+	}
+	for (q = 0; q < priv->num_napi; q++) {
+		const struct mknet_rx_stats *rx = &priv->rxq[q].stats;
 
-	data[0] = atomic64_read(&priv->doorbells_received);
-	data[1] = atomic64_read(&priv->bad_hellos);
+		do {
+			start = u64_stats_fetch_begin(&rx->syncp);
+			for (i = 0; i < ARRAY_SIZE(mknet_rx_stat_desc); i++)
+				data[i] = u64_stats_read((void *)rx +
+						mknet_rx_stat_desc[i].offset);
+		} while (u64_stats_fetch_retry(&rx->syncp, start));
+		data[i] = atomic64_read(&priv->rxq[q].doorbells_received);
+		data += MKNET_N_RX_STATS;
+	}
+	data[0] = atomic64_read(&priv->bad_hellos);
 }
 
 const struct ethtool_ops mknet_ethtool_ops = {
@@ -138,6 +177,7 @@ const struct ethtool_ops mknet_ethtool_ops = {
 	.get_ringparam		= mknet_get_ringparam,
 	.set_ringparam		= mknet_set_ringparam,
 	.get_channels		= mknet_get_channels,
+	.set_channels		= mknet_set_channels,
 	.get_sset_count		= mknet_get_sset_count,
 	.get_strings		= mknet_get_strings,
 	.get_ethtool_stats	= mknet_get_ethtool_stats,

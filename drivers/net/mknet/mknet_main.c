@@ -26,15 +26,17 @@ static atomic_t mknet_stray_msgs;
  * @priv: our end
  * @apicid: physical APIC ID of the peer's CPU
  * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area
+ * @queue: the queue pair a DOORBELL is for
  *
  * Return: 0 or the error of multikernel_send_ipi_data().
  */
-int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind)
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
 {
 	struct mknet_msg m = {
 		.dst_id = priv->peer_id,
 		.src_id = priv->id,
 		.kind = kind,
+		.queue = queue,
 	};
 
 	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK)
@@ -47,15 +49,16 @@ int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind)
  * mknet_send_msg - send a doorbell or state change to the other end
  * @priv: our end
  * @kind: &enum mknet_msg_kind
+ * @queue: queue pair; its doorbells go to the peer's CPU for it
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
  * multikernel_send_ipi_data().
  */
-int mknet_send_msg(struct mknet_priv *priv, u32 kind)
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-	return mknet_send_to(priv, priv->peer_apicid, kind);
+	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
 }
 
 static bool mknet_peer_alive(struct mknet_priv *priv)
@@ -71,6 +74,16 @@ static bool mknet_peer_alive(struct mknet_priv *priv)
 	return time_before(jiffies, priv->peer_heartbeat_at + MKNET_PEER_TIMEOUT);
 }
 
+static bool mknet_peer_broken(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++)
+		if (READ_ONCE(priv->rxq[q].peer_broken))
+			return true;
+	return false;
+}
+
 /**
  * mknet_update_carrier - set the carrier from both ends' state
  * @priv: our end
@@ -83,12 +96,12 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	bool up;
 
 	up = netif_running(dev) && READ_ONCE(priv->peer_attached) &&
-	     !READ_ONCE(priv->peer_broken) &&
+	     !mknet_peer_broken(priv) &&
 	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP &&
 	     mknet_peer_alive(priv);
 	if (up && !netif_carrier_ok(dev)) {
 		netif_carrier_on(dev);
-		netif_wake_queue(dev);
+		netif_tx_wake_all_queues(dev);
 	} else if (!up && netif_carrier_ok(dev)) {
 		netif_carrier_off(dev);
 	}
@@ -105,12 +118,17 @@ static void mknet_carrier_work(struct work_struct *work)
 static void mknet_watchdog(struct timer_list *t)
 {
 	struct mknet_priv *priv = from_timer(priv, t, watchdog);
+	u32 q;
 
 	schedule_work(&priv->carrier_work);
 	/* A doorbell the peer forgot, or one lost with its CPU. */
-	if (mknet_rx_pending(priv) ||
-	    netif_tx_queue_stopped(netdev_get_tx_queue(priv->dev, 0)))
-		napi_schedule(&priv->napi);
+	for (q = 0; q < priv->num_napi; q++) {
+		struct mknet_rxq *rxq = &priv->rxq[q];
+
+		if (mknet_rx_pending(rxq) ||
+		    (q < priv->num_queues && __netif_subqueue_stopped(priv->dev, q)))
+			napi_schedule(&rxq->napi);
+	}
 	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
 }
 
@@ -118,6 +136,7 @@ static void mknet_watchdog(struct timer_list *t)
 static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 {
 	struct mknet_priv *priv;
+	struct mknet_rxq *rxq;
 	struct mknet_msg m;
 
 	if (msg->len != sizeof(m)) {
@@ -141,9 +160,15 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 	}
 	switch (m.kind) {
 	case MKNET_MSG_DOORBELL:
-		atomic64_inc(&priv->doorbells_received);
+		/* Pairs with the release in mknet_napi_resize(). */
+		if (m.queue >= smp_load_acquire(&priv->num_napi)) {
+			rcu_read_unlock();
+			goto stray;
+		}
+		rxq = &priv->rxq[m.queue];
+		atomic64_inc(&rxq->doorbells_received);
 		if (netif_running(priv->dev))
-			napi_schedule_irqoff(&priv->napi);
+			napi_schedule_irqoff(&rxq->napi);
 		break;
 	case MKNET_MSG_STATE:
 		schedule_work(&priv->carrier_work);
@@ -161,14 +186,15 @@ stray:
  * mknet_link_init - give a new device its link id and area
  * @dev: the device, not registered yet
  * @peer_instance: instance of the other end
- * @napi_cpu: CPU whose APIC ID the peer rings
+ * @cpu_base: online CPU, by number, that serves our queue 0
  *
  * Return: 0, or -ENOSPC / -ENOMEM.
  */
-int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu)
+int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	int id, err;
+	u32 q;
 
 	id = ida_alloc_max(&mknet_ida, MKNET_MAX_LINKS - 1, GFP_KERNEL);
 	if (id < 0)
@@ -176,15 +202,18 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, int napi_cpu)
 	priv->dev = dev;
 	priv->id = id;
 	priv->peer_instance = peer_instance;
-	u64_stats_init(&priv->tx_stats.syncp);
-	u64_stats_init(&priv->rx_stats.syncp);
+	priv->cpu_base = cpu_base;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		u64_stats_init(&priv->txq[q].stats.syncp);
+		u64_stats_init(&priv->rxq[q].stats.syncp);
+	}
 	timer_setup(&priv->watchdog, mknet_watchdog, 0);
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
-	netif_napi_add(dev, &priv->napi, mknet_poll);
 
-	err = mknet_area_init(priv, MKNET_RING_DEFAULT, napi_cpu);
+	/* One queue pair per online CPU. */
+	err = mknet_area_init(priv, MKNET_RING_DEFAULT,
+			      min(num_online_cpus(), mknet_max_queues(dev)));
 	if (err) {
-		netif_napi_del(&priv->napi);
 		ida_free(&mknet_ida, id);
 		return err;
 	}
@@ -209,7 +238,7 @@ void mknet_link_release(struct mknet_priv *priv)
 	/* No doorbell can reach us now; let work scheduled by one finish. */
 	cancel_work_sync(&priv->carrier_work);
 	mknet_debugfs_remove(priv);
-	netif_napi_del(&priv->napi);
+	mknet_napi_resize(priv, 0);
 	mknet_area_free(priv);
 	ida_free(&mknet_ida, priv->id);
 }
@@ -225,35 +254,47 @@ void mknet_link_publish(struct mknet_priv *priv)
 	rcu_assign_pointer(mknet_links[priv->id], priv);
 }
 
-static int mknet_area_resize(struct mknet_priv *priv, u32 n)
+/**
+ * mknet_max_queues - queue pairs a device can have
+ * @dev: the device; `ip link add` may have given it fewer queues
+ *
+ * Return: at most %MKNET_MAX_QUEUES.
+ */
+u32 mknet_max_queues(const struct net_device *dev)
+{
+	return min3(MKNET_MAX_QUEUES, dev->num_tx_queues, dev->num_rx_queues);
+}
+
+static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 {
 	struct mknet_area *old = priv->area;
 	size_t old_size = priv->area_size;
 	int err;
 
-	if (n == priv->ring_size)
+	if (n == priv->ring_size && nq == priv->num_queues)
 		return 0;
-	err = mknet_area_init(priv, n, priv->napi_cpu);
+	err = mknet_area_init(priv, n, nq);
 	if (!err)
 		mk_pool_free(old, old_size);
 	return err;
 }
 
 /**
- * mknet_resize_rings - change the ring sizes of a pair
- * @priv: the end ethtool -G was given
- * @tx: new size of its TX ring
- * @rx: new size of its RX ring, which is the other end's TX ring
+ * mknet_reshape - change the ring sizes or the queue count of a pair
+ * @priv: the end ethtool -G or -L was given
+ * @tx: new size of its TX rings
+ * @rx: new size of its RX rings, which are the other end's TX rings
+ * @queues: new number of queue pairs, for both ends
  * @extack: for the error message
  *
  * Both ends stop, get fresh areas and attach to each other again; frames
- * in flight are lost, as on a reset of a real NIC.
+ * in flight are lost, as on a reset of a real NIC.  Counters stay.
  *
  * Context: RTNL held.
  * Return: 0, -EOPNOTSUPP for a link to another instance, or -ENOMEM.
  */
-int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
-		       struct netlink_ext_ack *extack)
+int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
+		  struct netlink_ext_ack *extack)
 {
 	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
 	struct mknet_priv *ppriv;
@@ -261,11 +302,18 @@ int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
 	int err;
 
 	if (!peer_dev) {
-		NL_SET_ERR_MSG(extack, "ring sizes of a link to another instance are fixed");
+		NL_SET_ERR_MSG(extack,
+			       "rings and queues of a link to another instance are fixed");
 		return -EOPNOTSUPP;
 	}
 	ppriv = netdev_priv(peer_dev);
-	if (tx == priv->ring_size && rx == ppriv->ring_size)
+	if (queues > mknet_max_queues(peer_dev)) {
+		NL_SET_ERR_MSG_FMT(extack, "the other end has room for %u queues",
+				   mknet_max_queues(peer_dev));
+		return -EINVAL;
+	}
+	if (tx == priv->ring_size && rx == ppriv->ring_size &&
+	    queues == priv->num_queues && queues == ppriv->num_queues)
 		return 0;
 
 	up = netif_running(priv->dev);
@@ -277,12 +325,12 @@ int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
 	WRITE_ONCE(priv->peer_attached, false);
 	WRITE_ONCE(ppriv->peer_attached, false);
 
-	err = mknet_area_resize(priv, tx);
+	err = mknet_area_reshape(priv, tx, queues);
 	if (!err)
-		err = mknet_area_resize(ppriv, rx);
+		err = mknet_area_reshape(ppriv, rx, queues);
 	if (err)
 		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
-	/* Whatever sizes we ended with, the ends must find each other. */
+	/* Whatever shape we ended with, the ends must find each other. */
 	if (mknet_attach_peer(priv, ppriv->area) ||
 	    mknet_attach_peer(ppriv, priv->area))
 		err = -EINVAL;
@@ -292,13 +340,6 @@ int mknet_resize_rings(struct mknet_priv *priv, u32 tx, u32 rx,
 	if (up)
 		mknet_datapath_start(priv);
 	return err;
-}
-
-static int mknet_pair_cpu(int nth)
-{
-	int cpu = cpumask_nth(nth % num_online_cpus(), cpu_online_mask);
-
-	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
 }
 
 static int mknet_newlink(struct net *src_net, struct net_device *dev,
@@ -321,10 +362,11 @@ static int mknet_newlink(struct net *src_net, struct net_device *dev,
 		return PTR_ERR(peer);
 	ppriv = netdev_priv(peer);
 
-	err = mknet_link_init(dev, self, mknet_pair_cpu(0));
+	/* Each end's queue q on its own CPU, where there are two. */
+	err = mknet_link_init(dev, self, 0);
 	if (err)
 		goto free_peer;
-	err = mknet_link_init(peer, self, mknet_pair_cpu(1));
+	err = mknet_link_init(peer, self, 1);
 	if (err)
 		goto release_dev;
 	priv->peer_id = ppriv->id;
@@ -386,12 +428,19 @@ static void mknet_dellink(struct net_device *dev, struct list_head *head)
 	}
 }
 
+static unsigned int mknet_num_queues(void)
+{
+	return MKNET_MAX_QUEUES;
+}
+
 struct rtnl_link_ops mknet_link_ops = {
-	.kind		= MKNET_DRV_NAME,
-	.priv_size	= sizeof(struct mknet_priv),
-	.setup		= mknet_setup,
-	.newlink	= mknet_newlink,
-	.dellink	= mknet_dellink,
+	.kind			= MKNET_DRV_NAME,
+	.priv_size		= sizeof(struct mknet_priv),
+	.setup			= mknet_setup,
+	.get_num_tx_queues	= mknet_num_queues,
+	.get_num_rx_queues	= mknet_num_queues,
+	.newlink		= mknet_newlink,
+	.dellink		= mknet_dellink,
 };
 
 static int __init mknet_init(void)

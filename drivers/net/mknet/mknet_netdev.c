@@ -8,44 +8,75 @@
 #include <net/netdev_queues.h>
 #include "mknet.h"
 
+static_assert(sizeof(struct mknet_area) == 64);
+static_assert(sizeof(struct mknet_desc) == 16);
+
+/* The CPU of the @nth queue, counted round the online CPUs. */
+static int mknet_queue_cpu(u32 nth)
+{
+	int cpu = cpumask_nth(nth % num_online_cpus(), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
 /**
  * mknet_area_init - allocate and lay out our area in the shared region
  * @priv: our end
- * @n: descriptors in our TX ring
- * @napi_cpu: CPU the peer should ring our doorbell on
+ * @n: descriptors in each of our TX rings
+ * @nq: TX rings
  *
  * Any previous area is left to the caller to free.
  *
- * Return: 0 or -ENOMEM.
+ * Context: RTNL held, or the device not registered yet.
+ * Return: 0, or -ENOMEM.
  */
-int mknet_area_init(struct mknet_priv *priv, u32 n, int napi_cpu)
+int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 {
+	struct mknet_area *area;
 	phys_addr_t phys;
 	void *va;
+	int err;
+	u32 q;
 
-	va = mk_pool_alloc(mknet_area_size(n), &phys);
+	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
 	if (!va)
 		return -ENOMEM;
-	memset(va, 0, mknet_area_buf_off(n));
+	err = netif_set_real_num_tx_queues(priv->dev, nq);
+	if (err) {
+		mk_pool_free(va, mknet_area_size(n, nq));
+		return err;
+	}
+	memset(va, 0, mknet_area_buf_off(n, nq, 0));
 
+	area = va;
+	priv->area = area;
+	priv->area_size = mknet_area_size(n, nq);
 	priv->ring_size = n;
-	priv->area_size = mknet_area_size(n);
-	priv->area = va;
-	priv->tx_ctl = va + sizeof(struct mknet_area);
-	priv->rx_ctl = (void *)priv->tx_ctl + sizeof(struct mknet_tx_ctl);
-	priv->desc = va + mknet_area_desc_off();
-	priv->bufs = va + mknet_area_buf_off(n);
-	priv->napi_cpu = napi_cpu;
-	priv->tx_prod = 0;
-	priv->tx_notified = 0;
-	priv->rx_cons = 0;
+	priv->num_queues = nq;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		struct mknet_txq *txq = &priv->txq[q];
 
-	priv->area->ring_size = n;
-	priv->area->state = MKNET_STATE_DOWN;
-	priv->area->notify_apicid = mk_cpu_apicid(napi_cpu);
-	priv->area->version = MKNET_AREA_VERSION;
+		txq->ctl = va + mknet_area_tx_ctl_off(q);
+		txq->desc = q < nq ? va + mknet_area_desc_off(n, q) : NULL;
+		txq->bufs = q < nq ? va + mknet_area_buf_off(n, nq, q) : NULL;
+		txq->prod = 0;
+		txq->notified = 0;
+		txq->scribbled_prod = false;
+		priv->rxq[q].ctl = va + mknet_area_rx_ctl_off(q);
+		priv->rxq[q].cons = 0;
+		/* Every queue, ours or not: the peer may have more. */
+		area->notify_apicid[q] =
+			mk_cpu_apicid(mknet_queue_cpu(priv->cpu_base + q));
+	}
+	/* Our TX rings need their completion contexts from now on. */
+	if (priv->num_napi < nq)
+		mknet_napi_resize(priv, nq);
+	area->ring_size = n;
+	area->num_queues = nq;
+	area->state = MKNET_STATE_DOWN;
+	area->version = MKNET_AREA_VERSION;
 	/* The magic last: a peer that sees it sees a complete header. */
-	smp_store_release(&priv->area->magic, MKNET_AREA_MAGIC);
+	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 	return 0;
 }
 
@@ -59,39 +90,83 @@ void mknet_area_free(struct mknet_priv *priv)
 }
 
 /**
- * mknet_attach_peer - start using the peer's area
+ * mknet_napi_resize - add or delete NAPI contexts
  * @priv: our end
+ * @want: contexts wanted
+ *
+ * One NAPI context per queue pair, as many as the end with more queues
+ * has: ours reclaim our TX ring q and take the peer's TX ring q.  Called
+ * with the data path stopped, so a context being added or deleted is
+ * disabled and a doorbell for it schedules nothing.
+ */
+void mknet_napi_resize(struct mknet_priv *priv, u32 want)
+{
+	while (priv->num_napi < want) {
+		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi];
+
+		rxq->priv = priv;
+		rxq->index = priv->num_napi;
+		netif_napi_add(priv->dev, &rxq->napi, mknet_poll);
+		/* The IPI handler schedules only contexts below this. */
+		smp_store_release(&priv->num_napi, priv->num_napi + 1);
+	}
+	while (priv->num_napi > want) {
+		WRITE_ONCE(priv->num_napi, priv->num_napi - 1);
+		netif_napi_del(&priv->rxq[priv->num_napi].napi);
+	}
+}
+
+/**
+ * mknet_attach_peer - start using the peer's area
+ * @priv: our end, its data path stopped
  * @peer: the peer's area header, inside the shared region
  *
  * The peer's geometry is copied and checked once here; the data path
  * trusts only this copy.
  *
- * Return: 0, or -EINVAL if the header or its extent is not acceptable.
+ * Context: RTNL held, or the device not registered yet.
+ * Return: 0, -EINVAL if the header or its extent is not acceptable, or
+ * the error of resizing the RX queues.
  */
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 {
 	struct mknet_peer_view *v = &priv->peer;
 	struct mknet_area copy;
 	const void *base = peer;
+	int err;
+	u32 q;
 
 	memcpy(&copy, peer, sizeof(copy));
 	if (mknet_check_area(&copy))
 		return -EINVAL;
-	if (!mk_region_ptr(mk_region_offset(peer), mknet_area_size(copy.ring_size)))
+	if (!mk_region_ptr(mk_region_offset(peer),
+			   mknet_area_size(copy.ring_size, copy.num_queues)))
 		return -EINVAL;
+	err = netif_set_real_num_rx_queues(priv->dev, copy.num_queues);
+	if (err)
+		return err;
+	mknet_napi_resize(priv, max(priv->num_queues, copy.num_queues));
 
 	v->area = peer;
-	v->tx_ctl = base + sizeof(struct mknet_area);
-	v->rx_ctl = (const void *)v->tx_ctl + sizeof(struct mknet_tx_ctl);
-	v->desc = base + mknet_area_desc_off();
-	v->bufs = base + mknet_area_buf_off(copy.ring_size);
 	v->ring_size = copy.ring_size;
-	priv->peer_apicid = copy.notify_apicid;
-	/* Take up the peer's ring where it is now. */
-	priv->rx_cons = READ_ONCE(v->tx_ctl->prod);
-	priv->peer_broken = false;
-	WRITE_ONCE(priv->rx_ctl->cons, priv->rx_cons);
-	WRITE_ONCE(priv->rx_ctl->prod_event, priv->rx_cons);
+	v->num_queues = copy.num_queues;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		struct mknet_rxq *rxq = &priv->rxq[q];
+
+		priv->peer_apicid[q] = copy.notify_apicid[q];
+		rxq->peer_broken = false;
+		priv->txq[q].peer_rx_ctl = base + mknet_area_rx_ctl_off(q);
+		if (q >= copy.num_queues)
+			continue;
+		rxq->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
+		rxq->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
+		rxq->peer_bufs = base + mknet_area_buf_off(copy.ring_size,
+							   copy.num_queues, q);
+		/* Take up the peer's ring where it is now. */
+		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
+		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
+		WRITE_ONCE(rxq->ctl->prod_event, rxq->cons);
+	}
 	/* The view above is complete before the data path may use it. */
 	smp_store_release(&priv->peer_attached, true);
 	return 0;
@@ -104,17 +179,20 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 void mknet_datapath_start(struct mknet_priv *priv)
 {
 	struct net_device *dev = priv->dev;
+	u32 q;
 
-	napi_enable(&priv->napi);
+	for (q = 0; q < priv->num_napi; q++)
+		napi_enable(&priv->rxq[q].napi);
 	/* The peer sees UP only with our NAPI ready for its doorbells. */
 	smp_store_release(&priv->area->state, MKNET_STATE_UP);
-	netif_start_queue(dev);
-	mknet_send_msg(priv, MKNET_MSG_STATE);
+	netif_tx_start_all_queues(dev);
+	mknet_send_msg(priv, MKNET_MSG_STATE, 0);
 	mknet_update_carrier(priv);
 	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
 	/* Frames the peer queued while we were down. */
 	local_bh_disable();
-	napi_schedule(&priv->napi);
+	for (q = 0; q < priv->num_napi; q++)
+		napi_schedule(&priv->rxq[q].napi);
 	local_bh_enable();
 }
 
@@ -127,15 +205,17 @@ void mknet_datapath_start(struct mknet_priv *priv)
 void mknet_datapath_stop(struct mknet_priv *priv)
 {
 	struct net_device *dev = priv->dev;
+	u32 q;
 
 	/* Pairs with the peer's carrier check reading our state. */
 	smp_store_release(&priv->area->state, MKNET_STATE_DOWN);
-	mknet_send_msg(priv, MKNET_MSG_STATE);
+	mknet_send_msg(priv, MKNET_MSG_STATE, 0);
 	netif_carrier_off(dev);
 	netif_tx_disable(dev);
 	timer_delete_sync(&priv->watchdog);
 	cancel_work_sync(&priv->carrier_work);
-	napi_disable(&priv->napi);
+	for (q = 0; q < priv->num_napi; q++)
+		napi_disable(&priv->rxq[q].napi);
 }
 
 static int mknet_open(struct net_device *dev)
@@ -160,52 +240,10 @@ static int mknet_change_mtu(struct net_device *dev, int new_mtu)
 	return 0;
 }
 
-static void mknet_get_stats64(struct net_device *dev,
-			      struct rtnl_link_stats64 *s)
+static void mknet_txq_stats(const struct mknet_txq *txq,
+			    struct netdev_queue_stats_tx *s, u64 *dropped)
 {
-	struct mknet_priv *priv = netdev_priv(dev);
-	const struct mknet_tx_stats *tx = &priv->tx_stats;
-	const struct mknet_rx_stats *rx = &priv->rx_stats;
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&tx->syncp);
-		s->tx_packets = u64_stats_read(&tx->packets);
-		s->tx_bytes = u64_stats_read(&tx->bytes);
-		s->tx_dropped = u64_stats_read(&tx->dropped);
-	} while (u64_stats_fetch_retry(&tx->syncp, start));
-
-	do {
-		start = u64_stats_fetch_begin(&rx->syncp);
-		s->rx_packets = u64_stats_read(&rx->packets);
-		s->rx_bytes = u64_stats_read(&rx->bytes);
-		s->rx_dropped = u64_stats_read(&rx->nomem);
-		s->rx_errors = u64_stats_read(&rx->bad_desc) +
-			       u64_stats_read(&rx->bad_hdr);
-		s->rx_frame_errors = u64_stats_read(&rx->bad_desc);
-	} while (u64_stats_fetch_retry(&rx->syncp, start));
-}
-
-static void mknet_get_queue_stats_rx(struct net_device *dev, int idx,
-				     struct netdev_queue_stats_rx *s)
-{
-	struct mknet_priv *priv = netdev_priv(dev);
-	const struct mknet_rx_stats *rx = &priv->rx_stats;
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&rx->syncp);
-		s->packets = u64_stats_read(&rx->packets);
-		s->bytes = u64_stats_read(&rx->bytes);
-		s->alloc_fail = u64_stats_read(&rx->nomem);
-	} while (u64_stats_fetch_retry(&rx->syncp, start));
-}
-
-static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
-				     struct netdev_queue_stats_tx *s)
-{
-	struct mknet_priv *priv = netdev_priv(dev);
-	const struct mknet_tx_stats *tx = &priv->tx_stats;
+	const struct mknet_tx_stats *tx = &txq->stats;
 	unsigned int start;
 
 	do {
@@ -213,20 +251,100 @@ static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
 		s->packets = u64_stats_read(&tx->packets);
 		s->bytes = u64_stats_read(&tx->bytes);
 		s->stop = u64_stats_read(&tx->ring_full);
+		*dropped = u64_stats_read(&tx->dropped);
 	} while (u64_stats_fetch_retry(&tx->syncp, start));
 }
 
+static void mknet_rxq_stats(const struct mknet_rxq *rxq,
+			    struct netdev_queue_stats_rx *s, u64 *bad_desc,
+			    u64 *bad_hdr)
+{
+	const struct mknet_rx_stats *rx = &rxq->stats;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&rx->syncp);
+		s->packets = u64_stats_read(&rx->packets);
+		s->bytes = u64_stats_read(&rx->bytes);
+		s->alloc_fail = u64_stats_read(&rx->nomem);
+		*bad_desc = u64_stats_read(&rx->bad_desc);
+		*bad_hdr = u64_stats_read(&rx->bad_hdr);
+	} while (u64_stats_fetch_retry(&rx->syncp, start));
+}
+
+/* Every queue that ever ran counts: the stats outlive a queue count change. */
+static void mknet_get_stats64(struct net_device *dev,
+			      struct rtnl_link_stats64 *s)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct netdev_queue_stats_tx tx;
+	struct netdev_queue_stats_rx rx;
+	u64 dropped, bad_desc, bad_hdr;
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		mknet_txq_stats(&priv->txq[q], &tx, &dropped);
+		s->tx_packets += tx.packets;
+		s->tx_bytes += tx.bytes;
+		s->tx_dropped += dropped;
+
+		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_hdr);
+		s->rx_packets += rx.packets;
+		s->rx_bytes += rx.bytes;
+		s->rx_dropped += rx.alloc_fail;
+		s->rx_errors += bad_desc + bad_hdr;
+		s->rx_frame_errors += bad_desc;
+	}
+}
+
+static void mknet_get_queue_stats_rx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_rx *s)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	u64 bad_desc, bad_hdr;
+
+	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_hdr);
+}
+
+static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_tx *s)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	u64 dropped;
+
+	mknet_txq_stats(&priv->txq[idx], s, &dropped);
+}
+
+/* What the queues beyond the current counts moved before they went. */
 static void mknet_get_base_stats(struct net_device *dev,
 				 struct netdev_queue_stats_rx *rx,
 				 struct netdev_queue_stats_tx *tx)
 {
-	/* Every counter lives in the one queue pair, which never goes away. */
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct netdev_queue_stats_tx qtx;
+	struct netdev_queue_stats_rx qrx;
+	u64 dropped, bad_desc, bad_hdr;
+	u32 q;
+
+	/* Only the fields we fill are reported; the rest stay unset. */
 	rx->packets = 0;
 	rx->bytes = 0;
 	rx->alloc_fail = 0;
 	tx->packets = 0;
 	tx->bytes = 0;
 	tx->stop = 0;
+	for (q = dev->real_num_tx_queues; q < MKNET_MAX_QUEUES; q++) {
+		mknet_txq_stats(&priv->txq[q], &qtx, &dropped);
+		tx->packets += qtx.packets;
+		tx->bytes += qtx.bytes;
+		tx->stop += qtx.stop;
+	}
+	for (q = dev->real_num_rx_queues; q < MKNET_MAX_QUEUES; q++) {
+		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_hdr);
+		rx->packets += qrx.packets;
+		rx->bytes += qrx.bytes;
+		rx->alloc_fail += qrx.alloc_fail;
+	}
 }
 
 static const struct netdev_stat_ops mknet_stat_ops = {

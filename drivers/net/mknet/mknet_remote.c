@@ -74,7 +74,7 @@ static void mknet_remote_attach(struct work_struct *work)
 	}
 	if (kind == MKNET_MSG_HELLO &&
 	    mk_instance_info(priv->peer_instance, &gen, &apicid) >= 0)
-		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK);
+		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
 out:
 	rtnl_unlock();
 }
@@ -137,14 +137,15 @@ static void mknet_remote_create(u16 instance, u64 gen)
 	struct mknet_priv *priv;
 	struct net_device *dev;
 
-	dev = alloc_netdev(sizeof(*priv), MKNET_DRV_NAME "%d", NET_NAME_ENUM,
-			   mknet_setup);
+	dev = alloc_netdev_mqs(sizeof(*priv), MKNET_DRV_NAME "%d",
+			       NET_NAME_ENUM, mknet_setup, MKNET_MAX_QUEUES,
+			       MKNET_MAX_QUEUES);
 	if (!dev)
 		return;
 	dev->rtnl_link_ops = &mknet_link_ops;
 	priv = netdev_priv(dev);
 	mknet_remote_init_link(priv);
-	if (mknet_link_init(dev, instance, cpumask_first(cpu_online_mask))) {
+	if (mknet_link_init(dev, instance, 0)) {
 		free_netdev(dev);
 		return;
 	}
@@ -188,7 +189,7 @@ static void mknet_discover(struct work_struct *work)
 			mknet_update_carrier(priv);
 		}
 		if (!READ_ONCE(priv->peer_attached))
-			mknet_send_to(priv, apicid, MKNET_MSG_HELLO);
+			mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
 	}
 	rtnl_unlock();
 	schedule_delayed_work(&mknet_discover_work, MKNET_DISCOVER_INTERVAL);

@@ -4,19 +4,26 @@
  * peer wrote there.
  *
  * Each end of a link owns one area, allocated from its own slice of the
- * multikernel page pool, and is the only writer of it:
+ * multikernel page pool, and is the only writer of it.  An area holds
+ * num_queues TX rings of ring_size descriptors each:
  *
- *   struct mknet_area        header: magic, geometry, admin state
- *   struct mknet_tx_ctl      our TX ring: producer index, completion event
- *   struct mknet_rx_ctl      the peer's TX ring as we consume it: consumer
- *                            index, and the producer event that asks the
- *                            peer for a doorbell
- *   struct mknet_desc[n]     our TX descriptors
- *   page buffers[n]          our TX buffers; descriptor i uses buffer i
+ *   struct mknet_area               header: magic, geometry, admin state,
+ *                                   the CPU to ring for each queue
+ *   struct mknet_tx_ctl[MAX_QUEUES] our TX ring q: producer index,
+ *                                   completion event
+ *   struct mknet_rx_ctl[MAX_QUEUES] the peer's TX ring q as we consume it:
+ *                                   consumer index, and the producer event
+ *                                   that asks the peer for a doorbell
+ *   struct mknet_desc[nq][n]        our TX descriptors, ring after ring
+ *   page buffers[nq][n]             our TX buffers; descriptor i of ring q
+ *                                   uses buffer i of ring q
  *
- * A descriptor never names a buffer: its index does.  A frame spans one or
- * more consecutive descriptors, chained by MKNET_DESC_MORE; the first one
- * carries a virtio-net header for checksum and GSO offload.
+ * The control blocks come in the maximal number so that either end can
+ * have more queues than the other: each end consumes every TX ring the
+ * other has.  A descriptor never names a buffer: its index does.  A frame
+ * spans one or more consecutive descriptors of one ring, chained by
+ * MKNET_DESC_MORE; the first one carries a virtio-net header for checksum
+ * and GSO offload.
  */
 #ifndef _MKNET_SHM_H
 #define _MKNET_SHM_H
@@ -26,11 +33,12 @@
 #include <linux/virtio_net.h>
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-#define MKNET_AREA_VERSION	1
+#define MKNET_AREA_VERSION	2
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
 #define MKNET_RING_MAX		1024U
 #define MKNET_RING_DEFAULT	256U
+#define MKNET_MAX_QUEUES	8U
 /* 64 KiB of GSO payload plus headers, in page buffers. */
 #define MKNET_MAX_FRAME		(65536U + 2 * 4096U)
 #define MKNET_MAX_DESCS		(MKNET_MAX_FRAME / MKNET_BUF_SIZE)
@@ -44,19 +52,20 @@ enum mknet_admin_state {
  * struct mknet_area - header of one end's area
  * @magic: %MKNET_AREA_MAGIC
  * @version: %MKNET_AREA_VERSION
- * @ring_size: descriptors in the TX ring, a power of two
+ * @ring_size: descriptors in each TX ring, a power of two
  * @state: &enum mknet_admin_state of this end
- * @notify_apicid: CPU to send this end's doorbells to
- * @epoch: bumped each time the ring is reset
+ * @num_queues: TX rings, 1 to %MKNET_MAX_QUEUES
+ * @notify_apicid: CPU to send the doorbells of queue q to
+ * @pad: zero
  */
 struct mknet_area {
 	u32 magic;
 	u32 version;
 	u32 ring_size;
 	u32 state;
-	u32 notify_apicid;
-	u32 epoch;
-	u8 pad[40];
+	u32 num_queues;
+	u32 notify_apicid[MKNET_MAX_QUEUES];
+	u8 pad[12];
 };
 
 /**
@@ -98,22 +107,36 @@ struct mknet_desc {
 	u8 pad[2];
 };
 
-static inline size_t mknet_area_desc_off(void)
+static inline size_t mknet_area_tx_ctl_off(u32 q)
 {
-	return sizeof(struct mknet_area) + sizeof(struct mknet_tx_ctl) +
-	       sizeof(struct mknet_rx_ctl);
+	return sizeof(struct mknet_area) + q * sizeof(struct mknet_tx_ctl);
 }
 
-static inline size_t mknet_area_buf_off(u32 ring_size)
+static inline size_t mknet_area_rx_ctl_off(u32 q)
 {
-	size_t off = mknet_area_desc_off() + ring_size * sizeof(struct mknet_desc);
-
-	return (off + MKNET_BUF_SIZE - 1) & ~((size_t)MKNET_BUF_SIZE - 1);
+	return mknet_area_tx_ctl_off(MKNET_MAX_QUEUES) +
+	       q * sizeof(struct mknet_rx_ctl);
 }
 
-static inline size_t mknet_area_size(u32 ring_size)
+/* Descriptors of ring @q, in an area of rings of @n descriptors. */
+static inline size_t mknet_area_desc_off(u32 n, u32 q)
 {
-	return mknet_area_buf_off(ring_size) + (size_t)ring_size * MKNET_BUF_SIZE;
+	return mknet_area_rx_ctl_off(MKNET_MAX_QUEUES) +
+	       (size_t)q * n * sizeof(struct mknet_desc);
+}
+
+/* Buffers of ring @q, in an area of @nq rings of @n descriptors. */
+static inline size_t mknet_area_buf_off(u32 n, u32 nq, u32 q)
+{
+	size_t off = mknet_area_desc_off(n, nq);
+
+	off = (off + MKNET_BUF_SIZE - 1) & ~((size_t)MKNET_BUF_SIZE - 1);
+	return off + (size_t)q * n * MKNET_BUF_SIZE;
+}
+
+static inline size_t mknet_area_size(u32 n, u32 nq)
+{
+	return mknet_area_buf_off(n, nq, nq);
 }
 
 static inline bool mknet_ring_size_valid(u32 n)
@@ -141,6 +164,7 @@ static inline int mknet_check_area(const struct mknet_area *copy)
 	if (copy->magic != MKNET_AREA_MAGIC ||
 	    copy->version != MKNET_AREA_VERSION ||
 	    !mknet_ring_size_valid(copy->ring_size) ||
+	    !copy->num_queues || copy->num_queues > MKNET_MAX_QUEUES ||
 	    copy->state > MKNET_STATE_UP)
 		return -EINVAL;
 	return 0;

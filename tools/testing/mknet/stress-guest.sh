@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Guest side of `make stress`: bidirectional iperf3 over an mknet pair for
-# MKSTRESS seconds, with link flaps, ring resizes, MTU changes and module
-# reloads; the link must work at the end, and the host judges the console
+# MKSTRESS seconds, with link flaps, ring resizes, queue count changes,
+# MTU changes and module reloads; the link must work at the end, and the host judges the console
 # (KASAN, lockdep, kmemleak) for splats.
 . /selftests/mknet/lib.sh
 T=$(sed -n 's/.*mkstress=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -19,13 +19,15 @@ servers
 round=0
 while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 	round=$((round + 1))
-	ina $IPERF -c $B4 -t 12 >/dev/null 2>&1 &
-	inb $IPERF -c $A4 -t 12 >/dev/null 2>&1 &
+	ina $IPERF -c $B4 -t 13 -P 2 >/dev/null 2>&1 &
+	inb $IPERF -c $A4 -t 13 -P 2 >/dev/null 2>&1 &
 	sleep 2
 	inb $IP link set mkb0 down; sleep 1; inb $IP link set mkb0 up
 	sleep 2
 	ina $ETHTOOL -G mka0 tx 128 rx 512 2>/dev/null; sleep 1
 	ina $ETHTOOL -G mka0 tx 256 rx 256 2>/dev/null; sleep 1
+	ina $ETHTOOL -L mka0 combined $((round % 4 + 1)) 2>/dev/null; sleep 1
+	inb $ETHTOOL -L mkb0 combined $(((round + 2) % 4 + 1)) 2>/dev/null; sleep 1
 	ina $IP link set mka0 mtu 9000; inb $IP link set mkb0 mtu 9000; sleep 1
 	ina $IP link set mka0 mtu 1500; inb $IP link set mkb0 mtu 1500
 	if [ $((round % 3)) -eq 0 ]; then

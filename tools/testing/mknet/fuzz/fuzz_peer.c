@@ -105,6 +105,11 @@ static void fuzz_mknet(void)
 	if (!mknet_check_area(&a)) {
 		assert(a.ring_size >= MKNET_RING_MIN && a.ring_size <= MKNET_RING_MAX);
 		assert(!(a.ring_size & (a.ring_size - 1)));
+		assert(a.num_queues >= 1 && a.num_queues <= MKNET_MAX_QUEUES);
+		/* An area the checks accept has a bounded extent. */
+		assert(mknet_area_size(a.ring_size, a.num_queues) <=
+		       mknet_area_buf_off(MKNET_RING_MAX, MKNET_MAX_QUEUES,
+					  MKNET_MAX_QUEUES));
 	}
 	take(&nsel, 1);
 	n = nsel % (MKNET_MAX_DESCS + 1);

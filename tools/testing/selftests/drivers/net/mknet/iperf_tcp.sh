@@ -10,7 +10,7 @@ setup_pair
 run() {		# label
 	rx0=$(sysstat b rx_bytes)
 	pk0=$(sysstat a tx_packets)
-	db0=$(stat a tx0_doorbells)
+	db0=$(qstat a doorbells)
 	inb $IPERF -s -1 -D -B $B4 >/dev/null
 	sleep 1
 	out=$(ina $IPERF -c $B4 -t 5 -f m 2>&1) || fail "iperf3: $out"
@@ -20,7 +20,7 @@ run() {		# label
 		print int(v * m) }')
 	rx=$(( $(sysstat b rx_bytes) - rx0 ))
 	pk=$(( $(sysstat a tx_packets) - pk0 ))
-	db=$(( $(stat a tx0_doorbells) - db0 ))
+	db=$(( $(qstat a doorbells) - db0 ))
 	echo "$1: ${mbps} Mbit/s, iperf3 moved $moved bytes, b counted $rx;" \
 	     "a sent $pk packets with $db doorbells"
 	[ "${mbps:-0}" -gt 0 ] || fail "no throughput"

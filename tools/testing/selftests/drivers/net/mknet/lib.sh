@@ -63,6 +63,20 @@ stat() {
 	in$1 $ETHTOOL -S mk${1}0 | awk -v k="$2:" '$1 == k { print $2 }'
 }
 
+# One ethtool -S counter of side $1 summed over its queues: $2 is the
+# name without the queue prefix, as "doorbells" for tx0_doorbells, ...
+qstat() {
+	in$1 $ETHTOOL -S mk${1}0 | awk -v k="$2" '
+		{ sub(":$", "", $1) }
+		$1 ~ "^(rx|tx)[0-9]+_" k "$" { s += $2 }
+		END { print s + 0 }'
+}
+
+# Queue pairs side $1 has now, from ethtool -l.
+channels() {
+	in$1 $ETHTOOL -l mk${1}0 | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }'
+}
+
 # A standard counter from sysfs.
 sysstat() {
 	in$1 cat /sys/class/net/mk${1}0/statistics/$2

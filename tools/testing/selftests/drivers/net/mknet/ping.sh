@@ -13,7 +13,7 @@ for s in a b; do
 	[ "$(sysstat $s rx_packets)" -ge 20 ] || fail "$s rx_packets $(sysstat $s rx_packets)"
 	[ "$(sysstat $s tx_packets)" -ge 20 ] || fail "$s tx_packets $(sysstat $s tx_packets)"
 	[ "$(sysstat $s rx_errors)" -eq 0 ] || fail "$s rx_errors"
-	[ "$(stat $s rx0_doorbells_received)" -gt 0 ] || fail "$s got no doorbell"
+	[ "$(qstat $s doorbells_received)" -gt 0 ] || fail "$s got no doorbell"
 done
-echo "a: rx $(sysstat a rx_packets) tx $(sysstat a tx_packets) doorbells $(stat a tx0_doorbells)"
+echo "a: rx $(sysstat a rx_packets) tx $(sysstat a tx_packets) doorbells $(qstat a doorbells)"
 cleanup

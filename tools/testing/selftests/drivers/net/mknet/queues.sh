@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# ethtool -L: counts checked, both ends follow, changes under traffic and
+# while the peer is down, flows spread over the queues, counters survive.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+# Queue directories side $1 shows in sysfs, as "rx tx".
+sysqueues() {
+	in$1 ls /sys/class/net/mk${1}0/queues |
+		awk '/^rx-/ { r++ } /^tx-/ { t++ } END { print r + 0, t + 0 }'
+}
+
+ina $ETHTOOL -L mka0 combined 0 2>/dev/null && fail "0 queues accepted"
+ina $ETHTOOL -L mka0 combined 9 2>/dev/null && fail "9 queues accepted"
+
+ina ping -q -i 0.05 -c 150 $B4 >/dev/null 2>&1 &
+for n in 4 1 8 2; do
+	ina $ETHTOOL -L mka0 combined $n || fail "ethtool -L combined $n"
+	[ "$(channels a)" = $n ] || fail "a has $(channels a) queues, not $n"
+	[ "$(channels b)" = $n ] || fail "b has $(channels b) queues, not $n"
+	[ "$(sysqueues b)" = "$n $n" ] || fail "b shows queues $(sysqueues b), not $n"
+	sleep 0.5
+done
+wait
+
+# Changed from the peer's side while this one is down.
+ina $IP link set mka0 down
+inb $ETHTOOL -L mkb0 combined 3 || fail "ethtool -L with the peer down"
+ina $IP link set mka0 up
+wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L with the peer down"
+[ "$(channels a)" = 3 ] || fail "a has $(channels a) queues, not 3"
+ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping on 3 queues"
+
+# Eight flows over four queue pairs: more than one pair carries them.
+ina $ETHTOOL -L mka0 combined 4 || fail "ethtool -L combined 4"
+wait_carrier a 1 || fail "carrier after -L 4"
+before=""
+for q in 0 1 2 3; do
+	before="$before $(stat b rx${q}_doorbells_received)"
+done
+inb $IPERF -s -1 -D -B $B4 >/dev/null
+sleep 1
+ina $IPERF -c $B4 -t 3 -P 8 >/dev/null || fail "iperf3 -P 8 on 4 queues"
+busy=0
+q=0
+for b0 in $before; do
+	d=$(( $(stat b rx${q}_doorbells_received) - b0 ))
+	echo "rx$q of b: $d doorbells"
+	[ "$d" -ge 10 ] && busy=$((busy + 1))
+	q=$((q + 1))
+done
+[ "$busy" -ge 2 ] || fail "8 flows used $busy of 4 queue pairs"
+
+# Shrinking loses no counts: what the gone queues moved stays in the totals.
+rx0=$(sysstat b rx_bytes)
+tx0=$(sysstat a tx_bytes)
+ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
+[ "$(sysstat b rx_bytes)" -ge "$rx0" ] || fail "rx_bytes went back from $rx0"
+[ "$(sysstat a tx_bytes)" -ge "$tx0" ] || fail "tx_bytes went back from $tx0"
+[ "$(sysstat a tx_dropped)" -eq 0 ] || fail "tx drops"
+[ "$(sysstat b rx_errors)" -eq 0 ] || fail "rx errors"
+wait_carrier a 1 || fail "carrier after -L 1"
+ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping on 1 queue"
+echo "queue counts 4 1 8 2 3 4 1 under traffic and with the peer down; $busy of 4 pairs busy"
+cleanup
