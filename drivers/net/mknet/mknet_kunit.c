@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of mknet's area layout and of the checks applied to what a
+ * peer wrote into its area (mknet_shm.h).
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include "mknet_shm.h"
+
+static const u32 mknet_test_rings[] = { MKNET_RING_MIN, MKNET_RING_DEFAULT,
+					MKNET_RING_MAX };
+
+/* Every part of an area lies after the one before it, buffers page aligned. */
+static void mknet_layout_test(struct kunit *test)
+{
+	unsigned int r;
+	u32 nq, q;
+
+	for (r = 0; r < ARRAY_SIZE(mknet_test_rings); r++) {
+		u32 n = mknet_test_rings[r];
+
+		for (nq = 1; nq <= MKNET_MAX_QUEUES; nq++) {
+			size_t size = mknet_area_size(n, nq);
+
+			KUNIT_EXPECT_EQ(test, mknet_area_tx_ctl_off(0),
+					sizeof(struct mknet_area));
+			KUNIT_EXPECT_EQ(test, mknet_area_rx_ctl_off(0),
+					mknet_area_tx_ctl_off(MKNET_MAX_QUEUES));
+			KUNIT_EXPECT_LE(test, mknet_area_rx_ctl_off(MKNET_MAX_QUEUES),
+					mknet_area_desc_off(n, 0));
+			KUNIT_EXPECT_LE(test, mknet_area_desc_off(n, nq),
+					mknet_area_buf_off(n, nq, 0));
+			for (q = 0; q < nq; q++) {
+				size_t buf = mknet_area_buf_off(n, nq, q);
+
+				KUNIT_EXPECT_EQ(test, buf % MKNET_BUF_SIZE, 0);
+				KUNIT_EXPECT_EQ(test, mknet_area_desc_off(n, q + 1) -
+						mknet_area_desc_off(n, q),
+						n * sizeof(struct mknet_desc));
+				KUNIT_EXPECT_LE(test, buf + (size_t)n * MKNET_BUF_SIZE,
+						size);
+			}
+			KUNIT_EXPECT_EQ(test, mknet_area_buf_off(n, nq, nq - 1) +
+					(size_t)n * MKNET_BUF_SIZE, size);
+		}
+	}
+}
+
+static void mknet_good_area(struct mknet_area *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->magic = MKNET_AREA_MAGIC;
+	a->version = MKNET_AREA_VERSION;
+	a->ring_size = MKNET_RING_DEFAULT;
+	a->num_queues = 2;
+	a->state = MKNET_STATE_UP;
+}
+
+static void mknet_check_area_test(struct kunit *test)
+{
+	struct mknet_area a;
+
+	mknet_good_area(&a);
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), 0);
+	a.num_queues = MKNET_MAX_QUEUES;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), 0);
+
+	a.num_queues = 0;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	a.num_queues = MKNET_MAX_QUEUES + 1;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	a.num_queues = U32_MAX;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+
+	mknet_good_area(&a);
+	a.ring_size = 100;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	a.ring_size = MKNET_RING_MAX * 2;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	a.ring_size = MKNET_RING_MIN / 2;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+
+	mknet_good_area(&a);
+	a.magic ^= 1;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	mknet_good_area(&a);
+	a.version = MKNET_AREA_VERSION + 1;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+	mknet_good_area(&a);
+	a.state = MKNET_STATE_UP + 1;
+	KUNIT_EXPECT_EQ(test, mknet_check_area(&a), -EINVAL);
+}
+
+/* Fill @d with a well-formed frame of @n descriptors of @len bytes each. */
+static void mknet_good_chain(struct mknet_desc *d, u32 n, u16 len)
+{
+	u32 i;
+
+	memset(d, 0, n * sizeof(*d));
+	for (i = 0; i < n; i++) {
+		d[i].len = len;
+		d[i].flags = (i ? 0 : MKNET_DESC_HDR) |
+			     (i + 1 < n ? MKNET_DESC_MORE : 0);
+	}
+}
+
+static void mknet_frame_good_test(struct kunit *test)
+{
+	struct mknet_desc d[MKNET_MAX_DESCS];
+	u32 used, total;
+
+	mknet_good_chain(d, 1, 60);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), 0);
+	KUNIT_EXPECT_EQ(test, used, 1);
+	KUNIT_EXPECT_EQ(test, total, 60);
+
+	/* Published beyond the frame: only the frame is used. */
+	mknet_good_chain(d, 3, MKNET_BUF_SIZE);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 3, &used, &total), 0);
+	KUNIT_EXPECT_EQ(test, used, 3);
+	KUNIT_EXPECT_EQ(test, total, 3 * MKNET_BUF_SIZE);
+
+	mknet_good_chain(d, MKNET_MAX_DESCS, MKNET_BUF_SIZE);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS, &used,
+						&total), 0);
+	KUNIT_EXPECT_EQ(test, used, MKNET_MAX_DESCS);
+	KUNIT_EXPECT_EQ(test, total, MKNET_MAX_FRAME);
+}
+
+static void mknet_frame_bad_test(struct kunit *test)
+{
+	struct mknet_desc d[MKNET_MAX_DESCS];
+	u32 used, total;
+
+	/* Nothing published still consumes one, so the caller moves on. */
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 0, &used, &total), -EINVAL);
+	KUNIT_EXPECT_EQ(test, used, 1);
+
+	mknet_good_chain(d, 1, 0);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+	mknet_good_chain(d, 1, MKNET_BUF_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+	mknet_good_chain(d, 1, 60);
+	d[0].flags |= 0x80;
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+	mknet_good_chain(d, 1, 60);
+	d[0].flags &= ~MKNET_DESC_HDR;
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+
+	/* A header in the middle of a chain ends it as a bad frame there. */
+	mknet_good_chain(d, 4, 100);
+	d[2].flags |= MKNET_DESC_HDR;
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 4, &used, &total), -EINVAL);
+	KUNIT_EXPECT_EQ(test, used, 3);
+
+	/* A chain that runs past what was published. */
+	mknet_good_chain(d, 4, 100);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 2, &used, &total), -EINVAL);
+	KUNIT_EXPECT_EQ(test, used, 2);
+}
+
+static void mknet_need_event_test(struct kunit *test)
+{
+	/* Moved from 10 to 20 past an event at 15: tell. */
+	KUNIT_EXPECT_TRUE(test, mknet_need_event(15, 20, 10));
+	/* The event at the old index itself: it was asked before the move. */
+	KUNIT_EXPECT_TRUE(test, mknet_need_event(10, 20, 10));
+	KUNIT_EXPECT_FALSE(test, mknet_need_event(20, 20, 10));
+	KUNIT_EXPECT_FALSE(test, mknet_need_event(25, 20, 10));
+	KUNIT_EXPECT_FALSE(test, mknet_need_event(5, 20, 10));
+	/* Across the wrap of the 32-bit index. */
+	KUNIT_EXPECT_TRUE(test, mknet_need_event(U32_MAX, 3, U32_MAX - 4));
+	KUNIT_EXPECT_FALSE(test, mknet_need_event(4, 3, U32_MAX - 4));
+	/* Nothing moved: never. */
+	KUNIT_EXPECT_FALSE(test, mknet_need_event(7, 8, 8));
+}
+
+static struct kunit_case mknet_shm_cases[] = {
+	KUNIT_CASE(mknet_layout_test),
+	KUNIT_CASE(mknet_check_area_test),
+	KUNIT_CASE(mknet_frame_good_test),
+	KUNIT_CASE(mknet_frame_bad_test),
+	KUNIT_CASE(mknet_need_event_test),
+	{}
+};
+
+static struct kunit_suite mknet_shm_suite = {
+	.name = "mknet_shm",
+	.test_cases = mknet_shm_cases,
+};
+
+kunit_test_suite(mknet_shm_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the mknet shared ring layout and checks");
+MODULE_LICENSE("GPL");
