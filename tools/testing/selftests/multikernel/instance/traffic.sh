@@ -3,8 +3,10 @@
 # mknet between two kernels: start instance 1 on CPU 1, wait for the
 # mknet0 both kernels create for each other, then ping both address
 # families, move 10 s of TCP each way with iperf3 and check the bytes in
-# ethtool -S.  Stopping the instance must take our carrier down; a
-# restarted instance must get it back without a manual step.
+# ethtool -S.  Jumbo frames cross after an MTU change while up; ring and
+# queue changes are refused with the link left working.  Stopping the
+# instance must take our carrier down; a restarted instance must get it
+# back without a manual step.
 d=/sys/kernel/multikernel/instances/1
 cpu1=/sys/devices/system/cpu/cpu1/online
 IP=/opt/mknet/bin/ip
@@ -76,6 +78,18 @@ echo "host -> instance 1: $rate Mbit/s; iperf3 received $got MiB," \
 echo "doorbells for it: $(($(stat tx0_doorbells) - db0))"
 $IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || fail "iperf3 from instance 1"
 echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+
+# The instance keeps MTU 1500: its answers come back as fragments.
+$IP link set mknet0 mtu 9000 || fail "mtu 9000 while up"
+ping -c 3 -s 8000 -W 2 192.0.2.2 >/dev/null || fail "no 8000-byte ping at mtu 9000"
+$IP link set mknet0 mtu 1500
+echo "8000-byte ping at mtu 9000: ok"
+$ETHTOOL -L mknet0 combined 2 2>/dev/null && fail "queue change accepted on a link to another kernel"
+$ETHTOOL -G mknet0 tx 512 2>/dev/null && fail "ring change accepted on a link to another kernel"
+[ "$($ETHTOOL -l mknet0 | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }')" = 1 ] ||
+	fail "not one queue pair with one CPU online"
+ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after refused changes"
+echo "-L and -G refused, one queue pair per online CPU, link unharmed"
 
 echo stop > $d/control || fail "stop refused"
 wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
