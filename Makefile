@@ -26,7 +26,7 @@ OVERLAY_DIRS := kernel include arch drivers Documentation tools
 OVERLAY_FILES := $(shell find $(OVERLAY_DIRS) -type f 2>/dev/null)
 
 .PHONY: all help deps tree kernel bench-kernel initramfs test run check \
-	bench fuzz stress clean distclean
+	bench profile fuzz stress clean distclean
 
 all: test
 
@@ -34,6 +34,7 @@ help:
 	@echo "make run      boot the VM and show the multikernel demo"
 	@echo "make test     debug kernel, KUnit and selftests in QEMU; last line 'N passed, N failed'"
 	@echo "make bench    veth and mknet side by side on the plain kernel; table in build/bench.txt"
+	@echo "make profile  perf of one TCP stream over veth and over mknet; build/profile.txt"
 	@echo "make stress   5 minutes of traffic with flaps, resizes, reloads; judged for splats"
 	@echo "make fuzz     fuzz the checks of peer-written state (FUZZ_TIME=600 s)"
 	@echo "make check    checkpatch --strict, W=1 and sparse on our code"
@@ -83,6 +84,14 @@ bench: bench-kernel
 	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
 	@bash $(TESTDIR)/run-bench.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \
 		$(OBJ_BENCH)/initramfs.cpio.gz $(BUILD)/bench.txt
+
+# Where the time goes: perf in the guest, on the bench kernel.
+profile: bench-kernel
+	@bash scripts/deps.sh perf
+	@MK_WITH_PERF=1 bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) \
+		$(OBJ_BENCH)/initramfs-perf.cpio.gz
+	@bash $(TESTDIR)/run-profile.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \
+		$(OBJ_BENCH)/initramfs-perf.cpio.gz $(BUILD)/profile.txt
 
 # Bidirectional traffic with flaps, resizes, MTU changes and module
 # reloads on the debug kernel; MK_STRESS_TIME seconds (default 300).

@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
       cpio xz-utils ccache rsync kmod python3 sparse clang libclang-rt-14-dev
       qemu-system-x86 busybox-static iproute2 ethtool iperf3 kexec-tools)
+# `make profile` alone needs perf: scripts/deps.sh perf
+[ "${1:-}" = perf ] && pkgs=(linux-perf)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,6 +5,7 @@
 # Prints "mkbench: <device> <metric> <value>" lines for the host.
 IP=/opt/mknet/bin/ip
 IPERF=/opt/mknet/bin/iperf3
+ETHTOOL=/opt/mknet/bin/ethtool
 T=${MKBENCH_TIME:-8}
 
 pair() {	# kind nsA nsB addrA addrB
@@ -30,6 +31,17 @@ pair() {	# kind nsA nsB addrA addrB
 	sleep 2
 }
 
+# Where the doorbells went, for reading the console afterwards; the
+# counters add up over the runs on one pair.
+counters() {	# label nsA nsB
+	for ns in $2 $3; do
+		for d in $($IP netns exec $ns ls /sys/class/net | grep mknet); do
+			$IP netns exec $ns $ETHTOOL -S $d | awk -v p="$1 $d" \
+				'$2 > 0 && $1 != "NIC" { print "mkbench-stat:", p, $1, $2 }'
+		done
+	done
+}
+
 mki() {
 	awk '$1 == "MKI:" { s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts
 }
@@ -51,6 +63,8 @@ measure() {	# name nsA nsB devA addrB
 	p1=$(pkts $2 $4)
 	echo "mkbench: $n tcp1_mbps $r"
 	echo "mkbench: $n ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
+	echo "mkbench-stat: $n packets $((p1 - p0)) ipis $((i1 - i0))"
+	[ "$4" = mkneta ] && counters "$n" $2 $3
 
 	r=$($IP netns exec $2 $IPERF -c $5 -t $T -P 4 -f m | awk '/SUM.*receiver/ { print $(NF-2) }')
 	echo "mkbench: $n tcp4_mbps $r"
@@ -69,12 +83,12 @@ pair veth vba vbb 198.51.100.1 198.51.100.2
 pair mknet mba mbb 192.0.2.1 192.0.2.2
 measure veth vba vbb vetha 198.51.100.2
 measure mknet mba mbb mkneta 192.0.2.2
-# The same pair with NAPI interrupt deferral: a polled end re-arms its
-# doorbell only after 2 empty polls 50 us apart.
+# The same pair with NAPI interrupt deferral: a polled end keeps polling
+# every 100 us and re-arms its doorbell only after 20 empty polls (2 ms).
 for ns in mba mbb; do
 	for d in $($IP netns exec $ns ls /sys/class/net | grep mknet); do
-		$IP netns exec $ns sh -c "echo 2 > /sys/class/net/$d/napi_defer_hard_irqs;
-			echo 50000 > /sys/class/net/$d/gro_flush_timeout"
+		$IP netns exec $ns sh -c "echo 20 > /sys/class/net/$d/napi_defer_hard_irqs;
+			echo 100000 > /sys/class/net/$d/gro_flush_timeout"
 	done
 done
 measure mknet-defer mba mbb mkneta 192.0.2.2

@@ -16,7 +16,10 @@ for a in $("$root/bin/busybox" --list); do
 done
 
 # busybox has its own ip: the real tools go first in PATH, by full path.
-for tool in ip ethtool iperf3; do
+# MK_WITH_PERF=1 adds perf, for `make profile`.
+tools="ip ethtool iperf3"
+[ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
+for tool in $tools; do
 	bin=$(command -v "$tool" || echo "/usr/sbin/$tool")
 	cp -L "$bin" "$root/opt/mknet/bin/$tool"
 	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
@@ -37,7 +40,7 @@ if [ -d "$top/tools/testing/selftests/drivers/net/mknet" ]; then
 fi
 
 cp "$top/tools/testing/mknet/bench-guest.sh" "$top/tools/testing/mknet/stress-guest.sh" \
-	"$root/selftests/"
+	"$top/tools/testing/mknet/profile-guest.sh" "$root/selftests/"
 mkdir -p "$root/lib/modules"
 find "$obj" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 

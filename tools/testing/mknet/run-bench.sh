@@ -35,7 +35,7 @@ grep -q "mkplan: done" "$log" || { echo "bench did not finish"; tail -20 "$log";
 	}' <(tr -d '\r' < "$log")
 	echo
 	echo "ratio: against veth (for rtt lower is better).  mknet-defer: the same"
-	echo "pair with napi_defer_hard_irqs=2 and gro_flush_timeout=50000 on both"
+	echo "pair with napi_defer_hard_irqs=20 and gro_flush_timeout=100000 on both"
 	echo "ends.  IPIs: the MKI line of /proc/interrupts per 1000 packets through"
 	echo "the device (TSO super-frames count once)."
 } | tee "$out"
