@@ -3,10 +3,11 @@
 # mknet between two kernels: start instance 1 on CPU 1, wait for the
 # mknet0 both kernels create for each other, then ping both address
 # families, move 10 s of TCP each way with iperf3 and check the bytes in
-# ethtool -S.  Jumbo frames cross after an MTU change while up; ring and
-# queue changes are refused with the link left working.  Stopping the
-# instance must take our carrier down; a restarted instance must get it
-# back without a manual step.
+# ethtool -S, then UDP.  Jumbo frames cross after an MTU change while up;
+# ring and queue changes are refused with the link left working.
+# Stopping the instance in the middle of bulk TCP must take our carrier
+# down; a restarted instance must get it back without a manual step, and
+# carry bulk TCP again.
 d=/sys/kernel/multikernel/instances/1
 cpu1=/sys/devices/system/cpu/cpu1/online
 IP=/opt/mknet/bin/ip
@@ -79,6 +80,23 @@ echo "doorbells for it: $(($(stat tx0_doorbells) - db0))"
 $IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || fail "iperf3 from instance 1"
 echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
 
+# The instance starts its iperf3 server again after each client.
+udp() { $IPERF -c 192.0.2.2 -u -b 20M -t 3 > /tmp/iperf.out 2>&1; }
+tx0=$(sysstat tx_bytes)
+wait_for 20 udp || {
+	cat /tmp/iperf.out
+	fail "iperf3 UDP to instance 1"
+}
+grep -E "sender|receiver" /tmp/iperf.out
+# Bytes of UDP payload iperf3 sent, against what left through mknet0.
+sent=$(awk '/sender/ { v = $5; u = $6;
+	m = (u == "MBytes") ? 1048576 : (u == "KBytes") ? 1024 : 1;
+	print int(v * m) }' /tmp/iperf.out)
+moved=$(($(sysstat tx_bytes) - tx0))
+echo "UDP: iperf3 sent $sent bytes, tx_bytes grew by $moved"
+[ "${sent:-0}" -gt 0 ] || fail "iperf3 UDP sent nothing"
+[ "$moved" -ge $((sent - sent / 50)) ] || fail "tx_bytes $moved < iperf3 UDP bytes $sent"
+
 # The instance keeps MTU 1500: its answers come back as fragments.
 $IP link set mknet0 mtu 9000 || fail "mtu 9000 while up"
 ping -c 3 -s 8000 -W 2 192.0.2.2 >/dev/null || fail "no 8000-byte ping at mtu 9000"
@@ -91,13 +109,21 @@ $ETHTOOL -G mknet0 tx 512 2>/dev/null && fail "ring change accepted on a link to
 ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after refused changes"
 echo "-L and -G refused, one queue pair per online CPU, link unharmed"
 
+# The peer goes away in the middle of bulk TCP.
+$IPERF -c 192.0.2.2 -t 30 > /dev/null 2>&1 &
+sleep 3
 echo stop > $d/control || fail "stop refused"
 wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
-echo "instance 1 stopped: carrier off"
+echo "instance 1 stopped under bulk TCP: carrier off"
+killall iperf3 2>/dev/null
+wait
 start
 wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
-echo "instance 1 restarted: carrier on, ping answered"
+wait_for 30 $IPERF -c 192.0.2.2 -t 3 -f m > /tmp/iperf.out 2>&1 ||
+	fail "no bulk TCP after the restart"
+echo "instance 1 restarted: carrier on, ping answered," \
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out) after"
 echo stop > $d/control
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 $ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
