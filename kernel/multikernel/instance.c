@@ -107,22 +107,11 @@ static u64 mk_pool_size;
 
 static int __init mk_instance_memory_setup(char *arg)
 {
-	char *end;
-
-	if (!arg)
-		goto bad;
-	mk_pool_size = memparse(arg, &end);
-	if (end == arg || *end != '@')
-		goto bad;
-	arg = end + 1;
-	mk_pool_base = memparse(arg, &end);
-	if (end == arg || *end)
-		goto bad;
-	return 0;
-bad:
-	mk_pool_size = 0;
-	pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
-	       arg ? arg : "");
+	if (mk_parse_range(arg, &mk_pool_size, &mk_pool_base)) {
+		mk_pool_size = 0;
+		pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
+		       arg ?: "");
+	}
 	return 0;
 }
 early_param("mk_instance_memory", mk_instance_memory_setup);
@@ -357,17 +346,11 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	int id = mk_kobj_to_id(kobj), err;
 	phys_addr_t base;
-	char *end;
 	u64 size;
 
 	if (id < 0)
 		return id;
-	size = memparse(buf, &end);
-	if (end == buf || *end != '@')
-		return -EINVAL;
-	buf = end + 1;
-	base = memparse(buf, &end);
-	if (end == buf || (*end && *end != '\n'))
+	if (mk_parse_range(buf, &size, &base))
 		return -EINVAL;
 
 	mutex_lock(&mk_children_lock);

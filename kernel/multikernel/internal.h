@@ -99,6 +99,7 @@ unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
 bool mk_dispatch(const struct mk_msg *msg, void *arg);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
+int mk_parse_range(const char *s, u64 *size, phys_addr_t *base);
 void mk_messaging_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);

@@ -37,26 +37,46 @@ static struct resource mk_region_res = {
 	.flags = IORESOURCE_MEM | IORESOURCE_BUSY,
 };
 
+/**
+ * mk_parse_range - parse "<size>@<address>"
+ * @s: the text; one trailing newline is allowed, as sysfs writes carry
+ * @size: set to the size
+ * @base: set to the address
+ *
+ * Both numbers take memparse()'s suffixes.
+ *
+ * Return: 0, or -EINVAL if @s is anything else.
+ */
+int mk_parse_range(const char *s, u64 *size, phys_addr_t *base)
+{
+	const char *p = s;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	*size = memparse(p, &end);
+	if (end == p || *end != '@')
+		return -EINVAL;
+	p = end + 1;
+	*base = memparse(p, &end);
+	if (end == p || (*end && strcmp(end, "\n")))
+		return -EINVAL;
+	return 0;
+}
+
 static int __init mk_shared_memory_setup(char *arg)
 {
-	char *end;
+	phys_addr_t base;
 	u64 size;
 
-	if (!arg)
-		goto bad;
-	size = memparse(arg, &end);
-	if (end == arg || *end != '@')
-		goto bad;
-	arg = end + 1;
-	mk_param_base = memparse(arg, &end);
-	if (end == arg || *end)
-		goto bad;
+	if (mk_parse_range(arg, &size, &base)) {
+		pr_err("mk_shared_memory=%s: expected <size>@<address>, framework off\n",
+		       arg ?: "");
+		return 0;
+	}
+	mk_param_base = base;
 	mk_param_size = size;
 	mk_param_given = true;
-	return 0;
-bad:
-	pr_err("mk_shared_memory=%s: expected <size>@<address>, framework off\n",
-	       arg ? arg : "");
 	return 0;
 }
 early_param("mk_shared_memory", mk_shared_memory_setup);
