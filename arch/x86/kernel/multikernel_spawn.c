@@ -62,13 +62,11 @@ static void __init mk_spawn_timer_init(void)
 
 static void mk_spawn_get_wallclock(struct timespec64 *now)
 {
-	/* The RTC belongs to the host; time starts at the epoch. */
+	/*
+	 * The RTC belongs to the host; time starts at the epoch.  Not
+	 * get_rtc_noop(): timekeeping_init() would read what it left.
+	 */
 	memset(now, 0, sizeof(*now));
-}
-
-static int mk_spawn_set_wallclock(const struct timespec64 *now)
-{
-	return -ENODEV;
 }
 
 static u32 __init mk_spawn_boot_apicid(void)
@@ -135,7 +133,7 @@ void __init mk_spawn_init_platform(void)
 	x86_platform.calibrate_cpu = mk_spawn_calibrate_tsc;
 	x86_platform.calibrate_tsc = mk_spawn_calibrate_tsc;
 	x86_platform.get_wallclock = mk_spawn_get_wallclock;
-	x86_platform.set_wallclock = mk_spawn_set_wallclock;
+	x86_platform.set_wallclock = set_rtc_noop;
 
 	x86_init.resources.probe_roms = x86_init_noop;
 	x86_init.irqs.pre_vector_init = x86_init_noop;

@@ -40,7 +40,7 @@
 #define MK_PGT_OFF		0x2000
 #define MK_STACK_TOP_OFF	0x9000
 #define MK_KERNEL_MIN_OFF	SZ_1M
-#define MK_SETUP_HDR_OFF	0x1f1
+#define MK_SETUP_HDR_OFF	offsetof(struct boot_params, hdr)
 #define MK_HDR_MAGIC		0x53726448	/* "HdrS" */
 
 static size_t mk_tramp_off(const u8 *sym)
@@ -246,6 +246,7 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	memset(mem, 0, MK_STACK_TOP_OFF);
 
 	bp = mem + MK_BP_OFF;
+	/* The header ends where the short jump at 0x200 lands. */
 	hdr_len = min_t(size_t, 0x202 + b->kernel[0x201] - MK_SETUP_HDR_OFF,
 			sizeof(bp->hdr));
 	memcpy(&bp->hdr, b->kernel + MK_SETUP_HDR_OFF, hdr_len);
