@@ -6,38 +6,14 @@
 # restoring after each.  We must count what we drop, never splat (the
 # harness judges the console), stay responsive, and talk to it over mknet
 # again once it behaves.
-d=/sys/kernel/multikernel/instances/1
-cpu1=/sys/devices/system/cpu/cpu1/online
-CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
-CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6 mkhostile"
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL: $*"; exit 1; }
-
-wait_for() {	# seconds, then a command that must come true
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-state_is() { [ "$(cat $d/state)" = "$1" ]; }
 grew() { [ "$(cat $d/$1)" -gt "$2" ]; }
 
-[ -r /boot/bzImage ] || fail "no kernel image for the instance"
-# Whatever an earlier test left: load everything again.
-cat /boot/bzImage > $d/kernel || fail "loading the kernel"
-cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
-echo 512M@0x40000000 > $d/memory || fail "memory"
-echo 1 > $d/cpu
-echo "$CMDLINE" > $d/cmdline
+load_instance mkhostile
 corrupt=$(cat $d/corrupt)
 dropped=$(cat $d/dropped)
 unknown=$(cat $d/unknown_type)
-[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
 echo start > $d/control || fail "start refused"
 wait_for 300 state_is running || fail "instance 1 not running"
 
@@ -54,8 +30,8 @@ echo "flood: unknown_type $unknown -> $(cat $d/unknown_type)," \
 
 # It behaves again: the link to it must work without a manual step.
 wait_for 60 state_is running || fail "instance 1 not running after restore"
-/opt/mknet/bin/ip addr add 192.0.2.1/24 dev mknet0 2>/dev/null
-/opt/mknet/bin/ip link set mknet0 up
+$IP addr add 192.0.2.1/24 dev mknet0 2>/dev/null
+$IP link set mknet0 up
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping to instance 1 after it behaved"
 echo "instance 1 behaves again: ping answered"
 echo stop > $d/control || fail "stop refused"

@@ -4,14 +4,7 @@
 # memory set aside by mk_instance_memory=, and drive it through its life:
 # refused mistakes, start, heartbeat, stop, the CPU back online, restart,
 # and a panic inside the instance that must leave us running.
-d=/sys/kernel/multikernel/instances/1
-cpu1=/sys/devices/system/cpu/cpu1/online
-MEM=512M@0x40000000
-# Its console is COM2, polled; the 8250 driver must keep off the host's UARTs.
-CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
-CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
-
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 refused() {	# description, then the command that must fail
 	what=$1
@@ -22,21 +15,10 @@ refused() {	# description, then the command that must fail
 	echo "refused: $what"
 }
 
-# Wait up to $2 seconds for the instance table to say $1.
-wait_state() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		[ "$(cat $d/state)" = "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 start_running() {	# what
 	echo start > $d/control || fail "start ($1) refused"
 	t0=$(cut -d. -f1 /proc/uptime)
-	wait_state running 300 || fail "instance 1 not running after $1 (state $(cat $d/state))"
+	wait_for 300 state_is running || fail "instance 1 not running after $1 (state $(cat $d/state))"
 	echo "$1: instance 1 running after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 }
 
@@ -94,7 +76,7 @@ echo stop > $d/control || fail "second stop refused"
 # A panic in the instance: the table says crashed, we keep running.
 echo "$CMDLINE mkcrash" > $d/cmdline
 echo start > $d/control || fail "start for the crash refused"
-wait_state crashed 300 || fail "state $(cat $d/state), not crashed, after a panic in the instance"
+wait_for 300 state_is crashed || fail "state $(cat $d/state), not crashed, after a panic in the instance"
 echo "panic in instance 1: state crashed, host alive"
 echo stop > $d/control || fail "stop of a crashed instance refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back after the crash"
@@ -105,7 +87,7 @@ echo 0 > $cpu1 || fail "offlining CPU 1 for the hang"
 echo "$CMDLINE" > $d/cmdline
 start_running "start for the hang"
 echo 1 > /sys/kernel/debug/multikernel/freeze || fail "freeze refused"
-wait_state crashed 30 || fail "state $(cat $d/state) with a frozen instance"
+wait_for 30 state_is crashed || fail "state $(cat $d/state) with a frozen instance"
 echo "frozen instance 1: marked crashed"
 echo stop > $d/control || fail "stop of a frozen instance refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back after the hang"

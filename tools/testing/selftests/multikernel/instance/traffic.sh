@@ -8,45 +8,18 @@
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
 # carry bulk TCP again.
-d=/sys/kernel/multikernel/instances/1
-cpu1=/sys/devices/system/cpu/cpu1/online
-IP=/opt/mknet/bin/ip
-ETHTOOL=/opt/mknet/bin/ethtool
-IPERF=/opt/mknet/bin/iperf3
-CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
-CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
-
-fail() { echo "FAIL: $*"; exit 1; }
-
-wait_for() {	# seconds, then a command that must come true
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = "$1" ]; }
-running() { [ "$(cat $d/state)" = running ]; }
 stat() { $ETHTOOL -S mknet0 | awk -v k="$1:" '$1 == k { print $2 }'; }
 sysstat() { cat /sys/class/net/mknet0/statistics/$1; }
 
 start() {
 	echo start > $d/control || fail "start refused"
-	wait_for 300 running || fail "instance 1 not running (state $(cat $d/state))"
+	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
 }
 
-[ -r /boot/bzImage ] || fail "no kernel image for the instance"
-# Whatever an earlier test left: load everything again.
-cat /boot/bzImage > $d/kernel || fail "loading the kernel"
-cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
-echo 512M@0x40000000 > $d/memory || fail "memory"
-echo 1 > $d/cpu
-echo "$CMDLINE" > $d/cmdline
-[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
+load_instance
 start
 
 wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"

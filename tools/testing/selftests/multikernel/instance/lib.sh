@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the instance selftests: instance 1 on CPU 1 in the memory set
+# aside by mk_instance_memory=, its command line, and waiting for a
+# condition.
+d=/sys/kernel/multikernel/instances/1
+cpu1=/sys/devices/system/cpu/cpu1/online
+MEM=512M@0x40000000
+IP=/opt/mknet/bin/ip
+ETHTOOL=/opt/mknet/bin/ethtool
+IPERF=/opt/mknet/bin/iperf3
+# Its console is COM2, polled; the 8250 driver must keep off the host's UARTs.
+CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
+CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+wait_for() {	# seconds, then a command that must come true
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+state_is() { [ "$(cat $d/state)" = "$1" ]; }
+
+# Whatever an earlier test left: load instance 1 again, with $1 added to
+# its command line, and take CPU 1 offline for it.
+load_instance() {
+	[ -r /boot/bzImage ] || fail "no kernel image for the instance"
+	cat /boot/bzImage > $d/kernel || fail "loading the kernel"
+	cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
+	echo $MEM > $d/memory || fail "memory $MEM"
+	echo 1 > $d/cpu
+	echo "$CMDLINE${1:+ $1}" > $d/cmdline
+	[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
+}
