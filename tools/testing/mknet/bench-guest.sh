@@ -3,33 +3,8 @@
 # Guest side of `make bench`: a veth pair and an mknet pair, each with one
 # end in a namespace of its own, measured the same way in the same boot.
 # Prints "mkbench: <device> <metric> <value>" lines for the host.
-IP=/opt/mknet/bin/ip
-IPERF=/opt/mknet/bin/iperf3
-ETHTOOL=/opt/mknet/bin/ethtool
+. "$(dirname "$0")/bench-lib.sh"
 T=${MKBENCH_TIME:-8}
-
-pair() {	# kind nsA nsB addrA addrB
-	$IP netns add $2
-	$IP netns add $3
-	if [ "$1" = veth ]; then
-		$IP link add ${1}a type veth peer name ${1}b
-	else
-		before=$(ls /sys/class/net)
-		$IP link add ${1}a type mknet
-		for d in $(ls /sys/class/net); do
-			echo "$before" | grep -qx "$d" || [ "$d" = ${1}a ] || $IP link set "$d" name ${1}b
-		done
-	fi
-	$IP link set ${1}a netns $2
-	$IP link set ${1}b netns $3
-	$IP -n $2 addr add $4/24 dev ${1}a
-	$IP -n $3 addr add $5/24 dev ${1}b
-	$IP -n $2 link set lo up
-	$IP -n $3 link set lo up
-	$IP -n $2 link set ${1}a up
-	$IP -n $3 link set ${1}b up
-	sleep 2
-}
 
 # Where the doorbells went, for reading the console afterwards; the
 # counters add up over the runs on one pair.

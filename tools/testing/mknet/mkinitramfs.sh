@@ -40,7 +40,8 @@ if [ -d "$top/tools/testing/selftests/drivers/net/mknet" ]; then
 fi
 
 cp "$top/tools/testing/mknet/bench-guest.sh" "$top/tools/testing/mknet/stress-guest.sh" \
-	"$top/tools/testing/mknet/profile-guest.sh" "$root/selftests/"
+	"$top/tools/testing/mknet/profile-guest.sh" \
+	"$top/tools/testing/mknet/bench-lib.sh" "$root/selftests/"
 mkdir -p "$root/lib/modules"
 find "$obj" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 

@@ -3,33 +3,9 @@
 # Guest side of `make profile`: where the CPUs go during one bulk TCP
 # stream over a veth pair and over an mknet pair, by perf's cpu-clock
 # sampling of the whole guest.  Prints "mkprofile: <device> ..." lines.
-IP=/opt/mknet/bin/ip
-IPERF=/opt/mknet/bin/iperf3
+. "$(dirname "$0")/bench-lib.sh"
 PERF=/opt/mknet/bin/perf
 T=${MKPROFILE_TIME:-8}
-
-pair() {	# kind nsA nsB addrA addrB
-	$IP netns add $2
-	$IP netns add $3
-	if [ "$1" = veth ]; then
-		$IP link add ${1}a type veth peer name ${1}b
-	else
-		before=$(ls /sys/class/net)
-		$IP link add ${1}a type mknet
-		for d in $(ls /sys/class/net); do
-			echo "$before" | grep -qx "$d" || [ "$d" = ${1}a ] || $IP link set "$d" name ${1}b
-		done
-	fi
-	$IP link set ${1}a netns $2
-	$IP link set ${1}b netns $3
-	$IP -n $2 addr add $4/24 dev ${1}a
-	$IP -n $3 addr add $5/24 dev ${1}b
-	$IP -n $2 link set lo up
-	$IP -n $3 link set lo up
-	$IP -n $2 link set ${1}a up
-	$IP -n $3 link set ${1}b up
-	sleep 2
-}
 
 profile() {	# name nsA nsB addrB
 	$IP netns exec $3 $IPERF -s -D -B $4 >/dev/null
