@@ -166,12 +166,16 @@ static void mknet_rx_count(struct mknet_rxq *rxq, u64_stats_t *ctr)
 /* Wake our TX queue of this pair once the peer has consumed enough. */
 static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
-	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, rxq->index);
 	struct mknet_txq *txq = &priv->txq[rxq->index];
+	struct netdev_queue *nq;
 	u32 room;
 
-	if (rxq->index >= priv->num_queues || !netif_tx_queue_stopped(nq) ||
-	    !mknet_tx_room(priv, txq, &room) || room < MKNET_MAX_DESCS)
+	/* The peer has more queues than we: no TX ring of ours here. */
+	if (rxq->index >= priv->num_queues)
+		return;
+	nq = netdev_get_tx_queue(priv->dev, rxq->index);
+	if (!netif_tx_queue_stopped(nq) || !mknet_tx_room(priv, txq, &room) ||
+	    room < MKNET_MAX_DESCS)
 		return;
 	__netif_tx_lock(nq, smp_processor_id());
 	if (netif_tx_queue_stopped(nq) && mknet_tx_room(priv, txq, &room) &&
