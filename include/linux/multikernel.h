@@ -131,8 +131,20 @@ void __init multikernel_reserve_region(void);
 bool multikernel_ready(void);
 u16 mk_self_instance(void);
 u32 mk_cpu_apicid(unsigned int cpu);
-int mk_instance_state(u16 instance, u64 *heartbeat);
-int mk_instance_info(u16 instance, u64 *boot_generation, u32 *apicid);
+int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
+		     u32 *apicid);
+
+/**
+ * mk_instance_state - state and heartbeat of an instance
+ * @instance: instance id
+ * @heartbeat: if not NULL, set to its heartbeat counter
+ *
+ * Return: as mk_instance_info().
+ */
+static inline int mk_instance_state(u16 instance, u64 *heartbeat)
+{
+	return mk_instance_info(instance, heartbeat, NULL, NULL);
+}
 
 int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx);
 void multikernel_unregister_handler(u16 type);

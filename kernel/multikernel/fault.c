@@ -77,9 +77,7 @@ static void mk_fault_slots(struct mk_region *r, u16 dst)
 
 static int mk_fault_peer_apicid(u16 i, u32 *apicid)
 {
-	u64 gen;
-
-	return mk_instance_info(i, &gen, apicid) == MK_INSTANCE_RUNNING ?
+	return mk_instance_info(i, NULL, NULL, apicid) == MK_INSTANCE_RUNNING ?
 	       0 : -EHOSTDOWN;
 }
 

@@ -201,14 +201,21 @@ int mk_instance_read(u16 instance, struct mk_instance_desc *copy)
 }
 
 /**
- * mk_instance_state - state and heartbeat of an instance
+ * mk_instance_info - what an instance publishes about itself
  * @instance: instance id
- * @heartbeat: if not NULL, set to the instance's heartbeat counter
+ * @heartbeat: if not NULL, set to its heartbeat counter
+ * @boot_generation: if not NULL, set to the count of its (re)joins; a
+ *	change means it restarted and everything it had set up is gone
+ * @apicid: if not NULL, set to the physical APIC ID of its first CPU
  *
- * Return: an &enum mk_instance_state, or -ENODEV if the framework is off,
- * -EINVAL for a bad id or a malformed table entry.
+ * The entry is copied and checked once; everything returned comes from
+ * that copy.
+ *
+ * Return: its &enum mk_instance_state, or -ENODEV if the framework is
+ * off, -EINVAL for a bad id or a malformed table entry.
  */
-int mk_instance_state(u16 instance, u64 *heartbeat)
+int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
+		     u32 *apicid)
 {
 	struct mk_instance_desc copy;
 	int err;
@@ -220,32 +227,10 @@ int mk_instance_state(u16 instance, u64 *heartbeat)
 		return err;
 	if (heartbeat)
 		*heartbeat = copy.heartbeat;
-	return copy.state;
-}
-EXPORT_SYMBOL_GPL(mk_instance_state);
-
-/**
- * mk_instance_info - what a peer publishes about itself
- * @instance: instance id
- * @boot_generation: set to the count of its (re)joins; a change means it
- *	restarted and everything it had set up before is gone
- * @apicid: set to the physical APIC ID of its first CPU
- *
- * Return: its &enum mk_instance_state, or -ENODEV / -EINVAL as
- * mk_instance_state().
- */
-int mk_instance_info(u16 instance, u64 *boot_generation, u32 *apicid)
-{
-	struct mk_instance_desc copy;
-	int err;
-
-	if (!multikernel_ready())
-		return -ENODEV;
-	err = mk_instance_read(instance, &copy);
-	if (err)
-		return err;
-	*boot_generation = copy.boot_generation;
-	*apicid = copy.nr_cpus ? copy.apic_ids[0] : U32_MAX;
+	if (boot_generation)
+		*boot_generation = copy.boot_generation;
+	if (apicid)
+		*apicid = copy.nr_cpus ? copy.apic_ids[0] : U32_MAX;
 	return copy.state;
 }
 EXPORT_SYMBOL_GPL(mk_instance_info);

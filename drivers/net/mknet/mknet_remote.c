@@ -33,7 +33,7 @@ static void mknet_remote_attach(struct work_struct *work)
 	const struct mknet_area *area;
 	u32 src_id, kind, apicid;
 	bool pending, up;
-	u64 off, gen;
+	u64 off;
 	int err;
 
 	/* RTNL holders may wait for this work: never block on it here. */
@@ -73,7 +73,7 @@ static void mknet_remote_attach(struct work_struct *work)
 			mknet_datapath_start(priv);
 	}
 	if (kind == MKNET_MSG_HELLO &&
-	    mk_instance_info(priv->peer_instance, &gen, &apicid) >= 0)
+	    mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
 		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
 out:
 	rtnl_unlock();
@@ -173,7 +173,7 @@ static void mknet_discover(struct work_struct *work)
 	rtnl_lock();
 	for (i = 0; i < MK_MAX_INSTANCES; i++) {
 		if (i == self ||
-		    mk_instance_info(i, &gen, &apicid) != MK_INSTANCE_RUNNING)
+		    mk_instance_info(i, NULL, &gen, &apicid) != MK_INSTANCE_RUNNING)
 			continue;
 		priv = rtnl_dereference(mknet_remote[i]);
 		if (!priv) {
