@@ -13,11 +13,15 @@ run() {		# label
 	db0=$(qstat a doorbells)
 	inb $IPERF -s -1 -D -B $B4 >/dev/null
 	sleep 1
-	out=$(ina $IPERF -c $B4 -t 5 -f m 2>&1) || fail "iperf3: $out"
-	mbps=$(echo "$out" | awk '/receiver/ { print int($(NF-2)) }')
-	moved=$(echo "$out" | awk '/receiver/ { v = $(NF-4); u = $(NF-3);
-		m = (u == "GBytes") ? 1073741824 : (u == "MBytes") ? 1048576 : 1024;
-		print int(v * m) }')
+	# The exact figures, from iperf3's JSON: its text rounds to three
+	# digits, which can claim more than was moved.
+	out=$(ina $IPERF -c $B4 -t 5 -J 2>&1) || fail "iperf3: $out"
+	received() {
+		echo "$out" | awk -v k="\"$1\":" '/"sum_received"/ { f = 1 }
+			f && $1 == k { sub(",", "", $2); printf "%.0f\n", $2; exit }'
+	}
+	moved=$(received bytes)
+	mbps=$(( $(received bits_per_second) / 1000000 ))
 	rx=$(( $(sysstat b rx_bytes) - rx0 ))
 	pk=$(( $(sysstat a tx_packets) - pk0 ))
 	db=$(( $(qstat a doorbells) - db0 ))
