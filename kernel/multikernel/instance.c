@@ -43,6 +43,11 @@
 #define MK_INSTANCE_ALIGN	SZ_2M
 /* Instances bump their heartbeat about once a second. */
 #define MK_HEARTBEAT_TIMEOUT	(5 * HZ)
+/*
+ * The x86 loader starts an instance through identity page tables of the
+ * first 4 GiB, with a 32-bit CR3: memory above cannot be started in.
+ */
+#define MK_INSTANCE_MEM_END	SZ_4G
 
 enum mk_child_state {
 	MK_CHILD_EMPTY,
@@ -105,12 +110,22 @@ static DECLARE_DELAYED_WORK(mk_watch_work, mk_children_watch);
 static phys_addr_t mk_pool_base;
 static u64 mk_pool_size;
 
+/* Does [base, base + size) end at or below MK_INSTANCE_MEM_END, unwrapped */
+static bool mk_below_mem_end(phys_addr_t base, u64 size)
+{
+	return size <= MK_INSTANCE_MEM_END && base <= MK_INSTANCE_MEM_END - size;
+}
+
 static int __init mk_instance_memory_setup(char *arg)
 {
 	if (mk_parse_range(arg, &mk_pool_size, &mk_pool_base)) {
 		mk_pool_size = 0;
 		pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
 		       arg ?: "");
+	} else if (!mk_below_mem_end(mk_pool_base, mk_pool_size)) {
+		mk_pool_size = 0;
+		pr_err("mk_instance_memory=%s: ends above 4 GiB, where instances cannot be started; no instances can start\n",
+		       arg);
 	}
 	return 0;
 }
@@ -167,6 +182,12 @@ static int mk_blob_write(struct mk_blob *b, const char *buf, loff_t off,
 	/* A write at offset 0 starts a new file. */
 	if (!off)
 		b->len = 0;
+	/*
+	 * A hole would be uninitialised vmalloc memory, copied into the
+	 * instance: our memory, handed to another kernel.
+	 */
+	if (off > b->len)
+		return -ESPIPE;
 	if (end > b->cap) {
 		size_t cap = max3(end, 2 * b->cap, (size_t)SZ_1M);
 		u8 *data = vmalloc(min_t(size_t, cap, MK_IMAGE_MAX));
@@ -316,6 +337,11 @@ static int mk_memory_check(int id, phys_addr_t base, u64 size)
 {
 	int i;
 
+	if (!mk_below_mem_end(base, size)) {
+		pr_err("instance %d: memory %llx@%pa ends above 4 GiB, where instances cannot be started\n",
+		       id, size, &base);
+		return -ERANGE;
+	}
 	if (!mk_pool_size) {
 		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
 		       id);

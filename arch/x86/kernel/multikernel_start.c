@@ -183,6 +183,44 @@ static void mk_send_startup(u32 apicid, phys_addr_t page)
 	}
 }
 
+/*
+ * Where the kernel and the initrd go in the instance's memory.  Sizes are
+ * compared before anything is subtracted: the initrd may be larger than
+ * the memory, or than the address its end lies at.
+ */
+static int mk_place_images(const struct mk_boot *b,
+			   const struct setup_header *hdr, size_t setup_len,
+			   phys_addr_t *load, phys_addr_t *initrd)
+{
+	u64 need = max_t(u64, hdr->init_size, b->kernel_len - setup_len);
+	u64 load_off, kernel_end, initrd_off;
+
+	/* The identity map and the 32-bit CR3 of the trampoline reach 4 GiB. */
+	if (b->mem_size > SZ_4G || b->mem_base > SZ_4G - b->mem_size) {
+		pr_err("instance %u: memory above 4 GiB cannot be started in\n",
+		       b->instance);
+		return -ERANGE;
+	}
+	load_off = ALIGN(b->mem_base + MK_KERNEL_MIN_OFF, hdr->kernel_alignment) -
+		   b->mem_base;
+	if (load_off > b->mem_size || need > b->mem_size - load_off)
+		goto too_big;
+	kernel_end = load_off + need;
+	if (b->initrd_len > b->mem_size - kernel_end)
+		goto too_big;
+	initrd_off = ALIGN_DOWN(b->mem_size - b->initrd_len, PAGE_SIZE);
+	if (initrd_off < kernel_end)
+		goto too_big;
+	*load = b->mem_base + load_off;
+	*initrd = b->mem_base + initrd_off;
+	return 0;
+
+too_big:
+	pr_err("instance %u: kernel (%llu bytes to decompress) and initrd (%zu) do not fit in %llu MiB\n",
+	       b->instance, need, b->initrd_len, b->mem_size >> 20);
+	return -E2BIG;
+}
+
 /**
  * mk_arch_instance_cmdline - parameters the started kernel needs from us
  * @buf: where to print them
@@ -206,11 +244,12 @@ int mk_arch_instance_cmdline(char *buf, size_t len)
  * Context: process context, sleeps; the CPU is offline and owned by the
  * caller.
  * Return: 0 when the CPU was sent INIT and STARTUP, -ENOEXEC for an image
- * that is not a usable bzImage, -E2BIG when it does not fit, -ENOMEM.
+ * that is not a usable bzImage, -E2BIG when it does not fit, -ERANGE for
+ * memory above 4 GiB, -ENOMEM.
  */
 int mk_arch_instance_boot(const struct mk_boot *b)
 {
-	phys_addr_t end = b->mem_base + b->mem_size, load, initrd, tramp;
+	phys_addr_t load, initrd, tramp;
 	struct mk_tramp_args args;
 	struct setup_header hdr;
 	struct boot_params *bp;
@@ -221,14 +260,9 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	err = mk_bzimage_check(b, &hdr, &setup_len);
 	if (err)
 		return err;
-	load = ALIGN(b->mem_base + MK_KERNEL_MIN_OFF, hdr.kernel_alignment);
-	initrd = ALIGN_DOWN(end - b->initrd_len, PAGE_SIZE);
-	if (load + max_t(u64, hdr.init_size, b->kernel_len - setup_len) > initrd) {
-		pr_err("instance %u: kernel (%u bytes to decompress) and initrd (%zu) do not fit in %llu MiB\n",
-		       b->instance, hdr.init_size, b->initrd_len,
-		       b->mem_size >> 20);
-		return -E2BIG;
-	}
+	err = mk_place_images(b, &hdr, setup_len, &load, &initrd);
+	if (err)
+		return err;
 	if (strlen(b->cmdline) >= min_t(u32, hdr.cmdline_size, PAGE_SIZE)) {
 		pr_err("instance %u: command line too long\n", b->instance);
 		return -E2BIG;

@@ -31,6 +31,15 @@ MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
 	boot instance 900 "kunit.enable=0 mkplan=instance mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
+# The loader with memory it cannot use: above 4 GiB, refused at boot and
+# in the memory file; and memory ending lower than an initrd is long,
+# where placing the initrd below the end must not wrap.
+loader="kunit.enable=0 mkplan=instance mkonly=loader"
+MK_MEM=4096 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+	boot loader-above-4g 300 "$loader mk_instance_memory=64M@0x100000000"
+MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+	boot loader-low 300 "$loader mk_instance_memory=4M@0x200000"
+
 # Each bad parameter must leave the framework off with a clear message.
 expect_off() {	# case expected-message-with-underscores cmdline
 	MK_REGION=${MK_REGION_OVERRIDE:-256M@0x10000000} \

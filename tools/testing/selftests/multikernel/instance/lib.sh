@@ -15,6 +15,15 @@ CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+refused() {	# description, then the command that must fail
+	what=$1
+	shift
+	if "$@" 2>/dev/null; then
+		fail "accepted: $what"
+	fi
+	echo "refused: $what"
+}
+
 wait_for() {	# seconds, then a command that must come true
 	n=$(($1 * 10))
 	shift

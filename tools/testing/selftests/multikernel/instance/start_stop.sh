@@ -6,15 +6,6 @@
 # and a panic inside the instance that must leave us running.
 . "$(dirname "$0")/lib.sh"
 
-refused() {	# description, then the command that must fail
-	what=$1
-	shift
-	if "$@" 2>/dev/null; then
-		fail "accepted: $what"
-	fi
-	echo "refused: $what"
-}
-
 start_running() {	# what
 	echo start > $d/control || fail "start ($1) refused"
 	t0=$(cut -d. -f1 /proc/uptime)
