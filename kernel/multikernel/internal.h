@@ -36,20 +36,32 @@ struct mk_ring_tx {
  * @ring: the ring in the shared region
  * @src: instance producing into the ring
  * @tail: next index to read; published to @ring->tail
+ * @bad_head: producer index that made no sense at the last republish
+ * @bad_head_seen: @bad_head is valid
+ * @tick_tail: @tail at the last republish
+ * @tick_pending: slots were waiting at the last republish; still waiting
+ *	at @tick_tail now, they are stranded
  * @received: messages handed to a handler
  * @dropped: slots dropped as malformed (bad length or type 0)
  * @unknown_type: messages of a type nobody handles
  * @corrupt: times the producer index made no sense; the ring was skipped
+ * @resync: times @tail was moved to a producer index that stayed
+ *	impossible for a whole heartbeat
  */
 struct mk_ring_rx {
 	raw_spinlock_t lock;
 	struct mk_ring *ring;
 	u16 src;
 	u32 tail;
+	u32 bad_head;
+	bool bad_head_seen;
+	u32 tick_tail;
+	bool tick_pending;
 	u64 received;
 	u64 dropped;
 	u64 unknown_type;
 	u64 corrupt;
+	u64 resync;
 };
 
 /**
@@ -59,12 +71,19 @@ struct mk_ring_rx {
  * @virt: kernel mapping of the whole region
  * @layout: offsets, computed from @size
  * @hdr: the header in the region
+ * @hdr_own: the header as instance 0 wrote it or as we validated it at
+ *	join; instance 0 republishes it from here
  * @instances: the instance table in the region
+ * @me: our instance entry; the one in the table is rewritten from it
  * @self: our instance id, from mk_instance=
+ * @hostile: fault injection plays a hostile peer: the garbage it wrote
+ *	stays until it is told to restore, nothing is republished
  * @tx: rings [@self][dst], indexed by destination instance
  * @rx: rings [src][@self], indexed by source instance
  * @ipis_received: multikernel IPIs taken by this kernel
- * @heartbeat: bumps our instance entry's heartbeat
+ * @bad_apicid: per instance, reads of its entry refused because it lists
+ *	an APIC ID we cannot send to
+ * @heartbeat: bumps our heartbeat and republishes what we own
  */
 struct mk_region {
 	phys_addr_t phys;
@@ -72,11 +91,15 @@ struct mk_region {
 	void *virt;
 	struct mk_layout layout;
 	struct mk_region_header *hdr;
+	struct mk_region_header hdr_own;
 	struct mk_instance_desc *instances;
+	struct mk_instance_desc me;
 	u16 self;
+	bool hostile;
 	struct mk_ring_tx tx[MK_MAX_INSTANCES];
 	struct mk_ring_rx rx[MK_MAX_INSTANCES];
 	atomic_long_t ipis_received;
+	atomic_long_t bad_apicid[MK_MAX_INSTANCES];
 	struct timer_list heartbeat;
 };
 
@@ -97,6 +120,10 @@ int mk_ring_produce(struct mk_ring_tx *tx, u16 type, u32 src_apicid,
 unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
 			     void *arg);
 bool mk_dispatch(const struct mk_msg *msg, void *arg);
+void mk_ring_tx_republish(struct mk_ring_tx *tx);
+bool mk_ring_rx_republish(struct mk_ring_rx *rx);
+void mk_rings_republish(struct mk_region *r);
+void mk_republish(struct mk_region *r);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 int mk_parse_range(const char *s, u64 *size, phys_addr_t *base);

@@ -182,14 +182,27 @@ int mk_slot_check(const struct mk_slot *copy)
 /**
  * mk_instance_check - check an instance entry copied out of the table
  * @copy: private copy of the entry
+ * @apicid_limit: lowest APIC ID this kernel cannot send to; IDs at and
+ *	above it are a broadcast or cut short in the APIC mode in use
  *
- * Return: 0, or -EINVAL for an unknown state or too many CPUs.
+ * Every listed APIC ID is checked here, once, so that a send to an ID
+ * the entry lists can never reach all CPUs of the machine (0xff in xAPIC
+ * mode, 0xffffffff in x2APIC mode) or, truncated, a CPU the entry does
+ * not name.
+ *
+ * Return: 0; -EINVAL for an unknown state or too many CPUs; -ERANGE for
+ * a listed APIC ID at or above @apicid_limit.
  */
-int mk_instance_check(const struct mk_instance_desc *copy)
+int mk_instance_check(const struct mk_instance_desc *copy, u32 apicid_limit)
 {
+	u32 i;
+
 	if (copy->state >= MK_INSTANCE_STATE_MAX ||
 	    copy->nr_cpus > MK_MAX_INSTANCE_CPUS)
 		return -EINVAL;
+	for (i = 0; i < copy->nr_cpus; i++)
+		if (copy->apic_ids[i] >= apicid_limit)
+			return -ERANGE;
 	return 0;
 }
 
@@ -198,7 +211,8 @@ int mk_instance_check(const struct mk_instance_desc *copy)
  * @copy: entry that passed mk_instance_check()
  * @apicid: physical APIC ID
  *
- * Return: true if @apicid is one of the instance's CPUs.
+ * Return: true if @apicid is one of the instance's CPUs; it is then below
+ * the limit mk_instance_check() was given.
  */
 bool mk_instance_has_apicid(const struct mk_instance_desc *copy, u32 apicid)
 {

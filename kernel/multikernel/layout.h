@@ -145,7 +145,7 @@ void mk_header_init(struct mk_region_header *hdr, const struct mk_layout *l,
 int mk_header_validate(const struct mk_region_header *hdr, u64 region_size);
 int mk_ring_check_indices(u32 head, u32 tail, struct mk_ring_view *view);
 int mk_slot_check(const struct mk_slot *copy);
-int mk_instance_check(const struct mk_instance_desc *copy);
+int mk_instance_check(const struct mk_instance_desc *copy, u32 apicid_limit);
 bool mk_instance_has_apicid(const struct mk_instance_desc *copy, u32 apicid);
 int mk_range_check(const struct mk_layout *l, u64 base_phys, u64 pfn,
 		   u32 offset, u32 len, u64 *region_off);

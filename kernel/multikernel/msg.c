@@ -15,6 +15,15 @@
  * A slot is copied to the stack before it is checked and dispatched, and
  * the tail is advanced past it before the handler runs: the producer may
  * reuse the slot at once, and a handler never sees shared memory.
+ *
+ * Both indices are private; the copies in the ring are only published.
+ * Each heartbeat republishes them, so a ring a peer scribbled over works
+ * again within a second or two of the scribbling stopping: a garbage tail
+ * that read as a full ring, or a garbage head, is overwritten by its
+ * owner.  Producer and consumer can still disagree afterwards, when the
+ * consumer had taken a garbage head for real and read past the true one;
+ * a head that stays impossible for a whole heartbeat is then taken as the
+ * producer's word and the tail moved to it (counted in @resync).
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
@@ -48,6 +57,7 @@ void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring, u16 src)
 	rx->src = src;
 	/* Messages queued for an earlier incarnation of us are stale. */
 	rx->tail = READ_ONCE(ring->head);
+	rx->tick_tail = rx->tail;
 	/* Pairs with the producer's acquire of the tail. */
 	smp_store_release(&ring->tail, rx->tail);
 }
@@ -162,6 +172,86 @@ unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
 	}
 	raw_spin_unlock(&rx->lock);
 	return view.count;
+}
+
+/**
+ * mk_ring_tx_republish - write our producer index into the ring again
+ * @tx: our side of a ring we produce into
+ *
+ * Context: any; takes @tx->lock.
+ */
+void mk_ring_tx_republish(struct mk_ring_tx *tx)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&tx->lock, flags);
+	/* Pairs with the consumer's acquire; our slots were filled before. */
+	smp_store_release(&tx->ring->head, tx->head);
+	raw_spin_unlock_irqrestore(&tx->lock, flags);
+}
+
+/**
+ * mk_ring_rx_republish - write our consumer index into the ring again
+ * @rx: our side of a ring we consume from
+ *
+ * Also brings the tail back in step with a producer whose head has been
+ * impossible since the last call with the same value, and reports
+ * messages nobody drained since the last call: their interrupt came while
+ * the ring read as corrupt.
+ *
+ * Context: any; takes @rx->lock.
+ * Return: true if the ring holds messages that are waiting for a drain.
+ */
+bool mk_ring_rx_republish(struct mk_ring_rx *rx)
+{
+	struct mk_ring_view view;
+	unsigned long flags;
+	bool stranded;
+	u32 head;
+
+	raw_spin_lock_irqsave(&rx->lock, flags);
+	head = READ_ONCE(rx->ring->head);
+	if (!mk_ring_check_indices(head, rx->tail, &view)) {
+		rx->bad_head_seen = false;
+	} else if (rx->bad_head_seen && head == rx->bad_head) {
+		/* A producer that republishes means it: nothing to read. */
+		rx->tail = head;
+		rx->resync++;
+		rx->bad_head_seen = false;
+		view.count = 0;
+	} else {
+		rx->bad_head = head;
+		rx->bad_head_seen = true;
+		view.count = 0;
+	}
+	stranded = view.count && rx->tick_pending && rx->tail == rx->tick_tail;
+	rx->tick_pending = view.count;
+	rx->tick_tail = rx->tail;
+	/* Pairs with the producer's acquire: we are done with those slots. */
+	smp_store_release(&rx->ring->tail, rx->tail);
+	raw_spin_unlock_irqrestore(&rx->lock, flags);
+	return stranded;
+}
+
+/**
+ * mk_rings_republish - republish the indices of every ring we touch
+ * @r: the region
+ *
+ * Context: any; called from the heartbeat timer.
+ */
+void mk_rings_republish(struct mk_region *r)
+{
+	bool stranded = false;
+	u16 i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
+		mk_ring_tx_republish(&r->tx[i]);
+	/* Heads first: our ring to ourselves heals in one pass. */
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
+		stranded |= mk_ring_rx_republish(&r->rx[i]);
+	/* Their doorbells were spent on a ring that read as corrupt. */
+	if (stranded)
+		mk_arch_send_ipi(mk_arch_cpu_apicid(smp_processor_id()));
 }
 
 bool mk_dispatch(const struct mk_msg *msg, void *arg)

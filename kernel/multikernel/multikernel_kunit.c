@@ -106,19 +106,50 @@ static void mk_header_error_codes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_header_validate(&hdr, TEST_REGION_SIZE), -EINVAL);
 }
 
+#define XAPIC_LIMIT	0xff
+#define X2APIC_LIMIT	U32_MAX
+
 static void mk_instance_entry_checks(struct kunit *test)
 {
 	struct mk_instance_desc d = { .state = MK_INSTANCE_RUNNING, .nr_cpus = 2,
 				      .apic_ids = { 4, 6 } };
 
-	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), 0);
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), 0);
 	KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, 6));
 	KUNIT_EXPECT_FALSE(test, mk_instance_has_apicid(&d, 5));
 	d.nr_cpus = MK_MAX_INSTANCE_CPUS + 1;
-	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), -EINVAL);
 	d.nr_cpus = 1;
 	d.state = MK_INSTANCE_STATE_MAX;
-	KUNIT_EXPECT_EQ(test, mk_instance_check(&d), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), -EINVAL);
+}
+
+/* An entry must not steer our IPIs to every CPU, or to a truncated ID. */
+static void mk_instance_entry_apicid_limits(struct kunit *test)
+{
+	struct mk_instance_desc d = { .state = MK_INSTANCE_RUNNING, .nr_cpus = 2,
+				      .apic_ids = { 4, 0xfe } };
+
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), 0);
+	/* The xAPIC broadcast. */
+	d.apic_ids[1] = 0xff;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, X2APIC_LIMIT), 0);
+	/* Sent in xAPIC mode it would reach APIC ID 0. */
+	d.apic_ids[1] = 0x100;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, X2APIC_LIMIT), 0);
+	/* The x2APIC broadcast, as the first CPU. */
+	d.apic_ids[0] = U32_MAX;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, X2APIC_LIMIT), -ERANGE);
+	/* Past nr_cpus nothing counts, and nothing is ever sent there. */
+	d.nr_cpus = 0;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, XAPIC_LIMIT), 0);
+	KUNIT_EXPECT_FALSE(test, mk_instance_has_apicid(&d, U32_MAX));
+	/* A bad state is still reported as such. */
+	d.nr_cpus = 1;
+	d.state = MK_INSTANCE_STATE_MAX;
+	KUNIT_EXPECT_EQ(test, mk_instance_check(&d, X2APIC_LIMIT), -EINVAL);
 }
 
 static struct kunit_case mk_layout_cases[] = {
@@ -128,6 +159,7 @@ static struct kunit_case mk_layout_cases[] = {
 	KUNIT_CASE(mk_header_rejects_each_field),
 	KUNIT_CASE(mk_header_error_codes),
 	KUNIT_CASE(mk_instance_entry_checks),
+	KUNIT_CASE(mk_instance_entry_apicid_limits),
 	{}
 };
 
@@ -423,6 +455,91 @@ static void mk_ring_bogus_tail_means_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->tx.ring_full, 1);
 }
 
+/* Send @n messages, at most a ring's worth, and take them. */
+static void ring_pass(struct kunit *test, struct ring_fixture *f,
+		      struct ring_sink *s, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, f->tx.sent + 1), 0);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), n);
+}
+
+/* 0xff over the tail reads as a full ring until the consumer republishes. */
+static void mk_ring_ff_tail_heals(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+
+	ring_pass(test, f, s, MK_RING_SLOTS);
+	ring_pass(test, f, s, 36);
+	memset(&f->ring->tail, 0xff, sizeof(f->ring->tail));
+	KUNIT_EXPECT_EQ(test, ring_send_seq(f, 0, f->tx.sent + 1), -ENOSPC);
+	KUNIT_EXPECT_FALSE(test, mk_ring_rx_republish(&f->rx));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->ring->tail), f->rx.tail);
+	ring_pass(test, f, s, 3);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, f->rx.resync, 0);
+}
+
+/* A garbage head is skipped until the producer republishes its own. */
+static void mk_ring_garbage_head_heals(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+
+	ring_pass(test, f, s, 10);
+	WRITE_ONCE(f->ring->head, 0x5a5a5a5a);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 0);
+	KUNIT_EXPECT_EQ(test, f->rx.corrupt, 1);
+	mk_ring_tx_republish(&f->tx);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->ring->head), f->tx.head);
+	ring_pass(test, f, s, 3);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+}
+
+/*
+ * A garbage head a few slots ahead is believed: the consumer reads past
+ * the real head.  Once the producer's head has stayed behind the tail for
+ * a whole republish period, the consumer takes it and both are in step.
+ */
+static void mk_ring_resync_after_believed_head(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	u32 head = f->tx.head;
+
+	WRITE_ONCE(f->ring->head, head + 5);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 5);
+	KUNIT_EXPECT_EQ(test, f->rx.tail, head + 5);
+	mk_ring_tx_republish(&f->tx);
+	mk_ring_rx_republish(&f->rx);
+	/* Tail published ahead of our head: we must not send yet. */
+	KUNIT_EXPECT_EQ(test, ring_send_seq(f, 0, f->tx.sent + 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->rx.resync, 0);
+	mk_ring_tx_republish(&f->tx);
+	mk_ring_rx_republish(&f->rx);
+	KUNIT_EXPECT_EQ(test, f->rx.resync, 1);
+	KUNIT_EXPECT_EQ(test, f->rx.tail, head);
+	ring_pass(test, f, s, MK_RING_SLOTS);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+}
+
+/* Messages whose doorbell was spent while the ring read as corrupt. */
+static void mk_ring_stranded_reported(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+
+	KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, 1), 0);
+	/* Just published: its interrupt may still be on the way. */
+	KUNIT_EXPECT_FALSE(test, mk_ring_rx_republish(&f->rx));
+	KUNIT_EXPECT_TRUE(test, mk_ring_rx_republish(&f->rx));
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 1);
+	KUNIT_EXPECT_FALSE(test, mk_ring_rx_republish(&f->rx));
+}
+
 static void mk_ring_bad_slots_dropped(struct kunit *test)
 {
 	struct ring_fixture *f = test->priv;
@@ -536,6 +653,10 @@ static struct kunit_case mk_ring_cases[] = {
 	KUNIT_CASE(mk_ring_index_wraps_at_2_32),
 	KUNIT_CASE(mk_ring_corrupt_head_skipped),
 	KUNIT_CASE(mk_ring_bogus_tail_means_full),
+	KUNIT_CASE(mk_ring_ff_tail_heals),
+	KUNIT_CASE(mk_ring_garbage_head_heals),
+	KUNIT_CASE(mk_ring_resync_after_believed_head),
+	KUNIT_CASE(mk_ring_stranded_reported),
 	KUNIT_CASE(mk_ring_bad_slots_dropped),
 	KUNIT_CASE(mk_ring_unhandled_counted),
 	KUNIT_CASE_SLOW(mk_ring_many_producers),
@@ -858,6 +979,55 @@ static void mk_loopback_unregister_while_flowing(struct kunit *test)
 		   mk_region.rx[mk_self_instance()].unknown_type - unknown0);
 }
 
+/* A peer entry listing the broadcast ID: refused, counted, never sent to. */
+static void mk_loopback_broadcast_refused(struct kunit *test)
+{
+	u32 limit = mk_arch_apicid_limit(), x = 0;
+	struct mk_instance_desc *e, saved;
+	long bad0;
+	u16 i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
+		if (i != mk_self_instance() &&
+		    mk_instance_state(i, NULL) == MK_INSTANCE_EMPTY)
+			break;
+	if (i == MK_MAX_INSTANCES)
+		kunit_skip(test, "no unused instance entry to play the peer");
+	e = &mk_region.instances[i];
+	saved = *e;
+	bad0 = atomic_long_read(&mk_region.bad_apicid[i]);
+	WRITE_ONCE(e->apic_ids[0], limit);
+	WRITE_ONCE(e->nr_cpus, 1);
+	/* As a peer publishes: the CPU list before the state. */
+	smp_store_release(&e->state, MK_INSTANCE_RUNNING);
+
+	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(i, limit, MK_MSG_TEST,
+							&x, sizeof(x)), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_instance_state(i, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mk_region.bad_apicid[i]) - bad0, 2);
+
+	/* Not running first, so nobody sends while the rest is put back. */
+	smp_store_release(&e->state, saved.state);
+	*e = saved;
+}
+
+/* Our own entry, scribbled over, is whole again after one republish. */
+static void mk_loopback_entry_republished(struct kunit *test)
+{
+	struct mk_region *r = &mk_region;
+	struct mk_instance_desc d;
+
+	memset(&r->instances[r->self], 0xff, sizeof(d));
+	mk_republish(r);
+	KUNIT_ASSERT_EQ(test, mk_instance_read(r->self, &d), 0);
+	KUNIT_EXPECT_EQ(test, d.state, MK_INSTANCE_RUNNING);
+	KUNIT_EXPECT_EQ(test, d.nr_cpus, r->me.nr_cpus);
+	KUNIT_EXPECT_EQ(test, d.boot_generation, r->me.boot_generation);
+	/* Counted on from our own value, not from the garbage. */
+	KUNIT_EXPECT_LE(test, d.heartbeat, READ_ONCE(r->me.heartbeat));
+	KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, mk_cpu_apicid(0)));
+}
+
 static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_self_listed),
 	KUNIT_CASE(mk_loopback_cpu0_to_cpu1),
@@ -865,6 +1035,8 @@ static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_ping_pong),
 	KUNIT_CASE(mk_loopback_send_errors),
 	KUNIT_CASE(mk_loopback_pfn),
+	KUNIT_CASE(mk_loopback_broadcast_refused),
+	KUNIT_CASE(mk_loopback_entry_republished),
 	KUNIT_CASE_SLOW(mk_loopback_unregister_while_flowing),
 	{}
 };

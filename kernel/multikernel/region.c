@@ -194,10 +194,15 @@ EXPORT_SYMBOL_GPL(mk_cpu_apicid);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy)
 {
+	int err;
+
 	if (instance >= MK_MAX_INSTANCES)
 		return -EINVAL;
 	memcpy(copy, &mk_region.instances[instance], sizeof(*copy));
-	return mk_instance_check(copy);
+	err = mk_instance_check(copy, mk_arch_apicid_limit());
+	if (err == -ERANGE)
+		atomic_long_inc(&mk_region.bad_apicid[instance]);
+	return err;
 }
 
 /**
@@ -212,7 +217,8 @@ int mk_instance_read(u16 instance, struct mk_instance_desc *copy)
  * that copy.
  *
  * Return: its &enum mk_instance_state, or -ENODEV if the framework is
- * off, -EINVAL for a bad id or a malformed table entry.
+ * off, -EINVAL for a bad id or a malformed table entry, -ERANGE for an
+ * entry that lists an APIC ID no IPI of ours may go to.
  */
 int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
 		     u32 *apicid)
@@ -316,20 +322,61 @@ static int __init mk_pool_init(struct mk_region *r)
 	return 0;
 }
 
+/*
+ * Write our whole entry from the private copy.  The state goes last: a
+ * peer that sees RUNNING sees the CPU list with it.
+ */
+static void mk_publish_self(struct mk_region *r)
+{
+	struct mk_instance_desc *me = &r->instances[r->self];
+
+	WRITE_ONCE(me->nr_cpus, r->me.nr_cpus);
+	WRITE_ONCE(me->heartbeat, READ_ONCE(r->me.heartbeat));
+	WRITE_ONCE(me->boot_generation, r->me.boot_generation);
+	memcpy(me->apic_ids, r->me.apic_ids, sizeof(me->apic_ids));
+	memset(me->pad, 0, sizeof(me->pad));
+	/* The state last: a peer that sees RUNNING sees the CPU list too. */
+	smp_store_release(&me->state, READ_ONCE(r->me.state));
+}
+
 /**
- * mk_instance_set_state - write the state of an instance we started
+ * mk_republish - write everything this kernel owns in the region again
+ * @r: the region
+ *
+ * Our instance entry, the indices of our rings and, on instance 0, the
+ * header.  Called every heartbeat: whatever a peer scribbled over them is
+ * gone a second after it stops, and nothing we own is read back.
+ */
+void mk_republish(struct mk_region *r)
+{
+	if (r->self == 0)
+		memcpy(r->hdr, &r->hdr_own, sizeof(r->hdr_own));
+	mk_publish_self(r);
+	mk_rings_republish(r);
+}
+
+/**
+ * mk_instance_set_state - write the state of ourselves or of an instance
+ *	we started
  * @instance: its id
  * @state: &enum mk_instance_state
  *
  * The host writes the entry of an instance it starts or stops; the
- * instance itself writes it while it runs.
+ * instance itself writes it while it runs, from its private copy.
  */
 void mk_instance_set_state(u16 instance, u32 state)
 {
+	struct mk_region *r = &mk_region;
+
 	if (!multikernel_ready() || instance >= MK_MAX_INSTANCES)
 		return;
+	if (instance == r->self) {
+		WRITE_ONCE(r->me.state, state);
+		mk_publish_self(r);
+		return;
+	}
 	/* Whoever sees the new state sees what we wrote before it. */
-	smp_store_release(&mk_region.instances[instance].state, state);
+	smp_store_release(&r->instances[instance].state, state);
 }
 
 static int mk_panic_notify(struct notifier_block *nb, unsigned long event,
@@ -347,30 +394,35 @@ static struct notifier_block mk_panic_nb = {
 static void mk_heartbeat(struct timer_list *t)
 {
 	struct mk_region *r = from_timer(r, t, heartbeat);
-	struct mk_instance_desc *me = &r->instances[r->self];
 
-	WRITE_ONCE(me->heartbeat, READ_ONCE(me->heartbeat) + 1);
+	/* Only this timer writes it; the region's copy is never read back. */
+	WRITE_ONCE(r->me.heartbeat, r->me.heartbeat + 1);
+	if (!READ_ONCE(r->hostile))
+		mk_republish(r);
 	mod_timer(&r->heartbeat, jiffies + HZ);
 }
 
 static void __init mk_instance_register(struct mk_region *r)
 {
-	struct mk_instance_desc *me = &r->instances[r->self];
-	u64 gen = READ_ONCE(me->boot_generation);
 	unsigned int cpu, n = 0;
 
-	WRITE_ONCE(me->state, MK_INSTANCE_BOOTING);
+	/*
+	 * The only value of our entry read from the region: the generation
+	 * our previous incarnation published, to count on from.  Whatever
+	 * it is, it is a number; it is private from here on.
+	 */
+	r->me.boot_generation =
+		READ_ONCE(r->instances[r->self].boot_generation) + 1;
 	for_each_online_cpu(cpu) {
 		if (n == MK_MAX_INSTANCE_CPUS) {
 			pr_warn("only the first %d CPUs are listed\n", n);
 			break;
 		}
-		WRITE_ONCE(me->apic_ids[n++], mk_arch_cpu_apicid(cpu));
+		r->me.apic_ids[n++] = mk_arch_cpu_apicid(cpu);
 	}
-	WRITE_ONCE(me->nr_cpus, n);
-	WRITE_ONCE(me->boot_generation, gen + 1);
-	/* Peers that see RUNNING see the CPU list with it. */
-	smp_store_release(&me->state, MK_INSTANCE_RUNNING);
+	r->me.nr_cpus = n;
+	r->me.state = MK_INSTANCE_RUNNING;
+	mk_publish_self(r);
 
 	timer_setup(&r->heartbeat, mk_heartbeat, 0);
 	mod_timer(&r->heartbeat, jiffies + HZ);
@@ -385,8 +437,8 @@ static int __init mk_region_join(struct mk_region *r)
 	if (r->self == 0) {
 		/* First instance: nothing in the region is meaningful yet. */
 		memset(r->virt, 0, r->layout.pool_off);
-		mk_header_init(&copy, &r->layout, get_random_u64());
-		memcpy(r->hdr, &copy, sizeof(copy));
+		mk_header_init(&r->hdr_own, &r->layout, get_random_u64());
+		memcpy(r->hdr, &r->hdr_own, sizeof(r->hdr_own));
 		return 0;
 	}
 
@@ -395,6 +447,8 @@ static int __init mk_region_join(struct mk_region *r)
 	if (err)
 		pr_err("instance %u: region header invalid (%d), not joining\n",
 		       r->self, err);
+	else
+		r->hdr_own = copy;
 	return err;
 }
 
@@ -434,7 +488,7 @@ static int __init mk_region_init(void)
 	/* Everything above is set up before anyone sees the flag. */
 	smp_store_release(&mk_ready, true);
 	pr_info("instance %u joined region %llx@%pa, generation %llx\n",
-		r->self, r->size, &r->phys, r->hdr->generation);
+		r->self, r->size, &r->phys, r->hdr_own.generation);
 	return 0;
 
 unmap:

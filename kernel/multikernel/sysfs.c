@@ -39,7 +39,8 @@ static ssize_t generation_show(struct kobject *kobj,
 {
 	if (!multikernel_ready())
 		return -ENODEV;
-	return sysfs_emit(buf, "%#llx\n", READ_ONCE(mk_region.hdr->generation));
+	/* Our own copy: the region's may have been scribbled over. */
+	return sysfs_emit(buf, "%#llx\n", mk_region.hdr_own.generation);
 }
 
 static ssize_t abi_version_show(struct kobject *kobj,
@@ -154,7 +155,20 @@ MK_COUNTER_ATTR(received, rx, received);
 MK_COUNTER_ATTR(dropped, rx, dropped);
 MK_COUNTER_ATTR(unknown_type, rx, unknown_type);
 MK_COUNTER_ATTR(corrupt, rx, corrupt);
+MK_COUNTER_ATTR(resync, rx, resync);
 
+static ssize_t bad_apicid_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	int id = mk_kobj_to_id(kobj);
+
+	if (id < 0)
+		return id;
+	return sysfs_emit(buf, "%lu\n",
+			  atomic_long_read(&mk_region.bad_apicid[id]));
+}
+
+static struct kobj_attribute mk_attr_bad_apicid = __ATTR_RO(bad_apicid);
 static struct kobj_attribute mk_attr_state = __ATTR_RO(state);
 static struct kobj_attribute mk_attr_heartbeat = __ATTR_RO(heartbeat);
 static struct kobj_attribute mk_attr_apic_ids = __ATTR_RO(apic_ids);
@@ -170,6 +184,8 @@ static struct attribute *mk_instance_attrs[] = {
 	&mk_attr_dropped.attr,
 	&mk_attr_unknown_type.attr,
 	&mk_attr_corrupt.attr,
+	&mk_attr_resync.attr,
+	&mk_attr_bad_apicid.attr,
 	NULL,
 };
 

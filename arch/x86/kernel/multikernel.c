@@ -43,6 +43,20 @@ void mk_arch_send_ipi(u32 apicid)
 }
 
 /**
+ * mk_arch_apicid_limit - lowest physical APIC ID an IPI cannot be sent to
+ *
+ * In xAPIC mode the destination field has 8 bits and 0xff is a
+ * broadcast; in x2APIC mode 0xffffffff is.  An ID at or above the limit
+ * reaches every CPU of the machine, or another CPU than the one named.
+ *
+ * Return: 0xff in xAPIC mode, 0xffffffff in x2APIC mode.
+ */
+u32 mk_arch_apicid_limit(void)
+{
+	return x2apic_mode ? U32_MAX : 0xff;
+}
+
+/**
  * mk_arch_cpu_apicid - physical APIC ID of a logical CPU of this kernel
  * @cpu: logical CPU number
  *
