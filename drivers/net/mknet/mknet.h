@@ -6,6 +6,8 @@
 #ifndef _MKNET_H
 #define _MKNET_H
 
+#include <linux/hrtimer.h>
+#include <linux/multikernel.h>
 #include <linux/netdevice.h>
 #include <linux/timer.h>
 #include <linux/u64_stats_sync.h>
@@ -13,11 +15,14 @@
 #include "mknet_shm.h"
 
 #define MKNET_DRV_NAME		"mknet"
-#define MKNET_MAX_LINKS		64
+/* Link ids kept for links to other instances: one per instance. */
+#define MKNET_PAIR_LINKS	(MKNET_MAX_LINKS - MK_MAX_INSTANCES)
 /* The peer's heartbeat must move within this many jiffies. */
 #define MKNET_PEER_TIMEOUT	(3 * HZ)
 /* Slow poll: catches a doorbell the peer never rang. */
 #define MKNET_WATCHDOG		(HZ / 2)
+/* A doorbell refused by a full message ring is tried again after this. */
+#define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
 
 /* Counters of the transmit path, updated under the TX queue lock. */
 struct mknet_tx_stats {
@@ -67,6 +72,8 @@ struct mknet_peer_view {
  * @peer_rx_ctl: how far the peer consumed it, in the peer's area
  * @prod: our producer index (private copy)
  * @notified: producer index at the last doorbell decision
+ * @cons_event: the completion event we asked for (private copy)
+ * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
  * @stats: its counters, updated under the TX queue lock
@@ -78,6 +85,8 @@ struct mknet_txq {
 	const struct mknet_rx_ctl *peer_rx_ctl;
 	u32 prod;
 	u32 notified;
+	u32 cons_event;
+	bool kick_owed;
 	bool scribbled_prod;
 	u32 saved_prod;
 	struct mknet_tx_stats stats;
@@ -94,6 +103,10 @@ struct mknet_txq {
  * @peer_desc: the peer's descriptors
  * @peer_bufs: the peer's buffers
  * @cons: our consumer index (private copy)
+ * @cons_notified: consumer index at the last completion doorbell decision
+ * @prod_event: the event we asked the peer for (private copy)
+ * @kick_owed: a completion doorbell could not be sent; retried
+ * @republish: the watchdog asks the poll to rewrite our indices
  * @peer_broken: the peer's producer index of this ring makes no sense;
  *	the carrier is off until it does again
  * @stats: its counters, updated in NAPI
@@ -108,6 +121,10 @@ struct mknet_rxq {
 	const struct mknet_desc *peer_desc;
 	const u8 *peer_bufs;
 	u32 cons;
+	u32 cons_notified;
+	u32 prod_event;
+	bool kick_owed;
+	bool republish;
 	bool peer_broken;
 	struct mknet_rx_stats stats;
 	atomic64_t doorbells_received;
@@ -146,6 +163,8 @@ struct mknet_msg {
  * @loop_peer: the other end when both live in this kernel (a pair)
  * @area: our area in the shared region
  * @area_size: bytes in @area
+ * @admin_state: &enum mknet_admin_state we publish in @area
+ * @notify_apicid: CPUs we publish for the peer's doorbells of each queue
  * @ring_size: descriptors in each of our TX rings
  * @num_queues: our TX rings
  * @num_napi: NAPI contexts added: the larger of our and the peer's
@@ -157,11 +176,15 @@ struct mknet_msg {
  *	counted round the online mask
  * @txq: our TX rings
  * @rxq: the peer's TX rings as we consume them, with their NAPI
- * @watchdog: carrier and lost-doorbell checks
+ * @watchdog: carrier and lost-doorbell checks; republishes our area
+ * @kick_timer: retries doorbells a full message ring refused
  * @carrier_work: re-evaluates the carrier in process context
  * @peer_heartbeat: last heartbeat seen of the peer instance
  * @peer_heartbeat_at: jiffies when it last moved
  * @debugfs: fault injection directory
+ * @fail_sends: fault injection: doorbells still to refuse
+ * @fail_xmits: fault injection: frames still to drop as bad
+ * @rx_stalled: fault injection: take no frames, as a hung peer would not
  */
 struct mknet_priv {
 	struct net_device *dev;
@@ -172,6 +195,8 @@ struct mknet_priv {
 
 	struct mknet_area *area;
 	size_t area_size;
+	u32 admin_state;
+	u32 notify_apicid[MKNET_MAX_QUEUES];
 	u32 ring_size;
 	u32 num_queues;
 	u32 num_napi;
@@ -185,16 +210,23 @@ struct mknet_priv {
 	struct mknet_rxq rxq[MKNET_MAX_QUEUES];
 
 	struct timer_list watchdog;
+	struct hrtimer kick_timer;
 	struct work_struct carrier_work;
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
 	struct dentry *debugfs;
+	atomic_t fail_sends;
+	atomic_t fail_xmits;
+	bool rx_stalled;
 
 	/* A link to another instance: the handshake of mknet_remote.c. */
 	bool remote;
 	u64 peer_generation;
-	/* Guards @hello and @hello_pending against the message handler. */
-	spinlock_t hello_lock;
+	/*
+	 * Guards @hello and @hello_pending against the message handler,
+	 * which runs in hard interrupt context under the core's raw locks.
+	 */
+	raw_spinlock_t hello_lock;
 	struct mknet_msg hello;
 	bool hello_pending;
 	atomic64_t bad_hellos;
@@ -203,7 +235,8 @@ struct mknet_priv {
 
 /* mknet_main.c */
 extern struct rtnl_link_ops mknet_link_ops;
-int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base);
+int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
+		    bool remote);
 void mknet_link_publish(struct mknet_priv *priv);
 int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
 int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
@@ -216,6 +249,7 @@ u32 mknet_max_queues(const struct net_device *dev);
 /* mknet_netdev.c */
 void mknet_setup(struct net_device *dev);
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq);
+void mknet_area_publish(struct mknet_priv *priv);
 void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
@@ -232,6 +266,8 @@ void mknet_remote_stop(void);
 /* mknet_txrx.c */
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int mknet_poll(struct napi_struct *napi, int budget);
+enum hrtimer_restart mknet_kick_timer(struct hrtimer *t);
+void mknet_tx_wake_ready(struct mknet_priv *priv);
 bool mknet_rx_pending(struct mknet_rxq *rxq);
 
 /* mknet_debugfs.c: fault injection for the hostile-peer tests */

@@ -5,23 +5,39 @@
  *
  *   echo MODE > /sys/kernel/debug/mknet/<ifname>/scribble
  *
- * desc     publish descriptors full of random bytes
- * len      publish a descriptor longer than a buffer
- * chain    publish a chain that never ends
- * hdr      publish a frame whose virtio-net header is garbage
- * prod     move the producer index far ahead of what was filled; our
- *          own transmit then finds no room and drops until restore
- * state    write a random admin state into the area header
- * flood    send 10000 doorbells as fast as possible
- * silence  publish a frame without ringing the doorbell
- * restore  put the producer index and state back as the driver knows them
+ * desc        publish descriptors full of random bytes
+ * len         publish a descriptor longer than a buffer
+ * chain       publish a chain that never ends
+ * longest     publish the longest chain of full buffers the checks accept
+ * hdr         publish a frame whose virtio-net header is garbage
+ * prod        move the producer index far ahead of what was filled; our
+ *             own transmit then finds no room and drops until restore
+ * state       publish a random admin state until restore
+ * flood       send 10000 doorbells as fast as possible
+ * silence     publish a frame without ringing the doorbell
+ * garble-random, garble-zero, garble-ff
+ *             overwrite all of our area once; nothing puts it back but
+ *             the driver's own republishing
+ * fail-sends  refuse our next 10 doorbells as a full message ring would
+ * stall       take no more frames from the peer
+ * unstall     take frames again after stall
+ * xmit-more   transmit 4 frames as one xmit_more batch whose last frame
+ *             is dropped
+ * restore     put the producer index and state back as the driver knows
+ *             them
  *
  * Everything happens on queue pair 0.  Only for tests: the other end must
  * count what it drops, keep running and recover once the scribbling stops.
  */
 #include <linux/debugfs.h>
+#include <linux/etherdevice.h>
 #include <linux/random.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
 #include "mknet.h"
+
+#define MKNET_FAIL_SENDS	10
+#define MKNET_BATCH_FRAMES	4
 
 static struct dentry *mknet_debugfs_root;
 
@@ -40,93 +56,260 @@ static struct mknet_desc *mknet_next_desc(struct mknet_priv *priv, u32 i)
 	return &txq->desc[(txq->prod + i) & (priv->ring_size - 1)];
 }
 
-static u8 *mknet_next_buf(struct mknet_priv *priv)
+static u8 *mknet_next_buf(struct mknet_priv *priv, u32 i)
 {
 	struct mknet_txq *txq = &priv->txq[0];
 
-	return txq->bufs + (txq->prod & (priv->ring_size - 1)) * MKNET_BUF_SIZE;
+	return txq->bufs + ((txq->prod + i) & (priv->ring_size - 1)) *
+	       MKNET_BUF_SIZE;
+}
+
+/* A descriptor of @len bytes, first of its frame or not, chained or not. */
+static void mknet_put_desc(struct mknet_priv *priv, u32 i, u16 len,
+			   bool more)
+{
+	struct mknet_desc *d = mknet_next_desc(priv, i);
+
+	memset(d, 0, sizeof(*d));
+	d->len = len;
+	d->flags = (more ? MKNET_DESC_MORE : 0) | (i ? 0 : MKNET_DESC_HDR);
+}
+
+static void mknet_fault_desc(struct mknet_priv *priv)
+{
+	u32 i;
+
+	for (i = 0; i < 8; i++)
+		get_random_bytes(mknet_next_desc(priv, i),
+				 sizeof(struct mknet_desc));
+	mknet_publish(&priv->txq[0], 8);
+}
+
+static void mknet_fault_len(struct mknet_priv *priv)
+{
+	mknet_put_desc(priv, 0, 0, false);
+	mknet_next_desc(priv, 0)->len = MKNET_BUF_SIZE + 1;
+	mknet_publish(&priv->txq[0], 1);
+}
+
+static void mknet_fault_chain(struct mknet_priv *priv)
+{
+	u32 i;
+
+	for (i = 0; i < MKNET_MAX_DESCS + 2; i++)
+		mknet_put_desc(priv, i, 64, true);
+	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS + 2);
+}
+
+/*
+ * The longest frame a peer may send: every buffer full.  The receiver
+ * must build it within an skb's fragments; KASAN watches that it does.
+ */
+static void mknet_fault_longest(struct mknet_priv *priv)
+{
+	u32 i;
+
+	for (i = 0; i < MKNET_MAX_DESCS; i++) {
+		mknet_put_desc(priv, i, MKNET_BUF_SIZE, i + 1 < MKNET_MAX_DESCS);
+		memset(mknet_next_buf(priv, i), 0x5a, MKNET_BUF_SIZE);
+	}
+	/* To whoever it may concern: a broadcast of a local protocol. */
+	eth_broadcast_addr(mknet_next_buf(priv, 0));
+	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS);
+}
+
+static void mknet_fault_hdr(struct mknet_priv *priv)
+{
+	struct mknet_desc *d = mknet_next_desc(priv, 0);
+
+	mknet_put_desc(priv, 0, 60, false);
+	get_random_bytes(&d->hdr, sizeof(d->hdr));
+	d->hdr.gso_type = 0x7f;
+	memset(mknet_next_buf(priv, 0), 0xff, 60);
+	mknet_publish(&priv->txq[0], 1);
+}
+
+static void mknet_fault_prod(struct mknet_priv *priv)
+{
+	struct mknet_txq *txq = &priv->txq[0];
+
+	if (!txq->scribbled_prod) {
+		txq->saved_prod = txq->prod;
+		txq->scribbled_prod = true;
+	}
+	txq->prod = txq->saved_prod + get_random_u32_above(priv->ring_size);
+	WRITE_ONCE(txq->ctl->prod, txq->prod);
+}
+
+/* A state the peer must not take for UP, kept as ours until restore. */
+static void mknet_fault_state(struct mknet_priv *priv)
+{
+	WRITE_ONCE(priv->admin_state, get_random_u32_above(MKNET_STATE_UP));
+	WRITE_ONCE(priv->area->state, priv->admin_state);
+}
+
+static void mknet_fault_flood(struct mknet_priv *priv)
+{
+	u32 i;
+
+	for (i = 0; i < 10000; i++)
+		mknet_send_msg(priv, MKNET_MSG_DOORBELL, 0);
+}
+
+static void mknet_fault_silence(struct mknet_priv *priv)
+{
+	mknet_put_desc(priv, 0, ETH_ZLEN, false);
+	memset(mknet_next_buf(priv, 0), 0, ETH_ZLEN);
+	mknet_publish(&priv->txq[0], 1);
+	/* Pretend the doorbell was rung so the next frame skips it too. */
+	priv->txq[0].notified = priv->txq[0].prod;
+}
+
+static void mknet_garble(struct mknet_priv *priv, int byte)
+{
+	if (byte < 0)
+		get_random_bytes(priv->area, priv->area_size);
+	else
+		memset(priv->area, byte, priv->area_size);
+}
+
+static void mknet_fault_garble_random(struct mknet_priv *priv)
+{
+	mknet_garble(priv, -1);
+}
+
+static void mknet_fault_garble_zero(struct mknet_priv *priv)
+{
+	mknet_garble(priv, 0);
+}
+
+static void mknet_fault_garble_ff(struct mknet_priv *priv)
+{
+	mknet_garble(priv, 0xff);
+}
+
+static void mknet_fault_fail_sends(struct mknet_priv *priv)
+{
+	atomic_set(&priv->fail_sends, MKNET_FAIL_SENDS);
+}
+
+static void mknet_fault_stall(struct mknet_priv *priv)
+{
+	WRITE_ONCE(priv->rx_stalled, true);
+}
+
+static void mknet_fault_unstall(struct mknet_priv *priv)
+{
+	WRITE_ONCE(priv->rx_stalled, false);
+}
+
+static void mknet_fault_restore(struct mknet_priv *priv)
+{
+	struct mknet_txq *txq = &priv->txq[0];
+
+	if (txq->scribbled_prod) {
+		txq->prod = txq->saved_prod;
+		txq->scribbled_prod = false;
+	}
+	WRITE_ONCE(txq->ctl->prod, txq->prod);
+	WRITE_ONCE(priv->admin_state, netif_running(priv->dev) ?
+		   MKNET_STATE_UP : MKNET_STATE_DOWN);
+	WRITE_ONCE(priv->area->state, priv->admin_state);
+}
+
+struct mknet_fault {
+	const char *name;
+	void (*fn)(struct mknet_priv *priv);
+};
+
+/* Each runs under RTNL and queue 0's TX lock, with the ends attached. */
+static const struct mknet_fault mknet_faults[] = {
+	{ "desc", mknet_fault_desc },
+	{ "len", mknet_fault_len },
+	{ "chain", mknet_fault_chain },
+	{ "longest", mknet_fault_longest },
+	{ "hdr", mknet_fault_hdr },
+	{ "prod", mknet_fault_prod },
+	{ "state", mknet_fault_state },
+	{ "flood", mknet_fault_flood },
+	{ "silence", mknet_fault_silence },
+	{ "garble-random", mknet_fault_garble_random },
+	{ "garble-zero", mknet_fault_garble_zero },
+	{ "garble-ff", mknet_fault_garble_ff },
+	{ "fail-sends", mknet_fault_fail_sends },
+	{ "stall", mknet_fault_stall },
+	{ "unstall", mknet_fault_unstall },
+	{ "restore", mknet_fault_restore },
+};
+
+/*
+ * A batch through the real transmit path: frames with xmit_more set, the
+ * last of them failed by fault injection.  The frames before it must
+ * still get their doorbell.
+ */
+static int mknet_fault_xmit_more(struct mknet_priv *priv)
+{
+	struct net_device *dev = priv->dev;
+	struct netdev_queue *nq = netdev_get_tx_queue(dev, 0);
+	struct sk_buff *skbs[MKNET_BATCH_FRAMES];
+	int i, err = 0;
+
+	for (i = 0; i < MKNET_BATCH_FRAMES; i++) {
+		skbs[i] = alloc_skb(ETH_ZLEN, GFP_KERNEL);
+		if (!skbs[i]) {
+			while (i--)
+				kfree_skb(skbs[i]);
+			return -ENOMEM;
+		}
+		eth_broadcast_addr(skb_put_zero(skbs[i], ETH_ZLEN));
+		skbs[i]->dev = dev;
+		skb_set_queue_mapping(skbs[i], 0);
+	}
+	local_bh_disable();
+	__netif_tx_lock(nq, smp_processor_id());
+	for (i = 0; i < MKNET_BATCH_FRAMES; i++) {
+		bool last = i + 1 == MKNET_BATCH_FRAMES;
+
+		if (netif_xmit_frozen_or_stopped(nq)) {
+			kfree_skb(skbs[i]);
+			err = -EBUSY;
+			continue;
+		}
+		if (last)
+			atomic_set(&priv->fail_xmits, 1);
+		netdev_start_xmit(skbs[i], dev, nq, !last);
+	}
+	__netif_tx_unlock(nq);
+	local_bh_enable();
+	return err;
 }
 
 static int mknet_scribble(struct mknet_priv *priv, const char *mode)
 {
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
-	struct mknet_txq *txq = &priv->txq[0];
-	struct mknet_desc *d;
-	u32 i;
+	unsigned int i;
 
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-
-	/* Keep our own transmit path out of the ring while we write it. */
-	__netif_tx_lock_bh(nq);
-	if (!strcmp(mode, "desc")) {
-		for (i = 0; i < 8; i++)
-			get_random_bytes(mknet_next_desc(priv, i), sizeof(*d));
-		mknet_publish(txq, 8);
-	} else if (!strcmp(mode, "len")) {
-		d = mknet_next_desc(priv, 0);
-		memset(d, 0, sizeof(*d));
-		d->len = MKNET_BUF_SIZE + 1;
-		d->flags = MKNET_DESC_HDR;
-		mknet_publish(txq, 1);
-	} else if (!strcmp(mode, "chain")) {
-		for (i = 0; i < MKNET_MAX_DESCS + 2; i++) {
-			d = mknet_next_desc(priv, i);
-			memset(d, 0, sizeof(*d));
-			d->len = 64;
-			d->flags = MKNET_DESC_MORE | (i ? 0 : MKNET_DESC_HDR);
-		}
-		mknet_publish(txq, MKNET_MAX_DESCS + 2);
-	} else if (!strcmp(mode, "hdr")) {
-		d = mknet_next_desc(priv, 0);
-		get_random_bytes(&d->hdr, sizeof(d->hdr));
-		d->hdr.gso_type = 0x7f;
-		d->len = 60;
-		d->flags = MKNET_DESC_HDR;
-		memset(mknet_next_buf(priv), 0xff, 60);
-		mknet_publish(txq, 1);
-	} else if (!strcmp(mode, "prod")) {
-		if (!txq->scribbled_prod) {
-			txq->saved_prod = txq->prod;
-			txq->scribbled_prod = true;
-		}
-		txq->prod = txq->saved_prod + get_random_u32_above(priv->ring_size);
-		WRITE_ONCE(txq->ctl->prod, txq->prod);
-	} else if (!strcmp(mode, "state")) {
-		WRITE_ONCE(priv->area->state, get_random_u32_above(MKNET_STATE_UP));
-	} else if (!strcmp(mode, "flood")) {
-		for (i = 0; i < 10000; i++)
-			mknet_send_msg(priv, MKNET_MSG_DOORBELL, 0);
-	} else if (!strcmp(mode, "silence")) {
-		d = mknet_next_desc(priv, 0);
-		memset(d, 0, sizeof(*d));
-		d->len = ETH_ZLEN;
-		d->flags = MKNET_DESC_HDR;
-		memset(mknet_next_buf(priv), 0, ETH_ZLEN);
-		mknet_publish(txq, 1);
-		/* Pretend the doorbell was rung so the next frame skips it too. */
-		txq->notified = txq->prod;
-	} else if (!strcmp(mode, "restore")) {
-		if (txq->scribbled_prod) {
-			txq->prod = txq->saved_prod;
-			txq->scribbled_prod = false;
-		}
-		WRITE_ONCE(txq->ctl->prod, txq->prod);
-		WRITE_ONCE(priv->area->state, netif_running(priv->dev) ?
-			   MKNET_STATE_UP : MKNET_STATE_DOWN);
-	} else {
+	if (!strcmp(mode, "xmit-more"))
+		return mknet_fault_xmit_more(priv);
+	for (i = 0; i < ARRAY_SIZE(mknet_faults); i++) {
+		if (strcmp(mode, mknet_faults[i].name))
+			continue;
+		/* Keep our own transmit path out of the ring while we write it. */
+		__netif_tx_lock_bh(nq);
+		mknet_faults[i].fn(priv);
 		__netif_tx_unlock_bh(nq);
-		return -EINVAL;
+		return 0;
 	}
-	__netif_tx_unlock_bh(nq);
-	return 0;
+	return -EINVAL;
 }
 
 static ssize_t mknet_scribble_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
 {
 	struct mknet_priv *priv = file->private_data;
-	char mode[16];
+	char mode[24];
 	int err;
 
 	if (len >= sizeof(mode))
@@ -135,7 +318,14 @@ static ssize_t mknet_scribble_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	mode[len] = '\0';
 	strim(mode);
+	/*
+	 * RTNL keeps the area from being freed and reshaped under us.  Our
+	 * file is removed with RTNL held, waiting for writers: never block.
+	 */
+	if (!rtnl_trylock())
+		return restart_syscall();
 	err = mknet_scribble(priv, mode);
+	rtnl_unlock();
 	return err ? err : len;
 }
 

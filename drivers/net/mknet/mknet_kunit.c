@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/module.h>
+#include <linux/skbuff.h>
 #include "mknet_shm.h"
 
 static const u32 mknet_test_rings[] = { MKNET_RING_MIN, MKNET_RING_DEFAULT,
@@ -159,6 +160,88 @@ static void mknet_frame_bad_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, used, 2);
 }
 
+/*
+ * One full buffer more than the receive path holds is refused, whatever
+ * was published; every frame accepted fits an skb's fragments.
+ */
+static void mknet_frame_longest_test(struct kunit *test)
+{
+	struct mknet_desc d[MKNET_MAX_DESCS + 1];
+	u32 used, total, len;
+
+	mknet_good_chain(d, MKNET_MAX_DESCS + 1, MKNET_BUF_SIZE);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS + 1, &used,
+						&total), -EINVAL);
+	KUNIT_EXPECT_LE(test, used, MKNET_MAX_DESCS);
+
+	for (len = 1; len <= MKNET_BUF_SIZE; len += 255) {
+		mknet_good_chain(d, MKNET_MAX_DESCS, len);
+		KUNIT_ASSERT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS,
+							&used, &total), 0);
+		KUNIT_EXPECT_LE(test, total, MKNET_MAX_FRAME);
+		KUNIT_EXPECT_LE(test, mknet_rx_frags(total, MKNET_RX_HEAD),
+				MAX_SKB_FRAGS);
+	}
+	KUNIT_EXPECT_EQ(test, mknet_rx_frags(MKNET_MAX_FRAME, MKNET_RX_HEAD),
+			MKNET_RX_MAX_FRAGS);
+	KUNIT_EXPECT_EQ(test, mknet_rx_frags(MKNET_RX_HEAD, MKNET_RX_HEAD), 0);
+}
+
+/* Copies read only the named bytes of each buffer, across the ring's wrap. */
+static void mknet_frame_copy_test(struct kunit *test)
+{
+	const u32 nbufs = 4, mask = nbufs - 1;
+	struct mknet_desc d[3];
+	u8 *bufs, *dst;
+	u32 i;
+
+	bufs = kunit_kzalloc(test, nbufs * MKNET_BUF_SIZE, GFP_KERNEL);
+	dst = kunit_kzalloc(test, 3 * MKNET_BUF_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bufs);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	for (i = 0; i < nbufs; i++)
+		memset(bufs + i * MKNET_BUF_SIZE, 'a' + i, MKNET_BUF_SIZE);
+
+	/* Three descriptors from ring slot 3: buffers 3, 0 and 1. */
+	mknet_good_chain(d, 3, 100);
+	d[1].len = 10;
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 0, 210),
+			0);
+	KUNIT_EXPECT_EQ(test, dst[0], 'd');
+	KUNIT_EXPECT_EQ(test, dst[99], 'd');
+	KUNIT_EXPECT_EQ(test, dst[100], 'a');
+	KUNIT_EXPECT_EQ(test, dst[109], 'a');
+	KUNIT_EXPECT_EQ(test, dst[110], 'b');
+	KUNIT_EXPECT_EQ(test, dst[209], 'b');
+
+	/* From an offset inside the second descriptor. */
+	memset(dst, 0, 210);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 105, 10),
+			0);
+	KUNIT_EXPECT_EQ(test, dst[0], 'a');
+	KUNIT_EXPECT_EQ(test, dst[5], 'b');
+
+	/* Past the end of the frame: refused, not read. */
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 0, 211),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 210, 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 210, 0),
+			0);
+}
+
+static void mknet_check_hello_test(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(0, 0), 0);
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(5 * MKNET_BUF_SIZE,
+						MKNET_MAX_LINKS - 1), 0);
+	/* An area off its page could have indices straddle cache lines. */
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(MKNET_BUF_SIZE + 4, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(64, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(0, MKNET_MAX_LINKS), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_check_hello(0, U32_MAX), -EINVAL);
+}
+
 static void mknet_need_event_test(struct kunit *test)
 {
 	/* Moved from 10 to 20 past an event at 15: tell. */
@@ -180,6 +263,9 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_check_area_test),
 	KUNIT_CASE(mknet_frame_good_test),
 	KUNIT_CASE(mknet_frame_bad_test),
+	KUNIT_CASE(mknet_frame_longest_test),
+	KUNIT_CASE(mknet_frame_copy_test),
+	KUNIT_CASE(mknet_check_hello_test),
 	KUNIT_CASE(mknet_need_event_test),
 	{}
 };

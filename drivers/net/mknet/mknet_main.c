@@ -58,6 +58,11 @@ int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
+	/* Fault injection: a message ring that stays full. */
+	if (unlikely(atomic_read(&priv->fail_sends)) &&
+	    kind == MKNET_MSG_DOORBELL &&
+	    atomic_dec_if_positive(&priv->fail_sends) >= 0)
+		return -ENOSPC;
 	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
 }
 
@@ -101,7 +106,7 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	     mknet_peer_alive(priv);
 	if (up && !netif_carrier_ok(dev)) {
 		netif_carrier_on(dev);
-		netif_tx_wake_all_queues(dev);
+		mknet_tx_wake_ready(priv);
 	} else if (!up && netif_carrier_ok(dev)) {
 		netif_carrier_off(dev);
 	}
@@ -120,14 +125,16 @@ static void mknet_watchdog(struct timer_list *t)
 	struct mknet_priv *priv = from_timer(priv, t, watchdog);
 	u32 q;
 
+	/* Undo whatever a peer wrote over our area since the last tick. */
+	mknet_area_publish(priv);
 	schedule_work(&priv->carrier_work);
-	/* A doorbell the peer forgot, or one lost with its CPU. */
+	/*
+	 * Each pair's poll rewrites its indices, and takes a frame whose
+	 * doorbell the peer forgot or lost with its CPU.
+	 */
 	for (q = 0; q < priv->num_napi; q++) {
-		struct mknet_rxq *rxq = &priv->rxq[q];
-
-		if (mknet_rx_pending(rxq) ||
-		    (q < priv->num_queues && __netif_subqueue_stopped(priv->dev, q)))
-			napi_schedule(&rxq->napi);
+		WRITE_ONCE(priv->rxq[q].republish, true);
+		napi_schedule(&priv->rxq[q].napi);
 	}
 	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
 }
@@ -187,16 +194,20 @@ stray:
  * @dev: the device, not registered yet
  * @peer_instance: instance of the other end
  * @cpu_base: online CPU, by number, that serves our queue 0
+ * @remote: a link to another instance; pairs in this kernel leave a link
+ *	id for each of those
  *
  * Return: 0, or -ENOSPC / -ENOMEM.
  */
-int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base)
+int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
+		    bool remote)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	int id, err;
 	u32 q;
 
-	id = ida_alloc_max(&mknet_ida, MKNET_MAX_LINKS - 1, GFP_KERNEL);
+	id = ida_alloc_max(&mknet_ida, (remote ? MKNET_MAX_LINKS :
+					MKNET_PAIR_LINKS) - 1, GFP_KERNEL);
 	if (id < 0)
 		return id;
 	priv->dev = dev;
@@ -208,6 +219,8 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base)
 		u64_stats_init(&priv->rxq[q].stats.syncp);
 	}
 	timer_setup(&priv->watchdog, mknet_watchdog, 0);
+	hrtimer_init(&priv->kick_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	priv->kick_timer.function = mknet_kick_timer;
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
 
 	/* One queue pair per online CPU. */
@@ -239,6 +252,7 @@ void mknet_link_release(struct mknet_priv *priv)
 	cancel_work_sync(&priv->carrier_work);
 	mknet_debugfs_remove(priv);
 	mknet_napi_resize(priv, 0);
+	hrtimer_cancel(&priv->kick_timer);
 	mknet_area_free(priv);
 	ida_free(&mknet_ida, priv->id);
 }
@@ -291,7 +305,8 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
  * in flight are lost, as on a reset of a real NIC.  Counters stay.
  *
  * Context: RTNL held.
- * Return: 0, -EOPNOTSUPP for a link to another instance, or -ENOMEM.
+ * Return: 0, -EPERM without CAP_NET_ADMIN in the initial user namespace,
+ * -EOPNOTSUPP for a link to another instance, or -ENOMEM.
  */
 int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 		  struct netlink_ext_ack *extack)
@@ -301,6 +316,12 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 	bool up, peer_up;
 	int err;
 
+	/* Rings come from this instance's slice of the shared pool. */
+	if (!capable(CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "rings take shared memory: needs CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
 	if (!peer_dev) {
 		NL_SET_ERR_MSG(extack,
 			       "rings and queues of a link to another instance are fixed");
@@ -355,6 +376,15 @@ static int mknet_newlink(struct net *src_net, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "multikernel shared region is not set up");
 		return -ENODEV;
 	}
+	/*
+	 * A pair takes link ids and shared memory that every user namespace
+	 * of this kernel, and the links to other instances, draw from.
+	 */
+	if (!capable(CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "mknet pairs need CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
 
 	peer = rtnl_create_link(src_net, MKNET_DRV_NAME "%d", NET_NAME_ENUM,
 				dev->rtnl_link_ops, tb, extack);
@@ -363,10 +393,10 @@ static int mknet_newlink(struct net *src_net, struct net_device *dev,
 	ppriv = netdev_priv(peer);
 
 	/* Each end's queue q on its own CPU, where there are two. */
-	err = mknet_link_init(dev, self, 0);
+	err = mknet_link_init(dev, self, 0, false);
 	if (err)
 		goto free_peer;
-	err = mknet_link_init(peer, self, 1);
+	err = mknet_link_init(peer, self, 1, false);
 	if (err)
 		goto release_dev;
 	priv->peer_id = ppriv->id;

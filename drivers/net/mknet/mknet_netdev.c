@@ -61,23 +61,45 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		txq->bufs = q < nq ? va + mknet_area_buf_off(n, nq, q) : NULL;
 		txq->prod = 0;
 		txq->notified = 0;
+		txq->cons_event = 0;
+		txq->kick_owed = false;
 		txq->scribbled_prod = false;
 		priv->rxq[q].ctl = va + mknet_area_rx_ctl_off(q);
 		priv->rxq[q].cons = 0;
+		priv->rxq[q].prod_event = 0;
 		/* Every queue, ours or not: the peer may have more. */
-		area->notify_apicid[q] =
+		priv->notify_apicid[q] =
 			mk_cpu_apicid(mknet_queue_cpu(priv->cpu_base + q));
 	}
 	/* Our TX rings need their completion contexts from now on. */
 	if (priv->num_napi < nq)
 		mknet_napi_resize(priv, nq);
-	area->ring_size = n;
-	area->num_queues = nq;
-	area->state = MKNET_STATE_DOWN;
-	area->version = MKNET_AREA_VERSION;
+	priv->admin_state = MKNET_STATE_DOWN;
+	mknet_area_publish(priv);
+	return 0;
+}
+
+/**
+ * mknet_area_publish - write our area's header from what we know
+ * @priv: our end
+ *
+ * Nothing in the header is ever read back: it is published again from
+ * private state at every watchdog tick, so a peer that scribbled over it
+ * is undone within one.
+ */
+void mknet_area_publish(struct mknet_priv *priv)
+{
+	struct mknet_area *area = priv->area;
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		WRITE_ONCE(area->notify_apicid[q], priv->notify_apicid[q]);
+	WRITE_ONCE(area->ring_size, priv->ring_size);
+	WRITE_ONCE(area->num_queues, priv->num_queues);
+	WRITE_ONCE(area->state, READ_ONCE(priv->admin_state));
+	WRITE_ONCE(area->version, MKNET_AREA_VERSION);
 	/* The magic last: a peer that sees it sees a complete header. */
 	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
-	return 0;
 }
 
 void mknet_area_free(struct mknet_priv *priv)
@@ -164,8 +186,11 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 							   copy.num_queues, q);
 		/* Take up the peer's ring where it is now. */
 		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
+		rxq->cons_notified = rxq->cons;
+		rxq->prod_event = rxq->cons;
+		rxq->kick_owed = false;
 		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
-		WRITE_ONCE(rxq->ctl->prod_event, rxq->cons);
+		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
 	}
 	/* The view above is complete before the data path may use it. */
 	smp_store_release(&priv->peer_attached, true);
@@ -183,6 +208,7 @@ void mknet_datapath_start(struct mknet_priv *priv)
 
 	for (q = 0; q < priv->num_napi; q++)
 		napi_enable(&priv->rxq[q].napi);
+	WRITE_ONCE(priv->admin_state, MKNET_STATE_UP);
 	/* The peer sees UP only with our NAPI ready for its doorbells. */
 	smp_store_release(&priv->area->state, MKNET_STATE_UP);
 	netif_tx_start_all_queues(dev);
@@ -207,6 +233,7 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	struct net_device *dev = priv->dev;
 	u32 q;
 
+	WRITE_ONCE(priv->admin_state, MKNET_STATE_DOWN);
 	/* Pairs with the peer's carrier check reading our state. */
 	smp_store_release(&priv->area->state, MKNET_STATE_DOWN);
 	mknet_send_msg(priv, MKNET_MSG_STATE, 0);
@@ -216,6 +243,10 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	cancel_work_sync(&priv->carrier_work);
 	for (q = 0; q < priv->num_napi; q++)
 		napi_disable(&priv->rxq[q].napi);
+	/* Only transmit and the polls arm it, and both are stopped now. */
+	hrtimer_cancel(&priv->kick_timer);
+	/* A last watchdog tick may have published the old state. */
+	WRITE_ONCE(priv->area->state, MKNET_STATE_DOWN);
 }
 
 static int mknet_open(struct net_device *dev)

@@ -41,18 +41,18 @@ static void mknet_remote_attach(struct work_struct *work)
 		schedule_delayed_work(&priv->attach_work, 1);
 		return;
 	}
-	spin_lock_irq(&priv->hello_lock);
+	raw_spin_lock_irq(&priv->hello_lock);
 	pending = priv->hello_pending;
 	src_id = priv->hello.src_id;
 	kind = priv->hello.kind;
 	off = priv->hello.area_off;
 	priv->hello_pending = false;
-	spin_unlock_irq(&priv->hello_lock);
+	raw_spin_unlock_irq(&priv->hello_lock);
 	if (!pending)
 		goto out;
 
 	area = mk_region_ptr(off, sizeof(*area));
-	if (!area || src_id >= MKNET_MAX_LINKS) {
+	if (!area || mknet_check_hello(off, src_id)) {
 		atomic64_inc(&priv->bad_hellos);
 		goto out;
 	}
@@ -96,10 +96,10 @@ void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m)
 	rcu_read_lock();
 	priv = rcu_dereference(mknet_remote[src_instance]);
 	if (priv) {
-		spin_lock_irqsave(&priv->hello_lock, flags);
+		raw_spin_lock_irqsave(&priv->hello_lock, flags);
 		priv->hello = *m;
 		priv->hello_pending = true;
-		spin_unlock_irqrestore(&priv->hello_lock, flags);
+		raw_spin_unlock_irqrestore(&priv->hello_lock, flags);
 		schedule_delayed_work(&priv->attach_work, 0);
 	}
 	/* No link yet: ours says HELLO itself once discovery creates it. */
@@ -112,7 +112,7 @@ void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m)
  */
 void mknet_remote_init_link(struct mknet_priv *priv)
 {
-	spin_lock_init(&priv->hello_lock);
+	raw_spin_lock_init(&priv->hello_lock);
 	INIT_DELAYED_WORK(&priv->attach_work, mknet_remote_attach);
 }
 
@@ -145,7 +145,7 @@ static void mknet_remote_create(u16 instance, u64 gen)
 	dev->rtnl_link_ops = &mknet_link_ops;
 	priv = netdev_priv(dev);
 	mknet_remote_init_link(priv);
-	if (mknet_link_init(dev, instance, 0)) {
+	if (mknet_link_init(dev, instance, 0, true)) {
 		free_netdev(dev);
 		return;
 	}

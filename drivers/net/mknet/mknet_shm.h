@@ -28,7 +28,10 @@
 #ifndef _MKNET_SHM_H
 #define _MKNET_SHM_H
 
+#include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/if_ether.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/virtio_net.h>
 
@@ -39,9 +42,26 @@
 #define MKNET_RING_MAX		1024U
 #define MKNET_RING_DEFAULT	256U
 #define MKNET_MAX_QUEUES	8U
-/* 64 KiB of GSO payload plus headers, in page buffers. */
-#define MKNET_MAX_FRAME		(65536U + 2 * 4096U)
-#define MKNET_MAX_DESCS		(MKNET_MAX_FRAME / MKNET_BUF_SIZE)
+/* Link ids of one kernel: a message naming a larger one is refused. */
+#define MKNET_MAX_LINKS		64U
+
+/*
+ * The receiver keeps the first MKNET_RX_HEAD bytes of a large frame in
+ * the skb's linear part and the rest in fragments of up to MKNET_BUF_SIZE
+ * bytes, of which an skb holds MKNET_RX_MAX_FRAGS: MAX_SKB_FRAGS at its
+ * smallest (the kernel checks this against its own value).  The longest
+ * chain is what that holds: 17 full buffers, enough for a 64 KiB GSO
+ * frame with its headers and for the largest MTU.
+ */
+#define MKNET_RX_HEAD		256U
+#define MKNET_RX_MAX_FRAGS	17U
+#define MKNET_MAX_DESCS		17U
+#define MKNET_MAX_FRAME		(MKNET_MAX_DESCS * MKNET_BUF_SIZE)
+
+/* The largest MTU, with its Ethernet header and a VLAN tag. */
+static_assert(ETH_MAX_MTU + ETH_HLEN + 4 <= MKNET_MAX_FRAME);
+static_assert((MKNET_MAX_FRAME - MKNET_RX_HEAD + MKNET_BUF_SIZE - 1) /
+	      MKNET_BUF_SIZE <= MKNET_RX_MAX_FRAGS);
 
 enum mknet_admin_state {
 	MKNET_STATE_DOWN,
@@ -194,8 +214,9 @@ static inline int mknet_check_desc(const struct mknet_desc *copy, bool first)
  *	bad descriptor is skipped, never retried
  * @total: set to the frame length when the frame is good
  *
- * Return: 0 for a good frame; -EINVAL for a malformed descriptor, a chain
- * longer than %MKNET_MAX_DESCS or one that runs past what was published.
+ * Return: 0 for a good frame, which is at most %MKNET_MAX_FRAME long;
+ * -EINVAL for a malformed descriptor, a chain longer than
+ * %MKNET_MAX_DESCS or one that runs past what was published.
  */
 static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
 				    u32 *used, u32 *total)
@@ -203,6 +224,7 @@ static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
 	u32 i, len = 0;
 
 	*used = 1;
+	n = n < MKNET_MAX_DESCS ? n : MKNET_MAX_DESCS;
 	for (i = 0; i < n; i++) {
 		if (mknet_check_desc(&d[i], i == 0)) {
 			*used = i + 1;
@@ -218,6 +240,73 @@ static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
 	/* The chain goes on past what we may read. */
 	*used = n ? n : 1;
 	return -EINVAL;
+}
+
+/**
+ * mknet_check_hello - check what a HELLO or HELLO_ACK says of its sender
+ * @area_off: offset of the sender's area in the shared region
+ * @src_id: the sender's link id
+ *
+ * An area starts on a page, so its indices never straddle cache lines
+ * and are read and written whole; the caller checks that the area lies
+ * inside the region.
+ *
+ * Return: 0, or -EINVAL.
+ */
+static inline int mknet_check_hello(u64 area_off, u32 src_id)
+{
+	if (area_off & (MKNET_BUF_SIZE - 1) || src_id >= MKNET_MAX_LINKS)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * mknet_rx_frags - page fragments a frame of @total bytes is received into
+ * @total: frame length accepted by mknet_frame_check()
+ * @head: bytes the receiver puts in the skb's linear part
+ *
+ * Return: fragments of up to %MKNET_BUF_SIZE bytes after @head bytes.
+ */
+static inline u32 mknet_rx_frags(u32 total, u32 head)
+{
+	return total > head ? (total - head + MKNET_BUF_SIZE - 1) /
+			      MKNET_BUF_SIZE : 0;
+}
+
+/**
+ * mknet_frame_copy - copy part of a checked frame out of the peer's buffers
+ * @dst: where to
+ * @bufs: the peer's buffers of the ring the frame is in
+ * @mask: that ring's size less one
+ * @d: the frame's descriptors, as mknet_frame_check() accepted them
+ * @n: descriptors in the frame
+ * @first: ring index of @d[0]
+ * @off: offset in the frame of the first byte to copy
+ * @len: bytes to copy
+ *
+ * Reads only the bytes the descriptors name, each within its own buffer.
+ *
+ * Return: 0, or -EINVAL if @off and @len do not lie within the frame.
+ */
+static inline int mknet_frame_copy(void *dst, const u8 *bufs, u32 mask,
+				   const struct mknet_desc *d, u32 n,
+				   u32 first, u32 off, u32 len)
+{
+	u32 i = 0;
+
+	while (i < n && off >= d[i].len)
+		off -= d[i++].len;
+	while (len && i < n) {
+		u32 chunk = len < d[i].len - off ? len : d[i].len - off;
+
+		memcpy(dst, bufs + (size_t)((first + i) & mask) * MKNET_BUF_SIZE +
+		       off, chunk);
+		dst = (u8 *)dst + chunk;
+		len -= chunk;
+		off = 0;
+		i++;
+	}
+	return len ? -EINVAL : 0;
 }
 
 #endif /* _MKNET_SHM_H */

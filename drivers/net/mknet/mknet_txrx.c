@@ -6,6 +6,8 @@
  * receive from.  Transmit copies a frame into our page buffers of the
  * ring the stack chose, publishes its producer index and rings the peer's
  * doorbell for q only if the peer asked for it (virtio's event index).
+ * A doorbell that cannot be sent (the message ring is full) stays owed
+ * and is retried from a short timer through NAPI q.
  * The doorbell is the multikernel IPI; its handler schedules NAPI q on
  * the CPU the doorbell went to, whose poll copies frames out of the
  * peer's buffers into fresh skbs, returns the buffers by publishing our
@@ -48,28 +50,51 @@ static bool mknet_tx_room(const struct mknet_priv *priv,
 	return true;
 }
 
+/* Try a failed doorbell again soon: a full message ring drains quickly. */
+static void mknet_kick_later(struct mknet_priv *priv)
+{
+	if (!hrtimer_active(&priv->kick_timer))
+		hrtimer_start(&priv->kick_timer, ns_to_ktime(MKNET_KICK_RETRY_NS),
+			      HRTIMER_MODE_REL_SOFT);
+}
+
+/*
+ * Ring the peer's doorbell for the frames published since the last one,
+ * if it asked for one.  A doorbell that cannot be sent stays owed: @notified
+ * keeps its old value, so the next decision still covers these frames, and
+ * the kick timer retries it.
+ *
+ * Context: TX queue lock of @q held.
+ */
 static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 			      u32 q)
 {
 	u32 event;
+	int err;
 
+	if (txq->prod == txq->notified)
+		return;
 	/* Our producer index must be visible before we read the event. */
 	smp_mb();
 	event = READ_ONCE(txq->peer_rx_ctl->prod_event);
 	if (!mknet_need_event(event, txq->prod, txq->notified)) {
 		txq->notified = txq->prod;
+		WRITE_ONCE(txq->kick_owed, false);
 		mknet_tx_count(txq, &txq->stats.doorbells_suppressed);
 		return;
 	}
-	txq->notified = txq->prod;
-	/*
-	 * A full message ring means doorbells the peer has not taken yet:
-	 * the frames are seen when it does, so nothing is lost.
-	 */
-	if (mknet_send_msg(priv, MKNET_MSG_DOORBELL, q))
-		mknet_tx_count(txq, &txq->stats.doorbell_busy);
-	else
+	err = mknet_send_msg(priv, MKNET_MSG_DOORBELL, q);
+	if (!err) {
+		txq->notified = txq->prod;
+		WRITE_ONCE(txq->kick_owed, false);
 		mknet_tx_count(txq, &txq->stats.doorbells);
+		return;
+	}
+	mknet_tx_count(txq, &txq->stats.doorbell_busy);
+	/* Only a full ring clears by itself; a peer gone is the watchdog's. */
+	WRITE_ONCE(txq->kick_owed, err == -ENOSPC);
+	if (err == -ENOSPC)
+		mknet_kick_later(priv);
 }
 
 /* Stop before a frame of the largest size would no longer fit. */
@@ -85,7 +110,8 @@ static void mknet_tx_maybe_stop(struct mknet_priv *priv, struct mknet_txq *txq,
 
 	/* Ask for a doorbell once the peer has consumed half the ring. */
 	cons = txq->prod - (priv->ring_size - room);
-	WRITE_ONCE(txq->ctl->cons_event, cons + (priv->ring_size - room) / 2);
+	txq->cons_event = cons + (priv->ring_size - room) / 2;
+	WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
 	/* Re-check after publishing the event: the peer may have raced us. */
 	smp_mb();
 	if (mknet_tx_room(priv, txq, &room) && room >= MKNET_MAX_DESCS)
@@ -116,6 +142,27 @@ static void mknet_tx_copy(struct mknet_priv *priv, struct mknet_txq *txq,
 	}
 }
 
+/*
+ * Drop a frame we cannot send.  Frames published earlier in an xmit_more
+ * batch still need the doorbell this last frame would have rung.
+ */
+static netdev_tx_t mknet_tx_drop_last(struct mknet_priv *priv,
+				      struct mknet_txq *txq, u32 q,
+				      struct sk_buff *skb)
+{
+	mknet_tx_drop(txq, skb);
+	if (!netdev_xmit_more() && READ_ONCE(priv->peer_attached))
+		mknet_tx_doorbell(priv, txq, q);
+	return NETDEV_TX_OK;
+}
+
+/* Fault injection: fail this frame as a bad one would. */
+static bool mknet_tx_fail_injected(struct mknet_priv *priv)
+{
+	return unlikely(atomic_read(&priv->fail_xmits)) &&
+	       atomic_dec_if_positive(&priv->fail_xmits) >= 0;
+}
+
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
@@ -123,21 +170,17 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct mknet_txq *txq = &priv->txq[q];
 	struct virtio_net_hdr hdr;
 
-	if (unlikely(!READ_ONCE(priv->peer_attached))) {
-		mknet_tx_drop(txq, skb);
-		return NETDEV_TX_OK;
-	}
+	if (unlikely(!READ_ONCE(priv->peer_attached)))
+		return mknet_tx_drop_last(priv, txq, q, skb);
 	if (unlikely(!mknet_tx_room(priv, txq, &room))) {
 		mknet_tx_count(txq, &txq->stats.bad_peer_index);
-		mknet_tx_drop(txq, skb);
-		return NETDEV_TX_OK;
+		return mknet_tx_drop_last(priv, txq, q, skb);
 	}
 	n = DIV_ROUND_UP(len, MKNET_BUF_SIZE);
 	if (unlikely(!n || n > MKNET_MAX_DESCS || n > room ||
-		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0))) {
-		mknet_tx_drop(txq, skb);
-		return NETDEV_TX_OK;
-	}
+		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
+		     mknet_tx_fail_injected(priv)))
+		return mknet_tx_drop_last(priv, txq, q, skb);
 
 	mknet_tx_copy(priv, txq, skb, &hdr, n);
 	txq->prod += n;
@@ -163,6 +206,14 @@ static void mknet_rx_count(struct mknet_rxq *rxq, u64_stats_t *ctr)
 	u64_stats_update_end(&rxq->stats.syncp);
 }
 
+/* This pair has an RX ring: the peer has a TX ring of its index. */
+static bool mknet_rxq_live(const struct mknet_priv *priv,
+			   const struct mknet_rxq *rxq)
+{
+	return READ_ONCE(priv->peer_attached) &&
+	       rxq->index < priv->peer.num_queues;
+}
+
 /* Wake our TX queue of this pair once the peer has consumed enough. */
 static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
@@ -186,63 +237,95 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	__netif_tx_unlock(nq);
 }
 
-/* Copy @len bytes from offset @off of a frame spread over @descs. */
-static void mknet_copy_frame(const struct mknet_priv *priv,
-			     const struct mknet_rxq *rxq,
-			     const struct mknet_desc *descs, u32 first,
-			     u32 off, void *dst, u32 len)
+/**
+ * mknet_tx_wake_ready - wake the TX queues that have room for a frame
+ * @priv: our end, its carrier just turned on
+ *
+ * A queue stopped on a full ring stays stopped: the peer's completion
+ * doorbell wakes it once there is room, and waking it earlier would only
+ * have the next large frame dropped.
+ */
+void mknet_tx_wake_ready(struct mknet_priv *priv)
 {
-	u32 i = 0, mask = priv->peer.ring_size - 1;
+	u32 q, room;
 
-	while (off >= descs[i].len) {
-		off -= descs[i].len;
-		i++;
-	}
-	while (len) {
-		u32 chunk = min(len, descs[i].len - off);
-		const u8 *src = rxq->peer_bufs +
-				((first + i) & mask) * MKNET_BUF_SIZE + off;
+	for (q = 0; q < priv->num_queues; q++) {
+		struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
 
-		memcpy(dst, src, chunk);
-		dst += chunk;
-		len -= chunk;
-		off = 0;
-		i++;
+		__netif_tx_lock_bh(nq);
+		if (mknet_tx_room(priv, &priv->txq[q], &room) &&
+		    room >= MKNET_MAX_DESCS)
+			netif_tx_wake_queue(nq);
+		__netif_tx_unlock_bh(nq);
 	}
 }
 
-#define MKNET_RX_HEAD	256
+/**
+ * mknet_kick_timer - retry the doorbells a full message ring refused
+ * @t: &mknet_priv.kick_timer
+ *
+ * Context: softirq (a soft hrtimer); each queue pair's NAPI does the work.
+ *
+ * Return: %HRTIMER_NORESTART; a retry that fails again restarts it.
+ */
+enum hrtimer_restart mknet_kick_timer(struct hrtimer *t)
+{
+	struct mknet_priv *priv = container_of(t, struct mknet_priv, kick_timer);
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++) {
+		struct mknet_rxq *rxq = &priv->rxq[q];
+
+		if (READ_ONCE(rxq->kick_owed) ||
+		    (q < priv->num_queues && READ_ONCE(priv->txq[q].kick_owed)))
+			napi_schedule(&rxq->napi);
+	}
+	return HRTIMER_NORESTART;
+}
+
+/* What the receive path builds must fit the skb it builds it in. */
+static_assert(MKNET_RX_MAX_FRAGS <= MAX_SKB_FRAGS);
+static_assert(PAGE_SIZE >= MKNET_BUF_SIZE);
+static_assert(SKB_WITH_OVERHEAD(2048) - NET_IP_ALIGN >= MKNET_RX_HEAD);
 
 static struct sk_buff *mknet_build_skb(struct mknet_priv *priv,
 				       struct mknet_rxq *rxq,
-				       const struct mknet_desc *descs,
+				       const struct mknet_desc *descs, u32 n,
 				       u32 first, u32 total)
 {
 	u32 head = total <= SKB_WITH_OVERHEAD(2048) - NET_IP_ALIGN ? total :
 		   MKNET_RX_HEAD;
+	u32 mask = priv->peer.ring_size - 1;
 	struct sk_buff *skb;
 	u32 off;
 
+	/* mknet_frame_check() bounds the frame; say so where it matters. */
+	if (WARN_ON_ONCE(mknet_rx_frags(total, head) > MKNET_RX_MAX_FRAGS))
+		return NULL;
 	skb = napi_alloc_skb(&rxq->napi, head);
 	if (!skb)
 		return NULL;
-	mknet_copy_frame(priv, rxq, descs, first, 0, skb_put(skb, head), head);
+	if (mknet_frame_copy(skb_put(skb, head), rxq->peer_bufs, mask, descs,
+			     n, first, 0, head))
+		goto free;
 
 	for (off = head; off < total; ) {
-		u32 chunk = min_t(u32, total - off, PAGE_SIZE);
+		u32 chunk = min(total - off, MKNET_BUF_SIZE);
 		struct page *page = dev_alloc_page();
 
-		if (!page) {
-			kfree_skb(skb);
-			return NULL;
-		}
-		mknet_copy_frame(priv, rxq, descs, first, off,
-				 page_address(page), chunk);
+		if (!page)
+			goto free;
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, chunk,
 				PAGE_SIZE);
+		if (mknet_frame_copy(page_address(page), rxq->peer_bufs, mask,
+				     descs, n, first, off, chunk))
+			goto free;
 		off += chunk;
 	}
 	return skb;
+free:
+	kfree_skb(skb);
+	return NULL;
 }
 
 /*
@@ -270,7 +353,7 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		mknet_rx_count(rxq, &rxq->stats.bad_desc);
 		return n;
 	}
-	skb = mknet_build_skb(priv, rxq, descs, cons, total);
+	skb = mknet_build_skb(priv, rxq, descs, n, cons, total);
 	if (!skb) {
 		mknet_rx_count(rxq, &rxq->stats.nomem);
 		return n;
@@ -291,19 +374,40 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	return n;
 }
 
-static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq,
-			     u32 old)
+/*
+ * Tell the peer we freed room, if it asked.  As on transmit, a doorbell
+ * that cannot be sent stays owed and is retried.
+ */
+static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
 	u32 event;
+	int err;
 
-	/* Our reads of the buffers are done before the peer may reuse them. */
-	smp_store_release(&rxq->ctl->cons, rxq->cons);
 	/* Our consumer index must be visible before we read the event. */
 	smp_mb();
 	event = READ_ONCE(rxq->peer_tx_ctl->cons_event);
-	if (mknet_need_event(event, rxq->cons, old) &&
-	    !mknet_send_msg(priv, MKNET_MSG_DOORBELL, rxq->index))
+	if (!mknet_need_event(event, rxq->cons, rxq->cons_notified)) {
+		rxq->cons_notified = rxq->cons;
+		WRITE_ONCE(rxq->kick_owed, false);
+		return;
+	}
+	err = mknet_send_msg(priv, MKNET_MSG_DOORBELL, rxq->index);
+	if (!err) {
+		rxq->cons_notified = rxq->cons;
+		WRITE_ONCE(rxq->kick_owed, false);
 		mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
+		return;
+	}
+	WRITE_ONCE(rxq->kick_owed, err == -ENOSPC);
+	if (err == -ENOSPC)
+		mknet_kick_later(priv);
+}
+
+static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	/* Our reads of the buffers are done before the peer may reuse them. */
+	smp_store_release(&rxq->ctl->cons, rxq->cons);
+	mknet_rx_kick(priv, rxq);
 }
 
 /* A peer with an impossible index is cut off until it makes sense again. */
@@ -340,16 +444,8 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		done++;
 	}
 	if (rxq->cons != old)
-		mknet_rx_release(priv, rxq, old);
+		mknet_rx_release(priv, rxq);
 	return done;
-}
-
-/* This pair has an RX ring: the peer has a TX ring of its index. */
-static bool mknet_rxq_live(const struct mknet_priv *priv,
-			   const struct mknet_rxq *rxq)
-{
-	return READ_ONCE(priv->peer_attached) &&
-	       rxq->index < priv->peer.num_queues;
 }
 
 /**
@@ -364,6 +460,40 @@ bool mknet_rx_pending(struct mknet_rxq *rxq)
 	       READ_ONCE(rxq->peer_tx_ctl->prod) != rxq->cons;
 }
 
+/*
+ * What this pair owes or must rewrite in our area: doorbells that could
+ * not be sent, and, when the watchdog asks, our indices and events
+ * published again from our private copies, so that a peer that scribbled
+ * over them is undone without a frame of ours to carry the fix.
+ */
+static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	struct mknet_txq *txq = &priv->txq[rxq->index];
+	bool republish = READ_ONCE(rxq->republish);
+	struct netdev_queue *nq;
+
+	if (republish) {
+		WRITE_ONCE(rxq->republish, false);
+		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
+		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	}
+	if (mknet_rxq_live(priv, rxq) &&
+	    (rxq->kick_owed || (republish && rxq->cons != rxq->cons_notified)))
+		mknet_rx_kick(priv, rxq);
+	if (rxq->index >= priv->num_queues ||
+	    !(republish || READ_ONCE(txq->kick_owed)))
+		return;
+	nq = netdev_get_tx_queue(priv->dev, rxq->index);
+	__netif_tx_lock(nq, smp_processor_id());
+	if (republish) {
+		WRITE_ONCE(txq->ctl->prod, txq->prod);
+		WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
+	}
+	if (txq->kick_owed || republish)
+		mknet_tx_doorbell(priv, txq, rxq->index);
+	__netif_tx_unlock(nq);
+}
+
 int mknet_poll(struct napi_struct *napi, int budget)
 {
 	struct mknet_rxq *rxq = container_of(napi, struct mknet_rxq, napi);
@@ -375,8 +505,10 @@ int mknet_poll(struct napi_struct *napi, int budget)
 		napi_complete_done(napi, 0);
 		return 0;
 	}
+	mknet_pair_upkeep(priv, rxq);
 	mknet_tx_complete(priv, rxq);
-	if (!mknet_rxq_live(priv, rxq)) {
+	/* Fault injection may have us stop taking frames, as a hung peer. */
+	if (!mknet_rxq_live(priv, rxq) || READ_ONCE(priv->rx_stalled)) {
 		napi_complete_done(napi, 0);
 		return 0;
 	}
@@ -391,7 +523,8 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	}
 	if (done < budget && napi_complete_done(napi, done)) {
 		/* Ask for a doorbell at the next frame, then look once more. */
-		WRITE_ONCE(rxq->ctl->prod_event, rxq->cons);
+		rxq->prod_event = rxq->cons;
+		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
 		/*
 		 * The event must be visible before we re-read the producer
 		 * index, or a frame published in between is never signalled.

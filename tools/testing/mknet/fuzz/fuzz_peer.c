@@ -16,6 +16,14 @@
 #include "../../../../drivers/net/mknet/mknet_shm.h"
 
 #define REGION_BASE	0x10000000ULL
+/* MAX_SKB_FRAGS at its smallest: what the receive path may fill. */
+#define SKB_FRAGS_MIN	17
+/* The skb head a frame is copied into when it needs no fragments. */
+#define RX_SMALL_MAX	1536
+
+/* The peer's buffers of one ring of the smallest size. */
+static u8 peer_bufs[MKNET_RING_MIN * MKNET_BUF_SIZE];
+static u8 rx_copy[MKNET_BUF_SIZE];
 
 static const u8 *in;
 static size_t left;
@@ -70,14 +78,22 @@ static void fuzz_ring(void)
 static void fuzz_instance(void)
 {
 	struct mk_instance_desc d;
-	u32 id;
+	u32 id, limit, i;
+	u8 mode;
 
 	take(&d, sizeof(d));
 	take(&id, sizeof(id));
-	if (mk_instance_check(&d))
+	take(&mode, 1);
+	/* The limits of xAPIC and x2APIC mode. */
+	limit = mode & 1 ? 0xff : 0xffffffff;
+	if (mk_instance_check(&d, limit))
 		return;
 	assert(d.nr_cpus <= MK_MAX_INSTANCE_CPUS);
-	(void)mk_instance_has_apicid(&d, id);
+	for (i = 0; i < d.nr_cpus; i++)
+		assert(d.apic_ids[i] < limit);
+	/* Whatever an accepted entry lets us send to is a single CPU. */
+	if (mk_instance_has_apicid(&d, id))
+		assert(id < limit);
 }
 
 static void fuzz_range(void)
@@ -94,11 +110,39 @@ static void fuzz_range(void)
 	assert(off + p.len <= l.pool_off + l.pool_size);
 }
 
+/*
+ * What mknet's receive path does with a frame the checks accepted: an skb
+ * head, then page fragments, each filled by mknet_frame_copy() from the
+ * peer's buffers.  ASan watches every byte it reads.
+ */
+static void fuzz_mknet_consume(const struct mknet_desc *d, u32 n, u32 first,
+			       u32 total)
+{
+	u32 head = total <= RX_SMALL_MAX ? total : MKNET_RX_HEAD;
+	u32 off, mask = MKNET_RING_MIN - 1;
+
+	assert(mknet_rx_frags(total, head) <= SKB_FRAGS_MIN);
+	assert(head <= sizeof(rx_copy));
+	assert(!mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first, 0,
+				 head));
+	for (off = head; off < total; off += MKNET_BUF_SIZE) {
+		u32 chunk = total - off < MKNET_BUF_SIZE ? total - off :
+			    MKNET_BUF_SIZE;
+
+		assert(!mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first,
+					 off, chunk));
+	}
+	/* Nothing beyond the frame can be asked for. */
+	assert(mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first, total,
+				1));
+}
+
 static void fuzz_mknet(void)
 {
-	struct mknet_desc d[MKNET_MAX_DESCS];
+	struct mknet_desc d[MKNET_MAX_DESCS + 1];
 	struct mknet_area a;
-	u32 n, used, total, i, sum = 0;
+	u32 n, used, total, i, sum = 0, first;
+	u64 hello_off;
 	u8 nsel;
 
 	take(&a, sizeof(a));
@@ -111,21 +155,27 @@ static void fuzz_mknet(void)
 		       mknet_area_buf_off(MKNET_RING_MAX, MKNET_MAX_QUEUES,
 					  MKNET_MAX_QUEUES));
 	}
+	take(&hello_off, sizeof(hello_off));
+	take(&first, sizeof(first));
+	if (!mknet_check_hello(hello_off, first))
+		assert(!(hello_off % MKNET_BUF_SIZE) && first < MKNET_MAX_LINKS);
 	take(&nsel, 1);
-	n = nsel % (MKNET_MAX_DESCS + 1);
+	/* Up to one more than a frame may have: the caller copies that many. */
+	n = nsel % (MKNET_MAX_DESCS + 2);
 	take(d, sizeof(d));
 	if (mknet_frame_check(d, n, &used, &total)) {
 		assert(used >= 1 && used <= (n ? n : 1));
 		return;
 	}
 	/* A good frame: every part valid, within what was published. */
-	assert(used >= 1 && used <= n);
+	assert(used >= 1 && used <= n && used <= MKNET_MAX_DESCS);
 	for (i = 0; i < used; i++) {
 		assert(d[i].len >= 1 && d[i].len <= MKNET_BUF_SIZE);
 		assert(!!(d[i].flags & MKNET_DESC_MORE) == (i + 1 < used));
 		sum += d[i].len;
 	}
 	assert(sum == total && total <= MKNET_MAX_FRAME);
+	fuzz_mknet_consume(d, used, first, total);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)

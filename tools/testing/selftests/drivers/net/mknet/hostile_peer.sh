@@ -43,6 +43,13 @@ grows desc rx0_drop_bad_desc
 grows len rx0_drop_bad_desc
 grows chain rx0_drop_bad_desc
 grows hdr rx0_drop_bad_hdr
+
+# The longest chain of full buffers the checks accept is received whole:
+# it must fit the skb's fragments (KASAN watches the array's end).
+rx0=$(sysstat b rx_packets)
+echo longest > $sc || fail "scribble longest"
+moves_past sysstat rx_packets "$rx0" || fail "the longest frame was not taken"
+alive longest
 # An impossible producer index cuts the peer off until it is sane again.
 echo prod > $sc
 wait_carrier b 0 100 || fail "carrier stayed up on an impossible index"

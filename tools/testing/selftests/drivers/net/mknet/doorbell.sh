@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Doorbells are never lost: one refused by a full message ring is sent
+# again at once, not left to the peer's half-second watchdog; and frames
+# published in an xmit_more batch whose last frame is dropped still get
+# their doorbell.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+id=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
+sc=/sys/kernel/debug/mknet/link$id/scribble
+[ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
+# One queue pair, so every frame and doorbell is on the counters we read.
+ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
+wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L"
+ina ping -c 2 -W 2 $B4 >/dev/null || fail "ping before the faults"
+
+# The next 10 doorbells of a are refused.  Each is retried within a
+# fraction of a millisecond; a doorbell left to the watchdog costs up to
+# 500 ms, and every ping here would pay it.
+busy=$(stat a tx0_doorbell_busy)
+echo fail-sends > $sc || fail "fail-sends"
+rtt=$(ina ping -c 10 -i 0.1 -W 2 $B4 | sed -n 's|.*= [0-9.]*/[0-9.]*/\([0-9.]*\).*|\1|p')
+[ -n "$rtt" ] || fail "ping with refused doorbells"
+refused=$(( $(stat a tx0_doorbell_busy) - busy ))
+echo "fail-sends: $refused doorbells refused, slowest ping ${rtt} ms"
+[ "$refused" -ge 1 ] || fail "no doorbell was refused"
+[ "${rtt%.*}" -lt 100 ] || fail "a refused doorbell stalled the queue ${rtt} ms"
+
+# Three frames with xmit_more, then a last one dropped: the three must
+# be rung for by the drop, not found later by the watchdog.
+rx=$(sysstat b rx_packets)
+db=$(stat a tx0_doorbells)
+drop=$(sysstat a tx_dropped)
+echo xmit-more > $sc || fail "xmit-more"
+rang=$(( $(stat a tx0_doorbells) - db ))
+[ "$(sysstat a tx_dropped)" -eq $((drop + 1)) ] || fail "the batch's last frame was not dropped"
+[ "$rang" -ge 1 ] || fail "no doorbell for a batch whose last frame was dropped"
+busywait_stat() {	# side counter value tenths
+	i=0
+	while [ $i -lt "$4" ]; do
+		[ "$(sysstat $1 $2)" -ge "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+busywait_stat b rx_packets $((rx + 3)) 30 || fail "the batch never reached b"
+echo "xmit-more: $rang doorbell for the batch, b took $(( $(sysstat b rx_packets) - rx )) frames"
+cleanup
