@@ -43,6 +43,7 @@ enum mk_msg_type {
  * @MK_INSTANCE_RUNNING: joined; accepts messages
  * @MK_INSTANCE_STOPPED: stopped cleanly
  * @MK_INSTANCE_CRASHED: panicked or stopped answering
+ * @MK_INSTANCE_STATE_MAX: number of states; no entry is in it
  */
 enum mk_instance_state {
 	MK_INSTANCE_EMPTY,
@@ -158,6 +159,7 @@ void *mk_receive_map_page(const struct mk_msg *msg, u32 *len);
 
 void *mk_pool_alloc(size_t size, phys_addr_t *phys);
 void mk_pool_free(void *vaddr, size_t size);
+size_t mk_pool_avail(void);
 void *mk_region_ptr(u64 offset, u64 len);
 u64 mk_region_offset(const void *vaddr);
 

@@ -305,6 +305,20 @@ void mk_pool_free(void *vaddr, size_t size)
 }
 EXPORT_SYMBOL_GPL(mk_pool_free);
 
+/**
+ * mk_pool_avail - bytes still free in this instance's slice of the pool
+ *
+ * Free bytes may be split among several holes: an allocation of this
+ * size can still fail.
+ *
+ * Return: free bytes, 0 without a pool.
+ */
+size_t mk_pool_avail(void)
+{
+	return mk_pool ? gen_pool_avail(mk_pool) : 0;
+}
+EXPORT_SYMBOL_GPL(mk_pool_avail);
+
 static int __init mk_pool_init(struct mk_region *r)
 {
 	u64 slice = (r->layout.pool_size / MK_MAX_INSTANCES) & PAGE_MASK;

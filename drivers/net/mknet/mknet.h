@@ -185,6 +185,15 @@ struct mknet_msg {
  * @fail_sends: fault injection: doorbells still to refuse
  * @fail_xmits: fault injection: frames still to drop as bad
  * @rx_stalled: fault injection: take no frames, as a hung peer would not
+ * @remote: a link to another instance, with the handshake of mknet_remote.c
+ * @peer_generation: boot generation of the peer instance we attached to
+ * @hello_lock: guards @hello and @hello_pending against the message
+ *	handler, which runs in hard interrupt context under the core's raw
+ *	ring lock: hence raw
+ * @hello: the last HELLO or HELLO_ACK, for @attach_work
+ * @hello_pending: @hello is not handled yet
+ * @bad_hellos: HELLOs refused, shown as drop_bad_hello
+ * @attach_work: attaches to the area a HELLO named, in process context
  */
 struct mknet_priv {
 	struct net_device *dev;
@@ -219,13 +228,8 @@ struct mknet_priv {
 	atomic_t fail_xmits;
 	bool rx_stalled;
 
-	/* A link to another instance: the handshake of mknet_remote.c. */
 	bool remote;
 	u64 peer_generation;
-	/*
-	 * Guards @hello and @hello_pending against the message handler,
-	 * which runs in hard interrupt context under the core's raw locks.
-	 */
 	raw_spinlock_t hello_lock;
 	struct mknet_msg hello;
 	bool hello_pending;
@@ -233,20 +237,25 @@ struct mknet_priv {
 	struct delayed_work attach_work;
 };
 
+/*
+ * Calls go one way: mknet_main.c -> mknet_remote.c -> mknet_netdev.c ->
+ * mknet_txrx.c; ethtool and debugfs sit beside netdev and call down.
+ */
+
 /* mknet_main.c */
 extern struct rtnl_link_ops mknet_link_ops;
+
+/* mknet_netdev.c: links, areas, carrier, net_device ops */
 int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 		    bool remote);
 void mknet_link_publish(struct mknet_priv *priv);
-int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
-int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
-void mknet_update_carrier(struct mknet_priv *priv);
 void mknet_link_release(struct mknet_priv *priv);
+struct mknet_priv *mknet_link_get(u32 id);
+struct mknet_priv *mknet_remote_link(u16 instance);
+void mknet_update_carrier(struct mknet_priv *priv);
 int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 		  struct netlink_ext_ack *extack);
 u32 mknet_max_queues(const struct net_device *dev);
-
-/* mknet_netdev.c */
 void mknet_setup(struct net_device *dev);
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq);
 void mknet_area_publish(struct mknet_priv *priv);
@@ -259,11 +268,14 @@ void mknet_napi_resize(struct mknet_priv *priv, u32 want);
 /* mknet_remote.c: links to other instances */
 void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
 void mknet_remote_init_link(struct mknet_priv *priv);
-void mknet_remote_release(struct mknet_priv *priv);
 void mknet_remote_start(void);
 void mknet_remote_stop(void);
 
-/* mknet_txrx.c */
+/* mknet_txrx.c: rings, doorbells, NAPI */
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
+bool mknet_doorbell_irq(struct mknet_priv *priv, u32 queue);
+void mknet_datapath_tick(struct mknet_priv *priv);
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int mknet_poll(struct napi_struct *napi, int budget);
 enum hrtimer_restart mknet_kick_timer(struct hrtimer *t);

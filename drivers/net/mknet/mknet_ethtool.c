@@ -22,6 +22,7 @@ static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
 	MKNET_TX_STAT("doorbells_suppressed", doorbells_suppressed),
 	MKNET_TX_STAT("doorbell_busy", doorbell_busy),
 	MKNET_TX_STAT("ring_full", ring_full),
+	MKNET_TX_STAT("dropped", dropped),
 	MKNET_TX_STAT("drop_bad_peer_index", bad_peer_index),
 };
 

@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mknet net_device: our area in the shared region, open and stop, MTU and
- * the standard statistics.
+ * mknet links and their net_device: the link tables, each end's area in
+ * the shared region from allocation to release, attaching to the peer's,
+ * carrier, open and stop, MTU and the standard statistics.
  */
 #include <linux/etherdevice.h>
+#include <linux/idr.h>
 #include <linux/multikernel.h>
+#include <linux/rtnetlink.h>
 #include <net/netdev_queues.h>
 #include "mknet.h"
 
+/* Written under RTNL, read by the message handler under RCU. */
+static struct mknet_priv __rcu *mknet_links[MKNET_MAX_LINKS];
+static struct mknet_priv __rcu *mknet_remote_links[MK_MAX_INSTANCES];
+static DEFINE_IDA(mknet_ida);
+/* Links to other instances that exist; under RTNL. */
+static unsigned int mknet_remote_count;
+
 static_assert(sizeof(struct mknet_area) == 64);
 static_assert(sizeof(struct mknet_desc) == 16);
+
+static size_t mknet_remote_reserve(void);
 
 /* The CPU of the @nth queue, counted round the online CPUs. */
 static int mknet_queue_cpu(u32 nth)
@@ -25,9 +37,10 @@ static int mknet_queue_cpu(u32 nth)
  * @n: descriptors in each of our TX rings
  * @nq: TX rings
  *
- * Any previous area is left to the caller to free.
+ * Any previous area is left to the caller to free.  An end of a pair
+ * in this kernel leaves mknet_remote_reserve() bytes of the pool free.
  *
- * Context: RTNL held, or the device not registered yet.
+ * Context: RTNL held.
  * Return: 0, or -ENOMEM.
  */
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
@@ -38,6 +51,11 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	int err;
 	u32 q;
 
+	/* Pairs leave room for the links to other instances. */
+	if (!priv->remote &&
+	    mk_pool_avail() < PAGE_ALIGN(mknet_area_size(n, nq)) +
+			      mknet_remote_reserve())
+		return -ENOMEM;
 	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
 	if (!va)
 		return -ENOMEM;
@@ -249,6 +267,297 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	WRITE_ONCE(priv->area->state, MKNET_STATE_DOWN);
 }
 
+static bool mknet_peer_alive(struct mknet_priv *priv)
+{
+	u64 hb;
+
+	if (mk_instance_state(priv->peer_instance, &hb) != MK_INSTANCE_RUNNING)
+		return false;
+	if (hb != priv->peer_heartbeat) {
+		priv->peer_heartbeat = hb;
+		priv->peer_heartbeat_at = jiffies;
+	}
+	return time_before(jiffies, priv->peer_heartbeat_at + MKNET_PEER_TIMEOUT);
+}
+
+static bool mknet_peer_broken(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++)
+		if (READ_ONCE(priv->rxq[q].peer_broken))
+			return true;
+	return false;
+}
+
+/**
+ * mknet_update_carrier - set the carrier from both ends' state
+ * @priv: our end
+ *
+ * Context: process context.
+ */
+void mknet_update_carrier(struct mknet_priv *priv)
+{
+	struct net_device *dev = priv->dev;
+	bool up;
+
+	up = netif_running(dev) && READ_ONCE(priv->peer_attached) &&
+	     !mknet_peer_broken(priv) &&
+	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP &&
+	     mknet_peer_alive(priv);
+	if (up && !netif_carrier_ok(dev)) {
+		netif_carrier_on(dev);
+		mknet_tx_wake_ready(priv);
+	} else if (!up && netif_carrier_ok(dev)) {
+		netif_carrier_off(dev);
+	}
+}
+
+static void mknet_carrier_work(struct work_struct *work)
+{
+	struct mknet_priv *priv = container_of(work, struct mknet_priv,
+					       carrier_work);
+
+	mknet_update_carrier(priv);
+}
+
+static void mknet_watchdog(struct timer_list *t)
+{
+	struct mknet_priv *priv = from_timer(priv, t, watchdog);
+
+	/* Undo whatever a peer wrote over our area since the last tick. */
+	mknet_area_publish(priv);
+	schedule_work(&priv->carrier_work);
+	mknet_datapath_tick(priv);
+	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
+}
+
+/**
+ * mknet_link_init - give a new device its link id and area
+ * @dev: the device, not registered yet
+ * @peer_instance: instance of the other end
+ * @cpu_base: online CPU, by number, that serves our queue 0
+ * @remote: a link to another instance; pairs in this kernel leave a link
+ *	id for each of those
+ *
+ * Return: 0, or -ENOSPC / -ENOMEM.
+ */
+int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
+		    bool remote)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	int id, err;
+	u32 q;
+
+	id = ida_alloc_max(&mknet_ida, (remote ? MKNET_MAX_LINKS :
+					MKNET_PAIR_LINKS) - 1, GFP_KERNEL);
+	if (id < 0)
+		return id;
+	priv->dev = dev;
+	priv->id = id;
+	priv->peer_instance = peer_instance;
+	priv->cpu_base = cpu_base;
+	priv->remote = remote;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		u64_stats_init(&priv->txq[q].stats.syncp);
+		u64_stats_init(&priv->rxq[q].stats.syncp);
+	}
+	timer_setup(&priv->watchdog, mknet_watchdog, 0);
+	hrtimer_init(&priv->kick_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	priv->kick_timer.function = mknet_kick_timer;
+	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
+
+	/* One queue pair per online CPU. */
+	err = mknet_area_init(priv, MKNET_RING_DEFAULT,
+			      min(num_online_cpus(), mknet_max_queues(dev)));
+	/* What pairs left for a link to another instance is enough for this. */
+	if (err == -ENOMEM && remote)
+		err = mknet_area_init(priv, MKNET_RING_MIN, 1);
+	if (err) {
+		ida_free(&mknet_ida, id);
+		return err;
+	}
+	if (remote)
+		mknet_remote_count++;
+	mknet_debugfs_add(priv);
+	return 0;
+}
+
+/**
+ * mknet_link_release - undo mknet_link_init()
+ * @priv: our end
+ *
+ * Safe to call twice: register_netdevice() calls ndo_uninit on failure
+ * and newlink's error path may too.
+ */
+void mknet_link_release(struct mknet_priv *priv)
+{
+	if (!priv->area)
+		return;
+	RCU_INIT_POINTER(mknet_links[priv->id], NULL);
+	if (priv->remote) {
+		if (rtnl_dereference(mknet_remote_links[priv->peer_instance]) == priv)
+			RCU_INIT_POINTER(mknet_remote_links[priv->peer_instance],
+					 NULL);
+		mknet_remote_count--;
+	}
+	synchronize_rcu();
+	/* Its work may have been scheduled by a HELLO up to now. */
+	if (priv->remote)
+		cancel_delayed_work_sync(&priv->attach_work);
+	/* No doorbell can reach us now; let work scheduled by one finish. */
+	cancel_work_sync(&priv->carrier_work);
+	mknet_debugfs_remove(priv);
+	mknet_napi_resize(priv, 0);
+	hrtimer_cancel(&priv->kick_timer);
+	mknet_area_free(priv);
+	ida_free(&mknet_ida, priv->id);
+}
+
+/**
+ * mknet_link_publish - let doorbells for a registered device reach it
+ * @priv: our end
+ *
+ * Context: RTNL held.
+ */
+void mknet_link_publish(struct mknet_priv *priv)
+{
+	rcu_assign_pointer(mknet_links[priv->id], priv);
+	if (priv->remote)
+		rcu_assign_pointer(mknet_remote_links[priv->peer_instance], priv);
+}
+
+/**
+ * mknet_link_get - the end with a link id
+ * @id: link id, as a peer's message names it
+ *
+ * Context: RCU read side.
+ * Return: the end, or NULL.
+ */
+struct mknet_priv *mknet_link_get(u32 id)
+{
+	return id < MKNET_MAX_LINKS ? rcu_dereference(mknet_links[id]) : NULL;
+}
+
+/**
+ * mknet_remote_link - our link to another instance
+ * @instance: its instance id
+ *
+ * Context: RCU read side, or RTNL held.
+ * Return: the end, or NULL.
+ */
+struct mknet_priv *mknet_remote_link(u16 instance)
+{
+	return instance < MK_MAX_INSTANCES ?
+	       rcu_dereference_rtnl(mknet_remote_links[instance]) : NULL;
+}
+
+/*
+ * Pool bytes kept for links to other instances: the smallest area for
+ * each instance we have no link to yet, so that whatever pairs take,
+ * every other instance that starts still gets its link.
+ */
+static size_t mknet_remote_reserve(void)
+{
+	return (MK_MAX_INSTANCES - 1 - mknet_remote_count) *
+	       PAGE_ALIGN(mknet_area_size(MKNET_RING_MIN, 1));
+}
+
+/**
+ * mknet_max_queues - queue pairs a device can have
+ * @dev: the device; `ip link add` may have given it fewer queues
+ *
+ * Return: at most %MKNET_MAX_QUEUES.
+ */
+u32 mknet_max_queues(const struct net_device *dev)
+{
+	return min3(MKNET_MAX_QUEUES, dev->num_tx_queues, dev->num_rx_queues);
+}
+
+static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
+{
+	struct mknet_area *old = priv->area;
+	size_t old_size = priv->area_size;
+	int err;
+
+	if (n == priv->ring_size && nq == priv->num_queues)
+		return 0;
+	err = mknet_area_init(priv, n, nq);
+	if (!err)
+		mk_pool_free(old, old_size);
+	return err;
+}
+
+/**
+ * mknet_reshape - change the ring sizes or the queue count of a pair
+ * @priv: the end ethtool -G or -L was given
+ * @tx: new size of its TX rings
+ * @rx: new size of its RX rings, which are the other end's TX rings
+ * @queues: new number of queue pairs, for both ends
+ * @extack: for the error message
+ *
+ * Both ends stop, get fresh areas and attach to each other again; frames
+ * in flight are lost, as on a reset of a real NIC.  Counters stay.
+ *
+ * Context: RTNL held.
+ * Return: 0, -EPERM without CAP_NET_ADMIN in the initial user namespace,
+ * -EOPNOTSUPP for a link to another instance, or -ENOMEM.
+ */
+int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
+		  struct netlink_ext_ack *extack)
+{
+	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
+	struct mknet_priv *ppriv;
+	bool up, peer_up;
+	int err;
+
+	/* Rings come from this instance's slice of the shared pool. */
+	if (!capable(CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "rings take shared memory: needs CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+	if (!peer_dev) {
+		NL_SET_ERR_MSG(extack,
+			       "rings and queues of a link to another instance are fixed");
+		return -EOPNOTSUPP;
+	}
+	ppriv = netdev_priv(peer_dev);
+	if (queues > mknet_max_queues(peer_dev)) {
+		NL_SET_ERR_MSG_FMT(extack, "the other end has room for %u queues",
+				   mknet_max_queues(peer_dev));
+		return -EINVAL;
+	}
+	if (tx == priv->ring_size && rx == ppriv->ring_size &&
+	    queues == priv->num_queues && queues == ppriv->num_queues)
+		return 0;
+
+	up = netif_running(priv->dev);
+	peer_up = netif_running(peer_dev);
+	if (up)
+		mknet_datapath_stop(priv);
+	if (peer_up)
+		mknet_datapath_stop(ppriv);
+	WRITE_ONCE(priv->peer_attached, false);
+	WRITE_ONCE(ppriv->peer_attached, false);
+
+	err = mknet_area_reshape(priv, tx, queues);
+	if (!err)
+		err = mknet_area_reshape(ppriv, rx, queues);
+	if (err)
+		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
+	/* Whatever shape we ended with, the ends must find each other. */
+	if (mknet_attach_peer(priv, ppriv->area) ||
+	    mknet_attach_peer(ppriv, priv->area))
+		err = -EINVAL;
+
+	if (peer_up)
+		mknet_datapath_start(ppriv);
+	if (up)
+		mknet_datapath_start(priv);
+	return err;
+}
+
 static int mknet_open(struct net_device *dev)
 {
 	mknet_datapath_start(netdev_priv(dev));
@@ -384,6 +693,20 @@ static const struct netdev_stat_ops mknet_stat_ops = {
 	.get_base_stats		= mknet_get_base_stats,
 };
 
+/* The other end of a pair in this kernel, as veth shows its peer. */
+static int mknet_get_iflink(const struct net_device *dev)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct net_device *peer;
+	int iflink;
+
+	rcu_read_lock();
+	peer = rcu_dereference(priv->loop_peer);
+	iflink = peer ? READ_ONCE(peer->ifindex) : READ_ONCE(dev->ifindex);
+	rcu_read_unlock();
+	return iflink;
+}
+
 static void mknet_uninit(struct net_device *dev)
 {
 	mknet_link_release(netdev_priv(dev));
@@ -398,6 +721,7 @@ static const struct net_device_ops mknet_netdev_ops = {
 	.ndo_get_stats64	= mknet_get_stats64,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_get_iflink		= mknet_get_iflink,
 };
 
 #define MKNET_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | \

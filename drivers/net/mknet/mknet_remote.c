@@ -22,8 +22,6 @@
 
 #define MKNET_DISCOVER_INTERVAL	HZ
 
-/* Written under RTNL, read by the message handler under RCU. */
-static struct mknet_priv __rcu *mknet_remote[MK_MAX_INSTANCES];
 static struct delayed_work mknet_discover_work;
 
 static void mknet_remote_attach(struct work_struct *work)
@@ -94,7 +92,7 @@ void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m)
 	if (src_instance >= MK_MAX_INSTANCES)
 		return;
 	rcu_read_lock();
-	priv = rcu_dereference(mknet_remote[src_instance]);
+	priv = mknet_remote_link(src_instance);
 	if (priv) {
 		raw_spin_lock_irqsave(&priv->hello_lock, flags);
 		priv->hello = *m;
@@ -116,22 +114,6 @@ void mknet_remote_init_link(struct mknet_priv *priv)
 	INIT_DELAYED_WORK(&priv->attach_work, mknet_remote_attach);
 }
 
-/**
- * mknet_remote_release - forget a link before it is freed
- * @priv: our end
- *
- * Context: RTNL held.
- */
-void mknet_remote_release(struct mknet_priv *priv)
-{
-	if (!priv->remote)
-		return;
-	if (rtnl_dereference(mknet_remote[priv->peer_instance]) == priv)
-		RCU_INIT_POINTER(mknet_remote[priv->peer_instance], NULL);
-	synchronize_rcu();
-	cancel_delayed_work_sync(&priv->attach_work);
-}
-
 static void mknet_remote_create(u16 instance, u64 gen)
 {
 	struct mknet_priv *priv;
@@ -149,7 +131,6 @@ static void mknet_remote_create(u16 instance, u64 gen)
 		free_netdev(dev);
 		return;
 	}
-	priv->remote = true;
 	priv->peer_generation = gen;
 	eth_hw_addr_random(dev);
 	netif_carrier_off(dev);
@@ -159,7 +140,6 @@ static void mknet_remote_create(u16 instance, u64 gen)
 		return;
 	}
 	mknet_link_publish(priv);
-	rcu_assign_pointer(mknet_remote[instance], priv);
 	netdev_info(dev, "link to instance %u\n", instance);
 }
 
@@ -175,10 +155,10 @@ static void mknet_discover(struct work_struct *work)
 		if (i == self ||
 		    mk_instance_info(i, NULL, &gen, &apicid) != MK_INSTANCE_RUNNING)
 			continue;
-		priv = rtnl_dereference(mknet_remote[i]);
+		priv = mknet_remote_link(i);
 		if (!priv) {
 			mknet_remote_create(i, gen);
-			priv = rtnl_dereference(mknet_remote[i]);
+			priv = mknet_remote_link(i);
 			if (!priv)
 				continue;
 		}

@@ -92,6 +92,7 @@ struct mknet_area {
  * struct mknet_tx_ctl - our TX ring's producer side
  * @prod: descriptors published
  * @cons_event: send me a doorbell once you consumed past this index
+ * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_tx_ctl {
 	u32 prod;
@@ -103,6 +104,7 @@ struct mknet_tx_ctl {
  * struct mknet_rx_ctl - how far we consumed the peer's TX ring
  * @cons: descriptors consumed; their buffers are the peer's again
  * @prod_event: send me a doorbell once you produced past this index
+ * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_rx_ctl {
 	u32 cons;
@@ -119,6 +121,7 @@ struct mknet_rx_ctl {
  * @len: bytes used in the buffer, at most %MKNET_BUF_SIZE
  * @flags: MKNET_DESC_*
  * @hdr: offload information, on the first descriptor of a frame
+ * @pad: zero
  */
 struct mknet_desc {
 	u16 len;

@@ -24,6 +24,51 @@
 #include <linux/virtio_net.h>
 #include "mknet.h"
 
+/**
+ * mknet_send_to - send a message of ours to a CPU of the peer instance
+ * @priv: our end
+ * @apicid: physical APIC ID of the peer's CPU
+ * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area
+ * @queue: the queue pair a DOORBELL is for
+ *
+ * Return: 0 or the error of multikernel_send_ipi_data().
+ */
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
+{
+	struct mknet_msg m = {
+		.dst_id = priv->peer_id,
+		.src_id = priv->id,
+		.kind = kind,
+		.queue = queue,
+	};
+
+	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK)
+		m.area_off = mk_region_offset(priv->area);
+	return multikernel_send_ipi_data(priv->peer_instance, apicid,
+					 MK_MSG_MKNET, &m, sizeof(m));
+}
+
+/**
+ * mknet_send_msg - send a doorbell or state change to the other end
+ * @priv: our end
+ * @kind: &enum mknet_msg_kind
+ * @queue: queue pair; its doorbells go to the peer's CPU for it
+ *
+ * Return: 0, -ENOTCONN before the ends are attached, or the error of
+ * multikernel_send_ipi_data().
+ */
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
+{
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
+	/* Fault injection: a message ring that stays full. */
+	if (unlikely(atomic_read(&priv->fail_sends)) &&
+	    kind == MKNET_MSG_DOORBELL &&
+	    atomic_dec_if_positive(&priv->fail_sends) >= 0)
+		return -ENOSPC;
+	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
+}
+
 static void mknet_tx_count(struct mknet_txq *txq, u64_stats_t *ctr)
 {
 	u64_stats_update_begin(&txq->stats.syncp);
@@ -534,4 +579,45 @@ int mknet_poll(struct napi_struct *napi, int budget)
 			napi_schedule(napi);
 	}
 	return done;
+}
+
+/**
+ * mknet_doorbell_irq - the peer rang the doorbell of one of our queue pairs
+ * @priv: our end
+ * @queue: the queue pair its message names
+ *
+ * Context: hard interrupt, from the multikernel message handler.
+ * Return: false if we have no such queue pair.
+ */
+bool mknet_doorbell_irq(struct mknet_priv *priv, u32 queue)
+{
+	struct mknet_rxq *rxq;
+
+	/* Pairs with the release in mknet_napi_resize(). */
+	if (queue >= smp_load_acquire(&priv->num_napi))
+		return false;
+	rxq = &priv->rxq[queue];
+	atomic64_inc(&rxq->doorbells_received);
+	if (netif_running(priv->dev))
+		napi_schedule_irqoff(&rxq->napi);
+	return true;
+}
+
+/**
+ * mknet_datapath_tick - the watchdog's look at every queue pair
+ * @priv: our end
+ *
+ * Each pair's poll rewrites its indices, and takes a frame whose
+ * doorbell the peer forgot or lost with its CPU.
+ *
+ * Context: the watchdog timer.
+ */
+void mknet_datapath_tick(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++) {
+		WRITE_ONCE(priv->rxq[q].republish, true);
+		napi_schedule(&priv->rxq[q].napi);
+	}
 }

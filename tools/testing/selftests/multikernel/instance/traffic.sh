@@ -7,7 +7,8 @@
 # ring and queue changes are refused with the link left working.
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
-# carry bulk TCP again.
+# carry bulk TCP again.  All of it with this kernel's pool filled by
+# mknet pairs first: pairs must leave room for the link to instance 1.
 . "$(dirname "$0")/lib.sh"
 
 carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = "$1" ]; }
@@ -19,6 +20,22 @@ start() {
 	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
 }
 
+# Pairs until the pool refuses one; each pair's second end is renamed,
+# so that mknet0 stays free for the link to instance 1.
+pairs=0
+while [ $pairs -lt 40 ] && $IP link add mkfa$pairs type mknet 2>/dev/null; do
+	$IP link set mknet0 name mkfb$pairs || fail "renaming a pair's end"
+	pairs=$((pairs + 1))
+done
+[ $pairs -gt 0 ] && [ $pairs -lt 40 ] || fail "$pairs pairs: the pool never refused one"
+echo "$pairs pairs filled the pool"
+del_pairs() {
+	while [ $pairs -gt 0 ]; do
+		pairs=$((pairs - 1))
+		$IP link del mkfa$pairs
+	done
+}
+
 load_instance
 start
 
@@ -27,7 +44,8 @@ $IP addr replace 192.0.2.1/24 dev mknet0
 $IP addr replace 2001:db8::1/64 dev mknet0 nodad
 $IP link set mknet0 up
 wait_for 120 carrier 1 || fail "no carrier on mknet0"
-echo "mknet0 carrier up: $($ETHTOOL -i mknet0 | grep bus-info)"
+echo "mknet0 carrier up: $($ETHTOOL -i mknet0 | grep bus-info)," \
+     "TX ring $($ETHTOOL -g mknet0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print $2 }')"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 does not answer ping"
 ping -c 5 -i 0.2 192.0.2.2 | tail -1
 ping -c 3 2001:db8::2 >/dev/null || fail "no IPv6 ping to instance 1"
@@ -100,3 +118,4 @@ echo "instance 1 restarted: carrier on, ping answered," \
 echo stop > $d/control
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 $ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
+del_pairs

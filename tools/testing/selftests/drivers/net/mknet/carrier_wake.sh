@@ -39,16 +39,21 @@ pingloop &
 loop2=$!
 sleep 3
 [ "$(stat a tx0_ring_full)" -gt 0 ] || fail "a's ring never filled"
-drop=$(sysstat a tx_dropped)
+# The driver's own drops: the stack counts in tx_dropped what its noop
+# qdisc drops while the carrier is off.
+drop=$(stat a tx0_dropped)
 
 echo state > $sc
 wait_carrier a 0 100 || fail "a's carrier stayed up on b's garbage state"
 echo restore > $sc
 wait_carrier a 1 100 || fail "a's carrier did not return"
 sleep 2
-dropped=$(( $(sysstat a tx_dropped) - drop ))
+dropped=$(( $(stat a tx0_dropped) - drop ))
 echo "carrier flapped with a's ring full: a dropped $dropped frames"
-[ "$dropped" -eq 0 ] || fail "the carrier woke a full queue: $dropped frames dropped"
+[ "$dropped" -eq 0 ] || {
+	ina $ETHTOOL -S mka0 | grep -vw 0
+	fail "the carrier woke a full queue: $dropped frames dropped"
+}
 
 echo unstall > $sc
 kill $loop1 $loop2

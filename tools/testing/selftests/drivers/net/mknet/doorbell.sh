@@ -31,10 +31,10 @@ echo "fail-sends: $refused doorbells refused, slowest ping ${rtt} ms"
 # be rung for by the drop, not found later by the watchdog.
 rx=$(sysstat b rx_packets)
 db=$(stat a tx0_doorbells)
-drop=$(sysstat a tx_dropped)
+drop=$(stat a tx0_dropped)
 echo xmit-more > $sc || fail "xmit-more"
 rang=$(( $(stat a tx0_doorbells) - db ))
-[ "$(sysstat a tx_dropped)" -eq $((drop + 1)) ] || fail "the batch's last frame was not dropped"
+[ "$(stat a tx0_dropped)" -eq $((drop + 1)) ] || fail "the batch's last frame was not dropped"
 [ "$rang" -ge 1 ] || fail "no doorbell for a batch whose last frame was dropped"
 busywait_stat() {	# side counter value tenths
 	i=0

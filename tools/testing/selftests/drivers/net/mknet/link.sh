@@ -10,6 +10,11 @@ inb $IP link set mkb0 up
 wait_carrier a 1 || fail "carrier did not return with the peer up"
 wait_carrier b 1 || fail "peer carrier did not return"
 
+# Each end names the other as its link, as veth's do.
+[ "$(ina cat /sys/class/net/mka0/iflink)" = "$(inb cat /sys/class/net/mkb0/ifindex)" ] &&
+[ "$(inb cat /sys/class/net/mkb0/iflink)" = "$(ina cat /sys/class/net/mka0/ifindex)" ] ||
+	fail "iflink does not name the other end"
+
 drv=$(ina $ETHTOOL -i mka0 | awk '$1 == "driver:" { print $2 }')
 [ "$drv" = mknet ] || fail "ethtool -i driver '$drv'"
 ina $ETHTOOL -g mka0 | grep -q "^TX:.*256" || fail "ethtool -g"
