@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # `make check`: checkpatch --strict on every file we own and every patch,
-# then a W=1 and sparse (C=1) build of our objects.  Any finding fails.
+# kernel-doc -Wall on our sources, then a W=1 and sparse (C=1) build of
+# our objects.  Any finding fails.
 set -uo pipefail
 src=$1
 obj=$2
@@ -27,6 +28,18 @@ for p in patches/*.patch; do
 	fi
 done
 echo "  CHECK   checkpatch --strict: $(echo "$owned" | wc -w) files, $(ls patches/*.patch | wc -l) patches"
+
+# Every kernel-doc comment of our sources parses and describes every
+# member, parameter and return value: `make htmldocs` stays quiet on them.
+csrc=$(echo "$owned" | grep -E '\.[ch]$')
+out=$(for f in $csrc; do
+	"$src/scripts/kernel-doc" -none -Wall "$f" || echo "kernel-doc failed on $f"
+done 2>&1)
+if [ -n "$out" ]; then
+	echo "$out"
+	fail=1
+fi
+echo "  CHECK   kernel-doc -Wall: $(echo "$csrc" | wc -w) files"
 
 # Our objects, rebuilt with W=1 and sparse; only our paths are judged.
 dirs="kernel/multikernel/ arch/x86/kernel/multikernel.o arch/x86/kernel/multikernel_start.o"

@@ -45,6 +45,7 @@
  * @pool_size: bytes in the page pool
  * @generation: non-zero, new each time instance 0 creates the region
  * @checksum: mk_header_checksum() of everything before it
+ * @reserved: zero; a header with anything else here is refused
  */
 struct mk_region_header {
 	u64 magic;
@@ -73,6 +74,7 @@ struct mk_region_header {
  * @heartbeat: incremented about once a second while running
  * @boot_generation: incremented each time the instance (re)joins
  * @apic_ids: physical APIC IDs of the instance's CPUs
+ * @pad: zero; fills the entry to 256 bytes
  */
 struct mk_instance_desc {
 	u32 state;

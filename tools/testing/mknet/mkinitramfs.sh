@@ -34,10 +34,32 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > "$root/etc/hosts"
 
 cp "$top/tools/testing/mknet/init" "$root/init"
 chmod +x "$root/init"
-cp -r "$top/tools/testing/selftests/multikernel" "$root/selftests/"
-if [ -d "$top/tools/testing/selftests/drivers/net/mknet" ]; then
-	cp -r "$top/tools/testing/selftests/drivers/net/mknet" "$root/selftests/"
-fi
+# The kselftest collections, laid out as `make install` of the selftests
+# would: each directory with its settings and TEST_FILES, and
+# kselftest-list.txt naming its TEST_PROGS in the Makefile's order.  Only
+# those run; an executable script the Makefile does not list is reported.
+test_progs() {
+	{ grep -v '^include' "$1/Makefile"; printf '\n__progs:\n\t@echo $(TEST_PROGS)\n'; } |
+		make -s --no-print-directory -C "$1" -f - __progs
+}
+sel=$top/tools/testing/selftests
+: > "$root/selftests/kselftest-list.txt"
+for c in drivers/net/mknet multikernel multikernel/instance; do
+	mkdir -p "$root/selftests/$c"
+	find "$sel/$c" -maxdepth 1 -type f -exec cp {} "$root/selftests/$c/" \;
+	progs=$(test_progs "$sel/$c")
+	for t in $progs; do
+		[ -x "$sel/$c/$t" ] || { echo "  ERROR   $c/$t: not executable"; exit 1; }
+		echo "$c:$t" >> "$root/selftests/kselftest-list.txt"
+	done
+	for f in "$sel/$c"/*.sh; do
+		[ -x "$f" ] && [ "$(basename "$f")" != lib.sh ] || continue
+		echo " $progs " | grep -q " $(basename "$f") " ||
+			echo "  WARN    $c/$(basename "$f"): not in TEST_PROGS, not run"
+	done
+done
+# Scripts outside the collections know the mknet tests' old place.
+ln -s drivers/net/mknet "$root/selftests/mknet"
 
 cp "$top/tools/testing/mknet/bench-guest.sh" "$top/tools/testing/mknet/stress-guest.sh" \
 	"$top/tools/testing/mknet/profile-guest.sh" \

@@ -2,17 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Judge guest console logs: KUnit KTAP results, our selftests, and splats.
 
+KUnit prints KTAP through the kernel log: its lines carry a printk
+timestamp, and its test cases are indented one level.  The guest's
+kselftest runner prints one KTAP document per boot from user space, with
+no timestamp: 'TAP version 13', a plan '1..N', then per test its output as
+'# ' diagnostics and 'ok N name', 'ok N name # SKIP reason' or
+'not ok N name # exit=R'.  Harness steps outside that runner (bad boot
+parameters, fuzzing, stress) print 'mkselftest: ok|not ok|skip name'.
+
 Every KUnit test case and every selftest counts once.  A splat anywhere in
-a log, a boot that did not reach the end of its plan, or a log with no
-result at all is a failure of its own.  The last line printed is
-'N passed, N failed, N skipped'; the exit status is non-zero on any
-failure or when nothing ran.
+a log, a boot that did not reach the end of its plan, a KTAP document with
+fewer or more results than its plan, or a log with no result at all is a
+failure of its own.  The last line printed is 'N passed, N failed,
+N skipped'; the exit status is non-zero on any failure or when nothing
+ran.
 """
 import re
 import sys
 
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 KTAP_RESULT = re.compile(r'^(\s*)(not ok|ok) (\d+) (\S+)(.*)$')
+# The kselftest runner's document: header, plan, results.
+KSFT_HEADER = re.compile(r'^(TAP|KTAP) version \d+$')
+KSFT_PLAN = re.compile(r'^1\.\.(\d+)')
+KSFT_RESULT = re.compile(r'^(not ok|ok) (\d+)(?: ([^#]*?))?\s*(?:# (.*))?$')
+KSFT_TEST = re.compile(r'^selftests: (\S+): (\S+)$')
+KSFT_NOTE = re.compile(r'^# ?(.*)$')
 SELFTEST = re.compile(r'^mkselftest: (ok|not ok|skip) (\S+)(.*)$')
 SELFTEST_START = re.compile(r'^mkselftest: start (\S+)')
 SELFTEST_NOTE = re.compile(r'^mkselftest: # (.*)$')
@@ -38,20 +53,73 @@ SPLATS = [
 ]
 
 
+def ksft_name(desc):
+    """'selftests: drivers/net/mknet: ping.sh' reads drivers/net/mknet/ping."""
+    m = KSFT_TEST.match(desc)
+    return f'{m.group(1)}/{m.group(2).removesuffix(".sh")}' if m else desc
+
+
 def judge(path):
     passed, failed, skipped = [], [], []
     finished = False
     splats = {}
     with open(path, errors='replace') as f:
-        lines = [TIMESTAMP.sub('', l.rstrip('\r\n')) for l in f]
+        raw = [l.rstrip('\r\n') for l in f]
     name = path.rsplit('/', 1)[-1].removesuffix('.log')
     notes = []
-    for i, line in enumerate(lines):
+    ksft = False        # inside the runner's KTAP document
+    plan = results = None
+
+    def ksft_end():
+        if plan is not None and results != plan:
+            failed.append(f'{name}: selftests planned {plan}, '
+                          f'reported {results}')
+
+    for raw_line in raw:
+        kernel = bool(TIMESTAMP.match(raw_line))
+        line = TIMESTAMP.sub('', raw_line)
         if line.startswith('mkplan: done'):
             finished = True
         for kind, rx in SPLATS:
             if rx.search(line) and kind not in splats:
                 splats[kind] = line.strip()
+        if not kernel and KSFT_HEADER.match(line):
+            ksft_end()
+            ksft, plan, results, notes = True, None, 0, []
+            continue
+        if ksft and not kernel:
+            m = KSFT_PLAN.match(line)
+            if m and plan is None:
+                plan = int(m.group(1))
+                continue
+            m = KSFT_RESULT.match(line)
+            if m:
+                res, desc, directive = m.group(1), m.group(3) or '', m.group(4)
+                results += 1
+                label = f'{name}: selftest {ksft_name(desc)}'
+                if directive and directive.upper().startswith('SKIP'):
+                    why = directive[4:].strip()
+                    skipped.append(label + (f' ({why})' if why else ''))
+                elif res == 'ok':
+                    passed.append(label)
+                else:
+                    if directive:
+                        label += f' ({directive})'
+                    # CI keeps only what we print: say why, not just that.
+                    failed.append(label + ''.join(
+                        f'\n            | {n}' for n in notes[-NOTE_LINES:]))
+                notes = []
+                continue
+            if line.startswith('Bail out!'):
+                failed.append(f'{name}: selftests bailed out: {line}')
+                continue
+            m = KSFT_NOTE.match(line)
+            if m:
+                if KSFT_TEST.match(m.group(1)):
+                    notes = []
+                else:
+                    notes.append(m.group(1))
+                continue
         if SELFTEST_START.match(line):
             notes = []
             continue
@@ -64,7 +132,6 @@ def judge(path):
             res, test = m.group(1), m.group(2)
             label = f'{name}: selftest {test}{m.group(3)}'
             if res == 'not ok':
-                # CI keeps only what we print: say why, not just that.
                 label += ''.join(f'\n            | {n}'
                                  for n in notes[-NOTE_LINES:])
             {'ok': passed, 'not ok': failed, 'skip': skipped}[res].append(
@@ -72,7 +139,7 @@ def judge(path):
             continue
         m = KTAP_RESULT.match(line)
         # KUnit test cases are indented one level; suites are not.
-        if m and len(m.group(1)) == 4:
+        if m and len(m.group(1)) == 4 and not (ksft and not kernel):
             res, test, rest = m.group(2), m.group(4), m.group(5)
             label = f'{name}: kunit {test}'
             if '# SKIP' in rest:
@@ -81,6 +148,7 @@ def judge(path):
                 passed.append(label)
             else:
                 failed.append(label)
+    ksft_end()
     if not finished:
         failed.append(f'{name}: boot did not finish its plan')
     for kind, line in splats.items():

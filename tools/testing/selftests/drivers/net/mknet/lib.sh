@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared setup of the mknet selftests: a pair of mknet devices in this
-# kernel, one end in netns "mka" (mka0), the other in "mkb" (mkb0), with
-# documentation-range addresses.
+# kernel, one end in a namespace of its own (mka0), the other in another
+# (mkb0), with documentation-range addresses.  The namespaces are named
+# for this run, so that nothing else's is touched.
 IP=/opt/mknet/bin/ip
 ETHTOOL=/opt/mknet/bin/ethtool
 IPERF=/opt/mknet/bin/iperf3
@@ -10,27 +11,90 @@ A4=192.0.2.1
 B4=192.0.2.2
 A6=2001:db8::1
 B6=2001:db8::2
+run_id=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+NSA=mka-$run_id
+NSB=mkb-$run_id
 
 fail() { echo "FAIL: $*"; cleanup; exit 1; }
-ina() { $IP netns exec mka "$@"; }
-inb() { $IP netns exec mkb "$@"; }
+ina() { $IP netns exec "$NSA" "$@"; }
+inb() { $IP netns exec "$NSB" "$@"; }
 
+# Stop what runs in our namespaces (iperf3 servers and clients), then
+# delete them; what other tests or users run is left alone.
 cleanup() {
-	killall iperf3 2>/dev/null
-	$IP netns del mka 2>/dev/null
-	$IP netns del mkb 2>/dev/null
+	for ns in "$NSA" "$NSB"; do
+		[ -e "/run/netns/$ns" ] || continue
+		$IP netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		$IP netns del "$ns" 2>/dev/null
+	done
 	sleep 0.5
 }
 
-# Wait up to $3 tenths of a second for carrier $2 on side $1 (a or b).
-wait_carrier() {
-	i=0
-	while [ $i -lt "${3:-50}" ]; do
-		[ "$(in$1 cat /sys/class/net/mk${1}0/carrier 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
+# Milliseconds since boot, from /proc/uptime's hundredths.
+timestamp_ms() {
+	local up _
+	read -r up _ < /proc/uptime
+	up=${up%.*}${up#*.}
+	echo $((${up#0} * 10))
+}
+
+# As net/lib.sh's, for busybox ash: run "$@" until it succeeds or
+# $2 milliseconds have passed, running $1 between tries; print its last
+# output, return its last status.
+loopy_wait() {
+	local sleep_cmd=$1 timeout_ms=$2 start out
+	shift 2
+	start=$(timestamp_ms)
+	while :; do
+		if out=$("$@"); then
+			printf '%s' "$out"
+			return 0
+		fi
+		if [ $(($(timestamp_ms) - start)) -gt "$timeout_ms" ]; then
+			printf '%s' "$out"
+			return 1
+		fi
+		$sleep_cmd
 	done
-	return 1
+}
+
+busywait() {	# timeout in ms, then the command
+	local timeout_ms=$1
+	shift
+	loopy_wait : "$timeout_ms" "$@"
+}
+
+slowwait() {	# timeout in s, then the command
+	local timeout_s=$1
+	shift
+	loopy_wait "sleep 0.1" $((timeout_s * 1000)) "$@"
+}
+
+# Succeeds, printing the value, when "$@" prints a number that is $1 (as
+# ">= 10").
+until_counter_is() {
+	local expr=$1 cur
+	shift
+	cur=$("$@")
+	echo $((cur))
+	[ $((cur $expr)) -ne 0 ]
+}
+
+slowwait_for_counter() {	# timeout in s, delta, then the command
+	local timeout_s=$1 delta=$2 base
+	shift 2
+	base=$("$@")
+	slowwait "$timeout_s" until_counter_is ">= $((base + delta))" "$@"
+}
+
+carrier_is() {	# side, 0 or 1
+	[ "$(in$1 cat /sys/class/net/mk${1}0/carrier 2>/dev/null)" = "$2" ]
+}
+
+# Wait up to $3 tenths of a second (5 s by default) for carrier $2 on
+# side $1 (a or b).
+wait_carrier() {
+	loopy_wait "sleep 0.1" $((${3:-50} * 100)) carrier_is "$1" "$2"
 }
 
 setup_pair() {
@@ -42,10 +106,10 @@ setup_pair() {
 		echo "$before" | grep -qx "$d" || [ "$d" = mka0 ] || peer=$d
 	done
 	[ -n "$peer" ] || fail "no peer device appeared"
-	$IP netns add mka
-	$IP netns add mkb
-	$IP link set mka0 netns mka
-	$IP link set "$peer" netns mkb
+	$IP netns add "$NSA" || fail "ip netns add $NSA"
+	$IP netns add "$NSB" || fail "ip netns add $NSB"
+	$IP link set mka0 netns "$NSA"
+	$IP link set "$peer" netns "$NSB"
 	inb $IP link set "$peer" name mkb0
 	ina $IP addr add $A4/24 dev mka0
 	inb $IP addr add $B4/24 dev mkb0
