@@ -20,11 +20,16 @@ start() {
 	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
 }
 
-# Pairs until the pool refuses one; each pair's second end is renamed,
-# so that mknet0 stays free for the link to instance 1.
+# Pairs until the pool refuses one; each pair's second end (the first's
+# iflink) is renamed, so that mknet0 stays free for the link to
+# instance 1, which an earlier test may have made already.
 pairs=0
 while [ $pairs -lt 40 ] && $IP link add mkfa$pairs type mknet 2>/dev/null; do
-	$IP link set mknet0 name mkfb$pairs || fail "renaming a pair's end"
+	peer=$(cat /sys/class/net/mkfa$pairs/iflink)
+	for n in /sys/class/net/*; do
+		[ "$(cat $n/ifindex)" = "$peer" ] && peer=${n##*/} && break
+	done
+	$IP link set "$peer" name mkfb$pairs || fail "renaming a pair's end"
 	pairs=$((pairs + 1))
 done
 [ $pairs -gt 0 ] && [ $pairs -lt 40 ] || fail "$pairs pairs: the pool never refused one"
