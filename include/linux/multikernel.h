@@ -18,6 +18,8 @@
 #define MK_MAX_INSTANCE_CPUS	16
 /* Payload bytes one message carries. */
 #define MK_MSG_MAX_DATA		248
+/* Ranges one kernel's RAM is described by, at most. */
+#define MK_MAX_MEM_RANGES	16
 
 /**
  * enum mk_msg_type - what a message is, chosen by the sender
@@ -98,6 +100,19 @@ struct mk_pfn_ref {
 };
 
 /**
+ * struct mk_mem_range - RAM of a kernel that this kernel may read
+ * @start: physical address of the first byte
+ * @size: bytes, non-zero
+ * @virt: this kernel's mapping of @start; the whole range is mapped,
+ *	write-back, for as long as this kernel runs
+ */
+struct mk_mem_range {
+	phys_addr_t start;
+	u64 size;
+	void *virt;
+};
+
+/**
  * struct mk_boot - what starting a kernel instance takes
  * @instance: its instance id
  * @apicid: physical APIC ID of the CPU it gets
@@ -134,6 +149,8 @@ u16 mk_self_instance(void);
 u32 mk_cpu_apicid(unsigned int cpu);
 int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
 		     u32 *apicid);
+int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
+		       unsigned int max);
 
 /**
  * mk_instance_state - state and heartbeat of an instance

@@ -8,8 +8,8 @@
  *
  *   kernel   write the bzImage (cat bzImage > kernel)
  *   initrd   write the initramfs
- *   cmdline  its command line; the region, its id and the timer rates
- *            are appended
+ *   cmdline  its command line; the region, its id, our RAM (which it
+ *            may read frames from) and the timer rates are appended
  *   memory   <size>@<address> inside the reserved memory
  *   cpu      logical number of an offline CPU of this kernel
  *   control  "start" or "stop"; reads back empty, loaded, running,
@@ -102,6 +102,11 @@ struct mk_child {
 static struct mk_child mk_children[MK_MAX_INSTANCES];
 /* Serialises every change to mk_children and mk_owned_cpus. */
 static DEFINE_MUTEX(mk_children_lock);
+/*
+ * Also held to change a child's mem_base and mem_size: mk_child_memory()
+ * reads the pair in any context, where the mutex cannot be taken.
+ */
+static DEFINE_SPINLOCK(mk_children_mem_lock);
 static struct cpumask mk_owned_cpus;
 
 static void mk_children_watch(struct work_struct *work);
@@ -159,6 +164,47 @@ void __init mk_instance_memory_reserve(void)
 		return;
 	}
 	mk_pool_size = 0;
+}
+
+/**
+ * mk_instance_pool - the memory set aside for instances
+ * @base: set to its physical base
+ * @size: set to its bytes, 0 if none was set aside
+ */
+void mk_instance_pool(phys_addr_t *base, u64 *size)
+{
+	*base = mk_pool_base;
+	*size = mk_pool_size;
+}
+
+/**
+ * mk_child_memory - the memory this kernel gave an instance
+ * @id: instance id, below %MK_MAX_INSTANCES
+ * @range: set to that memory, with its mapping
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if the instance has no memory.
+ */
+int mk_child_memory(u16 id, struct mk_mem_range *range)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mk_children_mem_lock, flags);
+	range->start = mk_children[id].mem_base;
+	range->size = mk_children[id].mem_size;
+	spin_unlock_irqrestore(&mk_children_mem_lock, flags);
+	if (!range->size)
+		return -ENOENT;
+	/*
+	 * memory_store() accepts only parts of mk_instance_memory=.  That is
+	 * RAM to us, so it is in the direct map (which maps all of memblock's
+	 * memory, reserved or not), and memblock_reserve() kept it from the
+	 * page allocator for good.  A caller still holding this range after
+	 * the memory file changed, while the instance was stopped, reads
+	 * memory set aside for instances, never pages of ours in use.
+	 */
+	range->virt = phys_to_virt(range->start);
+	return 0;
 }
 
 static int mk_cpu_prepare(unsigned int cpu)
@@ -385,8 +431,10 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 	} else {
 		err = mk_memory_check(id, base, size);
 		if (!err) {
+			spin_lock_irq(&mk_children_mem_lock);
 			mk_children[id].mem_base = base;
 			mk_children[id].mem_size = size;
+			spin_unlock_irq(&mk_children_mem_lock);
 		}
 	}
 	mutex_unlock(&mk_children_lock);
@@ -429,6 +477,7 @@ static int mk_child_start(u16 id)
 		return -ENOMEM;
 	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
 		      c->cmdline, r->size, (u64)r->phys, id);
+	n += mk_host_ram_param(cmdline + n, PAGE_SIZE - n);
 	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
 
 	cpus_read_lock();

@@ -132,6 +132,10 @@ void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
 int mk_kobj_to_id(struct kobject *kobj);
 void __init mk_instance_memory_reserve(void);
+void mk_instance_pool(phys_addr_t *base, u64 *size);
+int mk_child_memory(u16 id, struct mk_mem_range *range);
+void __init mk_memory_init(const struct mk_region *r);
+int mk_host_ram_param(char *buf, size_t len);
 struct dentry;
 #ifdef CONFIG_DEBUG_FS
 void __init mk_fault_init(struct dentry *dir);

@@ -9,6 +9,7 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 #include "layout.h"
 
 static_assert(sizeof(struct mk_slot) == MK_SLOT_SIZE);
@@ -16,6 +17,7 @@ static_assert(sizeof(struct mk_instance_desc) == 256);
 static_assert(offsetof(struct mk_ring, tail) == 64);
 static_assert(offsetof(struct mk_ring, slots) == 128);
 static_assert(sizeof(struct mk_region_header) <= MK_LAYOUT_ALIGN);
+static_assert(MK_MEM_ALIGN == 1ULL << MK_PFN_SHIFT);
 
 static u64 mk_align_up(u64 x)
 {
@@ -252,4 +254,186 @@ int mk_range_check(const struct mk_layout *l, u64 base_phys, u64 pfn,
 		return -EFAULT;
 	*region_off = start - base_phys;
 	return 0;
+}
+
+/* A hex number, 0x optional; NULL if there is no digit or it overflows. */
+static const char *mk_parse_hex(const char *p, u64 *val)
+{
+	const char *digits;
+	u64 v = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (digits = p; ; p++) {
+		char c = *p | 0x20;
+		unsigned int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			break;
+		if (v >> 60)
+			return NULL;
+		v = v << 4 | d;
+	}
+	if (p == digits)
+		return NULL;
+	*val = v;
+	return p;
+}
+
+static int mk_mem_refuse(struct mk_mem_bad *bad, unsigned int entry,
+			 unsigned int offset, const char *why, int err)
+{
+	bad->entry = entry;
+	bad->offset = offset;
+	bad->why = why;
+	return err;
+}
+
+/**
+ * mk_mem_ranges_parse - parse a list of physical memory ranges
+ * @s: "<start>-<end>[,<start>-<end>...]", hexadecimal, 0x optional, each
+ *	@end exclusive
+ * @out: filled with the ranges, @virt NULL
+ * @max: room in @out
+ * @bad: on failure, the entry refused and why
+ *
+ * The list is another kernel's word for memory we will read from, so it
+ * is taken whole or not at all: every range page aligned and non-empty,
+ * the ranges in ascending order without overlap, at most @max of them.
+ *
+ * Return: the number of ranges (at least 1); -EINVAL for text that is not
+ * such a list (empty, garbage, a number beyond 64 bits); -ERANGE for a
+ * range that is empty, wraps around or is not page aligned; -EBUSY for
+ * one that overlaps or lies below the one before it; -E2BIG for more
+ * than @max ranges.
+ */
+int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
+			unsigned int max, struct mk_mem_bad *bad)
+{
+	const char *text = s ? s : "", *p = text;
+	unsigned int n = 0;
+	u64 start, end;
+
+	for (;;) {
+		unsigned int off = p - text;
+
+		p = mk_parse_hex(p, &start);
+		if (p && *p == '-')
+			p = mk_parse_hex(p + 1, &end);
+		else
+			p = NULL;
+		if (!p || (*p && *p != ','))
+			return mk_mem_refuse(bad, n, off,
+					     "is not <start>-<end> in hex",
+					     -EINVAL);
+		if (n == max)
+			return mk_mem_refuse(bad, n, off,
+					     "is one more than the list may hold",
+					     -E2BIG);
+		if (end <= start)
+			return mk_mem_refuse(bad, n, off,
+					     "is empty or wraps around", -ERANGE);
+		if ((start | end) & (MK_MEM_ALIGN - 1))
+			return mk_mem_refuse(bad, n, off, "is not page aligned",
+					     -ERANGE);
+		if (n && start < out[n - 1].start + out[n - 1].size)
+			return mk_mem_refuse(bad, n, off, start < out[n - 1].start ?
+					     "lies below the entry before it" :
+					     "overlaps the entry before it",
+					     -EBUSY);
+		out[n].start = start;
+		out[n].size = end - start;
+		out[n].virt = NULL;
+		n++;
+		if (!*p)
+			return n;
+		p++;
+	}
+}
+
+/* Narrow @r to [@start, @end) inside it; a mapping moves with the start. */
+static void mk_mem_range_cut(struct mk_mem_range *r, u64 start, u64 end)
+{
+	if (r->virt)
+		r->virt = (char *)r->virt + (start - r->start);
+	r->start = start;
+	r->size = end - start;
+}
+
+/**
+ * mk_mem_ranges_subtract - take a hole out of a list of memory ranges
+ * @r: ranges in ascending order, without overlap; changed in place
+ * @n: ranges in @r
+ * @max: room in @r
+ * @start: first byte of the hole
+ * @size: bytes in the hole; 0 takes nothing out
+ *
+ * Ranges wholly inside the hole go, ranges it overlaps shrink, and the
+ * one range the hole may lie strictly inside is split in two.  The order
+ * is kept, and a range's @virt moves with its start.
+ *
+ * Return: the number of ranges now in @r, or -ENOSPC if a split would
+ * need more than @max; @r is then unchanged.
+ */
+int mk_mem_ranges_subtract(struct mk_mem_range *r, unsigned int n,
+			   unsigned int max, u64 start, u64 size)
+{
+	u64 hole_end = start + size < start ? ~0ULL : start + size;
+	unsigned int i, k = 0;
+
+	if (!size)
+		return n;
+	for (i = 0; i < n; i++) {
+		struct mk_mem_range cur = r[i];
+		u64 end = cur.start + cur.size;
+
+		if (end <= start || cur.start >= hole_end) {
+			r[k++] = cur;
+			continue;
+		}
+		if (cur.start < start && end > hole_end) {
+			/* No other range meets the hole: nothing went yet. */
+			if (n == max)
+				return -ENOSPC;
+			memmove(&r[i + 2], &r[i + 1], (n - i - 1) * sizeof(*r));
+			mk_mem_range_cut(&r[i], cur.start, start);
+			r[i + 1] = cur;
+			mk_mem_range_cut(&r[i + 1], hole_end, end);
+			return n + 1;
+		}
+		if (cur.start < start) {
+			mk_mem_range_cut(&cur, cur.start, start);
+			r[k++] = cur;
+		} else if (end > hole_end) {
+			mk_mem_range_cut(&cur, hole_end, end);
+			r[k++] = cur;
+		}
+	}
+	return k;
+}
+
+/**
+ * mk_mem_ranges_overlap - which range of a list meets a given one
+ * @r: ranges
+ * @n: ranges in @r
+ * @start: first byte of the range looked for
+ * @size: its bytes; an empty range meets nothing
+ *
+ * Return: the index of the first range of @r with a byte in
+ * [@start, @start + @size), or -ENOENT.
+ */
+int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
+			  u64 start, u64 size)
+{
+	u64 end = start + size < start ? ~0ULL : start + size;
+	unsigned int i;
+
+	for (i = 0; size && i < n; i++)
+		if (r[i].start < end && start < r[i].start + r[i].size)
+			return i;
+	return -ENOENT;
 }

@@ -26,6 +26,8 @@
 #define MK_PFN_SHIFT		12
 /* Header, instance table, the rings, and at least this much pool. */
 #define MK_REGION_MIN_POOL	(1024UL * 1024)
+/* Memory ranges of a kernel are whole pages, 1 << MK_PFN_SHIFT bytes. */
+#define MK_MEM_ALIGN		4096ULL
 
 /**
  * struct mk_region_header - first page of the region, written once by
@@ -140,6 +142,18 @@ struct mk_ring_view {
 	u32 count;
 };
 
+/**
+ * struct mk_mem_bad - which entry of a list of memory ranges was refused
+ * @entry: its index, from 0
+ * @offset: where it starts in the text that was parsed
+ * @why: what is wrong with it, for a message
+ */
+struct mk_mem_bad {
+	unsigned int entry;
+	unsigned int offset;
+	const char *why;
+};
+
 int mk_layout_compute(u64 region_size, struct mk_layout *l);
 u32 mk_header_checksum(const struct mk_region_header *hdr);
 void mk_header_init(struct mk_region_header *hdr, const struct mk_layout *l,
@@ -151,5 +165,11 @@ int mk_instance_check(const struct mk_instance_desc *copy, u32 apicid_limit);
 bool mk_instance_has_apicid(const struct mk_instance_desc *copy, u32 apicid);
 int mk_range_check(const struct mk_layout *l, u64 base_phys, u64 pfn,
 		   u32 offset, u32 len, u64 *region_off);
+int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
+			unsigned int max, struct mk_mem_bad *bad);
+int mk_mem_ranges_subtract(struct mk_mem_range *r, unsigned int n,
+			   unsigned int max, u64 start, u64 size);
+int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
+			  u64 start, u64 size);
 
 #endif /* _KERNEL_MULTIKERNEL_LAYOUT_H */

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of the multikernel core: layout and header validation, page
- * range checks, the message ring on its own, and delivery through the real
- * MULTIKERNEL_VECTOR between two CPUs of this kernel.
+ * range checks, lists of another kernel's memory ranges, the message ring
+ * on its own, and delivery through the real MULTIKERNEL_VECTOR between two
+ * CPUs of this kernel.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <asm/hardirq.h>
+#include <asm/sections.h>
 #include "internal.h"
 
 /* ---- layout and header ---- */
@@ -256,6 +260,296 @@ static struct kunit_case mk_range_cases[] = {
 static struct kunit_suite mk_range_suite = {
 	.name = "multikernel_pfn",
 	.test_cases = mk_range_cases,
+};
+
+/* ---- memory ranges of another kernel ---- */
+
+static int mem_parse(const char *s, struct mk_mem_range *r, unsigned int max,
+		     struct mk_mem_bad *bad)
+{
+	memset(bad, 0xff, sizeof(*bad));
+	return mk_mem_ranges_parse(s, r, max, bad);
+}
+
+static void mk_mem_parse_good(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+
+	KUNIT_ASSERT_EQ(test, mem_parse("0x1000-0x9f000,0x100000-0x10000000",
+					r, ARRAY_SIZE(r), &bad), 2);
+	KUNIT_EXPECT_EQ(test, r[0].start, 0x1000);
+	KUNIT_EXPECT_EQ(test, r[0].size, 0x9e000);
+	KUNIT_EXPECT_EQ(test, r[1].start, 0x100000);
+	KUNIT_EXPECT_EQ(test, r[1].size, 0x10000000 - 0x100000);
+	KUNIT_EXPECT_NULL(test, r[1].virt);
+	/* No 0x, either case, ranges that touch, the top of 64 bits. */
+	KUNIT_ASSERT_EQ(test, mem_parse("1000-2000,0X2000-0xABCDE000", r,
+					ARRAY_SIZE(r), &bad), 2);
+	KUNIT_EXPECT_EQ(test, r[1].start, 0x2000);
+	KUNIT_EXPECT_EQ(test, r[1].size, 0xabcde000 - 0x2000);
+	KUNIT_EXPECT_EQ(test, mem_parse("0-0xfffffffffffff000", r, 1, &bad), 1);
+	KUNIT_EXPECT_EQ(test, r[0].size, 0xfffffffffffff000);
+}
+
+static void mk_mem_parse_unsorted(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+
+	KUNIT_EXPECT_EQ(test, mem_parse("0x1000-0x2000,0x200000-0x300000,0x100000-0x200000",
+					r, ARRAY_SIZE(r), &bad), -EBUSY);
+	KUNIT_EXPECT_EQ(test, bad.entry, 2);
+	KUNIT_EXPECT_EQ(test, bad.offset, 32);
+	KUNIT_EXPECT_STREQ(test, bad.why, "lies below the entry before it");
+}
+
+static void mk_mem_parse_overlapping(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+
+	KUNIT_EXPECT_EQ(test, mem_parse("0x100000-0x300000,0x200000-0x400000",
+					r, ARRAY_SIZE(r), &bad), -EBUSY);
+	KUNIT_EXPECT_EQ(test, bad.entry, 1);
+	KUNIT_EXPECT_STREQ(test, bad.why, "overlaps the entry before it");
+	/* The same range twice. */
+	KUNIT_EXPECT_EQ(test, mem_parse("0x1000-0x2000,0x1000-0x2000", r,
+					ARRAY_SIZE(r), &bad), -EBUSY);
+	KUNIT_EXPECT_EQ(test, bad.entry, 1);
+}
+
+static void mk_mem_parse_bad_range(struct kunit *test)
+{
+	static const char * const bad_ranges[] = {
+		"0x3000-0x1000",		/* wraps */
+		"0xfffffffffffff000-0",		/* wraps at 2^64 */
+		"0x1000-0x1000",		/* empty */
+		"0x1000-0x1800",		/* end not page aligned */
+		"0x1800-0x3000",		/* start not page aligned */
+	};
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_ranges); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, mem_parse(bad_ranges[i], r,
+						    ARRAY_SIZE(r), &bad),
+				    -ERANGE, "%s", bad_ranges[i]);
+		KUNIT_EXPECT_EQ(test, bad.entry, 0);
+	}
+	KUNIT_EXPECT_EQ(test, mem_parse("0x1000-0x2000,0x5000-0x4000", r,
+					ARRAY_SIZE(r), &bad), -ERANGE);
+	KUNIT_EXPECT_EQ(test, bad.entry, 1);
+	KUNIT_EXPECT_EQ(test, bad.offset, 14);
+}
+
+static void mk_mem_parse_too_many(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+	char *s, *p;
+	int i;
+
+	s = kunit_kzalloc(test, 32 * (MK_MAX_MEM_RANGES + 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	p = s;
+	for (i = 0; i < MK_MAX_MEM_RANGES; i++)
+		p += sprintf(p, "%s%#x-%#x", i ? "," : "", (i + 1) << 20,
+			     ((i + 1) << 20) + 0x1000);
+	KUNIT_EXPECT_EQ(test, mem_parse(s, r, ARRAY_SIZE(r), &bad),
+			MK_MAX_MEM_RANGES);
+	KUNIT_EXPECT_EQ(test, r[MK_MAX_MEM_RANGES - 1].start,
+			MK_MAX_MEM_RANGES << 20);
+	sprintf(p, ",%#x-%#x", 64 << 20, (64 << 20) + 0x1000);
+	KUNIT_EXPECT_EQ(test, mem_parse(s, r, ARRAY_SIZE(r), &bad), -E2BIG);
+	KUNIT_EXPECT_EQ(test, bad.entry, MK_MAX_MEM_RANGES);
+	KUNIT_EXPECT_EQ(test, bad.offset, p - s + 1);
+	/* The room given, not the constant, is the limit. */
+	KUNIT_EXPECT_EQ(test, mem_parse("0x1000-0x2000,0x3000-0x4000", r, 1,
+					&bad), -E2BIG);
+	KUNIT_EXPECT_EQ(test, bad.entry, 1);
+}
+
+static void mk_mem_parse_garbage(struct kunit *test)
+{
+	static const char * const garbage[] = {
+		"foo", "0x1000", "0x1000-", "-0x2000", "0x1000--0x2000",
+		"0x1000-0x2000,", "0x1000-0x2000,,0x3000-0x4000",
+		"0x1000-0x2000 ", " 0x1000-0x2000", "0x1000-0x2000\n",
+		"0x-0x1000", "0xg000-0x2000", "0x1000-0x2000;0x3000-0x4000",
+		"0x1000+0x1000", "1000-2000k",
+		/* 17 digits: beyond 64 bits, not silently truncated. */
+		"0x10000000000001000-0x10000000000002000",
+	};
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(garbage); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mem_parse(garbage[i], r, ARRAY_SIZE(r),
+						    &bad),
+				    -EINVAL, "%s", garbage[i]);
+	KUNIT_EXPECT_EQ(test, mem_parse("0x1000-0x2000,0x3000-0x4000,x", r,
+					ARRAY_SIZE(r), &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bad.entry, 2);
+	KUNIT_EXPECT_EQ(test, bad.offset, 28);
+}
+
+static void mk_mem_parse_empty(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_mem_bad bad;
+
+	KUNIT_EXPECT_EQ(test, mem_parse("", r, ARRAY_SIZE(r), &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bad.entry, 0);
+	KUNIT_EXPECT_EQ(test, bad.offset, 0);
+	KUNIT_EXPECT_EQ(test, mem_parse(NULL, r, ARRAY_SIZE(r), &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, bad.entry, 0);
+	KUNIT_EXPECT_EQ(test, mem_parse(",", r, ARRAY_SIZE(r), &bad), -EINVAL);
+}
+
+static struct mk_mem_range mem(u64 start, u64 end)
+{
+	return (struct mk_mem_range){ .start = start, .size = end - start };
+}
+
+static void mem_expect(struct kunit *test, const struct mk_mem_range *r,
+		       int n, const u64 *bounds, int want)
+{
+	int i;
+
+	KUNIT_ASSERT_EQ(test, n, want);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, r[i].start, bounds[2 * i]);
+		KUNIT_EXPECT_EQ(test, r[i].start + r[i].size, bounds[2 * i + 1]);
+	}
+}
+
+static void mk_mem_subtract_middle(struct kunit *test)
+{
+	static const u64 want[] = { 0x1000, 0x4000, 0x6000, 0x10000,
+				    0x20000, 0x30000 };
+	struct mk_mem_range r[4] = { mem(0x1000, 0x10000), mem(0x20000, 0x30000) };
+	char *map = kunit_kzalloc(test, 0x10000, GFP_KERNEL);
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	r[0].virt = map;
+	n = mk_mem_ranges_subtract(r, 2, ARRAY_SIZE(r), 0x4000, 0x2000);
+	mem_expect(test, r, n, want, 3);
+	/* Each piece's mapping is where its start is. */
+	KUNIT_EXPECT_PTR_EQ(test, r[0].virt, map);
+	KUNIT_EXPECT_PTR_EQ(test, r[1].virt, map + 0x5000);
+	KUNIT_EXPECT_NULL(test, r[2].virt);
+}
+
+static void mk_mem_subtract_edges(struct kunit *test)
+{
+	static const u64 want_low[] = { 0x3000, 0x10000, 0x20000, 0x30000 };
+	static const u64 want_high[] = { 0x3000, 0x8000, 0x20000, 0x30000 };
+	static const u64 want_across[] = { 0x3000, 0x6000, 0x24000, 0x30000 };
+	struct mk_mem_range r[4] = { mem(0x1000, 0x10000), mem(0x20000, 0x30000) };
+	int n;
+
+	/* The start of a range, from below it. */
+	n = mk_mem_ranges_subtract(r, 2, 2, 0, 0x3000);
+	mem_expect(test, r, n, want_low, 2);
+	/* Its end, to beyond it. */
+	n = mk_mem_ranges_subtract(r, n, 2, 0x8000, 0x10000);
+	mem_expect(test, r, n, want_high, 2);
+	/* The end of one and the start of the next. */
+	n = mk_mem_ranges_subtract(r, n, 2, 0x6000, 0x1e000);
+	mem_expect(test, r, n, want_across, 2);
+}
+
+static void mk_mem_subtract_whole(struct kunit *test)
+{
+	static const u64 want_one[] = { 0x1000, 0x2000, 0x5000, 0x6000 };
+	static const u64 want_none[] = { 0 };
+	struct mk_mem_range r[3] = { mem(0x1000, 0x2000), mem(0x3000, 0x4000),
+				     mem(0x5000, 0x6000) };
+	int n;
+
+	/* Exactly one range: the others keep their order. */
+	n = mk_mem_ranges_subtract(r, 3, 3, 0x3000, 0x1000);
+	mem_expect(test, r, n, want_one, 2);
+	/* Everything, and a hole that runs to the top of 64 bits. */
+	n = mk_mem_ranges_subtract(r, n, 3, 0x1000, ~0ULL);
+	mem_expect(test, r, n, want_none, 0);
+}
+
+static void mk_mem_subtract_none(struct kunit *test)
+{
+	static const u64 want[] = { 0x1000, 0x2000, 0x3000, 0x4000 };
+	struct mk_mem_range r[2] = { mem(0x1000, 0x2000), mem(0x3000, 0x4000) };
+	int n;
+
+	/* Between, below, above, touching, and an empty hole inside. */
+	n = mk_mem_ranges_subtract(r, 2, 2, 0x2000, 0x1000);
+	n = mk_mem_ranges_subtract(r, n, 2, 0, 0x1000);
+	n = mk_mem_ranges_subtract(r, n, 2, 0x4000, 0x100000);
+	n = mk_mem_ranges_subtract(r, n, 2, 0x1800, 0);
+	mem_expect(test, r, n, want, 2);
+	/* A split with no room refuses and changes nothing. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_subtract(r, 2, 2, 0x3400, 0x100),
+			-ENOSPC);
+	mem_expect(test, r, 2, want, 2);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0x2000, 0x1000),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0x2fff, 2), 1);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0, ~0ULL), 0);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0x1000, 0), -ENOENT);
+}
+
+/* Our own RAM as the core hands it out: the lists every receiver trusts. */
+static void mk_mem_self_list(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	struct mk_region *reg = &mk_region;
+	u16 self = mk_self_instance();
+	int n, i;
+
+	if (!multikernel_ready())
+		kunit_skip(test, "no mk_shared_memory=");
+	n = mk_instance_memory(self, r, ARRAY_SIZE(r));
+	KUNIT_ASSERT_GE(test, n, 1);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(r[i].start));
+		KUNIT_EXPECT_TRUE(test, r[i].size && PAGE_ALIGNED(r[i].size));
+		KUNIT_EXPECT_PTR_EQ(test, r[i].virt, phys_to_virt(r[i].start));
+		KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(&r[i], 1, reg->phys,
+							    reg->size), -ENOENT);
+		if (i)
+			KUNIT_EXPECT_GE(test, r[i].start,
+					r[i - 1].start + r[i - 1].size);
+	}
+	/* Where this kernel runs is RAM it may be sent frames from. */
+	KUNIT_EXPECT_GE(test, mk_mem_ranges_overlap(r, n, __pa_symbol(_text), 1), 0);
+	KUNIT_EXPECT_EQ(test, mk_instance_memory(self, r, 1), 1);
+	KUNIT_EXPECT_EQ(test, mk_instance_memory(self, r, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_instance_memory(MK_MAX_INSTANCES, r, 1), -EINVAL);
+}
+
+static struct kunit_case mk_mem_cases[] = {
+	KUNIT_CASE(mk_mem_parse_good),
+	KUNIT_CASE(mk_mem_parse_unsorted),
+	KUNIT_CASE(mk_mem_parse_overlapping),
+	KUNIT_CASE(mk_mem_parse_bad_range),
+	KUNIT_CASE(mk_mem_parse_too_many),
+	KUNIT_CASE(mk_mem_parse_garbage),
+	KUNIT_CASE(mk_mem_parse_empty),
+	KUNIT_CASE(mk_mem_subtract_middle),
+	KUNIT_CASE(mk_mem_subtract_edges),
+	KUNIT_CASE(mk_mem_subtract_whole),
+	KUNIT_CASE(mk_mem_subtract_none),
+	KUNIT_CASE(mk_mem_self_list),
+	{}
+};
+
+static struct kunit_suite mk_mem_suite = {
+	.name = "multikernel_memory",
+	.test_cases = mk_mem_cases,
 };
 
 /* ---- the ring on its own ---- */
@@ -1047,8 +1341,8 @@ static struct kunit_suite mk_loopback_suite = {
 	.test_cases = mk_loopback_cases,
 };
 
-kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_ring_suite,
-		  &mk_loopback_suite);
+kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_mem_suite,
+		  &mk_ring_suite, &mk_loopback_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the multikernel core");
 MODULE_LICENSE("GPL");

@@ -497,6 +497,7 @@ static int __init mk_region_init(void)
 	if (insert_resource(&iomem_resource, &mk_region_res))
 		pr_warn("region not shown in /proc/iomem\n");
 
+	mk_memory_init(r);
 	mk_messaging_start(r);
 	mk_instance_register(r);
 	/* Everything above is set up before anyone sees the flag. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /sys/kernel/multikernel/: the region, this instance, and one directory
- * per instance id with what the table says of it and the counters of the
- * rings between it and us.
+ * per instance id with what the table says of it, the memory of it we
+ * may read, and the counters of the rings between it and us.
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -135,6 +135,27 @@ static ssize_t apic_ids_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* One "<start>-<end>" per line, end exclusive; empty if nothing is known. */
+static ssize_t readable_memory_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	int id = mk_kobj_to_id(kobj), i, n;
+	ssize_t len = 0;
+
+	if (id < 0)
+		return id;
+	n = mk_instance_memory(id, r, ARRAY_SIZE(r));
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%#llx-%#llx\n", (u64)r[i].start,
+				     (u64)r[i].start + r[i].size);
+	return len;
+}
+
 #define MK_COUNTER_ATTR(_name, _side, _field)				\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
@@ -172,11 +193,14 @@ static struct kobj_attribute mk_attr_bad_apicid = __ATTR_RO(bad_apicid);
 static struct kobj_attribute mk_attr_state = __ATTR_RO(state);
 static struct kobj_attribute mk_attr_heartbeat = __ATTR_RO(heartbeat);
 static struct kobj_attribute mk_attr_apic_ids = __ATTR_RO(apic_ids);
+static struct kobj_attribute mk_attr_readable_memory =
+	__ATTR_RO(readable_memory);
 
 static struct attribute *mk_instance_attrs[] = {
 	&mk_attr_state.attr,
 	&mk_attr_heartbeat.attr,
 	&mk_attr_apic_ids.attr,
+	&mk_attr_readable_memory.attr,
 	&mk_attr_sent.attr,
 	&mk_attr_ring_full.attr,
 	&mk_attr_ipis_sent.attr,

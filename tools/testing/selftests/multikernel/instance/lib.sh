@@ -37,6 +37,16 @@ wait_for() {	# seconds, then a command that must come true
 
 state_is() { [ "$(cat $d/state)" = "$1" ]; }
 
+# readable_memory of an instance, one "<start>-<end>" per line, joined by
+# commas as on a command line.
+readable() { tr '\n' ',' < "${d%/*}/$1/readable_memory" | sed 's/,$//'; }
+
+# What we may read of instance 1 is its memory file, as a range.
+readable_is_memory() {
+	m=$(cat $d/memory)
+	[ "$(readable 1)" = "$(printf '%#x-%#x' $((${m#*@})) $((${m#*@} + ${m%@*})))" ]
+}
+
 # Whatever an earlier test left: load instance 1 again, with $1 added to
 # its command line, and take CPU 1 offline for it.
 load_instance() {

@@ -29,6 +29,23 @@ esac
 refused "memory outside mk_instance_memory=" sh -c "echo 64M@0x20000000 > $d/memory"
 refused "memory not 2 MiB aligned" sh -c "echo 64M@0x40001000 > $d/memory"
 echo $MEM > $d/memory || fail "memory $MEM"
+# What we may read of an instance is the memory we gave it, no more; of
+# one we gave none, nothing.  Our own RAM, which instance 1 will be told
+# it may read, stays clear of the region and of instance 1's memory.
+readable_is_memory || fail "readable_memory of instance 1: $(readable 1), memory $(cat $d/memory)"
+[ -z "$(readable 2)" ] || fail "readable_memory of instance 2, which has no memory: $(readable 2)"
+set -- $(cat /sys/kernel/multikernel/region)
+region_start=$(($1)) region_end=$(($1 + $2))
+m=$(cat $d/memory)
+mem_start=$((${m#*@})) mem_end=$((${m#*@} + ${m%@*}))
+for r in $(readable 0 | tr ',' ' '); do
+	start=$((${r%-*})) end=$((${r#*-}))
+	[ $end -le $region_start ] || [ $start -ge $region_end ] ||
+		fail "our readable memory $r overlaps the region"
+	[ $end -le $mem_start ] || [ $start -ge $mem_end ] ||
+		fail "our readable memory $r overlaps instance 1's"
+done
+echo "readable memory: instance 1 $(readable 1), ours $(readable 0)"
 refused "start without a CPU" sh -c "echo start > $d/control"
 echo 0 > $d/cpu
 refused "start on the boot CPU" sh -c "echo start > $d/control"
@@ -39,6 +56,7 @@ refused "start on an online CPU" sh -c "echo start > $d/control"
 echo 0 > $cpu1 || fail "offlining CPU 1"
 # The debug kernel decompresses into about 42 MiB: 32 MiB cannot hold it.
 echo 32M@0x40000000 > $d/memory || fail "memory 32M"
+readable_is_memory || fail "readable_memory $(readable 1) did not follow memory 32M"
 control=$(cat $d/control)
 state=$(cat $d/state)
 refused "an image that does not fit" sh -c "echo start > $d/control"

@@ -56,6 +56,19 @@ ping -c 5 -i 0.2 192.0.2.2 | tail -1
 ping -c 3 2001:db8::2 >/dev/null || fail "no IPv6 ping to instance 1"
 echo "ping both families: ok"
 
+# What instance 1 may read of our memory is our own list: on its command
+# line as we handed it over, as its core mapped it, with no complaint of
+# its core at boot.  Its init serves these on port 5301.
+report() { nc -w 5 192.0.2.2 5301 </dev/null >/tmp/host-memory 2>/dev/null && [ -s /tmp/host-memory ]; }
+wait_for 30 report || fail "instance 1 does not say what it may read of us"
+sed 's/^/instance 1: /' /tmp/host-memory
+! grep -q "^logged" /tmp/host-memory || fail "instance 1 complained at boot"
+[ "$(sed -n 's/^cmdline //p' /tmp/host-memory)" = "$(readable 0)" ] ||
+	fail "instance 1 was not handed our readable memory, $(readable 0)"
+[ "$(sed -n 's/^readable //p' /tmp/host-memory)" = "$(readable 0)" ] ||
+	fail "instance 1 may read other than what it was handed"
+echo "instance 1 may read our RAM as we listed it: $(readable 0)"
+
 tx0=$(sysstat tx_bytes)
 db0=$(stat tx0_doorbells)
 $IPERF -c 192.0.2.2 -t 10 -f m > /tmp/iperf.out 2>&1 || {

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory of other kernels that this kernel may read.
+ *
+ * A receiver that copies a frame straight out of the sender's own pages
+ * must know where the sender's RAM is, and must not learn it from the
+ * sender: a peer that could name its RAM could name ours, or a device's
+ * registers.  What we hand out comes from the host's records only, each
+ * fixed before the peer in question runs:
+ *
+ * - our own RAM: iomem's "System RAM" at boot, less the shared region and
+ *   the memory set aside for instances (mk_instance_memory=);
+ * - on the host, an instance's RAM: its memory file, which only the host
+ *   writes, and only while the instance is stopped;
+ * - on an instance, the host's RAM: the host's own list above, which it
+ *   put on our command line as mk_host_ram= when it started us.  It is
+ *   checked whole and mapped once at boot, and never read from the region.
+ *
+ * Callers check every range a peer names against these before reading a
+ * byte of it.  Every list is page aligned, sorted, free of overlap and
+ * clear of the shared region.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include "internal.h"
+
+static struct mk_mem_range mk_self_ram[MK_MAX_MEM_RANGES] __ro_after_init;
+static unsigned int mk_self_ram_nr __ro_after_init;
+/* On an instance: the host's RAM from mk_host_ram=, mapped at boot. */
+static struct mk_mem_range mk_host_ram[MK_MAX_MEM_RANGES] __ro_after_init;
+static unsigned int mk_host_ram_nr __ro_after_init;
+
+static int __init mk_host_ram_setup(char *arg)
+{
+	struct mk_mem_bad bad;
+	int n;
+
+	if (!arg)
+		arg = "";
+	n = mk_mem_ranges_parse(arg, mk_host_ram, MK_MAX_MEM_RANGES, &bad);
+	if (n < 0) {
+		pr_err("mk_host_ram=: entry %u \"%.*s\" %s; no memory of the host will be read\n",
+		       bad.entry, (int)strcspn(arg + bad.offset, ","),
+		       arg + bad.offset, bad.why);
+		n = 0;
+	}
+	mk_host_ram_nr = n;
+	return 0;
+}
+early_param("mk_host_ram", mk_host_ram_setup);
+
+/**
+ * struct mk_ram_walk - what taking our RAM from iomem needs
+ * @region: the shared region
+ * @pool_base: memory set aside for instances
+ * @pool_size: its bytes, 0 if none
+ * @dropped: ranges beyond %MK_MAX_MEM_RANGES
+ */
+struct mk_ram_walk {
+	const struct mk_region *region;
+	phys_addr_t pool_base;
+	u64 pool_size;
+	unsigned int dropped;
+};
+
+static int __init mk_self_ram_add(struct resource *res, void *arg)
+{
+	struct mk_ram_walk *w = arg;
+	u64 start = PAGE_ALIGN(res->start), end = PAGE_ALIGN_DOWN(res->end + 1);
+	struct mk_mem_range piece[3];
+	int i, n;
+
+	if (start >= end)
+		return 0;
+	piece[0] = (struct mk_mem_range){ .start = start, .size = end - start };
+	/* Two holes split one range into three at most: no -ENOSPC. */
+	n = mk_mem_ranges_subtract(piece, 1, ARRAY_SIZE(piece),
+				   w->region->phys, w->region->size);
+	n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
+				   w->pool_base, w->pool_size);
+	for (i = 0; i < n; i++) {
+		if (mk_self_ram_nr == MK_MAX_MEM_RANGES) {
+			w->dropped++;
+			continue;
+		}
+		piece[i].virt = phys_to_virt(piece[i].start);
+		mk_self_ram[mk_self_ram_nr++] = piece[i];
+	}
+	return 0;
+}
+
+/*
+ * Each range whole and clear of what is ours, before anything is mapped:
+ * memremap() of our own RAM would hand back our direct map, and a peer's
+ * frame "in the host's RAM" would then be read from ours.
+ */
+static int __init mk_host_ram_check(const struct mk_region *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < mk_host_ram_nr; i++) {
+		const struct mk_mem_range *m = &mk_host_ram[i];
+		u64 end = m->start + m->size;
+		const char *why = NULL;
+
+		if (mk_mem_ranges_overlap(m, 1, r->phys, r->size) >= 0)
+			why = "overlaps the shared region";
+		else if (region_intersects(m->start, m->size, IORESOURCE_SYSTEM_RAM,
+					   IORES_DESC_NONE) != REGION_DISJOINT)
+			why = "overlaps this kernel's RAM";
+		if (why) {
+			pr_err("mk_host_ram=: entry %u (%#llx-%#llx) %s; no memory of the host will be read\n",
+			       i, (u64)m->start, end, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Map the host's RAM once, for good: a receiver then reads a frame
+ * without mapping anything in its hot path.  The ranges are not RAM to
+ * us, so this is ioremap_cache(): address space only.
+ */
+static void __init mk_host_ram_map(const struct mk_region *r)
+{
+	unsigned int i;
+	u64 total = 0;
+
+	if (r->self == 0) {
+		pr_warn("mk_host_ram= ignored: this kernel is the host\n");
+		goto none;
+	}
+	if (mk_host_ram_check(r))
+		goto none;
+	for (i = 0; i < mk_host_ram_nr; i++) {
+		struct mk_mem_range *m = &mk_host_ram[i];
+
+		m->virt = memremap(m->start, m->size, MEMREMAP_WB);
+		if (!m->virt) {
+			pr_err("mk_host_ram=: cannot map entry %u (%#llx bytes at %pa); no memory of the host will be read\n",
+			       i, m->size, &m->start);
+			goto unmap;
+		}
+		total += m->size;
+	}
+	pr_info("host memory: %u ranges, %llu MiB, mapped\n", mk_host_ram_nr,
+		total >> 20);
+	return;
+
+unmap:
+	while (i--)
+		memunmap(mk_host_ram[i].virt);
+none:
+	mk_host_ram_nr = 0;
+}
+
+/**
+ * mk_memory_init - learn our RAM and, on an instance, map the host's
+ * @r: the region, joined
+ *
+ * Called once at boot, before the framework is marked ready.
+ */
+void __init mk_memory_init(const struct mk_region *r)
+{
+	struct mk_ram_walk w = { .region = r };
+
+	BUILD_BUG_ON(PAGE_SIZE != MK_MEM_ALIGN);
+	mk_instance_pool(&w.pool_base, &w.pool_size);
+	walk_system_ram_res(0, U64_MAX, &w, mk_self_ram_add);
+	if (w.dropped)
+		pr_warn("our RAM has %u ranges beyond the first %d: no peer will read from them\n",
+			w.dropped, MK_MAX_MEM_RANGES);
+	if (mk_host_ram_nr)
+		mk_host_ram_map(r);
+}
+
+/**
+ * mk_host_ram_param - mk_host_ram= for an instance this kernel starts
+ * @buf: where to print it, with a space after it
+ * @len: room in @buf
+ *
+ * Our own RAM, as mk_instance_memory() gives it for ourselves: what the
+ * instance will read frames of ours from.  Only the host passes it on;
+ * to the instance, it is instance 0's RAM.
+ *
+ * Return: the characters printed, as scnprintf() counts them.
+ */
+int mk_host_ram_param(char *buf, size_t len)
+{
+	unsigned int i;
+	int n;
+
+	if (mk_self_instance() != 0 || !mk_self_ram_nr)
+		return 0;
+	n = scnprintf(buf, len, "mk_host_ram=");
+	for (i = 0; i < mk_self_ram_nr; i++) {
+		const struct mk_mem_range *m = &mk_self_ram[i];
+
+		n += scnprintf(buf + n, len - n, "%s%#llx-%#llx", i ? "," : "",
+			       (u64)m->start, (u64)m->start + m->size);
+	}
+	return n + scnprintf(buf + n, len - n, " ");
+}
+
+/**
+ * mk_instance_memory - RAM of an instance that this kernel may read
+ * @instance: instance id; this kernel's own is allowed
+ * @ranges: filled with the ranges, lowest first, each mapped
+ * @max: room in @ranges; when the instance has more, the lowest @max
+ *
+ * The ranges are page aligned, do not overlap each other or the shared
+ * region, and come from the host's records, never from the instance:
+ * for ourselves, our RAM less the shared region and the memory set aside
+ * for instances; on the host, the memory it gave instance @instance (its
+ * memory file); on an instance, for instance 0, the host's RAM as the
+ * host handed it over at our start (mk_host_ram=).  A range a peer names
+ * must lie wholly inside one of them before a byte of it is read.
+ *
+ * Context: any.
+ * Return: the number of ranges filled, at least 1; -ENOENT if this kernel
+ * knows nothing of the instance's memory; -EINVAL for an id beyond
+ * %MK_MAX_INSTANCES or @max 0; -ENODEV if the framework is off.
+ */
+int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
+		       unsigned int max)
+{
+	const struct mk_mem_range *src;
+	struct mk_mem_range child;
+	unsigned int n;
+	u16 self;
+
+	if (!multikernel_ready())
+		return -ENODEV;
+	if (instance >= MK_MAX_INSTANCES || !max)
+		return -EINVAL;
+	self = mk_self_instance();
+	if (instance == self) {
+		src = mk_self_ram;
+		n = mk_self_ram_nr;
+	} else if (self == 0) {
+		if (mk_child_memory(instance, &child))
+			return -ENOENT;
+		src = &child;
+		n = 1;
+	} else if (instance == 0) {
+		src = mk_host_ram;
+		n = mk_host_ram_nr;
+	} else {
+		return -ENOENT;
+	}
+	if (!n)
+		return -ENOENT;
+	n = min(n, max);
+	memcpy(ranges, src, n * sizeof(*ranges));
+	return n;
+}
+EXPORT_SYMBOL_GPL(mk_instance_memory);
