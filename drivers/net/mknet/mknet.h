@@ -21,6 +21,8 @@
 #define MKNET_PEER_TIMEOUT	(3 * HZ)
 /* Slow poll: catches a doorbell the peer never rang. */
 #define MKNET_WATCHDOG		(HZ / 2)
+/* A TX queue stopped this long has a peer that stopped taking frames. */
+#define MKNET_TX_TIMEOUT	(5 * HZ)
 /* A doorbell refused by a full message ring is tried again after this. */
 #define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
 
@@ -34,7 +36,8 @@ struct mknet_tx_stats {
 	u64_stats_t doorbells_suppressed;
 	u64_stats_t doorbell_busy;
 	u64_stats_t ring_full;
-	u64_stats_t bad_peer_index;
+	u64_stats_t linearized;
+	u64_stats_t timeouts;
 };
 
 /* Counters of the NAPI poll. */
@@ -46,31 +49,44 @@ struct mknet_rx_stats {
 	u64_stats_t polls;
 	u64_stats_t completion_doorbells;
 	u64_stats_t wakes;
+	u64_stats_t tx_completed;
+	u64_stats_t tx_freed_in_flight;
+	u64_stats_t bad_peer_cons;
 	u64_stats_t bad_index;
 	u64_stats_t bad_desc;
+	u64_stats_t bad_addr;
 	u64_stats_t bad_hdr;
 	u64_stats_t nomem;
 };
 
 /**
- * struct mknet_peer_view - the peer's area, as we may read it
+ * struct mknet_peer_view - the peer's area and memory, as we may read them
  * @area: its header
  * @ring_size: its ring size, copied and checked once at attach
  * @num_queues: its TX rings, which are our RX queues; copied likewise
+ * @nr_spans: entries in @spans
+ * @spans: the peer's RAM, as the multikernel core knows it: the only
+ *	memory its descriptors may name
+ * @span_virt: where we map the start of each span
  */
 struct mknet_peer_view {
 	const struct mknet_area *area;
 	u32 ring_size;
 	u32 num_queues;
+	u32 nr_spans;
+	struct mknet_span spans[MK_MAX_MEM_RANGES];
+	const u8 *span_virt[MK_MAX_MEM_RANGES];
 };
 
 /**
  * struct mknet_txq - one of our TX rings
  * @ctl: its producer side in our area
  * @desc: its descriptors
- * @bufs: its buffers
+ * @skbs: the frame each descriptor ends, kept until the peer consumed it
  * @peer_rx_ctl: how far the peer consumed it, in the peer's area
- * @prod: our producer index (private copy)
+ * @prod: our producer index (private copy); the completion side reads it
+ * @done: descriptors completed: their skbs are freed and they are ours
+ *	again; written by NAPI only
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
@@ -81,9 +97,10 @@ struct mknet_peer_view {
 struct mknet_txq {
 	struct mknet_tx_ctl *ctl;
 	struct mknet_desc *desc;
-	u8 *bufs;
+	struct sk_buff **skbs;
 	const struct mknet_rx_ctl *peer_rx_ctl;
 	u32 prod;
+	u32 done;
 	u32 notified;
 	u32 cons_event;
 	bool kick_owed;
@@ -101,7 +118,7 @@ struct mknet_txq {
  * @ctl: our consumer side of the peer's ring, in our area
  * @peer_tx_ctl: the peer's producer side
  * @peer_desc: the peer's descriptors
- * @peer_bufs: the peer's buffers
+ * @page_pool: pages we copy the peer's frames into
  * @cons: our consumer index (private copy)
  * @cons_notified: consumer index at the last completion doorbell decision
  * @prod_event: the event we asked the peer for (private copy)
@@ -119,7 +136,7 @@ struct mknet_rxq {
 	struct mknet_rx_ctl *ctl;
 	const struct mknet_tx_ctl *peer_tx_ctl;
 	const struct mknet_desc *peer_desc;
-	const u8 *peer_bufs;
+	struct page_pool *page_pool;
 	u32 cons;
 	u32 cons_notified;
 	u32 prod_event;
@@ -163,6 +180,7 @@ struct mknet_msg {
  * @loop_peer: the other end when both live in this kernel (a pair)
  * @area: our area in the shared region
  * @area_size: bytes in @area
+ * @area_phys: physical address of @area
  * @admin_state: &enum mknet_admin_state we publish in @area
  * @notify_apicid: CPUs we publish for the peer's doorbells of each queue
  * @ring_size: descriptors in each of our TX rings
@@ -171,6 +189,8 @@ struct mknet_msg {
  *	queue counts
  * @peer: the peer's area; valid once @peer_attached
  * @peer_attached: @peer may be used
+ * @peer_gone: the peer instance stopped or died: the polls free every
+ *	frame of ours it still had
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
  * @cpu_base: our queue q is served by online CPU number @cpu_base + q,
  *	counted round the online mask
@@ -179,12 +199,14 @@ struct mknet_msg {
  * @watchdog: carrier and lost-doorbell checks; republishes our area
  * @kick_timer: retries doorbells a full message ring refused
  * @carrier_work: re-evaluates the carrier in process context
+ * @reset_work: frees the frames of TX rings the peer stopped taking
  * @peer_heartbeat: last heartbeat seen of the peer instance
  * @peer_heartbeat_at: jiffies when it last moved
  * @debugfs: fault injection directory
  * @fail_sends: fault injection: doorbells still to refuse
  * @fail_xmits: fault injection: frames still to drop as bad
  * @rx_stalled: fault injection: take no frames, as a hung peer would not
+ * @fault_buf: fault injection: memory of ours that forged frames name
  * @remote: a link to another instance, with the handshake of mknet_remote.c
  * @peer_generation: boot generation of the peer instance we attached to
  * @hello_lock: guards @hello and @hello_pending against the message
@@ -204,6 +226,7 @@ struct mknet_priv {
 
 	struct mknet_area *area;
 	size_t area_size;
+	phys_addr_t area_phys;
 	u32 admin_state;
 	u32 notify_apicid[MKNET_MAX_QUEUES];
 	u32 ring_size;
@@ -212,6 +235,7 @@ struct mknet_priv {
 
 	struct mknet_peer_view peer;
 	bool peer_attached;
+	bool peer_gone;
 	u32 peer_apicid[MKNET_MAX_QUEUES];
 	u32 cpu_base;
 
@@ -221,12 +245,14 @@ struct mknet_priv {
 	struct timer_list watchdog;
 	struct hrtimer kick_timer;
 	struct work_struct carrier_work;
+	struct delayed_work reset_work;
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
 	struct dentry *debugfs;
 	atomic_t fail_sends;
 	atomic_t fail_xmits;
 	bool rx_stalled;
+	void *fault_buf;
 
 	bool remote;
 	u64 peer_generation;
@@ -263,7 +289,7 @@ void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
-void mknet_napi_resize(struct mknet_priv *priv, u32 want);
+int mknet_napi_resize(struct mknet_priv *priv, u32 want);
 
 /* mknet_remote.c: links to other instances */
 void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
@@ -281,6 +307,11 @@ int mknet_poll(struct napi_struct *napi, int budget);
 enum hrtimer_restart mknet_kick_timer(struct hrtimer *t);
 void mknet_tx_wake_ready(struct mknet_priv *priv);
 bool mknet_rx_pending(struct mknet_rxq *rxq);
+void mknet_tx_purge(struct mknet_priv *priv, u32 q);
+void mknet_tx_timeout(struct net_device *dev, unsigned int q);
+void mknet_reset_work(struct work_struct *work);
+int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq);
+void mknet_rxq_pool_destroy(struct mknet_rxq *rxq);
 
 /* mknet_debugfs.c: fault injection for the hostile-peer tests */
 #ifdef CONFIG_DEBUG_FS

@@ -6,9 +6,13 @@
  *   echo MODE > /sys/kernel/debug/mknet/<ifname>/scribble
  *
  * desc        publish descriptors full of random bytes
- * len         publish a descriptor longer than a buffer
+ * len         publish a descriptor longer than the longest frame
  * chain       publish a chain that never ends
- * longest     publish the longest chain of full buffers the checks accept
+ * longest     publish the longest frame the checks accept, in the most
+ *             descriptors
+ * addr        publish frames naming memory that is not ours to give: no
+ *             RAM, the shared region, a local APIC, the end of the
+ *             address space, across the end of our RAM, past our RAM
  * hdr         publish a frame whose virtio-net header is garbage
  * prod        move the producer index far ahead of what was filled; our
  *             own transmit then finds no room and drops until restore
@@ -44,7 +48,8 @@ static struct dentry *mknet_debugfs_root;
 /* Publish @n descriptors starting at our producer index, as they are. */
 static void mknet_publish(struct mknet_txq *txq, u32 n)
 {
-	txq->prod += n;
+	/* The completion side sees the index move with no skb to free. */
+	smp_store_release(&txq->prod, txq->prod + n);
 	/* Pairs with the peer's acquire of prod. */
 	smp_store_release(&txq->ctl->prod, txq->prod);
 }
@@ -56,21 +61,25 @@ static struct mknet_desc *mknet_next_desc(struct mknet_priv *priv, u32 i)
 	return &txq->desc[(txq->prod + i) & (priv->ring_size - 1)];
 }
 
-static u8 *mknet_next_buf(struct mknet_priv *priv, u32 i)
+/*
+ * Memory of ours that forged frames name: kept until the link goes, as
+ * the peer may read it any time after.
+ */
+static u8 *mknet_fault_mem(struct mknet_priv *priv)
 {
-	struct mknet_txq *txq = &priv->txq[0];
-
-	return txq->bufs + ((txq->prod + i) & (priv->ring_size - 1)) *
-	       MKNET_BUF_SIZE;
+	if (!priv->fault_buf)
+		priv->fault_buf = kzalloc(MKNET_MAX_FRAME, GFP_ATOMIC);
+	return priv->fault_buf;
 }
 
-/* A descriptor of @len bytes, first of its frame or not, chained or not. */
-static void mknet_put_desc(struct mknet_priv *priv, u32 i, u16 len,
+/* A descriptor of @len bytes at @addr, first of its frame or not. */
+static void mknet_put_desc(struct mknet_priv *priv, u32 i, u64 addr, u32 len,
 			   bool more)
 {
 	struct mknet_desc *d = mknet_next_desc(priv, i);
 
 	memset(d, 0, sizeof(*d));
+	d->addr = addr;
 	d->len = len;
 	d->flags = (more ? MKNET_DESC_MORE : 0) | (i ? 0 : MKNET_DESC_HDR);
 }
@@ -87,45 +96,90 @@ static void mknet_fault_desc(struct mknet_priv *priv)
 
 static void mknet_fault_len(struct mknet_priv *priv)
 {
-	mknet_put_desc(priv, 0, 0, false);
-	mknet_next_desc(priv, 0)->len = MKNET_BUF_SIZE + 1;
+	u8 *mem = mknet_fault_mem(priv);
+
+	if (!mem)
+		return;
+	mknet_put_desc(priv, 0, virt_to_phys(mem), MKNET_MAX_FRAME + 1, false);
 	mknet_publish(&priv->txq[0], 1);
 }
 
 static void mknet_fault_chain(struct mknet_priv *priv)
 {
+	u8 *mem = mknet_fault_mem(priv);
 	u32 i;
 
+	if (!mem)
+		return;
 	for (i = 0; i < MKNET_MAX_DESCS + 2; i++)
-		mknet_put_desc(priv, i, 64, true);
+		mknet_put_desc(priv, i, virt_to_phys(mem), 64, true);
 	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS + 2);
 }
 
 /*
- * The longest frame a peer may send: every buffer full.  The receiver
- * must build it within an skb's fragments; KASAN watches that it does.
+ * The longest frame a peer may send, in the most pieces, the last of
+ * them ending a byte short of a page.  The receiver must build it within
+ * an skb's fragments; KASAN watches that it does.
  */
 static void mknet_fault_longest(struct mknet_priv *priv)
 {
+	const u32 piece = MKNET_MAX_FRAME / MKNET_MAX_DESCS;
+	u8 *mem = mknet_fault_mem(priv);
+	u32 i, len;
+
+	if (!mem)
+		return;
+	memset(mem, 0x5a, MKNET_MAX_FRAME);
+	/* To whoever it may concern: a broadcast of a local protocol. */
+	eth_broadcast_addr(mem);
+	for (i = 0; i < MKNET_MAX_DESCS; i++) {
+		bool last = i + 1 == MKNET_MAX_DESCS;
+
+		len = last ? MKNET_MAX_FRAME - i * piece : piece;
+		mknet_put_desc(priv, i, virt_to_phys(mem + i * piece), len,
+			       !last);
+	}
+	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS);
+}
+
+/* Not RAM of ours; each must be dropped as a bad address. */
+static void mknet_fault_addr(struct mknet_priv *priv)
+{
+	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
+	const struct mknet_span *last;
+	u64 bad[6];
+	int nr;
 	u32 i;
 
-	for (i = 0; i < MKNET_MAX_DESCS; i++) {
-		mknet_put_desc(priv, i, MKNET_BUF_SIZE, i + 1 < MKNET_MAX_DESCS);
-		memset(mknet_next_buf(priv, i), 0x5a, MKNET_BUF_SIZE);
-	}
-	/* To whoever it may concern: a broadcast of a local protocol. */
-	eth_broadcast_addr(mknet_next_buf(priv, 0));
-	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS);
+	nr = mk_instance_memory(mk_self_instance(), mem, ARRAY_SIZE(mem));
+	if (nr <= 0)
+		return;
+	last = &(struct mknet_span){ mem[nr - 1].start, mem[nr - 1].size };
+	bad[0] = 0;					/* no RAM */
+	bad[1] = priv->area_phys;			/* the region */
+	bad[2] = 0xfee00000;				/* a local APIC */
+	bad[3] = ~0ULL - 31;				/* wraps round */
+	bad[4] = last->start + last->size - 32;	/* across the end */
+	bad[5] = last->start + last->size;		/* just past it */
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		mknet_put_desc(priv, i, bad[i], 64, false);
+	/* Each is a frame of its own: fix up the first-of-frame flags. */
+	for (i = 1; i < ARRAY_SIZE(bad); i++)
+		mknet_next_desc(priv, i)->flags = MKNET_DESC_HDR;
+	mknet_publish(&priv->txq[0], ARRAY_SIZE(bad));
 }
 
 static void mknet_fault_hdr(struct mknet_priv *priv)
 {
 	struct mknet_desc *d = mknet_next_desc(priv, 0);
+	u8 *mem = mknet_fault_mem(priv);
 
-	mknet_put_desc(priv, 0, 60, false);
+	if (!mem)
+		return;
+	memset(mem, 0xff, 60);
+	mknet_put_desc(priv, 0, virt_to_phys(mem), 60, false);
 	get_random_bytes(&d->hdr, sizeof(d->hdr));
 	d->hdr.gso_type = 0x7f;
-	memset(mknet_next_buf(priv, 0), 0xff, 60);
 	mknet_publish(&priv->txq[0], 1);
 }
 
@@ -158,8 +212,12 @@ static void mknet_fault_flood(struct mknet_priv *priv)
 
 static void mknet_fault_silence(struct mknet_priv *priv)
 {
-	mknet_put_desc(priv, 0, ETH_ZLEN, false);
-	memset(mknet_next_buf(priv, 0), 0, ETH_ZLEN);
+	u8 *mem = mknet_fault_mem(priv);
+
+	if (!mem)
+		return;
+	memset(mem, 0, ETH_ZLEN);
+	mknet_put_desc(priv, 0, virt_to_phys(mem), ETH_ZLEN, false);
 	mknet_publish(&priv->txq[0], 1);
 	/* Pretend the doorbell was rung so the next frame skips it too. */
 	priv->txq[0].notified = priv->txq[0].prod;
@@ -228,6 +286,7 @@ static const struct mknet_fault mknet_faults[] = {
 	{ "len", mknet_fault_len },
 	{ "chain", mknet_fault_chain },
 	{ "longest", mknet_fault_longest },
+	{ "addr", mknet_fault_addr },
 	{ "hdr", mknet_fault_hdr },
 	{ "prod", mknet_fault_prod },
 	{ "state", mknet_fault_state },
@@ -354,6 +413,8 @@ void mknet_debugfs_remove(struct mknet_priv *priv)
 {
 	debugfs_remove_recursive(priv->debugfs);
 	priv->debugfs = NULL;
+	kfree(priv->fault_buf);
+	priv->fault_buf = NULL;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 #include <linux/ethtool.h>
 #include <linux/multikernel.h>
+#include <net/page_pool/helpers.h>
 #include "mknet.h"
 
 struct mknet_stat_desc {
@@ -23,15 +24,20 @@ static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
 	MKNET_TX_STAT("doorbell_busy", doorbell_busy),
 	MKNET_TX_STAT("ring_full", ring_full),
 	MKNET_TX_STAT("dropped", dropped),
-	MKNET_TX_STAT("drop_bad_peer_index", bad_peer_index),
+	MKNET_TX_STAT("linearized", linearized),
+	MKNET_TX_STAT("timeouts", timeouts),
 };
 
 static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 	MKNET_RX_STAT("polls", polls),
 	MKNET_RX_STAT("completion_doorbells", completion_doorbells),
 	MKNET_RX_STAT("queue_wakes", wakes),
+	MKNET_RX_STAT("tx_completed", tx_completed),
+	MKNET_RX_STAT("tx_freed_in_flight", tx_freed_in_flight),
+	MKNET_RX_STAT("bad_peer_cons", bad_peer_cons),
 	MKNET_RX_STAT("drop_bad_index", bad_index),
 	MKNET_RX_STAT("drop_bad_desc", bad_desc),
+	MKNET_RX_STAT("drop_bad_addr", bad_addr),
 	MKNET_RX_STAT("drop_bad_hdr", bad_hdr),
 	MKNET_RX_STAT("drop_nomem", nomem),
 };
@@ -44,12 +50,14 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
  * Per queue, for the queues that are there now: rxN for each NAPI
  * context (it also wakes txN), txN for each of our TX rings.  Counts and
  * strings agree because both are read under RTNL, which any change of
- * the queue count holds.
+ * the queue count holds.  The page_pool counters, summed over the
+ * queues, come last.
  */
 static u32 mknet_n_stats(const struct mknet_priv *priv)
 {
 	return priv->num_queues * MKNET_N_TX_STATS +
-	       priv->num_napi * MKNET_N_RX_STATS + 1;
+	       priv->num_napi * MKNET_N_RX_STATS + 1 +
+	       page_pool_ethtool_stats_get_count();
 }
 
 static void mknet_get_drvinfo(struct net_device *dev,
@@ -138,6 +146,19 @@ static void mknet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 		ethtool_sprintf(&buf, "rx%u_doorbells_received", q);
 	}
 	ethtool_puts(&buf, "drop_bad_hello");
+	page_pool_ethtool_stats_get_strings(buf);
+}
+
+static void mknet_get_page_pool_stats(struct mknet_priv *priv, u64 *data)
+{
+#ifdef CONFIG_PAGE_POOL_STATS
+	struct page_pool_stats pp = {};
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++)
+		page_pool_get_stats(priv->rxq[q].page_pool, &pp);
+	page_pool_ethtool_stats_get(data, &pp);
+#endif
 }
 
 static void mknet_get_ethtool_stats(struct net_device *dev,
@@ -170,6 +191,7 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 		data += MKNET_N_RX_STATS;
 	}
 	data[0] = atomic64_read(&priv->bad_hellos);
+	mknet_get_page_pool_stats(priv, data + 1);
 }
 
 const struct ethtool_ops mknet_ethtool_ops = {

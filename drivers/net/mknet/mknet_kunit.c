@@ -11,7 +11,10 @@
 static const u32 mknet_test_rings[] = { MKNET_RING_MIN, MKNET_RING_DEFAULT,
 					MKNET_RING_MAX };
 
-/* Every part of an area lies after the one before it, buffers page aligned. */
+/*
+ * Every part of an area lies after the one before it, and the whole is
+ * control only: at least 50 times smaller than a page per descriptor.
+ */
 static void mknet_layout_test(struct kunit *test)
 {
 	unsigned int r;
@@ -29,20 +32,13 @@ static void mknet_layout_test(struct kunit *test)
 					mknet_area_tx_ctl_off(MKNET_MAX_QUEUES));
 			KUNIT_EXPECT_LE(test, mknet_area_rx_ctl_off(MKNET_MAX_QUEUES),
 					mknet_area_desc_off(n, 0));
-			KUNIT_EXPECT_LE(test, mknet_area_desc_off(n, nq),
-					mknet_area_buf_off(n, nq, 0));
-			for (q = 0; q < nq; q++) {
-				size_t buf = mknet_area_buf_off(n, nq, q);
-
-				KUNIT_EXPECT_EQ(test, buf % MKNET_BUF_SIZE, 0);
+			for (q = 0; q < nq; q++)
 				KUNIT_EXPECT_EQ(test, mknet_area_desc_off(n, q + 1) -
 						mknet_area_desc_off(n, q),
 						n * sizeof(struct mknet_desc));
-				KUNIT_EXPECT_LE(test, buf + (size_t)n * MKNET_BUF_SIZE,
-						size);
-			}
-			KUNIT_EXPECT_EQ(test, mknet_area_buf_off(n, nq, nq - 1) +
-					(size_t)n * MKNET_BUF_SIZE, size);
+			KUNIT_EXPECT_EQ(test, mknet_area_desc_off(n, nq), size);
+			KUNIT_EXPECT_LE(test, size * 50,
+					(size_t)n * nq * MKNET_BUF_SIZE);
 		}
 	}
 }
@@ -93,7 +89,7 @@ static void mknet_check_area_test(struct kunit *test)
 }
 
 /* Fill @d with a well-formed frame of @n descriptors of @len bytes each. */
-static void mknet_good_chain(struct mknet_desc *d, u32 n, u16 len)
+static void mknet_good_chain(struct mknet_desc *d, u32 n, u32 len)
 {
 	u32 i;
 
@@ -121,10 +117,16 @@ static void mknet_frame_good_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, used, 3);
 	KUNIT_EXPECT_EQ(test, total, 3 * MKNET_BUF_SIZE);
 
-	mknet_good_chain(d, MKNET_MAX_DESCS, MKNET_BUF_SIZE);
+	mknet_good_chain(d, MKNET_MAX_DESCS, MKNET_MAX_FRAME / MKNET_MAX_DESCS);
+	d[MKNET_MAX_DESCS - 1].len += MKNET_MAX_FRAME % MKNET_MAX_DESCS;
 	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS, &used,
 						&total), 0);
 	KUNIT_EXPECT_EQ(test, used, MKNET_MAX_DESCS);
+	KUNIT_EXPECT_EQ(test, total, MKNET_MAX_FRAME);
+
+	/* One piece may be the whole frame. */
+	mknet_good_chain(d, 1, MKNET_MAX_FRAME);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), 0);
 	KUNIT_EXPECT_EQ(test, total, MKNET_MAX_FRAME);
 }
 
@@ -139,8 +141,14 @@ static void mknet_frame_bad_test(struct kunit *test)
 
 	mknet_good_chain(d, 1, 0);
 	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
-	mknet_good_chain(d, 1, MKNET_BUF_SIZE + 1);
+	mknet_good_chain(d, 1, MKNET_MAX_FRAME + 1);
 	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+	mknet_good_chain(d, 1, U32_MAX);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
+	/* Pieces each short enough, the frame too long. */
+	mknet_good_chain(d, 2, MKNET_MAX_FRAME / 2 + 1);
+	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 2, &used, &total), -EINVAL);
+	KUNIT_EXPECT_EQ(test, used, 2);
 	mknet_good_chain(d, 1, 60);
 	d[0].flags |= 0x80;
 	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, 1, &used, &total), -EINVAL);
@@ -169,12 +177,12 @@ static void mknet_frame_longest_test(struct kunit *test)
 	struct mknet_desc d[MKNET_MAX_DESCS + 1];
 	u32 used, total, len;
 
-	mknet_good_chain(d, MKNET_MAX_DESCS + 1, MKNET_BUF_SIZE);
+	mknet_good_chain(d, MKNET_MAX_DESCS + 1, 64);
 	KUNIT_EXPECT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS + 1, &used,
 						&total), -EINVAL);
 	KUNIT_EXPECT_LE(test, used, MKNET_MAX_DESCS);
 
-	for (len = 1; len <= MKNET_BUF_SIZE; len += 255) {
+	for (len = 1; len <= MKNET_MAX_FRAME / MKNET_MAX_DESCS; len += 255) {
 		mknet_good_chain(d, MKNET_MAX_DESCS, len);
 		KUNIT_ASSERT_EQ(test, mknet_frame_check(d, MKNET_MAX_DESCS,
 							&used, &total), 0);
@@ -187,47 +195,76 @@ static void mknet_frame_longest_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mknet_rx_frags(MKNET_RX_HEAD, MKNET_RX_HEAD), 0);
 }
 
-/* Copies read only the named bytes of each buffer, across the ring's wrap. */
+/* Copies read only the named bytes of each piece, in frame order. */
 static void mknet_frame_copy_test(struct kunit *test)
 {
-	const u32 nbufs = 4, mask = nbufs - 1;
 	struct mknet_desc d[3];
-	u8 *bufs, *dst;
+	const u8 *src[3];
+	u8 *mem, *dst;
 	u32 i;
 
-	bufs = kunit_kzalloc(test, nbufs * MKNET_BUF_SIZE, GFP_KERNEL);
+	mem = kunit_kzalloc(test, 3 * MKNET_BUF_SIZE, GFP_KERNEL);
 	dst = kunit_kzalloc(test, 3 * MKNET_BUF_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, bufs);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
 	KUNIT_ASSERT_NOT_NULL(test, dst);
-	for (i = 0; i < nbufs; i++)
-		memset(bufs + i * MKNET_BUF_SIZE, 'a' + i, MKNET_BUF_SIZE);
+	for (i = 0; i < 3; i++)
+		memset(mem + i * MKNET_BUF_SIZE, 'a' + i, MKNET_BUF_SIZE);
 
-	/* Three descriptors from ring slot 3: buffers 3, 0 and 1. */
+	/* Three pieces, out of address order: c, a, b. */
 	mknet_good_chain(d, 3, 100);
 	d[1].len = 10;
-	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 0, 210),
-			0);
-	KUNIT_EXPECT_EQ(test, dst[0], 'd');
-	KUNIT_EXPECT_EQ(test, dst[99], 'd');
+	src[0] = mem + 2 * MKNET_BUF_SIZE;
+	src[1] = mem + MKNET_BUF_SIZE - 10;
+	src[2] = mem + MKNET_BUF_SIZE;
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, src, d, 3, 0, 210), 0);
+	KUNIT_EXPECT_EQ(test, dst[0], 'c');
+	KUNIT_EXPECT_EQ(test, dst[99], 'c');
 	KUNIT_EXPECT_EQ(test, dst[100], 'a');
 	KUNIT_EXPECT_EQ(test, dst[109], 'a');
 	KUNIT_EXPECT_EQ(test, dst[110], 'b');
 	KUNIT_EXPECT_EQ(test, dst[209], 'b');
 
-	/* From an offset inside the second descriptor. */
+	/* From an offset inside the second piece. */
 	memset(dst, 0, 210);
-	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 105, 10),
-			0);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, src, d, 3, 105, 10), 0);
 	KUNIT_EXPECT_EQ(test, dst[0], 'a');
 	KUNIT_EXPECT_EQ(test, dst[5], 'b');
 
 	/* Past the end of the frame: refused, not read. */
-	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 0, 211),
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, src, d, 3, 0, 211), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, src, d, 3, 210, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, src, d, 3, 210, 0), 0);
+}
+
+/* A range is accepted only wholly inside one span of the sender's RAM. */
+static void mknet_span_find_test(struct kunit *test)
+{
+	const struct mknet_span s[] = {
+		{ 0x100000, 0x1000000 },	/* 1 MiB .. 17 MiB */
+		{ 0x2000000, 0x1000 },		/* 32 MiB, one page */
+		{ 0xfffffffffffff000ULL, 0x1000 },	/* the last page */
+	};
+
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x100000, 1), 0);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x1100000 - 64, 64), 0);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x2000000, 0x1000), 1);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0xfffffffffffff000ULL,
+					      0x1000), 2);
+	/* Below, across the end, in the hole, past the end. */
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0xfffff, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x1100000 - 64, 65),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 210, 1),
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x1800000, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x2000000, 0x1001),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, mknet_frame_copy(dst, bufs, mask, d, 3, 3, 210, 0),
-			0);
+	/* Spanning two spans is refused even where they touch. */
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0x100000, 0x2000000),
+			-EINVAL);
+	/* Round the end of the address space. */
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0xffffffffffffffc0ULL,
+					      128), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 3, 0, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mknet_span_find(s, 0, 0x100000, 1), -EINVAL);
 }
 
 static void mknet_check_hello_test(struct kunit *test)
@@ -265,6 +302,7 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_frame_bad_test),
 	KUNIT_CASE(mknet_frame_longest_test),
 	KUNIT_CASE(mknet_frame_copy_test),
+	KUNIT_CASE(mknet_span_find_test),
 	KUNIT_CASE(mknet_check_hello_test),
 	KUNIT_CASE(mknet_need_event_test),
 	{}

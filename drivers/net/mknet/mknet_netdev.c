@@ -19,7 +19,7 @@ static DEFINE_IDA(mknet_ida);
 static unsigned int mknet_remote_count;
 
 static_assert(sizeof(struct mknet_area) == 64);
-static_assert(sizeof(struct mknet_desc) == 16);
+static_assert(sizeof(struct mknet_desc) == 24);
 
 static size_t mknet_remote_reserve(void);
 
@@ -45,7 +45,7 @@ static int mknet_queue_cpu(u32 nth)
  */
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 {
-	struct mknet_area *area;
+	struct sk_buff **skbs;
 	phys_addr_t phys;
 	void *va;
 	int err;
@@ -56,19 +56,28 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	    mk_pool_avail() < PAGE_ALIGN(mknet_area_size(n, nq)) +
 			      mknet_remote_reserve())
 		return -ENOMEM;
-	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
-	if (!va)
+	skbs = kcalloc(n * nq, sizeof(*skbs), GFP_KERNEL);
+	if (!skbs)
 		return -ENOMEM;
+	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
+	if (!va) {
+		kfree(skbs);
+		return -ENOMEM;
+	}
 	err = netif_set_real_num_tx_queues(priv->dev, nq);
+	/* Our TX rings need their completion contexts from now on. */
+	if (!err && priv->num_napi < nq)
+		err = mknet_napi_resize(priv, nq);
 	if (err) {
 		mk_pool_free(va, mknet_area_size(n, nq));
+		kfree(skbs);
 		return err;
 	}
-	memset(va, 0, mknet_area_buf_off(n, nq, 0));
+	memset(va, 0, mknet_area_size(n, nq));
 
-	area = va;
-	priv->area = area;
+	priv->area = va;
 	priv->area_size = mknet_area_size(n, nq);
+	priv->area_phys = phys;
 	priv->ring_size = n;
 	priv->num_queues = nq;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
@@ -76,8 +85,9 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 
 		txq->ctl = va + mknet_area_tx_ctl_off(q);
 		txq->desc = q < nq ? va + mknet_area_desc_off(n, q) : NULL;
-		txq->bufs = q < nq ? va + mknet_area_buf_off(n, nq, q) : NULL;
+		txq->skbs = q < nq ? skbs + q * n : NULL;
 		txq->prod = 0;
+		txq->done = 0;
 		txq->notified = 0;
 		txq->cons_event = 0;
 		txq->kick_owed = false;
@@ -89,9 +99,6 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		priv->notify_apicid[q] =
 			mk_cpu_apicid(mknet_queue_cpu(priv->cpu_base + q));
 	}
-	/* Our TX rings need their completion contexts from now on. */
-	if (priv->num_napi < nq)
-		mknet_napi_resize(priv, nq);
 	priv->admin_state = MKNET_STATE_DOWN;
 	mknet_area_publish(priv);
 	return 0;
@@ -120,10 +127,19 @@ void mknet_area_publish(struct mknet_priv *priv)
 	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 }
 
+/* With the rings quiet: nothing of ours is in flight after this. */
 void mknet_area_free(struct mknet_priv *priv)
 {
+	struct sk_buff **skbs = priv->txq[0].skbs;
+	u32 q;
+
 	if (!priv->area)
 		return;
+	for (q = 0; q < priv->num_queues; q++)
+		mknet_tx_purge(priv, q);
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		priv->txq[q].skbs = NULL;
+	kfree(skbs);
 	WRITE_ONCE(priv->area->magic, 0);
 	mk_pool_free(priv->area, priv->area_size);
 	priv->area = NULL;
@@ -137,23 +153,36 @@ void mknet_area_free(struct mknet_priv *priv)
  * One NAPI context per queue pair, as many as the end with more queues
  * has: ours reclaim our TX ring q and take the peer's TX ring q.  Called
  * with the data path stopped, so a context being added or deleted is
- * disabled and a doorbell for it schedules nothing.
+ * disabled and a doorbell for it schedules nothing.  Each context gets
+ * the page_pool it receives into.
+ *
+ * Return: 0, or -ENOMEM with the contexts that could be added.
  */
-void mknet_napi_resize(struct mknet_priv *priv, u32 want)
+int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 {
 	while (priv->num_napi < want) {
 		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi];
+		int err;
 
 		rxq->priv = priv;
 		rxq->index = priv->num_napi;
 		netif_napi_add(priv->dev, &rxq->napi, mknet_poll);
+		err = mknet_rxq_pool_create(priv, rxq);
+		if (err) {
+			netif_napi_del(&rxq->napi);
+			return err;
+		}
 		/* The IPI handler schedules only contexts below this. */
 		smp_store_release(&priv->num_napi, priv->num_napi + 1);
 	}
 	while (priv->num_napi > want) {
+		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi - 1];
+
 		WRITE_ONCE(priv->num_napi, priv->num_napi - 1);
-		netif_napi_del(&priv->rxq[priv->num_napi].napi);
+		netif_napi_del(&rxq->napi);
+		mknet_rxq_pool_destroy(rxq);
 	}
+	return 0;
 }
 
 /**
@@ -170,10 +199,11 @@ void mknet_napi_resize(struct mknet_priv *priv, u32 want)
  */
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 {
+	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
 	struct mknet_peer_view *v = &priv->peer;
 	struct mknet_area copy;
 	const void *base = peer;
-	int err;
+	int err, i, nr;
 	u32 q;
 
 	memcpy(&copy, peer, sizeof(copy));
@@ -182,14 +212,33 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	if (!mk_region_ptr(mk_region_offset(peer),
 			   mknet_area_size(copy.ring_size, copy.num_queues)))
 		return -EINVAL;
+	/* The peer's memory comes from the core, never from the peer. */
+	nr = mk_instance_memory(priv->peer_instance, mem, ARRAY_SIZE(mem));
+	if (nr <= 0) {
+		netdev_err(priv->dev, "memory of instance %u unknown (%d)\n",
+			   priv->peer_instance, nr);
+		return nr ? nr : -ENOENT;
+	}
 	err = netif_set_real_num_rx_queues(priv->dev, copy.num_queues);
 	if (err)
 		return err;
-	mknet_napi_resize(priv, max(priv->num_queues, copy.num_queues));
+	err = mknet_napi_resize(priv, max(priv->num_queues, copy.num_queues));
+	if (err)
+		return err;
 
+	/* Frames the old peer had, or that a new one will never look at. */
+	for (q = 0; q < priv->num_queues; q++)
+		mknet_tx_purge(priv, q);
 	v->area = peer;
 	v->ring_size = copy.ring_size;
 	v->num_queues = copy.num_queues;
+	for (i = 0; i < nr; i++) {
+		v->spans[i].start = mem[i].start;
+		v->spans[i].size = mem[i].size;
+		v->span_virt[i] = mem[i].virt;
+	}
+	v->nr_spans = nr;
+	WRITE_ONCE(priv->peer_gone, false);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		struct mknet_rxq *rxq = &priv->rxq[q];
 
@@ -200,8 +249,6 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 			continue;
 		rxq->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
 		rxq->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
-		rxq->peer_bufs = base + mknet_area_buf_off(copy.ring_size,
-							   copy.num_queues, q);
 		/* Take up the peer's ring where it is now. */
 		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
 		rxq->cons_notified = rxq->cons;
@@ -299,12 +346,20 @@ static bool mknet_peer_broken(struct mknet_priv *priv)
 void mknet_update_carrier(struct mknet_priv *priv)
 {
 	struct net_device *dev = priv->dev;
-	bool up;
+	bool up, alive;
 
-	up = netif_running(dev) && READ_ONCE(priv->peer_attached) &&
-	     !mknet_peer_broken(priv) &&
-	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP &&
-	     mknet_peer_alive(priv);
+	alive = READ_ONCE(priv->peer_attached) && mknet_peer_alive(priv);
+	if (READ_ONCE(priv->peer_attached) && alive == READ_ONCE(priv->peer_gone)) {
+		/* Frames of ours a dead peer had are freed by the polls. */
+		WRITE_ONCE(priv->peer_gone, !alive);
+		if (!alive && netif_running(dev)) {
+			local_bh_disable();
+			mknet_datapath_tick(priv);
+			local_bh_enable();
+		}
+	}
+	up = netif_running(dev) && alive && !mknet_peer_broken(priv) &&
+	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP;
 	if (up && !netif_carrier_ok(dev)) {
 		netif_carrier_on(dev);
 		mknet_tx_wake_ready(priv);
@@ -366,6 +421,7 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	hrtimer_init(&priv->kick_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	priv->kick_timer.function = mknet_kick_timer;
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
+	INIT_DELAYED_WORK(&priv->reset_work, mknet_reset_work);
 
 	/* One queue pair per online CPU. */
 	err = mknet_area_init(priv, MKNET_RING_DEFAULT,
@@ -407,6 +463,7 @@ void mknet_link_release(struct mknet_priv *priv)
 		cancel_delayed_work_sync(&priv->attach_work);
 	/* No doorbell can reach us now; let work scheduled by one finish. */
 	cancel_work_sync(&priv->carrier_work);
+	cancel_delayed_work_sync(&priv->reset_work);
 	mknet_debugfs_remove(priv);
 	mknet_napi_resize(priv, 0);
 	hrtimer_cancel(&priv->kick_timer);
@@ -476,16 +533,22 @@ u32 mknet_max_queues(const struct net_device *dev)
 
 static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 {
+	struct sk_buff **old_skbs = priv->txq[0].skbs;
 	struct mknet_area *old = priv->area;
 	size_t old_size = priv->area_size;
 	int err;
+	u32 q;
 
 	if (n == priv->ring_size && nq == priv->num_queues)
 		return 0;
+	for (q = 0; q < priv->num_queues; q++)
+		mknet_tx_purge(priv, q);
 	err = mknet_area_init(priv, n, nq);
-	if (!err)
-		mk_pool_free(old, old_size);
-	return err;
+	if (err)
+		return err;
+	mk_pool_free(old, old_size);
+	kfree(old_skbs);
+	return 0;
 }
 
 /**
@@ -717,6 +780,7 @@ static const struct net_device_ops mknet_netdev_ops = {
 	.ndo_open		= mknet_open,
 	.ndo_stop		= mknet_stop,
 	.ndo_start_xmit		= mknet_start_xmit,
+	.ndo_tx_timeout		= mknet_tx_timeout,
 	.ndo_change_mtu		= mknet_change_mtu,
 	.ndo_get_stats64	= mknet_get_stats64,
 	.ndo_set_mac_address	= eth_mac_addr,
@@ -743,4 +807,5 @@ void mknet_setup(struct net_device *dev)
 	dev->max_mtu = ETH_MAX_MTU;
 	netif_set_tso_max_size(dev, GSO_LEGACY_MAX_SIZE);
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_NONE;
+	dev->watchdog_timeo = MKNET_TX_TIMEOUT;
 }

@@ -5,7 +5,7 @@
  *
  * Each end of a link owns one area, allocated from its own slice of the
  * multikernel page pool, and is the only writer of it.  An area holds
- * num_queues TX rings of ring_size descriptors each:
+ * control only, never payload:
  *
  *   struct mknet_area               header: magic, geometry, admin state,
  *                                   the CPU to ring for each queue
@@ -15,15 +15,20 @@
  *                                   consumer index, and the producer event
  *                                   that asks the peer for a doorbell
  *   struct mknet_desc[nq][n]        our TX descriptors, ring after ring
- *   page buffers[nq][n]             our TX buffers; descriptor i of ring q
- *                                   uses buffer i of ring q
+ *
+ * A descriptor names bytes of the sender's own memory by physical
+ * address: the skb's linear part or one of its fragments, which the
+ * sender keeps until the receiver's consumer index has passed it.  The
+ * receiver copies them once, into its own pages, after checking that the
+ * range lies wholly inside the sender's RAM as the receiver learnt it
+ * from the multikernel core (from the host's records, never from the
+ * sender).  A frame spans one or more consecutive descriptors of one
+ * ring, chained by MKNET_DESC_MORE; the first one carries a virtio-net
+ * header for checksum and GSO offload.
  *
  * The control blocks come in the maximal number so that either end can
  * have more queues than the other: each end consumes every TX ring the
- * other has.  A descriptor never names a buffer: its index does.  A frame
- * spans one or more consecutive descriptors of one ring, chained by
- * MKNET_DESC_MORE; the first one carries a virtio-net header for checksum
- * and GSO offload.
+ * other has.
  */
 #ifndef _MKNET_SHM_H
 #define _MKNET_SHM_H
@@ -36,7 +41,8 @@
 #include <linux/virtio_net.h>
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-#define MKNET_AREA_VERSION	2
+#define MKNET_AREA_VERSION	3
+/* Receive buffers are pages of this size; an area starts on one. */
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
 #define MKNET_RING_MAX		1024U
@@ -50,16 +56,19 @@
  * the skb's linear part and the rest in fragments of up to MKNET_BUF_SIZE
  * bytes, of which an skb holds MKNET_RX_MAX_FRAGS: MAX_SKB_FRAGS at its
  * smallest (the kernel checks this against its own value).  The longest
- * chain is what that holds: 17 full buffers, enough for a 64 KiB GSO
- * frame with its headers and for the largest MTU.
+ * frame is what that holds: 17 pages, enough for a 64 KiB GSO frame with
+ * its headers and for the largest MTU.  A frame has at most
+ * MKNET_MAX_DESCS descriptors: an skb's linear part and 17 fragments.
  */
 #define MKNET_RX_HEAD		256U
 #define MKNET_RX_MAX_FRAGS	17U
-#define MKNET_MAX_DESCS		17U
-#define MKNET_MAX_FRAME		(MKNET_MAX_DESCS * MKNET_BUF_SIZE)
+#define MKNET_MAX_FRAME		(MKNET_RX_MAX_FRAGS * MKNET_BUF_SIZE)
+#define MKNET_MAX_DESCS		18U
 
 /* The largest MTU, with its Ethernet header and a VLAN tag. */
 static_assert(ETH_MAX_MTU + ETH_HLEN + 4 <= MKNET_MAX_FRAME);
+/* A frame's descriptors: the linear part and one per receive fragment. */
+static_assert(MKNET_RX_MAX_FRAGS + 1 == MKNET_MAX_DESCS);
 static_assert((MKNET_MAX_FRAME - MKNET_RX_HEAD + MKNET_BUF_SIZE - 1) /
 	      MKNET_BUF_SIZE <= MKNET_RX_MAX_FRAGS);
 
@@ -117,17 +126,28 @@ struct mknet_rx_ctl {
 #define MKNET_DESC_FLAGS	(MKNET_DESC_MORE | MKNET_DESC_HDR)
 
 /**
- * struct mknet_desc - one buffer of a frame
- * @len: bytes used in the buffer, at most %MKNET_BUF_SIZE
+ * struct mknet_desc - one piece of a frame, in the sender's memory
+ * @addr: physical address of its first byte
+ * @len: bytes, at most %MKNET_MAX_FRAME; zero in a descriptor the sender
+ *	has completed, so that a stale one never names freed memory
  * @flags: MKNET_DESC_*
  * @hdr: offload information, on the first descriptor of a frame
- * @pad: zero
  */
 struct mknet_desc {
-	u16 len;
+	u64 addr;
+	u32 len;
 	u16 flags;
 	struct virtio_net_hdr hdr;
-	u8 pad[2];
+};
+
+/**
+ * struct mknet_span - physical memory a sender's descriptors may name
+ * @start: physical address of its first byte
+ * @size: bytes
+ */
+struct mknet_span {
+	u64 start;
+	u64 size;
 };
 
 static inline size_t mknet_area_tx_ctl_off(u32 q)
@@ -148,18 +168,9 @@ static inline size_t mknet_area_desc_off(u32 n, u32 q)
 	       (size_t)q * n * sizeof(struct mknet_desc);
 }
 
-/* Buffers of ring @q, in an area of @nq rings of @n descriptors. */
-static inline size_t mknet_area_buf_off(u32 n, u32 nq, u32 q)
-{
-	size_t off = mknet_area_desc_off(n, nq);
-
-	off = (off + MKNET_BUF_SIZE - 1) & ~((size_t)MKNET_BUF_SIZE - 1);
-	return off + (size_t)q * n * MKNET_BUF_SIZE;
-}
-
 static inline size_t mknet_area_size(u32 n, u32 nq)
 {
-	return mknet_area_buf_off(n, nq, nq);
+	return mknet_area_desc_off(n, nq);
 }
 
 static inline bool mknet_ring_size_valid(u32 n)
@@ -202,7 +213,7 @@ static inline int mknet_check_area(const struct mknet_area *copy)
  */
 static inline int mknet_check_desc(const struct mknet_desc *copy, bool first)
 {
-	if (!copy->len || copy->len > MKNET_BUF_SIZE ||
+	if (!copy->len || copy->len > MKNET_MAX_FRAME ||
 	    copy->flags & ~MKNET_DESC_FLAGS ||
 	    !!(copy->flags & MKNET_DESC_HDR) != first)
 		return -EINVAL;
@@ -218,8 +229,8 @@ static inline int mknet_check_desc(const struct mknet_desc *copy, bool first)
  * @total: set to the frame length when the frame is good
  *
  * Return: 0 for a good frame, which is at most %MKNET_MAX_FRAME long;
- * -EINVAL for a malformed descriptor, a chain longer than
- * %MKNET_MAX_DESCS or one that runs past what was published.
+ * -EINVAL for a malformed descriptor, a longer frame, a chain longer
+ * than %MKNET_MAX_DESCS or one that runs past what was published.
  */
 static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
 				    u32 *used, u32 *total)
@@ -233,11 +244,12 @@ static inline int mknet_frame_check(const struct mknet_desc *d, u32 n,
 			*used = i + 1;
 			return -EINVAL;
 		}
+		/* At most 18 lengths of at most 68 KiB each: no overflow. */
 		len += d[i].len;
 		if (!(d[i].flags & MKNET_DESC_MORE)) {
 			*used = i + 1;
 			*total = len;
-			return 0;
+			return len > MKNET_MAX_FRAME ? -EINVAL : 0;
 		}
 	}
 	/* The chain goes on past what we may read. */
@@ -277,23 +289,50 @@ static inline u32 mknet_rx_frags(u32 total, u32 head)
 }
 
 /**
- * mknet_frame_copy - copy part of a checked frame out of the peer's buffers
+ * mknet_span_find - the span that wholly holds a range the peer named
+ * @spans: the sender's memory, sorted or not, not overlapping
+ * @n: entries in @spans
+ * @addr: physical address of the range, from a checked descriptor copy
+ * @len: its length, non-zero
+ *
+ * A range that straddles the end of a span, wraps round the address
+ * space or lies in a hole between spans is refused, so whatever the
+ * sender wrote, the receiver reads only memory the core said it may.
+ *
+ * Return: the index of the span, or -EINVAL.
+ */
+static inline int mknet_span_find(const struct mknet_span *spans, u32 n,
+				  u64 addr, u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u64 off = addr - spans[i].start;
+
+		if (addr >= spans[i].start && off < spans[i].size &&
+		    len <= spans[i].size - off)
+			return i;
+	}
+	return -EINVAL;
+}
+
+/**
+ * mknet_frame_copy - copy part of a checked frame out of the peer's memory
  * @dst: where to
- * @bufs: the peer's buffers of the ring the frame is in
- * @mask: that ring's size less one
+ * @src: where this kernel maps each descriptor's first byte, resolved
+ *	through mknet_span_find()
  * @d: the frame's descriptors, as mknet_frame_check() accepted them
  * @n: descriptors in the frame
- * @first: ring index of @d[0]
  * @off: offset in the frame of the first byte to copy
  * @len: bytes to copy
  *
- * Reads only the bytes the descriptors name, each within its own buffer.
+ * Reads only the bytes the descriptors name, each within its own range.
  *
  * Return: 0, or -EINVAL if @off and @len do not lie within the frame.
  */
-static inline int mknet_frame_copy(void *dst, const u8 *bufs, u32 mask,
+static inline int mknet_frame_copy(void *dst, const u8 *const *src,
 				   const struct mknet_desc *d, u32 n,
-				   u32 first, u32 off, u32 len)
+				   u32 off, u32 len)
 {
 	u32 i = 0;
 
@@ -302,8 +341,7 @@ static inline int mknet_frame_copy(void *dst, const u8 *bufs, u32 mask,
 	while (len && i < n) {
 		u32 chunk = len < d[i].len - off ? len : d[i].len - off;
 
-		memcpy(dst, bufs + (size_t)((first + i) & mask) * MKNET_BUF_SIZE +
-		       off, chunk);
+		memcpy(dst, src[i] + off, chunk);
 		dst = (u8 *)dst + chunk;
 		len -= chunk;
 		off = 0;

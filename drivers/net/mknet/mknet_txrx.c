@@ -3,25 +3,30 @@
  * mknet data path.
  *
  * Each queue pair q has our TX ring q and the peer's TX ring q, which we
- * receive from.  Transmit copies a frame into our page buffers of the
- * ring the stack chose, publishes its producer index and rings the peer's
- * doorbell for q only if the peer asked for it (virtio's event index).
- * A doorbell that cannot be sent (the message ring is full) stays owed
- * and is retried from a short timer through NAPI q.
- * The doorbell is the multikernel IPI; its handler schedules NAPI q on
- * the CPU the doorbell went to, whose poll copies frames out of the
- * peer's buffers into fresh skbs, returns the buffers by publishing our
- * consumer index, and wakes our TX queue q when the peer has freed room.
+ * receive from.  Transmit publishes descriptors that name the skb's own
+ * memory (its linear part and fragments, by physical address), keeps the
+ * skb, and rings the peer's doorbell for q only if the peer asked for it
+ * (virtio's event index).  A doorbell that cannot be sent (the message
+ * ring is full) stays owed and is retried from a short timer through
+ * NAPI q.
  *
- * Everything read from the peer's area is an index, a descriptor or
- * payload.  Indices are bounded by the ring size we copied at attach,
- * descriptors are copied before they are checked, and payload is only
- * ever copied, so a peer that rewrites its area under us can garble its
- * own frames but make us read nothing outside its buffers.
+ * The doorbell is the multikernel IPI; its handler schedules NAPI q on
+ * the CPU the doorbell went to.  The poll copies each of the peer's
+ * frames once, straight out of the peer's memory into pages of our
+ * page_pool, publishes our consumer index, and completes our own TX ring
+ * q: the skbs whose descriptors the peer has consumed are freed, byte
+ * queue limits are told, and the queue is woken.
+ *
+ * Everything read from the peer's area is an index or a descriptor, and
+ * every address a descriptor names is checked, on a private copy,
+ * against the peer's RAM as the multikernel core knows it.  A peer that
+ * rewrites its area or its pages under us garbles its own frames, but
+ * cannot make us read anything outside its RAM.
  */
 #include <linux/multikernel.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
+#include <net/page_pool/helpers.h>
 #include "mknet.h"
 
 /**
@@ -82,17 +87,23 @@ static void mknet_tx_drop(struct mknet_txq *txq, struct sk_buff *skb)
 	dev_kfree_skb_any(skb);
 }
 
-/* Room in a TX ring, given the consumer index the peer published. */
-static bool mknet_tx_room(const struct mknet_priv *priv,
-			  const struct mknet_txq *txq, u32 *room)
+/*
+ * Room in a TX ring.  A descriptor is ours again once we completed it and
+ * the peer consumed it: the two differ only after we freed the frames of
+ * a peer that went away, or when the peer's index makes no sense.
+ */
+static u32 mknet_tx_room(const struct mknet_priv *priv,
+			 const struct mknet_txq *txq)
 {
-	u32 cons = READ_ONCE(txq->peer_rx_ctl->cons);
-	u32 used = txq->prod - cons;
+	u32 unconsumed = txq->prod - READ_ONCE(txq->peer_rx_ctl->cons);
+	u32 used;
 
-	if (used > priv->ring_size)
-		return false;
-	*room = priv->ring_size - used;
-	return true;
+	/* Pairs with the completion's release: the slots are clean. */
+	used = txq->prod - smp_load_acquire(&txq->done);
+	if (unconsumed <= priv->ring_size && unconsumed > used)
+		used = unconsumed;
+	/* Fault injection may have put our producer index far ahead. */
+	return used <= priv->ring_size ? priv->ring_size - used : 0;
 }
 
 /* Try a failed doorbell again soon: a full message ring drains quickly. */
@@ -142,49 +153,82 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 		mknet_kick_later(priv);
 }
 
-/* Stop before a frame of the largest size would no longer fit. */
+/*
+ * Ask for a completion doorbell.  A frame stopped on a full ring waits
+ * for half of it; otherwise the peer rings once it has consumed all we
+ * published, so the skbs go back to their sockets promptly and TCP small
+ * queues never hold a stream back.
+ */
+static void mknet_tx_want_completion(struct mknet_txq *txq, u32 event)
+{
+	if (event == txq->cons_event)
+		return;
+	txq->cons_event = event;
+	WRITE_ONCE(txq->ctl->cons_event, event);
+}
+
+/* Stop before a frame of the most descriptors would no longer fit. */
 static void mknet_tx_maybe_stop(struct mknet_priv *priv, struct mknet_txq *txq,
 				u32 q, u32 room)
 {
-	u32 cons;
-
-	if (room >= MKNET_MAX_DESCS)
+	if (room >= MKNET_MAX_DESCS) {
+		mknet_tx_want_completion(txq, txq->prod - 1);
 		return;
+	}
 	netif_stop_subqueue(priv->dev, q);
 	mknet_tx_count(txq, &txq->stats.ring_full);
-
-	/* Ask for a doorbell once the peer has consumed half the ring. */
-	cons = txq->prod - (priv->ring_size - room);
-	txq->cons_event = cons + (priv->ring_size - room) / 2;
-	WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
-	/* Re-check after publishing the event: the peer may have raced us. */
+	mknet_tx_want_completion(txq, txq->prod -
+				 (priv->ring_size - room) / 2);
+	/*
+	 * Re-check after publishing the event: the peer may have consumed
+	 * past it before it saw it.  Completion is NAPI's: schedule it.
+	 */
 	smp_mb();
-	if (mknet_tx_room(priv, txq, &room) && room >= MKNET_MAX_DESCS)
-		netif_start_subqueue(priv->dev, q);
+	if (txq->prod - READ_ONCE(txq->peer_rx_ctl->cons) + MKNET_MAX_DESCS <=
+	    priv->ring_size)
+		napi_schedule(&priv->rxq[q].napi);
 }
 
-static void mknet_tx_copy(struct mknet_priv *priv, struct mknet_txq *txq,
-			  struct sk_buff *skb, const struct virtio_net_hdr *hdr,
-			  u32 n)
+/* Where the bytes of @skb are: one piece for its linear part and each fragment. */
+static u32 mknet_tx_pieces(const struct sk_buff *skb, u64 *addr, u32 *len)
 {
-	u32 i, off = 0, len = skb->len;
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	u32 i, n = 0;
+
+	if (skb_headlen(skb)) {
+		addr[n] = virt_to_phys(skb->data);
+		len[n++] = skb_headlen(skb);
+	}
+	for (i = 0; i < sh->nr_frags; i++) {
+		const skb_frag_t *f = &sh->frags[i];
+
+		if (!skb_frag_size(f))
+			continue;
+		addr[n] = page_to_phys(skb_frag_page(f)) + skb_frag_off(f);
+		len[n++] = skb_frag_size(f);
+	}
+	return n;
+}
+
+static void mknet_tx_post(struct mknet_priv *priv, struct mknet_txq *txq,
+			  struct sk_buff *skb, const struct virtio_net_hdr *hdr,
+			  const u64 *addr, const u32 *len, u32 n)
+{
+	u32 i, mask = priv->ring_size - 1;
 	struct mknet_desc d;
 
 	for (i = 0; i < n; i++) {
-		u32 idx = (txq->prod + i) & (priv->ring_size - 1);
-		u32 chunk = min(len - off, MKNET_BUF_SIZE);
-
-		skb_copy_bits(skb, off, txq->bufs + idx * MKNET_BUF_SIZE, chunk);
 		memset(&d, 0, sizeof(d));
-		d.len = chunk;
+		d.addr = addr[i];
+		d.len = len[i];
 		d.flags = i + 1 < n ? MKNET_DESC_MORE : 0;
 		if (!i) {
 			d.flags |= MKNET_DESC_HDR;
 			d.hdr = *hdr;
 		}
-		memcpy(&txq->desc[idx], &d, sizeof(d));
-		off += chunk;
+		memcpy(&txq->desc[(txq->prod + i) & mask], &d, sizeof(d));
 	}
+	txq->skbs[(txq->prod + n - 1) & mask] = skb;
 }
 
 /*
@@ -208,38 +252,56 @@ static bool mknet_tx_fail_injected(struct mknet_priv *priv)
 	       atomic_dec_if_positive(&priv->fail_xmits) >= 0;
 }
 
+/* A frame the peer can take in one piece per descriptor, or none. */
+static bool mknet_tx_shape(struct mknet_txq *txq, struct sk_buff *skb)
+{
+	if (unlikely(skb->len < ETH_HLEN || skb->len > MKNET_MAX_FRAME ||
+		     !skb_frags_readable(skb)))
+		return false;
+	if (likely(!skb_has_frag_list(skb) &&
+		   skb_shinfo(skb)->nr_frags < MKNET_MAX_DESCS))
+		return true;
+	mknet_tx_count(txq, &txq->stats.linearized);
+	return !__skb_linearize(skb);
+}
+
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	u32 q = skb_get_queue_mapping(skb), room, n, len = skb->len;
 	struct mknet_txq *txq = &priv->txq[q];
+	u32 piece_len[MKNET_MAX_DESCS];
+	u64 addr[MKNET_MAX_DESCS];
 	struct virtio_net_hdr hdr;
+	bool kick;
 
 	if (unlikely(!READ_ONCE(priv->peer_attached)))
 		return mknet_tx_drop_last(priv, txq, q, skb);
-	if (unlikely(!mknet_tx_room(priv, txq, &room))) {
-		mknet_tx_count(txq, &txq->stats.bad_peer_index);
-		return mknet_tx_drop_last(priv, txq, q, skb);
-	}
-	n = DIV_ROUND_UP(len, MKNET_BUF_SIZE);
-	if (unlikely(!n || n > MKNET_MAX_DESCS || n > room ||
+	room = mknet_tx_room(priv, txq);
+	if (unlikely(!mknet_tx_shape(txq, skb) ||
 		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
 		     mknet_tx_fail_injected(priv)))
 		return mknet_tx_drop_last(priv, txq, q, skb);
+	n = mknet_tx_pieces(skb, addr, piece_len);
+	if (unlikely(n > room))
+		return mknet_tx_drop_last(priv, txq, q, skb);
 
-	mknet_tx_copy(priv, txq, skb, &hdr, n);
-	txq->prod += n;
-	/* Descriptors and buffers before the index that publishes them. */
+	mknet_tx_post(priv, txq, skb, &hdr, addr, piece_len, n);
+	/* Byte queue limits hear of it before the frame can complete. */
+	kick = __netdev_tx_sent_queue(netdev_get_tx_queue(dev, q), len,
+				      netdev_xmit_more());
+	/* Descriptors and the skb before the indices that publish them. */
+	smp_store_release(&txq->prod, txq->prod + n);
+	/* Pairs with the peer's acquire of our producer index. */
 	smp_store_release(&txq->ctl->prod, txq->prod);
 
 	u64_stats_update_begin(&txq->stats.syncp);
 	u64_stats_inc(&txq->stats.packets);
 	u64_stats_add(&txq->stats.bytes, len);
 	u64_stats_update_end(&txq->stats.syncp);
-	consume_skb(skb);
 
 	mknet_tx_maybe_stop(priv, txq, q, room - n);
-	if (!netdev_xmit_more() || __netif_subqueue_stopped(dev, q))
+	if (kick || __netif_subqueue_stopped(dev, q))
 		mknet_tx_doorbell(priv, txq, q);
 	return NETDEV_TX_OK;
 }
@@ -259,27 +321,101 @@ static bool mknet_rxq_live(const struct mknet_priv *priv,
 	       rxq->index < priv->peer.num_queues;
 }
 
-/* Wake our TX queue of this pair once the peer has consumed enough. */
-static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq)
+/* Free the skbs of descriptors @txq->done up to @to. */
+static void mknet_tx_free(struct mknet_priv *priv, struct mknet_txq *txq,
+			  u32 to, int budget, u32 *pkts, u32 *bytes)
+{
+	u32 done = txq->done, mask = priv->ring_size - 1;
+
+	for (; done != to; done++) {
+		struct sk_buff *skb = txq->skbs[done & mask];
+
+		/* A stale descriptor must never name memory we freed. */
+		WRITE_ONCE(txq->desc[done & mask].len, 0);
+		if (!skb)
+			continue;
+		txq->skbs[done & mask] = NULL;
+		(*pkts)++;
+		*bytes += skb->len;
+		napi_consume_skb(skb, budget);
+	}
+	/* The descriptors are clean before transmit may fill them again. */
+	smp_store_release(&txq->done, done);
+}
+
+/*
+ * Complete our TX ring of this pair: free what the peer consumed, or
+ * everything once the peer is gone, and wake the queue.
+ */
+static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			      int budget)
 {
 	struct mknet_txq *txq = &priv->txq[rxq->index];
+	u32 prod, cons, pkts = 0, bytes = 0;
 	struct netdev_queue *nq;
-	u32 room;
 
 	/* The peer has more queues than we: no TX ring of ours here. */
-	if (rxq->index >= priv->num_queues)
+	if (rxq->index >= priv->num_queues || !txq->peer_rx_ctl)
 		return;
 	nq = netdev_get_tx_queue(priv->dev, rxq->index);
-	if (!netif_tx_queue_stopped(nq) || !mknet_tx_room(priv, txq, &room) ||
-	    room < MKNET_MAX_DESCS)
+	/* Pairs with the release in transmit: the skbs are in place. */
+	prod = smp_load_acquire(&txq->prod);
+	if (prod - txq->done > priv->ring_size)
+		return;
+	if (READ_ONCE(priv->peer_gone)) {
+		cons = prod;
+	} else {
+		cons = READ_ONCE(txq->peer_rx_ctl->cons);
+		if (cons - txq->done > prod - txq->done) {
+			mknet_rx_count(rxq, &rxq->stats.bad_peer_cons);
+			return;
+		}
+	}
+	if (cons == txq->done)
+		goto wake;
+	mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes);
+	netdev_tx_completed_queue(nq, pkts, bytes);
+	u64_stats_update_begin(&rxq->stats.syncp);
+	u64_stats_add(READ_ONCE(priv->peer_gone) ?
+		      &rxq->stats.tx_freed_in_flight : &rxq->stats.tx_completed,
+		      pkts);
+	u64_stats_update_end(&rxq->stats.syncp);
+wake:
+	if (!netif_tx_queue_stopped(nq) ||
+	    mknet_tx_room(priv, txq) < MKNET_MAX_DESCS)
 		return;
 	__netif_tx_lock(nq, smp_processor_id());
-	if (netif_tx_queue_stopped(nq) && mknet_tx_room(priv, txq, &room) &&
-	    room >= MKNET_MAX_DESCS) {
+	if (netif_tx_queue_stopped(nq) &&
+	    mknet_tx_room(priv, txq) >= MKNET_MAX_DESCS) {
 		netif_tx_wake_queue(nq);
 		mknet_rx_count(rxq, &rxq->stats.wakes);
 	}
 	__netif_tx_unlock(nq);
+}
+
+/**
+ * mknet_tx_purge - free every frame of a TX ring, sent or not
+ * @priv: our end, its data path stopped
+ * @q: the ring
+ *
+ * For a ring whose peer is gone or is about to take our ring up afresh:
+ * nobody reads these frames any more.
+ */
+void mknet_tx_purge(struct mknet_priv *priv, u32 q)
+{
+	struct mknet_txq *txq = &priv->txq[q];
+	u32 pkts = 0, bytes = 0;
+
+	if (!txq->skbs)
+		return;
+	/* Every slot, whatever fault injection did to the indices. */
+	txq->done = txq->prod - priv->ring_size;
+	mknet_tx_free(priv, txq, txq->prod, 0, &pkts, &bytes);
+	if (q < priv->dev->num_tx_queues)
+		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
+	u64_stats_update_begin(&priv->rxq[q].stats.syncp);
+	u64_stats_add(&priv->rxq[q].stats.tx_freed_in_flight, pkts);
+	u64_stats_update_end(&priv->rxq[q].stats.syncp);
 }
 
 /**
@@ -292,14 +428,13 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq)
  */
 void mknet_tx_wake_ready(struct mknet_priv *priv)
 {
-	u32 q, room;
+	u32 q;
 
 	for (q = 0; q < priv->num_queues; q++) {
 		struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
 
 		__netif_tx_lock_bh(nq);
-		if (mknet_tx_room(priv, &priv->txq[q], &room) &&
-		    room >= MKNET_MAX_DESCS)
+		if (mknet_tx_room(priv, &priv->txq[q]) >= MKNET_MAX_DESCS)
 			netif_tx_wake_queue(nq);
 		__netif_tx_unlock_bh(nq);
 	}
@@ -331,39 +466,68 @@ enum hrtimer_restart mknet_kick_timer(struct hrtimer *t)
 /* What the receive path builds must fit the skb it builds it in. */
 static_assert(MKNET_RX_MAX_FRAGS <= MAX_SKB_FRAGS);
 static_assert(PAGE_SIZE >= MKNET_BUF_SIZE);
-static_assert(SKB_WITH_OVERHEAD(2048) - NET_IP_ALIGN >= MKNET_RX_HEAD);
+#define MKNET_RX_HEADROOM	XDP_PACKET_HEADROOM
+#define MKNET_RX_SHINFO		SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+/* The longest frame kept whole in the linear part, in one page. */
+#define MKNET_RX_LINEAR_MAX	(SKB_WITH_OVERHEAD(PAGE_SIZE) - \
+				 MKNET_RX_HEADROOM - SMP_CACHE_BYTES)
+static_assert(MKNET_RX_LINEAR_MAX >= MKNET_RX_HEAD);
 
-static struct sk_buff *mknet_build_skb(struct mknet_priv *priv,
-				       struct mknet_rxq *rxq,
-				       const struct mknet_desc *descs, u32 n,
-				       u32 first, u32 total)
+/* A page_pool buffer with room for @len bytes after the headroom. */
+static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src,
+				     const struct mknet_desc *descs, u32 n,
+				     u32 len)
 {
-	u32 head = total <= SKB_WITH_OVERHEAD(2048) - NET_IP_ALIGN ? total :
-		   MKNET_RX_HEAD;
-	u32 mask = priv->peer.ring_size - 1;
+	u32 truesize = SKB_DATA_ALIGN(MKNET_RX_HEADROOM + len) + MKNET_RX_SHINFO;
+	struct sk_buff *skb;
+	struct page *page;
+	u32 off;
+	u8 *buf;
+
+	page = page_pool_dev_alloc_frag(rxq->page_pool, &off, truesize);
+	if (!page)
+		return NULL;
+	buf = page_address(page) + off;
+	if (mknet_frame_copy(buf + MKNET_RX_HEADROOM, src, descs, n, 0, len))
+		goto put;
+	skb = napi_build_skb(buf, truesize);
+	if (!skb)
+		goto put;
+	skb_mark_for_recycle(skb);
+	skb_reserve(skb, MKNET_RX_HEADROOM);
+	skb_put(skb, len);
+	return skb;
+put:
+	page_pool_put_full_page(rxq->page_pool, page, true);
+	return NULL;
+}
+
+/* The one copy of a frame: out of the peer's memory into our pages. */
+static struct sk_buff *mknet_build_skb(struct mknet_rxq *rxq,
+				       const u8 *const *src,
+				       const struct mknet_desc *descs, u32 n,
+				       u32 total)
+{
+	u32 head = total <= MKNET_RX_LINEAR_MAX ? total : MKNET_RX_HEAD;
 	struct sk_buff *skb;
 	u32 off;
 
 	/* mknet_frame_check() bounds the frame; say so where it matters. */
 	if (WARN_ON_ONCE(mknet_rx_frags(total, head) > MKNET_RX_MAX_FRAGS))
 		return NULL;
-	skb = napi_alloc_skb(&rxq->napi, head);
+	skb = mknet_rx_head(rxq, src, descs, n, head);
 	if (!skb)
 		return NULL;
-	if (mknet_frame_copy(skb_put(skb, head), rxq->peer_bufs, mask, descs,
-			     n, first, 0, head))
-		goto free;
-
 	for (off = head; off < total; ) {
 		u32 chunk = min(total - off, MKNET_BUF_SIZE);
-		struct page *page = dev_alloc_page();
+		struct page *page = page_pool_dev_alloc_pages(rxq->page_pool);
 
 		if (!page)
 			goto free;
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, chunk,
 				PAGE_SIZE);
-		if (mknet_frame_copy(page_address(page), rxq->peer_bufs, mask,
-				     descs, n, first, off, chunk))
+		if (mknet_frame_copy(page_address(page), src, descs, n, off,
+				     chunk))
 			goto free;
 		off += chunk;
 	}
@@ -374,6 +538,27 @@ free:
 }
 
 /*
+ * Where we map each descriptor's bytes, if all lie in the peer's RAM as
+ * the core told us at attach.  Nothing else is ever read.
+ */
+static bool mknet_rx_resolve(const struct mknet_peer_view *v,
+			     const struct mknet_desc *descs, u32 n,
+			     const u8 **src)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		int k = mknet_span_find(v->spans, v->nr_spans, descs[i].addr,
+					descs[i].len);
+
+		if (k < 0)
+			return false;
+		src[i] = v->span_virt[k] + (descs[i].addr - v->spans[k].start);
+	}
+	return true;
+}
+
+/*
  * Take one frame starting at @cons.  Returns the descriptors it used
  * (always at least one, so a bad descriptor is skipped, never retried).
  */
@@ -381,6 +566,7 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			  u32 cons, u32 avail)
 {
 	struct mknet_desc descs[MKNET_MAX_DESCS];
+	const u8 *src[MKNET_MAX_DESCS];
 	u32 mask = priv->peer.ring_size - 1;
 	u32 i, n, total = 0;
 	struct sk_buff *skb;
@@ -398,7 +584,11 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		mknet_rx_count(rxq, &rxq->stats.bad_desc);
 		return n;
 	}
-	skb = mknet_build_skb(priv, rxq, descs, n, cons, total);
+	if (!mknet_rx_resolve(&priv->peer, descs, n, src)) {
+		mknet_rx_count(rxq, &rxq->stats.bad_addr);
+		return n;
+	}
+	skb = mknet_build_skb(rxq, src, descs, n, total);
 	if (!skb) {
 		mknet_rx_count(rxq, &rxq->stats.nomem);
 		return n;
@@ -547,11 +737,13 @@ int mknet_poll(struct napi_struct *napi, int budget)
 
 	mknet_rx_count(rxq, &rxq->stats.polls);
 	if (!READ_ONCE(priv->peer_attached)) {
+		/* A peer that went away still has frames of ours to free. */
+		mknet_tx_complete(priv, rxq, budget);
 		napi_complete_done(napi, 0);
 		return 0;
 	}
 	mknet_pair_upkeep(priv, rxq);
-	mknet_tx_complete(priv, rxq);
+	mknet_tx_complete(priv, rxq, budget);
 	/* Fault injection may have us stop taking frames, as a hung peer. */
 	if (!mknet_rxq_live(priv, rxq) || READ_ONCE(priv->rx_stalled)) {
 		napi_complete_done(napi, 0);
@@ -620,4 +812,118 @@ void mknet_datapath_tick(struct mknet_priv *priv)
 		WRITE_ONCE(priv->rxq[q].republish, true);
 		napi_schedule(&priv->rxq[q].napi);
 	}
+}
+
+/**
+ * mknet_rxq_pool_create - give a queue pair the pages it receives into
+ * @priv: our end
+ * @rxq: the queue pair, its NAPI context added
+ *
+ * Return: 0, or the error of page_pool_create().
+ */
+int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	struct page_pool_params pp = {
+		.order = 0,
+		.pool_size = MKNET_RING_MAX,
+		.nid = NUMA_NO_NODE,
+		.napi = &rxq->napi,
+		.netdev = priv->dev,
+		.queue_idx = rxq->index,
+	};
+	struct page_pool *pool = page_pool_create(&pp);
+
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	rxq->page_pool = pool;
+	return 0;
+}
+
+/**
+ * mknet_rxq_pool_destroy - release a queue pair's pages
+ * @rxq: the queue pair, its NAPI context deleted
+ *
+ * Pages still in skbs return to the page allocator as they are freed.
+ */
+void mknet_rxq_pool_destroy(struct mknet_rxq *rxq)
+{
+	page_pool_destroy(rxq->page_pool);
+	rxq->page_pool = NULL;
+}
+
+/*
+ * Free what a stuck ring holds.  The descriptors are cleaned as their
+ * skbs go, so a peer that resumes counts them as bad and moves on; the
+ * ring has room again once it has.  The other end of a pair is ours: its
+ * polls must not be reading these skbs while they are freed.
+ */
+static void mknet_tx_reset(struct mknet_priv *priv)
+{
+	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
+	struct mknet_priv *ppriv = peer_dev && netif_running(peer_dev) ?
+				   netdev_priv(peer_dev) : NULL;
+	u32 q;
+
+	if (ppriv)
+		for (q = 0; q < ppriv->num_napi; q++)
+			napi_disable(&ppriv->rxq[q].napi);
+	for (q = 0; q < priv->num_napi; q++)
+		napi_disable(&priv->rxq[q].napi);
+	for (q = 0; q < priv->num_queues; q++) {
+		struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
+
+		__netif_tx_lock_bh(nq);
+		mknet_tx_purge(priv, q);
+		__netif_tx_unlock_bh(nq);
+	}
+	local_bh_disable();
+	for (q = 0; q < priv->num_napi; q++) {
+		napi_enable(&priv->rxq[q].napi);
+		napi_schedule(&priv->rxq[q].napi);
+	}
+	if (ppriv)
+		for (q = 0; q < ppriv->num_napi; q++) {
+			napi_enable(&ppriv->rxq[q].napi);
+			napi_schedule(&ppriv->rxq[q].napi);
+		}
+	local_bh_enable();
+}
+
+/**
+ * mknet_reset_work - free the frames of TX rings the peer stopped taking
+ * @work: &mknet_priv.reset_work
+ */
+void mknet_reset_work(struct work_struct *work)
+{
+	struct mknet_priv *priv = container_of(to_delayed_work(work),
+					       struct mknet_priv, reset_work);
+
+	/* RTNL holders may wait for this work: never block on it here. */
+	if (!rtnl_trylock()) {
+		schedule_delayed_work(&priv->reset_work, 1);
+		return;
+	}
+	if (netif_running(priv->dev) && READ_ONCE(priv->peer_attached)) {
+		netdev_warn(priv->dev, "peer stopped taking frames: freeing those in flight\n");
+		mknet_tx_reset(priv);
+	}
+	rtnl_unlock();
+}
+
+/**
+ * mknet_tx_timeout - a TX queue stayed stopped too long
+ * @dev: our device
+ * @q: the queue
+ *
+ * Context: the stack's TX watchdog, a timer.
+ */
+void mknet_tx_timeout(struct net_device *dev, unsigned int q)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct mknet_txq *txq = &priv->txq[q];
+
+	__netif_tx_lock(netdev_get_tx_queue(dev, q), smp_processor_id());
+	mknet_tx_count(txq, &txq->stats.timeouts);
+	__netif_tx_unlock(netdev_get_tx_queue(dev, q));
+	schedule_delayed_work(&priv->reset_work, 0);
 }

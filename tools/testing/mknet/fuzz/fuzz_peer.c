@@ -2,9 +2,9 @@
 /*
  * libFuzzer harness for the code that judges what a peer kernel wrote into
  * the shared region: the region header, instance entries, message ring
- * indices and slots, PFN ranges (kernel/multikernel/layout.c, built
- * unchanged) and mknet's area header, descriptors and frame chains
- * (drivers/net/mknet/mknet_shm.h).
+ * indices and slots, PFN ranges, the host's list of its RAM handed to an
+ * instance (kernel/multikernel/layout.c, built unchanged) and mknet's
+ * area header, descriptors and frame chains (drivers/net/mknet/mknet_shm.h).
  *
  * The input is the peer's bytes.  Each check is held to what its caller
  * relies on: whatever it accepts must be safe to use.
@@ -21,8 +21,20 @@
 /* The skb head a frame is copied into when it needs no fragments. */
 #define RX_SMALL_MAX	1536
 
-/* The peer's buffers of one ring of the smallest size. */
-static u8 peer_bufs[MKNET_RING_MIN * MKNET_BUF_SIZE];
+/*
+ * The peer's RAM as the receiver knows it: two spans, each backed here
+ * by its own buffer so that ASan sees a read past either one.
+ */
+#define PEER_SPAN0	0x100000ULL
+#define PEER_SPAN1	0x7fff0000ULL
+static u8 peer_ram0[4 * MKNET_BUF_SIZE];
+static u8 peer_ram1[MKNET_MAX_FRAME];
+static const struct mknet_span peer_spans[] = {
+	{ PEER_SPAN0, sizeof(peer_ram0) },
+	{ PEER_SPAN1, sizeof(peer_ram1) },
+};
+
+static const u8 *const peer_virt[] = { peer_ram0, peer_ram1 };
 static u8 rx_copy[MKNET_BUF_SIZE];
 
 static const u8 *in;
@@ -110,31 +122,99 @@ static void fuzz_range(void)
 	assert(off + p.len <= l.pool_off + l.pool_size);
 }
 
+/* Bytes of [start, end) inside [hs, he). */
+static u64 bytes_within(u64 start, u64 end, u64 hs, u64 he)
+{
+	u64 lo = start > hs ? start : hs, hi = end < he ? end : he;
+
+	return hi > lo ? hi - lo : 0;
+}
+
 /*
- * What mknet's receive path does with a frame the checks accepted: an skb
- * head, then page fragments, each filled by mknet_frame_copy() from the
- * peer's buffers.  ASan watches every byte it reads.
+ * The host's RAM as an instance parses it from mk_host_ram=, then a hole
+ * cut out of it as the host cuts the region out of its own RAM: what is
+ * accepted bounds every read of a peer's memory, so it must be a clean
+ * list, and a hole must take exactly its own bytes.
  */
-static void fuzz_mknet_consume(const struct mknet_desc *d, u32 n, u32 first,
-			       u32 total)
+static void fuzz_mem_ranges(void)
+{
+	struct mk_mem_range r[MK_MAX_MEM_RANGES];
+	char text[MK_MAX_MEM_RANGES * 40];
+	u64 hole[2], he, before = 0, after = 0, cut = 0;
+	struct mk_mem_bad bad;
+	int n, m, i;
+	u8 max;
+
+	take(&max, 1);
+	take(hole, sizeof(hole));
+	take(text, sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	max %= MK_MAX_MEM_RANGES + 1;
+	n = mk_mem_ranges_parse(text, r, max, &bad);
+	if (n < 0) {
+		assert(bad.entry <= max && bad.offset <= strlen(text) && bad.why);
+		return;
+	}
+	assert(n >= 1 && n <= max);
+	he = hole[0] + hole[1] < hole[0] ? ~0ULL : hole[0] + hole[1];
+	for (i = 0; i < n; i++) {
+		assert(r[i].size && r[i].start + r[i].size > r[i].start);
+		assert(!(r[i].start % MK_MEM_ALIGN) && !(r[i].size % MK_MEM_ALIGN));
+		assert(!i || r[i].start >= r[i - 1].start + r[i - 1].size);
+		before += r[i].size;
+		if (hole[1])
+			cut += bytes_within(r[i].start, r[i].start + r[i].size,
+					    hole[0], he);
+	}
+	m = mk_mem_ranges_subtract(r, n, max, hole[0], hole[1]);
+	if (m < 0) {
+		assert(m == -ENOSPC && n == max);
+		return;
+	}
+	assert(m <= max);
+	for (i = 0; i < m; i++) {
+		assert(r[i].size && r[i].start + r[i].size > r[i].start);
+		assert(!i || r[i].start >= r[i - 1].start + r[i - 1].size);
+		after += r[i].size;
+	}
+	assert(mk_mem_ranges_overlap(r, m, hole[0], hole[1]) == -ENOENT);
+	assert(after == before - cut);
+}
+
+/*
+ * What mknet's receive path does with a frame the checks accepted: each
+ * piece resolved to the span that holds it, an skb head, then page
+ * fragments, each filled by mknet_frame_copy() from the peer's memory.
+ * ASan watches every byte it reads.
+ */
+static void fuzz_mknet_consume(const struct mknet_desc *d, u32 n, u32 total)
 {
 	u32 head = total <= RX_SMALL_MAX ? total : MKNET_RX_HEAD;
-	u32 off, mask = MKNET_RING_MIN - 1;
+	const u8 *src[MKNET_MAX_DESCS];
+	u32 off, i;
 
+	assert(n <= MKNET_MAX_DESCS);
+	for (i = 0; i < n; i++) {
+		int k = mknet_span_find(peer_spans, 2, d[i].addr, d[i].len);
+
+		if (k < 0)
+			return;
+		assert(d[i].addr >= peer_spans[k].start);
+		assert(d[i].addr - peer_spans[k].start + d[i].len <=
+		       peer_spans[k].size);
+		src[i] = peer_virt[k] + (d[i].addr - peer_spans[k].start);
+	}
 	assert(mknet_rx_frags(total, head) <= SKB_FRAGS_MIN);
 	assert(head <= sizeof(rx_copy));
-	assert(!mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first, 0,
-				 head));
+	assert(!mknet_frame_copy(rx_copy, src, d, n, 0, head));
 	for (off = head; off < total; off += MKNET_BUF_SIZE) {
 		u32 chunk = total - off < MKNET_BUF_SIZE ? total - off :
 			    MKNET_BUF_SIZE;
 
-		assert(!mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first,
-					 off, chunk));
+		assert(!mknet_frame_copy(rx_copy, src, d, n, off, chunk));
 	}
 	/* Nothing beyond the frame can be asked for. */
-	assert(mknet_frame_copy(rx_copy, peer_bufs, mask, d, n, first, total,
-				1));
+	assert(mknet_frame_copy(rx_copy, src, d, n, total, 1));
 }
 
 static void fuzz_mknet(void)
@@ -143,7 +223,7 @@ static void fuzz_mknet(void)
 	struct mknet_area a;
 	u32 n, used, total, i, sum = 0, first;
 	u64 hello_off;
-	u8 nsel;
+	u8 nsel, aim;
 
 	take(&a, sizeof(a));
 	if (!mknet_check_area(&a)) {
@@ -152,8 +232,7 @@ static void fuzz_mknet(void)
 		assert(a.num_queues >= 1 && a.num_queues <= MKNET_MAX_QUEUES);
 		/* An area the checks accept has a bounded extent. */
 		assert(mknet_area_size(a.ring_size, a.num_queues) <=
-		       mknet_area_buf_off(MKNET_RING_MAX, MKNET_MAX_QUEUES,
-					  MKNET_MAX_QUEUES));
+		       mknet_area_size(MKNET_RING_MAX, MKNET_MAX_QUEUES));
 	}
 	take(&hello_off, sizeof(hello_off));
 	take(&first, sizeof(first));
@@ -163,6 +242,16 @@ static void fuzz_mknet(void)
 	/* Up to one more than a frame may have: the caller copies that many. */
 	n = nsel % (MKNET_MAX_DESCS + 2);
 	take(d, sizeof(d));
+	/*
+	 * Random addresses almost never land in a span: aim some of them
+	 * near one, by a small offset the input chooses.
+	 */
+	take(&aim, 1);
+	for (i = 0; i < MKNET_MAX_DESCS + 1; i++)
+		if (aim & 1 << (i % 8))
+			d[i].addr = peer_spans[i & 1].start +
+				    (d[i].addr % (peer_spans[i & 1].size + 64)) -
+				    (d[i].addr & 32);
 	if (mknet_frame_check(d, n, &used, &total)) {
 		assert(used >= 1 && used <= (n ? n : 1));
 		return;
@@ -170,12 +259,12 @@ static void fuzz_mknet(void)
 	/* A good frame: every part valid, within what was published. */
 	assert(used >= 1 && used <= n && used <= MKNET_MAX_DESCS);
 	for (i = 0; i < used; i++) {
-		assert(d[i].len >= 1 && d[i].len <= MKNET_BUF_SIZE);
+		assert(d[i].len >= 1 && d[i].len <= MKNET_MAX_FRAME);
 		assert(!!(d[i].flags & MKNET_DESC_MORE) == (i + 1 < used));
 		sum += d[i].len;
 	}
 	assert(sum == total && total <= MKNET_MAX_FRAME);
-	fuzz_mknet_consume(d, used, first, total);
+	fuzz_mknet_consume(d, used, total);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -185,7 +274,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	in = data;
 	left = size;
 	take(&what, 1);
-	switch (what % 5) {
+	switch (what % 6) {
 	case 0:
 		fuzz_header();
 		break;
@@ -197,6 +286,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case 3:
 		fuzz_range();
+		break;
+	case 4:
+		fuzz_mem_ranges();
 		break;
 	default:
 		fuzz_mknet();

@@ -34,5 +34,15 @@ $IP addr add 192.0.2.1/24 dev mknet0 2>/dev/null
 $IP link set mknet0 up
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping to instance 1 after it behaved"
 echo "instance 1 behaves again: ping answered"
+
+# Its mknet end then names memory that is not its own in six frames: we
+# drop each unread, take its longest frame, and answer pings after.
+bad_addr() { $ETHTOOL -S mknet0 | awk '$1 == "rx0_drop_bad_addr:" { print $2 }'; }
+addr_counted() { [ "$(bad_addr)" -ge 6 ]; }
+wait_for 60 addr_counted || fail "frames naming memory outside instance 1: $(bad_addr) of 6 counted"
+echo "frames naming memory outside instance 1: rx0_drop_bad_addr $(bad_addr)"
+sleep 6
+wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after instance 1's mknet scribbles"
+echo "ping answered after instance 1's mknet scribbles"
 echo stop > $d/control || fail "stop refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back"

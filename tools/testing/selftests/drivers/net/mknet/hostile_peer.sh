@@ -44,8 +44,18 @@ grows len rx0_drop_bad_desc
 grows chain rx0_drop_bad_desc
 grows hdr rx0_drop_bad_hdr
 
-# The longest chain of full buffers the checks accept is received whole:
-# it must fit the skb's fragments (KASAN watches the array's end).
+# Frames naming memory that is not a's RAM (no RAM, the shared region, a
+# local APIC, round the end of the address space, across and past the end
+# of a's RAM): all six are dropped, none is read.
+before=$(stat b rx0_drop_bad_addr)
+echo addr > $sc || fail "scribble addr"
+moves_past stat rx0_drop_bad_addr $((before + 5)) ||
+	fail "bad addresses: $(($(stat b rx0_drop_bad_addr) - before)) of 6 counted"
+echo "addr: b rx0_drop_bad_addr $before -> $(stat b rx0_drop_bad_addr)"
+alive addr
+
+# The longest frame the checks accept, in the most pieces, is received
+# whole: it must fit the skb's fragments (KASAN watches the array's end).
 rx0=$(sysstat b rx_packets)
 echo longest > $sc || fail "scribble longest"
 moves_past sysstat rx_packets "$rx0" || fail "the longest frame was not taken"
