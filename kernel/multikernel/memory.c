@@ -124,7 +124,8 @@ static int __init mk_host_ram_check(const struct mk_region *r)
 /*
  * Map the host's RAM once, for good: a receiver then reads a frame
  * without mapping anything in its hot path.  The ranges are not RAM to
- * us, so this is ioremap_cache(): address space only.
+ * us, so memremap() maps them through ioremap_cache(): address space
+ * only, no struct pages.
  */
 static void __init mk_host_ram_map(const struct mk_region *r)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mknet: a virtual Ethernet device between kernel instances (or two CPUs
- * of one kernel), over page buffers in the multikernel shared region.
+ * of one kernel): descriptors in the multikernel shared region name the
+ * sender's pages, which the receiver copies once.
  */
 #ifndef _MKNET_H
 #define _MKNET_H
@@ -48,6 +49,7 @@ struct mknet_rx_stats {
 	u64_stats_t dropped;
 	u64_stats_t polls;
 	u64_stats_t completion_doorbells;
+	u64_stats_t completion_doorbell_busy;
 	u64_stats_t wakes;
 	u64_stats_t tx_completed;
 	u64_stats_t tx_freed_in_flight;

@@ -215,8 +215,8 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	/* The peer's memory comes from the core, never from the peer. */
 	nr = mk_instance_memory(priv->peer_instance, mem, ARRAY_SIZE(mem));
 	if (nr <= 0) {
-		netdev_err(priv->dev, "memory of instance %u unknown (%d)\n",
-			   priv->peer_instance, nr);
+		netdev_err_once(priv->dev, "memory of instance %u unknown (%d)\n",
+				priv->peer_instance, nr);
 		return nr ? nr : -ENOENT;
 	}
 	err = netif_set_real_num_rx_queues(priv->dev, copy.num_queues);
@@ -636,7 +636,7 @@ static int mknet_stop(struct net_device *dev)
 static int mknet_change_mtu(struct net_device *dev, int new_mtu)
 {
 	/*
-	 * A frame is a chain of page buffers, so the ring needs no change:
+	 * A frame is a chain of pieces of any length, so the ring needs no change:
 	 * the new MTU applies from the next frame on, even while up.
 	 */
 	WRITE_ONCE(dev->mtu, new_mtu);
@@ -660,7 +660,7 @@ static void mknet_txq_stats(const struct mknet_txq *txq,
 
 static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 			    struct netdev_queue_stats_rx *s, u64 *bad_desc,
-			    u64 *bad_hdr)
+			    u64 *bad_other)
 {
 	const struct mknet_rx_stats *rx = &rxq->stats;
 	unsigned int start;
@@ -671,7 +671,8 @@ static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 		s->bytes = u64_stats_read(&rx->bytes);
 		s->alloc_fail = u64_stats_read(&rx->nomem);
 		*bad_desc = u64_stats_read(&rx->bad_desc);
-		*bad_hdr = u64_stats_read(&rx->bad_hdr);
+		*bad_other = u64_stats_read(&rx->bad_addr) +
+			     u64_stats_read(&rx->bad_hdr);
 	} while (u64_stats_fetch_retry(&rx->syncp, start));
 }
 
@@ -682,7 +683,7 @@ static void mknet_get_stats64(struct net_device *dev,
 	struct mknet_priv *priv = netdev_priv(dev);
 	struct netdev_queue_stats_tx tx;
 	struct netdev_queue_stats_rx rx;
-	u64 dropped, bad_desc, bad_hdr;
+	u64 dropped, bad_desc, bad_other;
 	u32 q;
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
@@ -691,11 +692,11 @@ static void mknet_get_stats64(struct net_device *dev,
 		s->tx_bytes += tx.bytes;
 		s->tx_dropped += dropped;
 
-		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_hdr);
+		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_other);
 		s->rx_packets += rx.packets;
 		s->rx_bytes += rx.bytes;
 		s->rx_dropped += rx.alloc_fail;
-		s->rx_errors += bad_desc + bad_hdr;
+		s->rx_errors += bad_desc + bad_other;
 		s->rx_frame_errors += bad_desc;
 	}
 }
@@ -704,9 +705,9 @@ static void mknet_get_queue_stats_rx(struct net_device *dev, int idx,
 				     struct netdev_queue_stats_rx *s)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
-	u64 bad_desc, bad_hdr;
+	u64 bad_desc, bad_other;
 
-	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_hdr);
+	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_other);
 }
 
 static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
@@ -726,7 +727,7 @@ static void mknet_get_base_stats(struct net_device *dev,
 	struct mknet_priv *priv = netdev_priv(dev);
 	struct netdev_queue_stats_tx qtx;
 	struct netdev_queue_stats_rx qrx;
-	u64 dropped, bad_desc, bad_hdr;
+	u64 dropped, bad_desc, bad_other;
 	u32 q;
 
 	/* Only the fields we fill are reported; the rest stay unset. */
@@ -743,7 +744,7 @@ static void mknet_get_base_stats(struct net_device *dev,
 		tx->stop += qtx.stop;
 	}
 	for (q = dev->real_num_rx_queues; q < MKNET_MAX_QUEUES; q++) {
-		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_hdr);
+		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_other);
 		rx->packets += qrx.packets;
 		rx->bytes += qrx.bytes;
 		rx->alloc_fail += qrx.alloc_fail;

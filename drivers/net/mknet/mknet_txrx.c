@@ -633,6 +633,7 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
 		return;
 	}
+	mknet_rx_count(rxq, &rxq->stats.completion_doorbell_busy);
 	WRITE_ONCE(rxq->kick_owed, err == -ENOSPC);
 	if (err == -ENOSPC)
 		mknet_kick_later(priv);

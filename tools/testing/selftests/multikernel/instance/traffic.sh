@@ -124,6 +124,11 @@ sleep 3
 echo stop > $d/control || fail "stop refused"
 wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
 echo "instance 1 stopped under bulk TCP: carrier off"
+# What it had of ours in flight is freed, and byte queue limits know.
+bql=/sys/class/net/mknet0/queues/tx-0/byte_queue_limits/inflight
+drained() { [ "$(cat $bql)" = 0 ]; }
+wait_for 10 drained || fail "$(cat $bql) bytes still in flight to a stopped instance"
+echo "frames in flight freed: $($ETHTOOL -S mknet0 | awk '$1 == "rx0_tx_freed_in_flight:" { print $2 }'), BQL in flight 0"
 killall iperf3 2>/dev/null
 wait
 start

@@ -8,27 +8,24 @@
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
-id=$(inb $ETHTOOL -i mkb0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
-sc=/sys/kernel/debug/mknet/link$id/scribble
-[ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
+sc=$(scribble_file b)
+need_scribble "$sc"
 ina $IP link set mka0 mtu 65535 || fail "mtu a"
 inb $IP link set mkb0 mtu 65535 || fail "mtu b"
-ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
-ina $ETHTOOL -G mka0 tx 64 || fail "ethtool -G tx 64"
-wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L/-G"
-
-# b's address fixed: with b stalled, ARP would fail and hold the pings.
-mac=$(inb cat /sys/class/net/mkb0/address)
-ina $IP neigh replace $B4 lladdr $mac dev mka0 nud permanent ||
-	fail "static neighbour"
+small_ring_a
+# Byte queue limits would stop the queue long before the ring is full;
+# a new lower bound takes effect at the next completion.
+bql=/sys/class/net/mka0/queues/tx-0/byte_queue_limits
+ina sh -c "echo 1000000000 > $bql/limit_min" || fail "BQL limit_min"
+ina ping -c 1 -W 3 $B4 >/dev/null || fail "no ping before the stall"
 echo stall > $sc
-# The largest pings take 17 descriptors each: four fill the 64-entry
-# ring, and the room left (13) is too little for the next one.
-# Two loops of single pings: a ping exits when a send fails while the
-# carrier is off, and the loops must go on sending through the flap.
+# Pings of the largest size, 50 per second: the 64-entry ring stops
+# once less room is left than a frame of the most descriptors needs.
+# Two loops: a ping exits when a send fails while the carrier is off,
+# and the loops must go on sending through the flap.
 pingloop() {
 	while :; do
-		ina ping -c 1 -s 65507 -W 1 $B4 >/dev/null 2>&1
+		ina ping -c 50 -i 0.02 -s 65507 -W 1 $B4 >/dev/null 2>&1
 	done
 }
 # The loops must not outlive a failure.
@@ -38,7 +35,11 @@ loop1=$!
 pingloop &
 loop2=$!
 sleep 3
-[ "$(stat a tx0_ring_full)" -gt 0 ] || fail "a's ring never filled"
+[ "$(stat a tx0_ring_full)" -gt 0 ] || {
+	ina $ETHTOOL -S mka0 | grep -vw 0
+	ina sh -c "grep . $bql/*"
+	fail "a's ring never filled"
+}
 # The driver's own drops: the stack counts in tx_dropped what its noop
 # qdisc drops while the carrier is off.
 drop=$(stat a tx0_dropped)

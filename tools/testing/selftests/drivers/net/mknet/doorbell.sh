@@ -7,22 +7,22 @@
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
-id=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
-sc=/sys/kernel/debug/mknet/link$id/scribble
-[ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
+sc=$(scribble_file a)
+need_scribble "$sc"
 # One queue pair, so every frame and doorbell is on the counters we read.
 ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
 wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L"
 ina ping -c 2 -W 2 $B4 >/dev/null || fail "ping before the faults"
 
-# The next 10 doorbells of a are refused.  Each is retried within a
-# fraction of a millisecond; a doorbell left to the watchdog costs up to
-# 500 ms, and every ping here would pay it.
-busy=$(stat a tx0_doorbell_busy)
+# The next 10 doorbells of a, for frames or for completions, are refused.
+# Each is retried within a fraction of a millisecond; a doorbell left to
+# the watchdog costs up to 500 ms, and every ping here would pay it.
+refusals() { echo $(($(stat a tx0_doorbell_busy) + $(stat a rx0_completion_doorbell_busy))); }
+busy=$(refusals)
 echo fail-sends > $sc || fail "fail-sends"
 rtt=$(ina ping -c 10 -i 0.1 -W 2 $B4 | sed -n 's|.*= [0-9.]*/[0-9.]*/\([0-9.]*\).*|\1|p')
 [ -n "$rtt" ] || fail "ping with refused doorbells"
-refused=$(( $(stat a tx0_doorbell_busy) - busy ))
+refused=$(( $(refusals) - busy ))
 echo "fail-sends: $refused doorbells refused, slowest ping ${rtt} ms"
 [ "$refused" -ge 1 ] || fail "no doorbell was refused"
 [ "${rtt%.*}" -lt 100 ] || fail "a refused doorbell stalled the queue ${rtt} ms"

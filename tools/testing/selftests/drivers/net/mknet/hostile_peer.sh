@@ -7,9 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
-id=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
-sc=/sys/kernel/debug/mknet/link$id/scribble
-[ -w "$sc" ] || { echo "no fault injection ($sc)"; cleanup; exit 4; }
+sc=$(scribble_file a)
+need_scribble "$sc"
 
 # Wait up to 10 s for a counter of b ($2 from ethtool -S, or a standard
 # one when $1 is "sys") to move past $3.  The slowest path, a frame nobody

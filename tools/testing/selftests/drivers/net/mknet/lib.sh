@@ -122,6 +122,30 @@ setup_pair() {
 	wait_carrier a 1 && wait_carrier b 1 || fail "carrier did not come up"
 }
 
+# The fault injection file of side $1's end, or skip the test.
+scribble_file() {
+	local id
+	id=$(in$1 $ETHTOOL -i mk${1}0 |
+	     sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
+	echo /sys/kernel/debug/mknet/link$id/scribble
+}
+
+need_scribble() {
+	[ -w "$1" ] || { echo "no fault injection ($1)"; cleanup; exit 4; }
+}
+
+# a with one queue pair of the smallest ring, b's address pinned: with b
+# stalled, ARP would fail and hold a's frames back.
+small_ring_a() {
+	local mac
+	ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
+	ina $ETHTOOL -G mka0 tx 64 || fail "ethtool -G tx 64"
+	wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L/-G"
+	mac=$(inb cat /sys/class/net/mkb0/address)
+	ina $IP neigh replace $B4 lladdr $mac dev mka0 nud permanent ||
+		fail "static neighbour"
+}
+
 # One ethtool -S counter of side $1.
 stat() {
 	in$1 $ETHTOOL -S mk${1}0 | awk -v k="$2:" '$1 == k { print $2 }'

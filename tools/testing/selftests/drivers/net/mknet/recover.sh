@@ -7,11 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
-ida=$(ina $ETHTOOL -i mka0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
-idb=$(inb $ETHTOOL -i mkb0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
-sca=/sys/kernel/debug/mknet/link$ida/scribble
-scb=/sys/kernel/debug/mknet/link$idb/scribble
-[ -w "$sca" ] && [ -w "$scb" ] || { echo "no fault injection"; cleanup; exit 4; }
+sca=$(scribble_file a)
+scb=$(scribble_file b)
+need_scribble "$sca"
+need_scribble "$scb"
 
 for mode in garble-random garble-zero garble-ff; do
 	ina ping -c 100 -i 0.05 -W 1 $B4 >/dev/null 2>&1 &
