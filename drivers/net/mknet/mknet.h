@@ -50,6 +50,7 @@ struct mknet_rx_stats {
 	u64_stats_t polls;
 	u64_stats_t completion_doorbells;
 	u64_stats_t completion_doorbell_busy;
+	u64_stats_t completions_covered;
 	u64_stats_t wakes;
 	u64_stats_t tx_completed;
 	u64_stats_t tx_freed_in_flight;
@@ -92,6 +93,8 @@ struct mknet_peer_view {
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
+ * @complete_lock: one poll at a time completes this ring
+ * @complete_again: a poll found the ring being completed elsewhere
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
  * @stats: its counters, updated under the TX queue lock
@@ -106,6 +109,8 @@ struct mknet_txq {
 	u32 notified;
 	u32 cons_event;
 	bool kick_owed;
+	spinlock_t complete_lock;	/* see @complete_lock above */
+	bool complete_again;
 	bool scribbled_prod;
 	u32 saved_prod;
 	struct mknet_tx_stats stats;
@@ -125,6 +130,9 @@ struct mknet_txq {
  * @cons_notified: consumer index at the last completion doorbell decision
  * @prod_event: the event we asked the peer for (private copy)
  * @kick_owed: a completion doorbell could not be sent; retried
+ * @completion_due: we consumed frames; whether to tell the peer is
+ *	decided at the end of the poll
+ * @prods_seen: our producer indices, summed, when we consumed them
  * @republish: the watchdog asks the poll to rewrite our indices
  * @peer_broken: the peer's producer index of this ring makes no sense;
  *	the carrier is off until it does again
@@ -143,6 +151,8 @@ struct mknet_rxq {
 	u32 cons_notified;
 	u32 prod_event;
 	bool kick_owed;
+	bool completion_due;
+	u32 prods_seen;
 	bool republish;
 	bool peer_broken;
 	struct mknet_rx_stats stats;

@@ -32,6 +32,7 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 	MKNET_RX_STAT("polls", polls),
 	MKNET_RX_STAT("completion_doorbells", completion_doorbells),
 	MKNET_RX_STAT("completion_doorbell_busy", completion_doorbell_busy),
+	MKNET_RX_STAT("completions_covered", completions_covered),
 	MKNET_RX_STAT("queue_wakes", wakes),
 	MKNET_RX_STAT("tx_completed", tx_completed),
 	MKNET_RX_STAT("tx_freed_in_flight", tx_freed_in_flight),

@@ -415,6 +415,7 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	priv->remote = remote;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		u64_stats_init(&priv->txq[q].stats.syncp);
+		spin_lock_init(&priv->txq[q].complete_lock);
 		u64_stats_init(&priv->rxq[q].stats.syncp);
 	}
 	timer_setup(&priv->watchdog, mknet_watchdog, 0);

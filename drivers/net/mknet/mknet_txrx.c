@@ -344,20 +344,22 @@ static void mknet_tx_free(struct mknet_priv *priv, struct mknet_txq *txq,
 }
 
 /*
- * Complete our TX ring of this pair: free what the peer consumed, or
- * everything once the peer is gone, and wake the queue.
+ * Complete our TX ring @q: free what the peer consumed, or everything
+ * once the peer is gone, and wake the queue.  Counted in @rxq, the queue
+ * pair whose poll does it.
+ *
+ * Context: NAPI, holding the ring's completion lock.
  */
-static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
-			      int budget)
+static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
+				u32 q, int budget)
 {
-	struct mknet_txq *txq = &priv->txq[rxq->index];
+	struct mknet_txq *txq = &priv->txq[q];
 	u32 prod, cons, pkts = 0, bytes = 0;
 	struct netdev_queue *nq;
 
-	/* The peer has more queues than we: no TX ring of ours here. */
-	if (rxq->index >= priv->num_queues || !txq->peer_rx_ctl)
+	if (!txq->peer_rx_ctl)
 		return;
-	nq = netdev_get_tx_queue(priv->dev, rxq->index);
+	nq = netdev_get_tx_queue(priv->dev, q);
 	/* Pairs with the release in transmit: the skbs are in place. */
 	prod = smp_load_acquire(&txq->prod);
 	if (prod - txq->done > priv->ring_size)
@@ -391,6 +393,34 @@ wake:
 		mknet_rx_count(rxq, &rxq->stats.wakes);
 	}
 	__netif_tx_unlock(nq);
+}
+
+/*
+ * Any poll completes every TX ring of ours, so that whatever the peer
+ * sends back, on whichever queue, gives us our frames back without a
+ * completion doorbell of its own.  A poll that finds a ring being
+ * completed elsewhere leaves a note the completer reads after it is done.
+ */
+static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			      int budget)
+{
+	u32 q;
+
+	for (q = 0; q < priv->num_queues; q++) {
+		struct mknet_txq *txq = &priv->txq[q];
+
+		WRITE_ONCE(txq->complete_again, true);
+		/* The note is seen by a completer that is about to unlock. */
+		smp_mb();
+		while (READ_ONCE(txq->complete_again) &&
+		       spin_trylock(&txq->complete_lock)) {
+			WRITE_ONCE(txq->complete_again, false);
+			__mknet_tx_complete(priv, rxq, q, budget);
+			spin_unlock(&txq->complete_lock);
+			/* Pairs with the barrier after the note. */
+			smp_mb();
+		}
+	}
 }
 
 /**
@@ -639,10 +669,72 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		mknet_kick_later(priv);
 }
 
+/*
+ * Whether the peer polls after seeing our consumer index: it does if it
+ * has frames of ours to take, and it did if it took one we published
+ * after that index (@prods moved since): a poll completes after taking.
+ */
+static bool mknet_tx_makes_peer_poll(const struct mknet_priv *priv, u32 prods)
+{
+	u32 q, sum = 0;
+	bool pending = false;
+
+	for (q = 0; q < priv->num_queues; q++) {
+		const struct mknet_txq *txq = &priv->txq[q];
+		u32 prod = READ_ONCE(txq->prod);
+
+		sum += prod;
+		if (txq->peer_rx_ctl && prod != READ_ONCE(txq->peer_rx_ctl->cons))
+			pending = true;
+	}
+	return pending || sum != prods;
+}
+
+static u32 mknet_tx_prods(const struct mknet_priv *priv)
+{
+	u32 q, sum = 0;
+
+	for (q = 0; q < priv->num_queues; q++)
+		sum += READ_ONCE(priv->txq[q].prod);
+	return sum;
+}
+
 static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
-	/* Our reads of the buffers are done before the peer may reuse them. */
+	/* Our reads of the peer's pages are done before it may free them. */
 	smp_store_release(&rxq->ctl->cons, rxq->cons);
+	/* Whether the peer wants to hear of it is decided after GRO. */
+	if (!rxq->completion_due) {
+		rxq->completion_due = true;
+		/* A frame of ours counted as later is published after it. */
+		smp_mb();
+		rxq->prods_seen = mknet_tx_prods(priv);
+	}
+}
+
+/*
+ * The completion doorbell, decided once GRO has handed our frames up, so
+ * that what answers them (TCP's ACKs) is sent.  Every poll of the peer
+ * completes all its TX rings after taking our frames.  A frame of ours
+ * published after our consumer index is ordered after it, so the poll
+ * that takes it sees the index; for one pending before, it reads our
+ * index after publishing its own consumer index and we read that after
+ * publishing ours, so one of us sees the other.  Only when neither holds
+ * is a doorbell needed.
+ */
+static void mknet_rx_complete_due(struct mknet_priv *priv,
+				  struct mknet_rxq *rxq)
+{
+	if (!rxq->completion_due)
+		return;
+	rxq->completion_due = false;
+	/* Our consumer index is visible before we look at the peer's. */
+	smp_mb();
+	if (mknet_tx_makes_peer_poll(priv, rxq->prods_seen)) {
+		rxq->cons_notified = rxq->cons;
+		mknet_rx_count(rxq, &rxq->stats.completions_covered);
+		return;
+	}
 	mknet_rx_kick(priv, rxq);
 }
 
@@ -734,6 +826,7 @@ int mknet_poll(struct napi_struct *napi, int budget)
 {
 	struct mknet_rxq *rxq = container_of(napi, struct mknet_rxq, napi);
 	struct mknet_priv *priv = rxq->priv;
+	bool complete;
 	int done;
 
 	mknet_rx_count(rxq, &rxq->stats.polls);
@@ -759,7 +852,15 @@ int mknet_poll(struct napi_struct *napi, int budget)
 		napi_complete_done(napi, 0);
 		return 0;
 	}
-	if (done < budget && napi_complete_done(napi, done)) {
+	/* What the peer sent back in answer to its frames completes ours. */
+	smp_mb();
+	mknet_tx_complete(priv, rxq, budget);
+	if (done == budget)
+		return done;
+	complete = napi_complete_done(napi, done);
+	/* GRO has handed the frames up: their answers are on their way. */
+	mknet_rx_complete_due(priv, rxq);
+	if (complete) {
 		/* Ask for a doorbell at the next frame, then look once more. */
 		rxq->prod_event = rxq->cons;
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);

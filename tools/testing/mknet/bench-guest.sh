@@ -33,16 +33,18 @@ measure() {	# name nsA nsB devA addrB
 
 	p0=$(pkts $2 $4)
 	i0=$(mki)
-	r=$($IP netns exec $2 $IPERF -c $5 -t $T -f m | awk '/receiver/ { print $(NF-2) }')
+	$IP netns exec $2 $IPERF -c $5 -t $T -f m > /tmp/iperf.out
 	i1=$(mki)
 	p1=$(pkts $2 $4)
-	echo "mkbench: $n tcp1_mbps $r"
+	echo "mkbench: $n tcp1_mbps $(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)"
+	echo "mkbench: $n tcp1_retr $(awk '/sender/ { print $(NF-1) }' /tmp/iperf.out)"
 	echo "mkbench: $n ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
 	echo "mkbench-stat: $n packets $((p1 - p0)) ipis $((i1 - i0))"
 	[ "$4" = mkneta ] && counters "$n" $2 $3
 
-	r=$($IP netns exec $2 $IPERF -c $5 -t $T -P 4 -f m | awk '/SUM.*receiver/ { print $(NF-2) }')
-	echo "mkbench: $n tcp4_mbps $r"
+	$IP netns exec $2 $IPERF -c $5 -t $T -P 4 -f m > /tmp/iperf.out
+	echo "mkbench: $n tcp4_mbps $(awk '/SUM.*receiver/ { print $(NF-2) }' /tmp/iperf.out)"
+	echo "mkbench: $n tcp4_retr $(awk '/SUM.*sender/ { print $(NF-1) }' /tmp/iperf.out)"
 
 	r=$($IP netns exec $2 $IPERF -c $5 -t $T -u -l 64 -b 0 |
 		awk '/receiver/ { split($(NF-2), a, "/"); print int((a[2] - a[1]) / '"$T"') }')

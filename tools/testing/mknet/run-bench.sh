@@ -21,15 +21,16 @@ grep -q "mkplan: done" "$log" || { echo "bench did not finish"; tail -20 "$log";
 	echo
 	awk '/^mkbench: / { v[$2 " " $3] = $4; m[$3] = 1 }
 	END {
-		split("tcp1_mbps tcp4_mbps udp64_pps rtt_avg_us ipi_per_1000_pkts", order, " ")
+		n = split("tcp1_mbps tcp4_mbps udp64_pps rtt_avg_us ipi_per_1000_pkts tcp1_retr tcp4_retr", order, " ")
 		printf "%-18s %9s %9s %7s %12s %7s\n", "metric", "veth", "mknet",
 		       "ratio", "mknet-defer", "ratio"
-		for (i = 1; i <= 5; i++) {
+		for (i = 1; i <= n; i++) {
 			k = order[i]
 			a = v["veth " k]; b = v["mknet " k]; c = v["mknet-defer " k]
 			r = (a + 0 > 0) ? sprintf("%.2f", b / a) : "-"
 			q = (a + 0 > 0) ? sprintf("%.2f", c / a) : "-"
 			if (k == "ipi_per_1000_pkts") { a = "-"; r = "-"; q = "-" }
+			if (k ~ /_retr$/) { r = "-"; q = "-" }
 			printf "%-18s %9s %9s %7s %12s %7s\n", k, a, b, r, c, q
 		}
 	}' <(tr -d '\r' < "$log")
@@ -37,5 +38,6 @@ grep -q "mkplan: done" "$log" || { echo "bench did not finish"; tail -20 "$log";
 	echo "ratio: against veth (for rtt lower is better).  mknet-defer: the same"
 	echo "pair with napi_defer_hard_irqs=20 and gro_flush_timeout=100000 on both"
 	echo "ends.  IPIs: the MKI line of /proc/interrupts per 1000 packets through"
-	echo "the device (TSO super-frames count once)."
+	echo "the device (TSO super-frames count once).  retr: TCP retransmits iperf3"
+	echo "counted on the sender."
 } | tee "$out"

@@ -36,15 +36,7 @@ echo xmit-more > $sc || fail "xmit-more"
 rang=$(( $(stat a tx0_doorbells) - db ))
 [ "$(stat a tx0_dropped)" -eq $((drop + 1)) ] || fail "the batch's last frame was not dropped"
 [ "$rang" -ge 1 ] || fail "no doorbell for a batch whose last frame was dropped"
-busywait_stat() {	# side counter value tenths
-	i=0
-	while [ $i -lt "$4" ]; do
-		[ "$(sysstat $1 $2)" -ge "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-busywait_stat b rx_packets $((rx + 3)) 30 || fail "the batch never reached b"
+slowwait 3 until_counter_is ">= $((rx + 3))" sysstat b rx_packets >/dev/null ||
+	fail "the batch never reached b"
 echo "xmit-more: $rang doorbell for the batch, b took $(( $(sysstat b rx_packets) - rx )) frames"
 cleanup

@@ -11,16 +11,11 @@ sc=$(scribble_file a)
 need_scribble "$sc"
 
 # Wait up to 10 s for a counter of b ($2 from ethtool -S, or a standard
-# one when $1 is "sys") to move past $3.  The slowest path, a frame nobody
-# rang for, waits for the watchdog's tick; TCG on a busy host is slow.
+# one when $1 is "sysstat") to move past $3.  The slowest path, a frame
+# nobody rang for, waits for the watchdog's tick; TCG on a busy host is
+# slow.
 moves_past() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$($1 b $2)" -gt "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	slowwait 10 until_counter_is "> $3" $1 b $2 >/dev/null
 }
 
 alive() {
