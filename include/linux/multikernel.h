@@ -3,19 +3,18 @@
  * Multikernel: Linux instances sharing one machine, each on its own CPUs
  * and memory, talking through a shared physical region and an IPI vector.
  *
- * This is the in-kernel API of the framework.  The layout of the shared
- * region itself is in kernel/multikernel/layout.h; users never touch it.
+ * This is the API drivers use.  The layout of the shared region itself is
+ * in kernel/multikernel/layout.h; users never touch it.  What the core,
+ * the architecture code and start_kernel() exchange is in
+ * <linux/multikernel_arch.h>.
  */
 #ifndef _LINUX_MULTIKERNEL_H
 #define _LINUX_MULTIKERNEL_H
 
 #include <linux/types.h>
-#include <linux/init.h>
 
 /* Instances a region can describe; instance 0 is the one that booted first. */
 #define MK_MAX_INSTANCES	8
-/* CPUs one instance can list in the instance table. */
-#define MK_MAX_INSTANCE_CPUS	16
 /* Payload bytes one message carries. */
 #define MK_MSG_MAX_DATA		248
 /* Ranges one kernel's RAM is described by, at most. */
@@ -80,24 +79,12 @@ struct mk_msg {
 /**
  * typedef mk_msg_handler_t - receives the messages of one type
  * @msg: the message; valid only during the call
- * @ctx: the pointer given to multikernel_register_handler()
+ * @ctx: the pointer given to mk_msg_register()
  *
  * Called in hard interrupt context on the CPU the IPI was sent to, with
  * interrupts disabled.  It must not sleep; schedule NAPI or work instead.
  */
 typedef void (*mk_msg_handler_t)(const struct mk_msg *msg, void *ctx);
-
-/**
- * struct mk_pfn_ref - a page range of the shared region named by a peer
- * @pfn: first page frame
- * @offset: byte offset into that page
- * @len: length in bytes
- */
-struct mk_pfn_ref {
-	u64 pfn;
-	u32 offset;
-	u32 len;
-};
 
 /**
  * struct mk_mem_range - RAM of a kernel that this kernel may read
@@ -112,39 +99,9 @@ struct mk_mem_range {
 	void *virt;
 };
 
-/**
- * struct mk_boot - what starting a kernel instance takes
- * @instance: its instance id
- * @apicid: physical APIC ID of the CPU it gets
- * @kernel: the kernel image as read from its file
- * @kernel_len: bytes in @kernel
- * @initrd: initramfs, or NULL
- * @initrd_len: bytes in @initrd
- * @cmdline: its complete command line
- * @mem_base: physical base of its memory
- * @mem_size: bytes of memory
- * @region_base: physical base of the shared region
- * @region_size: bytes in the shared region
- */
-struct mk_boot {
-	u16 instance;
-	u32 apicid;
-	const u8 *kernel;
-	size_t kernel_len;
-	const u8 *initrd;
-	size_t initrd_len;
-	const char *cmdline;
-	phys_addr_t mem_base;
-	u64 mem_size;
-	phys_addr_t region_base;
-	u64 region_size;
-};
-
 #ifdef CONFIG_MULTIKERNEL
 
-void __init multikernel_reserve_region(void);
-
-bool multikernel_ready(void);
+bool mk_ready(void);
 u16 mk_self_instance(void);
 u32 mk_cpu_apicid(unsigned int cpu);
 int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
@@ -153,26 +110,21 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 		       unsigned int max);
 
 /**
- * mk_instance_state - state and heartbeat of an instance
+ * mk_instance_status - state and heartbeat of an instance
  * @instance: instance id
  * @heartbeat: if not NULL, set to its heartbeat counter
  *
  * Return: as mk_instance_info().
  */
-static inline int mk_instance_state(u16 instance, u64 *heartbeat)
+static inline int mk_instance_status(u16 instance, u64 *heartbeat)
 {
 	return mk_instance_info(instance, heartbeat, NULL, NULL);
 }
 
-int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx);
-void multikernel_unregister_handler(u16 type);
-int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
-			      const void *data, size_t len);
-
-int mk_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
-		u32 len);
-int mk_receive_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref);
-void *mk_receive_map_page(const struct mk_msg *msg, u32 *len);
+int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx);
+void mk_msg_unregister(u16 type);
+int mk_msg_send(u16 instance, u32 apicid, u16 type, const void *data,
+		size_t len);
 
 void *mk_pool_alloc(size_t size, phys_addr_t *phys);
 void mk_pool_free(void *vaddr, size_t size);
@@ -180,20 +132,9 @@ size_t mk_pool_avail(void);
 void *mk_region_ptr(u64 offset, u64 len);
 u64 mk_region_offset(const void *vaddr);
 
-/* Architecture glue, arch/x86/kernel/multikernel.c */
-void mk_arch_send_ipi(u32 apicid);
-u32 mk_arch_cpu_apicid(unsigned int cpu);
-u32 mk_arch_apicid_limit(void);
-bool mk_arch_region_is_reserved(phys_addr_t start, phys_addr_t size);
-int mk_arch_instance_boot(const struct mk_boot *b);
-void mk_arch_instance_halt(u32 apicid);
-int mk_arch_instance_cmdline(char *buf, size_t len);
-void multikernel_handle_ipi(void);
-
 #else
 
-static inline void multikernel_reserve_region(void) { }
-static inline bool multikernel_ready(void) { return false; }
+static inline bool mk_ready(void) { return false; }
 
 #endif /* CONFIG_MULTIKERNEL */
 

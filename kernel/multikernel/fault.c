@@ -126,8 +126,8 @@ static int mk_fault_flood(struct mk_region *r)
 		if (i == r->self || mk_fault_peer_apicid(i, &apicid))
 			continue;
 		for (n = 0; n < MK_FLOOD_MSGS; n++) {
-			multikernel_send_ipi_data(i, apicid, MK_FLOOD_TYPE, junk,
-						  sizeof(junk));
+			mk_msg_send(i, apicid, MK_FLOOD_TYPE, junk,
+				    sizeof(junk));
 			cond_resched();
 		}
 	}
@@ -192,8 +192,8 @@ static int mk_fault_ping(struct mk_region *r)
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu) {
-		err = multikernel_send_ipi_data(r->self, mk_arch_cpu_apicid(cpu),
-						MK_MSG_TEST, NULL, 0);
+		err = mk_msg_send(r->self, mk_arch_cpu_apicid(cpu),
+				  MK_MSG_TEST, NULL, 0);
 		if (!err)
 			sent++;
 	}
@@ -242,7 +242,7 @@ static int mk_fault(const char *name)
 	const struct mk_fault_mode *m;
 	int err;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	for (m = mk_fault_modes; m < mk_fault_modes + ARRAY_SIZE(mk_fault_modes);
 	     m++) {

@@ -466,7 +466,7 @@ static int mk_child_start(u16 id)
 		       "the boot CPU cannot be given away");
 		return -EINVAL;
 	}
-	if (mk_instance_state(id, NULL) == MK_INSTANCE_RUNNING) {
+	if (mk_instance_status(id, NULL) == MK_INSTANCE_RUNNING) {
 		pr_err("instance %u: the instance table says it already runs\n",
 		       id);
 		return -EBUSY;
@@ -504,7 +504,7 @@ static int mk_child_start(u16 id)
 	b.region_base = r->phys;
 	b.region_size = r->size;
 
-	prev = mk_instance_state(id, NULL);
+	prev = mk_instance_status(id, NULL);
 	cpumask_set_cpu(c->cpu, &mk_owned_cpus);
 	mk_instance_set_state(id, MK_INSTANCE_BOOTING);
 	err = mk_arch_instance_boot(&b);
@@ -554,7 +554,7 @@ static void mk_children_watch(struct work_struct *work)
 		if (c->state != MK_CHILD_RUNNING)
 			continue;
 		running = true;
-		if (mk_instance_state(id, &hb) != MK_INSTANCE_RUNNING) {
+		if (mk_instance_status(id, &hb) != MK_INSTANCE_RUNNING) {
 			c->heartbeat_at = jiffies;
 			continue;
 		}
@@ -646,7 +646,7 @@ static int __init mk_instance_control_init(void)
 	int err;
 	u16 id;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return 0;
 	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"multikernel/instance:prepare",

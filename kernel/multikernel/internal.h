@@ -8,6 +8,7 @@
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/multikernel_arch.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include "layout.h"
@@ -111,6 +112,18 @@ static inline struct mk_ring *mk_ring_at(struct mk_region *r, u16 src, u16 dst)
 	       r->layout.ring_stride * (src * MK_MAX_INSTANCES + dst);
 }
 
+/**
+ * struct mk_pfn_ref - a page range of the shared region named by a peer
+ * @pfn: first page frame
+ * @offset: byte offset into that page
+ * @len: length in bytes
+ */
+struct mk_pfn_ref {
+	u64 pfn;
+	u32 offset;
+	u32 len;
+};
+
 typedef bool (*mk_deliver_t)(const struct mk_msg *msg, void *arg);
 
 void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring);
@@ -124,6 +137,11 @@ void mk_ring_tx_republish(struct mk_ring_tx *tx);
 bool mk_ring_rx_republish(struct mk_ring_rx *rx);
 void mk_rings_republish(struct mk_region *r);
 void mk_republish(struct mk_region *r);
+
+int mk_msg_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
+		    u32 len);
+int mk_msg_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref);
+void *mk_msg_pfn_ptr(const struct mk_msg *msg, u32 *len);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 int mk_parse_range(const char *s, u64 *size, phys_addr_t *base);

@@ -19,6 +19,9 @@
 #define MK_REGION_MAGIC		0x314d48534b4d4b4dULL	/* "MKMKSHM1" */
 #define MK_ABI_VERSION		1
 
+/* CPUs one instance can list in the instance table. */
+#define MK_MAX_INSTANCE_CPUS	16
+
 #define MK_RING_SLOTS		64
 #define MK_SLOT_SIZE		256
 #define MK_LAYOUT_ALIGN		4096UL

@@ -235,7 +235,7 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 	unsigned int n;
 	u16 self;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	if (instance >= MK_MAX_INSTANCES || !max)
 		return -EINVAL;

@@ -270,18 +270,18 @@ bool mk_dispatch(const struct mk_msg *msg, void *arg)
 }
 
 /**
- * multikernel_handle_ipi - drain the rings after a multikernel IPI
+ * mk_handle_ipi - drain the rings after a multikernel IPI
  *
  * Called by the architecture's vector handler after the EOI, in hard
  * interrupt context.  Every ring into this instance is looked at: an IPI
  * carries no sender, and one interrupt may stand for several.
  */
-void multikernel_handle_ipi(void)
+void mk_handle_ipi(void)
 {
 	struct mk_region *r = &mk_region;
 	u16 src;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return;
 	atomic_long_inc(&r->ipis_received);
 	for (src = 0; src < MK_MAX_INSTANCES; src++)
@@ -299,7 +299,7 @@ void mk_messaging_start(struct mk_region *r)
 }
 
 /**
- * multikernel_register_handler - receive the messages of one type
+ * mk_msg_register - receive the messages of one type
  * @type: &enum mk_msg_type
  * @fn: called for each message, in hard interrupt context
  * @ctx: passed to @fn
@@ -308,7 +308,7 @@ void mk_messaging_start(struct mk_region *r)
  * Return: 0; -EINVAL for an invalid type or no @fn; -EBUSY if the type
  * has a handler; -ENOMEM.
  */
-int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx)
+int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx)
 {
 	struct mk_handler *h;
 	int err = 0;
@@ -333,18 +333,18 @@ int multikernel_register_handler(u16 type, mk_msg_handler_t fn, void *ctx)
 		kfree(h);
 	return err;
 }
-EXPORT_SYMBOL_GPL(multikernel_register_handler);
+EXPORT_SYMBOL_GPL(mk_msg_register);
 
 /**
- * multikernel_unregister_handler - stop receiving the messages of a type
- * @type: type passed to multikernel_register_handler()
+ * mk_msg_unregister - stop receiving the messages of a type
+ * @type: type passed to mk_msg_register()
  *
  * Waits until no CPU runs the old handler, so its context may be freed on
  * return.  Messages of @type that arrive later are counted as unknown.
  *
  * Context: process context, sleeps.
  */
-void multikernel_unregister_handler(u16 type)
+void mk_msg_unregister(u16 type)
 {
 	struct mk_handler *h;
 
@@ -361,10 +361,10 @@ void multikernel_unregister_handler(u16 type)
 	synchronize_rcu();
 	kfree(h);
 }
-EXPORT_SYMBOL_GPL(multikernel_unregister_handler);
+EXPORT_SYMBOL_GPL(mk_msg_unregister);
 
 /**
- * multikernel_send_ipi_data - send a message to a CPU of an instance
+ * mk_msg_send - send a message to a CPU of an instance
  * @instance: destination instance; may be our own
  * @apicid: physical APIC ID of a CPU listed for @instance
  * @type: &enum mk_msg_type
@@ -376,8 +376,8 @@ EXPORT_SYMBOL_GPL(multikernel_unregister_handler);
  * type or APIC ID; -EMSGSIZE; -EHOSTDOWN if @instance is not running;
  * -ENOSPC if its ring is full (the receiver is behind; retry later).
  */
-int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
-			      const void *data, size_t len)
+int mk_msg_send(u16 instance, u32 apicid, u16 type, const void *data,
+		size_t len)
 {
 	struct mk_region *r = &mk_region;
 	struct mk_instance_desc desc;
@@ -385,7 +385,7 @@ int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
 	unsigned long flags;
 	int err;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	if (instance >= MK_MAX_INSTANCES || type == MK_MSG_INVALID ||
 	    type >= MK_MSG_TYPE_MAX)
@@ -414,7 +414,7 @@ int multikernel_send_ipi_data(u16 instance, u32 apicid, u16 type,
 	local_irq_restore(flags);
 	return err;
 }
-EXPORT_SYMBOL_GPL(multikernel_send_ipi_data);
+EXPORT_SYMBOL_GPL(mk_msg_send);
 
 struct mk_pfn_payload {
 	u64 pfn;
@@ -423,7 +423,7 @@ struct mk_pfn_payload {
 };
 
 /**
- * mk_send_pfn - hand a page range of the shared region to another instance
+ * mk_msg_send_pfn - hand a page range of the shared region to another instance
  * @instance: destination instance
  * @apicid: destination CPU, physical APIC ID
  * @pfn: first page frame of the range; must lie in the region's page pool
@@ -431,24 +431,21 @@ struct mk_pfn_payload {
  * @len: bytes
  *
  * Context: any; does not sleep.
- * Return: as multikernel_send_ipi_data(), or -EFAULT for a range outside
- * the pool.
+ * Return: as mk_msg_send(), or -EFAULT for a range outside the pool.
  */
-int mk_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
-		u32 len)
+int mk_msg_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
+		    u32 len)
 {
 	struct mk_pfn_payload p = { .pfn = pfn, .offset = offset, .len = len };
 	u64 off;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	if (mk_range_check(&mk_region.layout, mk_region.phys, pfn, offset, len,
 			   &off))
 		return -EFAULT;
-	return multikernel_send_ipi_data(instance, apicid, MK_MSG_PFN, &p,
-					 sizeof(p));
+	return mk_msg_send(instance, apicid, MK_MSG_PFN, &p, sizeof(p));
 }
-EXPORT_SYMBOL_GPL(mk_send_pfn);
 
 static int mk_pfn_msg_parse(const struct mk_msg *msg, struct mk_pfn_ref *ref,
 			    u64 *region_off)
@@ -468,14 +465,14 @@ static int mk_pfn_msg_parse(const struct mk_msg *msg, struct mk_pfn_ref *ref,
 }
 
 /**
- * mk_receive_pfn - read and check the page range of a %MK_MSG_PFN message
+ * mk_msg_pfn - read and check the page range of a %MK_MSG_PFN message
  * @msg: message given to a %MK_MSG_PFN handler
  * @ref: filled with the range on success
  *
  * Return: 0; -EINVAL if @msg is not a PFN message; -EFAULT if the range
  * the peer named is not wholly inside the shared page pool.
  */
-int mk_receive_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref)
+int mk_msg_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref)
 {
 	u64 off;
 
@@ -483,10 +480,9 @@ int mk_receive_pfn(const struct mk_msg *msg, struct mk_pfn_ref *ref)
 		return -EINVAL;
 	return mk_pfn_msg_parse(msg, ref, &off);
 }
-EXPORT_SYMBOL_GPL(mk_receive_pfn);
 
 /**
- * mk_receive_map_page - address of the range a %MK_MSG_PFN message names
+ * mk_msg_pfn_ptr - address of the range a %MK_MSG_PFN message names
  * @msg: message given to a %MK_MSG_PFN handler
  * @len: set to the length of the range
  *
@@ -495,9 +491,9 @@ EXPORT_SYMBOL_GPL(mk_receive_pfn);
  * they are read, so copy before checking.
  *
  * Return: kernel address of the first byte, or NULL if the range fails
- * mk_receive_pfn()'s checks.
+ * mk_msg_pfn()'s checks.
  */
-void *mk_receive_map_page(const struct mk_msg *msg, u32 *len)
+void *mk_msg_pfn_ptr(const struct mk_msg *msg, u32 *len)
 {
 	struct mk_pfn_ref ref;
 	u64 off;
@@ -507,4 +503,3 @@ void *mk_receive_map_page(const struct mk_msg *msg, u32 *len)
 	*len = ref.len;
 	return mk_region.virt + off;
 }
-EXPORT_SYMBOL_GPL(mk_receive_map_page);

@@ -510,7 +510,7 @@ static void mk_mem_self_list(struct kunit *test)
 	u16 self = mk_self_instance();
 	int n, i;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		kunit_skip(test, "no mk_shared_memory=");
 	n = mk_instance_memory(self, r, ARRAY_SIZE(r));
 	KUNIT_ASSERT_GE(test, n, 1);
@@ -1000,7 +1000,7 @@ static void lb_handler(const struct mk_msg *msg, void *arg)
 
 static int lb_setup(struct kunit *test)
 {
-	if (!multikernel_ready())
+	if (!mk_ready())
 		kunit_skip(test, "no shared region (mk_shared_memory= not given)");
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
@@ -1025,8 +1025,8 @@ static long lb_send_many(void *arg)
 	int err;
 
 	for (seq = 0; seq < s->n; ) {
-		err = multikernel_send_ipi_data(mk_self_instance(), s->apicid,
-						s->type, &seq, sizeof(seq));
+		err = mk_msg_send(mk_self_instance(), s->apicid, s->type,
+				  &seq, sizeof(seq));
 		if (!err) {
 			seq++;
 		} else if (err == -ENOSPC) {
@@ -1052,12 +1052,11 @@ static void lb_one_way(struct kunit *test, int from, int to)
 
 	lb->expect_cpu = to;
 	lb->want = LB_MSGS;
-	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
-							   lb), 0);
+	KUNIT_ASSERT_EQ(test, mk_msg_register(MK_MSG_TEST, lb_handler, lb), 0);
 	work_on_cpu(from, lb_send_many, &s);
 	KUNIT_EXPECT_EQ(test, s.err, 0);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 30 * HZ), 0);
-	multikernel_unregister_handler(MK_MSG_TEST);
+	mk_msg_unregister(MK_MSG_TEST);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&lb->count), LB_MSGS);
 	KUNIT_EXPECT_EQ(test, atomic_read(&lb->wrong_cpu), 0);
@@ -1098,8 +1097,8 @@ static void lb_ping_handler(const struct mk_msg *msg, void *arg)
 		n++;		/* pong */
 	}
 	if (atomic_read(&c->pongs) < c->want &&
-	    multikernel_send_ipi_data(msg->src_instance, msg->src_apicid,
-				      MK_MSG_TEST, &n, sizeof(n)))
+	    mk_msg_send(msg->src_instance, msg->src_apicid, MK_MSG_TEST, &n,
+			sizeof(n)))
 		atomic_inc(&c->wrong_cpu);
 }
 
@@ -1109,11 +1108,11 @@ static void mk_loopback_ping_pong(struct kunit *test)
 			     .n = 1 };
 
 	lb->want = 100;
-	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST,
-							   lb_ping_handler, lb), 0);
+	KUNIT_ASSERT_EQ(test, mk_msg_register(MK_MSG_TEST, lb_ping_handler,
+					      lb), 0);
 	work_on_cpu(0, lb_send_many, &s);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 30 * HZ), 0);
-	multikernel_unregister_handler(MK_MSG_TEST);
+	mk_msg_unregister(MK_MSG_TEST);
 	KUNIT_EXPECT_EQ(test, atomic_read(&lb->pongs), 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&lb->wrong_cpu), 0);
 }
@@ -1124,7 +1123,7 @@ static void mk_loopback_self_listed(struct kunit *test)
 	unsigned int cpu;
 	struct mk_instance_desc d;
 
-	KUNIT_EXPECT_EQ(test, mk_instance_state(mk_self_instance(), &hb),
+	KUNIT_EXPECT_EQ(test, mk_instance_status(mk_self_instance(), &hb),
 			MK_INSTANCE_RUNNING);
 	KUNIT_ASSERT_EQ(test, mk_instance_read(mk_self_instance(), &d), 0);
 	for_each_online_cpu(cpu)
@@ -1138,40 +1137,40 @@ static void mk_loopback_send_errors(struct kunit *test)
 	u8 big[MK_MSG_MAX_DATA + 1] = {};
 	u16 other = (self + 1) % MK_MAX_INSTANCES;
 
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, 0xfff0, MK_MSG_TEST,
-							&x, 4), -EINVAL);
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_INVALID,
-							&x, 4), -EINVAL);
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_TYPE_MAX,
-							&x, 4), -EINVAL);
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(self, apic1, MK_MSG_TEST,
-							big, sizeof(big)), -EMSGSIZE);
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(MK_MAX_INSTANCES, apic1,
-							MK_MSG_TEST, &x, 4), -EINVAL);
-	if (mk_instance_state(other, NULL) != MK_INSTANCE_RUNNING)
-		KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(other, apic1,
-								MK_MSG_TEST, &x, 4),
-				-EHOSTDOWN);
-	KUNIT_EXPECT_EQ(test, multikernel_register_handler(0, lb_handler, lb),
+	KUNIT_EXPECT_EQ(test, mk_msg_send(self, 0xfff0, MK_MSG_TEST, &x, 4),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, multikernel_register_handler(MK_MSG_TEST, NULL, lb),
+	KUNIT_EXPECT_EQ(test, mk_msg_send(self, apic1, MK_MSG_INVALID, &x, 4),
 			-EINVAL);
-	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
-							   lb), 0);
-	KUNIT_EXPECT_EQ(test, multikernel_register_handler(MK_MSG_TEST, lb_handler,
-							   lb), -EBUSY);
-	multikernel_unregister_handler(MK_MSG_TEST);
-	multikernel_unregister_handler(MK_MSG_TEST);	/* harmless twice */
+	KUNIT_EXPECT_EQ(test, mk_msg_send(self, apic1, MK_MSG_TYPE_MAX, &x, 4),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_msg_send(self, apic1, MK_MSG_TEST, big,
+					  sizeof(big)), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, mk_msg_send(MK_MAX_INSTANCES, apic1, MK_MSG_TEST,
+					  &x, 4), -EINVAL);
+	if (mk_instance_status(other, NULL) != MK_INSTANCE_RUNNING)
+		KUNIT_EXPECT_EQ(test, mk_msg_send(other, apic1, MK_MSG_TEST,
+						  &x, 4), -EHOSTDOWN);
+	KUNIT_EXPECT_EQ(test, mk_msg_register(0, lb_handler, lb),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_msg_register(MK_MSG_TEST, NULL, lb),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, mk_msg_register(MK_MSG_TEST, lb_handler, lb), 0);
+	KUNIT_EXPECT_EQ(test, mk_msg_register(MK_MSG_TEST, lb_handler, lb),
+			-EBUSY);
+	mk_msg_unregister(MK_MSG_TEST);
+	mk_msg_unregister(MK_MSG_TEST);	/* harmless twice */
 }
 
 static void lb_pfn_handler(const struct mk_msg *msg, void *arg)
 {
 	struct lb_ctx *c = arg;
+	struct mk_pfn_ref ref;
 	u8 *p;
 	u32 len, i;
 
-	p = mk_receive_map_page(msg, &len);
-	if (p && len == 1000) {
+	p = mk_msg_pfn_ptr(msg, &len);
+	if (p && len == 1000 && !mk_msg_pfn(msg, &ref) && ref.offset == 100 &&
+	    ref.len == len) {
 		for (i = 0; i < len; i++)
 			if (p[i] != (u8)(i ^ 0x5a))
 				break;
@@ -1193,19 +1192,22 @@ static void mk_loopback_pfn(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	for (i = 0; i < 1000; i++)
 		page[100 + i] = i ^ 0x5a;
-	KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_PFN,
-							   lb_pfn_handler, lb), 0);
-	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(phys), 100, 1000), 0);
+	KUNIT_ASSERT_EQ(test, mk_msg_register(MK_MSG_PFN, lb_pfn_handler, lb),
+			0);
+	KUNIT_EXPECT_EQ(test, mk_msg_send_pfn(self, apic1, PHYS_PFN(phys), 100,
+					      1000), 0);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&lb->done, 10 * HZ), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&lb->pfn_ok), 1);
 	/* Pages outside the pool are refused by the sender already. */
-	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(mk_region.phys),
-					  0, 16), -EFAULT);
-	/* Longer than the whole region, whatever size it was given. */
-	KUNIT_EXPECT_EQ(test, mk_send_pfn(self, apic1, PHYS_PFN(phys), 4000,
-					  min_t(u64, mk_region.size + 1, U32_MAX)),
+	KUNIT_EXPECT_EQ(test, mk_msg_send_pfn(self, apic1,
+					      PHYS_PFN(mk_region.phys), 0, 16),
 			-EFAULT);
-	multikernel_unregister_handler(MK_MSG_PFN);
+	/* Longer than the whole region, whatever size it was given. */
+	KUNIT_EXPECT_EQ(test, mk_msg_send_pfn(self, apic1, PHYS_PFN(phys), 4000,
+					      min_t(u64, mk_region.size + 1,
+						    U32_MAX)),
+			-EFAULT);
+	mk_msg_unregister(MK_MSG_PFN);
 	mk_pool_free(page, PAGE_SIZE);
 }
 
@@ -1228,8 +1230,8 @@ static long churn_sender(void *arg)
 	u32 apic1 = mk_cpu_apicid(1), x = 0;
 
 	while (!atomic_read(&c->stop)) {
-		if (!multikernel_send_ipi_data(mk_self_instance(), apic1,
-					       MK_MSG_TEST, &x, sizeof(x)))
+		if (!mk_msg_send(mk_self_instance(), apic1, MK_MSG_TEST, &x,
+				 sizeof(x)))
 			atomic_long_inc(&c->sent);
 		cond_resched();
 	}
@@ -1257,11 +1259,10 @@ static void mk_loopback_unregister_while_flowing(struct kunit *test)
 	for (i = 0; i < 50; i++) {
 		hits = kzalloc(sizeof(*hits), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, hits);
-		KUNIT_ASSERT_EQ(test, multikernel_register_handler(MK_MSG_TEST,
-								   churn_handler,
-								   hits), 0);
+		KUNIT_ASSERT_EQ(test, mk_msg_register(MK_MSG_TEST,
+						      churn_handler, hits), 0);
 		usleep_range(500, 2000);
-		multikernel_unregister_handler(MK_MSG_TEST);
+		mk_msg_unregister(MK_MSG_TEST);
 		kfree(hits);
 	}
 	atomic_set(&c->stop, 1);
@@ -1283,7 +1284,7 @@ static void mk_loopback_broadcast_refused(struct kunit *test)
 
 	for (i = 0; i < MK_MAX_INSTANCES; i++)
 		if (i != mk_self_instance() &&
-		    mk_instance_state(i, NULL) == MK_INSTANCE_EMPTY)
+		    mk_instance_status(i, NULL) == MK_INSTANCE_EMPTY)
 			break;
 	if (i == MK_MAX_INSTANCES)
 		kunit_skip(test, "no unused instance entry to play the peer");
@@ -1295,9 +1296,9 @@ static void mk_loopback_broadcast_refused(struct kunit *test)
 	/* As a peer publishes: the CPU list before the state. */
 	smp_store_release(&e->state, MK_INSTANCE_RUNNING);
 
-	KUNIT_EXPECT_EQ(test, multikernel_send_ipi_data(i, limit, MK_MSG_TEST,
-							&x, sizeof(x)), -ERANGE);
-	KUNIT_EXPECT_EQ(test, mk_instance_state(i, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_msg_send(i, limit, MK_MSG_TEST, &x, sizeof(x)),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_instance_status(i, NULL), -ERANGE);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&mk_region.bad_apicid[i]) - bad0, 2);
 
 	/* Not running first, so nobody sends while the rest is put back. */

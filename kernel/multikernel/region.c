@@ -29,7 +29,7 @@ static u64 mk_param_size __initdata;
 static phys_addr_t mk_param_base __initdata;
 static bool mk_param_given __initdata;
 static bool mk_region_reserved __initdata;
-static bool mk_ready;
+static bool mk_joined;
 static struct gen_pool *mk_pool;
 
 static struct resource mk_region_res = {
@@ -125,12 +125,12 @@ static int __init mk_region_check_param(void)
 }
 
 /**
- * multikernel_reserve_region - take the shared region from memblock
+ * mk_reserve_region - take the shared region from memblock
  *
  * Called once from start_kernel(), before memblock is released.  Any
  * problem leaves the framework off with one message; boot goes on.
  */
-void __init multikernel_reserve_region(void)
+void __init mk_reserve_region(void)
 {
 	phys_addr_t base = mk_param_base;
 	u64 size = mk_param_size;
@@ -158,16 +158,16 @@ void __init multikernel_reserve_region(void)
 }
 
 /**
- * multikernel_ready - is the shared region up
+ * mk_ready - is the shared region up
  *
  * Return: true once this kernel has joined a valid region.
  */
-bool multikernel_ready(void)
+bool mk_ready(void)
 {
 	/* Pairs with the release in mk_region_init(). */
-	return smp_load_acquire(&mk_ready);
+	return smp_load_acquire(&mk_joined);
 }
-EXPORT_SYMBOL_GPL(multikernel_ready);
+EXPORT_SYMBOL_GPL(mk_ready);
 
 /**
  * mk_self_instance - this kernel's instance id
@@ -226,7 +226,7 @@ int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
 	struct mk_instance_desc copy;
 	int err;
 
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	err = mk_instance_read(instance, &copy);
 	if (err)
@@ -250,7 +250,7 @@ EXPORT_SYMBOL_GPL(mk_instance_info);
  */
 void *mk_region_ptr(u64 offset, u64 len)
 {
-	if (!multikernel_ready() || offset > mk_region.size ||
+	if (!mk_ready() || offset > mk_region.size ||
 	    len > mk_region.size - offset)
 		return NULL;
 	return mk_region.virt + offset;
@@ -382,7 +382,7 @@ void mk_instance_set_state(u16 instance, u32 state)
 {
 	struct mk_region *r = &mk_region;
 
-	if (!multikernel_ready() || instance >= MK_MAX_INSTANCES)
+	if (!mk_ready() || instance >= MK_MAX_INSTANCES)
 		return;
 	if (instance == r->self) {
 		WRITE_ONCE(r->me.state, state);
@@ -501,7 +501,7 @@ static int __init mk_region_init(void)
 	mk_messaging_start(r);
 	mk_instance_register(r);
 	/* Everything above is set up before anyone sees the flag. */
-	smp_store_release(&mk_ready, true);
+	smp_store_release(&mk_joined, true);
 	pr_info("instance %u joined region %llx@%pa, generation %llx\n",
 		r->self, r->size, &r->phys, r->hdr_own.generation);
 	return 0;

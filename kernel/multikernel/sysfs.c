@@ -23,7 +23,7 @@ static const char * const mk_state_names[MK_INSTANCE_STATE_MAX] = {
 static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return sysfs_emit(buf, "off\n");
 	return sysfs_emit(buf, "%pa %llu\n", &mk_region.phys, mk_region.size);
 }
@@ -37,7 +37,7 @@ static ssize_t instance_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t generation_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	if (!multikernel_ready())
+	if (!mk_ready())
 		return -ENODEV;
 	/* Our own copy: the region's may have been scribbled over. */
 	return sysfs_emit(buf, "%#llx\n", mk_region.hdr_own.generation);
@@ -238,7 +238,7 @@ static int __init mk_sysfs_init(void)
 	if (!mk_kobj)
 		return -ENOMEM;
 	err = sysfs_create_group(mk_kobj, &mk_group);
-	if (err || !multikernel_ready())
+	if (err || !mk_ready())
 		return err;
 
 	dir = kobject_create_and_add("instances", mk_kobj);

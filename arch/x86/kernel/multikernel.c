@@ -3,7 +3,7 @@
  * x86 glue of the multikernel framework: the MULTIKERNEL_VECTOR handler
  * and the doorbell sent by physical APIC ID.
  */
-#include <linux/multikernel.h>
+#include <linux/multikernel_arch.h>
 #include <asm/apic.h>
 #include <asm/e820/api.h>
 #include <asm/hardirq.h>
@@ -15,7 +15,7 @@ DEFINE_IDTENTRY_SYSVEC(sysvec_multikernel)
 	/* EOI first: an IPI sent while we drain must interrupt again. */
 	apic_eoi();
 	inc_irq_stat(irq_multikernel_count);
-	multikernel_handle_ipi();
+	mk_handle_ipi();
 }
 
 /**

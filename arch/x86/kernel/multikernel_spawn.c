@@ -17,7 +17,6 @@
 
 #include <linux/acpi.h>
 #include <linux/init.h>
-#include <linux/multikernel.h>
 #include <asm/apic.h>
 #include <asm/i8259.h>
 #include <asm/mpspec.h>

@@ -25,7 +25,7 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/multikernel.h>
+#include <linux/multikernel_arch.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
 #include <asm/apic.h>

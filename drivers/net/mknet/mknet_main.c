@@ -71,7 +71,7 @@ static int mknet_newlink(struct net *src_net, struct net_device *dev,
 	struct net_device *peer;
 	int err;
 
-	if (!multikernel_ready()) {
+	if (!mk_ready()) {
 		NL_SET_ERR_MSG(extack, "multikernel shared region is not set up");
 		return -ENODEV;
 	}
@@ -176,14 +176,14 @@ static int __init mknet_init(void)
 {
 	int err;
 
-	err = multikernel_register_handler(MK_MSG_MKNET, mknet_msg_handler, NULL);
+	err = mk_msg_register(MK_MSG_MKNET, mknet_msg_handler, NULL);
 	if (err)
 		return err;
 	mknet_debugfs_init(&mknet_stray_msgs);
 	err = rtnl_link_register(&mknet_link_ops);
 	if (err) {
 		mknet_debugfs_exit();
-		multikernel_unregister_handler(MK_MSG_MKNET);
+		mk_msg_unregister(MK_MSG_MKNET);
 		return err;
 	}
 	mknet_remote_start();
@@ -195,7 +195,7 @@ static void __exit mknet_exit(void)
 	mknet_remote_stop();
 	rtnl_link_unregister(&mknet_link_ops);
 	mknet_debugfs_exit();
-	multikernel_unregister_handler(MK_MSG_MKNET);
+	mk_msg_unregister(MK_MSG_MKNET);
 }
 
 module_init(mknet_init);

@@ -318,7 +318,7 @@ static bool mknet_peer_alive(struct mknet_priv *priv)
 {
 	u64 hb;
 
-	if (mk_instance_state(priv->peer_instance, &hb) != MK_INSTANCE_RUNNING)
+	if (mk_instance_status(priv->peer_instance, &hb) != MK_INSTANCE_RUNNING)
 		return false;
 	if (hb != priv->peer_heartbeat) {
 		priv->peer_heartbeat = hb;

@@ -36,7 +36,7 @@
  * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area
  * @queue: the queue pair a DOORBELL is for
  *
- * Return: 0 or the error of multikernel_send_ipi_data().
+ * Return: 0 or the error of mk_msg_send().
  */
 int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
 {
@@ -49,8 +49,8 @@ int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
 
 	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK)
 		m.area_off = mk_region_offset(priv->area);
-	return multikernel_send_ipi_data(priv->peer_instance, apicid,
-					 MK_MSG_MKNET, &m, sizeof(m));
+	return mk_msg_send(priv->peer_instance, apicid, MK_MSG_MKNET, &m,
+			   sizeof(m));
 }
 
 /**
@@ -60,7 +60,7 @@ int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
  * @queue: queue pair; its doorbells go to the peer's CPU for it
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
- * multikernel_send_ipi_data().
+ * mk_msg_send().
  */
 int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
 {
