@@ -146,21 +146,20 @@ static void mknet_fault_longest(struct mknet_priv *priv)
 static void mknet_fault_addr(struct mknet_priv *priv)
 {
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
-	const struct mknet_span *last;
-	u64 bad[6];
+	u64 bad[6], end;
 	int nr;
 	u32 i;
 
 	nr = mk_instance_memory(mk_self_instance(), mem, ARRAY_SIZE(mem));
 	if (nr <= 0)
 		return;
-	last = &(struct mknet_span){ mem[nr - 1].start, mem[nr - 1].size };
+	end = mem[nr - 1].start + mem[nr - 1].size;
 	bad[0] = 0;					/* no RAM */
 	bad[1] = priv->area_phys;			/* the region */
 	bad[2] = 0xfee00000;				/* a local APIC */
 	bad[3] = ~0ULL - 31;				/* wraps round */
-	bad[4] = last->start + last->size - 32;	/* across the end */
-	bad[5] = last->start + last->size;		/* just past it */
+	bad[4] = end - 32;				/* across the end */
+	bad[5] = end;					/* just past it */
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		mknet_put_desc(priv, i, bad[i], 64, false);
 	/* Each is a frame of its own: fix up the first-of-frame flags. */

@@ -354,6 +354,7 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 				u32 q, int budget)
 {
 	struct mknet_txq *txq = &priv->txq[q];
+	bool gone = READ_ONCE(priv->peer_gone);
 	u32 prod, cons, pkts = 0, bytes = 0;
 	struct netdev_queue *nq;
 
@@ -364,7 +365,7 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	prod = smp_load_acquire(&txq->prod);
 	if (prod - txq->done > priv->ring_size)
 		return;
-	if (READ_ONCE(priv->peer_gone)) {
+	if (gone) {
 		cons = prod;
 	} else {
 		cons = READ_ONCE(txq->peer_rx_ctl->cons);
@@ -378,9 +379,8 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes);
 	netdev_tx_completed_queue(nq, pkts, bytes);
 	u64_stats_update_begin(&rxq->stats.syncp);
-	u64_stats_add(READ_ONCE(priv->peer_gone) ?
-		      &rxq->stats.tx_freed_in_flight : &rxq->stats.tx_completed,
-		      pkts);
+	u64_stats_add(gone ? &rxq->stats.tx_freed_in_flight :
+			     &rxq->stats.tx_completed, pkts);
 	u64_stats_update_end(&rxq->stats.syncp);
 wake:
 	if (!netif_tx_queue_stopped(nq) ||
@@ -674,22 +674,6 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
  * has frames of ours to take, and it did if it took one we published
  * after that index (@prods moved since): a poll completes after taking.
  */
-static bool mknet_tx_makes_peer_poll(const struct mknet_priv *priv, u32 prods)
-{
-	u32 q, sum = 0;
-	bool pending = false;
-
-	for (q = 0; q < priv->num_queues; q++) {
-		const struct mknet_txq *txq = &priv->txq[q];
-		u32 prod = READ_ONCE(txq->prod);
-
-		sum += prod;
-		if (txq->peer_rx_ctl && prod != READ_ONCE(txq->peer_rx_ctl->cons))
-			pending = true;
-	}
-	return pending || sum != prods;
-}
-
 static u32 mknet_tx_prods(const struct mknet_priv *priv)
 {
 	u32 q, sum = 0;
@@ -697,6 +681,22 @@ static u32 mknet_tx_prods(const struct mknet_priv *priv)
 	for (q = 0; q < priv->num_queues; q++)
 		sum += READ_ONCE(priv->txq[q].prod);
 	return sum;
+}
+
+static bool mknet_tx_makes_peer_poll(const struct mknet_priv *priv, u32 prods)
+{
+	u32 q;
+
+	if (mknet_tx_prods(priv) != prods)
+		return true;
+	for (q = 0; q < priv->num_queues; q++) {
+		const struct mknet_txq *txq = &priv->txq[q];
+
+		if (txq->peer_rx_ctl && READ_ONCE(txq->prod) !=
+					READ_ONCE(txq->peer_rx_ctl->cons))
+			return true;
+	}
+	return false;
 }
 
 static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
