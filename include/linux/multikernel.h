@@ -19,6 +19,8 @@
 #define MK_MSG_MAX_DATA		248
 /* Ranges one kernel's RAM is described by, at most. */
 #define MK_MAX_MEM_RANGES	16
+/* Doorbells one kernel can register; each other kernel can ring them all. */
+#define MK_MAX_BELLS		512
 
 /**
  * enum mk_msg_type - what a message is, chosen by the sender
@@ -87,6 +89,33 @@ struct mk_msg {
 typedef void (*mk_msg_handler_t)(const struct mk_msg *msg, void *ctx);
 
 /**
+ * typedef mk_bell_handler_t - a doorbell of ours was rung
+ * @src_instance: the instance that rang it
+ * @ctx: the pointer given to mk_bell_register()
+ *
+ * Called in hard interrupt context, with interrupts disabled, on the CPU
+ * the ringer sent its IPI to.  Several rings may come as one call.
+ */
+typedef void (*mk_bell_handler_t)(u16 src_instance, void *ctx);
+
+/**
+ * struct mk_bell - a doorbell of another instance, checked and ready
+ * @instance: the instance it belongs to
+ * @apicid: the CPU of @instance its IPI goes to
+ * @bell: its number in @instance
+ * @generation: boot generation of @instance when it was bound; the
+ *	doorbell is dead once that instance stops or restarts
+ * @bound: mk_bell_bind() succeeded
+ */
+struct mk_bell {
+	u16 instance;
+	u32 apicid;
+	u32 bell;
+	u64 generation;
+	bool bound;
+};
+
+/**
  * struct mk_mem_range - RAM of a kernel that this kernel may read
  * @start: physical address of the first byte
  * @size: bytes, non-zero
@@ -125,6 +154,11 @@ int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx);
 void mk_msg_unregister(u16 type);
 int mk_msg_send(u16 instance, u32 apicid, u16 type, const void *data,
 		size_t len);
+
+int mk_bell_register(mk_bell_handler_t fn, void *ctx);
+void mk_bell_unregister(int bell);
+int mk_bell_bind(struct mk_bell *b, u16 instance, u32 apicid, u32 bell);
+int mk_bell_ring(const struct mk_bell *b);
 
 void *mk_pool_alloc(size_t size, phys_addr_t *phys);
 void mk_pool_free(void *vaddr, size_t size);

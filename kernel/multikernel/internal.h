@@ -21,6 +21,8 @@
  * @sent: messages published
  * @ring_full: sends refused because the consumer had not caught up
  * @ipis_sent: doorbells sent for this ring
+ * @bells_rung: doorbells of the receiver rung with an IPI
+ * @bells_pending: doorbells rung while already pending: no IPI needed
  */
 struct mk_ring_tx {
 	raw_spinlock_t lock;
@@ -29,6 +31,8 @@ struct mk_ring_tx {
 	u64 sent;
 	u64 ring_full;
 	u64 ipis_sent;
+	atomic_long_t bells_rung;
+	atomic_long_t bells_pending;
 };
 
 /**
@@ -48,6 +52,8 @@ struct mk_ring_tx {
  * @corrupt: times the producer index made no sense; the ring was skipped
  * @resync: times @tail was moved to a producer index that stayed
  *	impossible for a whole heartbeat
+ * @bells_received: doorbells of ours the sender rang, handled
+ * @bells_unknown: doorbell bits set that no handler is registered for
  */
 struct mk_ring_rx {
 	raw_spinlock_t lock;
@@ -63,6 +69,8 @@ struct mk_ring_rx {
 	u64 unknown_type;
 	u64 corrupt;
 	u64 resync;
+	atomic_long_t bells_received;
+	atomic_long_t bells_unknown;
 };
 
 /**
@@ -137,6 +145,8 @@ void mk_ring_tx_republish(struct mk_ring_tx *tx);
 bool mk_ring_rx_republish(struct mk_ring_rx *rx);
 void mk_rings_republish(struct mk_region *r);
 void mk_republish(struct mk_region *r);
+void mk_bells_take(struct mk_ring_rx *rx);
+bool mk_bells_waiting(const struct mk_ring_rx *rx);
 
 int mk_msg_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
 		    u32 len);

@@ -15,7 +15,9 @@
 static_assert(sizeof(struct mk_slot) == MK_SLOT_SIZE);
 static_assert(sizeof(struct mk_instance_desc) == 256);
 static_assert(offsetof(struct mk_ring, tail) == 64);
-static_assert(offsetof(struct mk_ring, slots) == 128);
+static_assert(offsetof(struct mk_ring, bells) == 128);
+static_assert(sizeof(((struct mk_ring *)0)->bells) == 64);
+static_assert(offsetof(struct mk_ring, slots) == 192);
 static_assert(sizeof(struct mk_region_header) <= MK_LAYOUT_ALIGN);
 static_assert(MK_MEM_ALIGN == 1ULL << MK_PFN_SHIFT);
 

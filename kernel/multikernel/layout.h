@@ -17,7 +17,7 @@
 #include <linux/multikernel.h>
 
 #define MK_REGION_MAGIC		0x314d48534b4d4b4dULL	/* "MKMKSHM1" */
-#define MK_ABI_VERSION		1
+#define MK_ABI_VERSION		2
 
 /* CPUs one instance can list in the instance table. */
 #define MK_MAX_INSTANCE_CPUS	16
@@ -104,16 +104,25 @@ struct mk_slot {
 	u8 data[MK_MSG_MAX_DATA];
 };
 
+/* Words of doorbell bits in a ring, one bit per doorbell. */
+#define MK_BELL_WORDS		(MK_MAX_BELLS / 64)
+
 /*
  * A ring carries messages from one instance to another.  The producer
  * writes only @head and the slots, the consumer only @tail; each index
  * sits in its own cache line.  Indices run freely and wrap at 2^32.
+ *
+ * @bells are the receiver's doorbells as this sender rings them: the
+ * sender sets a bit with an atomic OR and sends an IPI only if it was
+ * clear; the receiver takes each word with an atomic exchange.  Both
+ * sides write the line, with atomic operations only.
  */
 struct mk_ring {
 	u32 head;
 	u8 pad_head[60];
 	u32 tail;
 	u8 pad_tail[60];
+	u64 bells[MK_BELL_WORDS];
 	struct mk_slot slots[MK_RING_SLOTS];
 };
 

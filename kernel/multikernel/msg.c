@@ -247,9 +247,15 @@ void mk_rings_republish(struct mk_region *r)
 	for (i = 0; i < MK_MAX_INSTANCES; i++)
 		mk_ring_tx_republish(&r->tx[i]);
 	/* Heads first: our ring to ourselves heals in one pass. */
-	for (i = 0; i < MK_MAX_INSTANCES; i++)
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
 		stranded |= mk_ring_rx_republish(&r->rx[i]);
-	/* Their doorbells were spent on a ring that read as corrupt. */
+		/* A doorbell bit a peer keeps set swallows its IPIs. */
+		stranded |= mk_bells_waiting(&r->rx[i]);
+	}
+	/*
+	 * Their doorbells were spent on a ring that read as corrupt, or on
+	 * bits nobody took.
+	 */
 	if (stranded)
 		mk_arch_send_ipi(mk_arch_cpu_apicid(smp_processor_id()));
 }
@@ -273,8 +279,9 @@ bool mk_dispatch(const struct mk_msg *msg, void *arg)
  * mk_handle_ipi - drain the rings after a multikernel IPI
  *
  * Called by the architecture's vector handler after the EOI, in hard
- * interrupt context.  Every ring into this instance is looked at: an IPI
- * carries no sender, and one interrupt may stand for several.
+ * interrupt context.  Every ring into this instance is looked at, its
+ * doorbells and its messages: an IPI carries no sender, and one
+ * interrupt may stand for several.
  */
 void mk_handle_ipi(void)
 {
@@ -284,8 +291,10 @@ void mk_handle_ipi(void)
 	if (!mk_ready())
 		return;
 	atomic_long_inc(&r->ipis_received);
-	for (src = 0; src < MK_MAX_INSTANCES; src++)
+	for (src = 0; src < MK_MAX_INSTANCES; src++) {
+		mk_bells_take(&r->rx[src]);
 		mk_ring_consume(&r->rx[src], mk_dispatch, NULL);
+	}
 }
 
 void mk_messaging_start(struct mk_region *r)

@@ -1323,6 +1323,147 @@ static void mk_loopback_entry_republished(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, mk_cpu_apicid(0)));
 }
 
+struct lb_bell {
+	atomic_t calls;
+	atomic_t wrong_cpu;
+	atomic_t wrong_src;
+	int expect_cpu;
+};
+
+static void lb_bell_handler(u16 src_instance, void *ctx)
+{
+	struct lb_bell *b = ctx;
+
+	if (smp_processor_id() != b->expect_cpu)
+		atomic_inc(&b->wrong_cpu);
+	if (src_instance != mk_self_instance())
+		atomic_inc(&b->wrong_src);
+	atomic_inc(&b->calls);
+}
+
+struct lb_ring {
+	struct mk_bell *bell;
+	unsigned int n;
+	int err;
+};
+
+static long lb_ring_many(void *arg)
+{
+	struct lb_ring *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < r->n && !r->err; i++)
+		r->err = mk_bell_ring(r->bell);
+	return 0;
+}
+
+static bool lb_bells_settled(struct mk_ring_rx *rx)
+{
+	int i;
+
+	for (i = 0; i < 500 && mk_bells_waiting(rx); i++)
+		msleep(20);
+	return !mk_bells_waiting(rx);
+}
+
+/* Rings from CPU0 to CPU1: each is seen, one IPI covers all still pending. */
+static void mk_loopback_bell(struct kunit *test)
+{
+	u16 self = mk_self_instance();
+	struct mk_ring_tx *tx = &mk_region.tx[self];
+	struct mk_ring_rx *rx = &mk_region.rx[self];
+	long rung0 = atomic_long_read(&tx->bells_rung);
+	long pend0 = atomic_long_read(&tx->bells_pending);
+	long recv0 = atomic_long_read(&rx->bells_received);
+	struct lb_bell *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct mk_bell bell;
+	struct lb_ring r = { .bell = &bell, .n = LB_MSGS };
+	long rung, calls;
+	int nr;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->expect_cpu = 1;
+	nr = mk_bell_register(lb_bell_handler, b);
+	KUNIT_ASSERT_GE(test, nr, 0);
+	KUNIT_ASSERT_EQ(test, mk_bell_bind(&bell, self, mk_cpu_apicid(1), nr), 0);
+	work_on_cpu(0, lb_ring_many, &r);
+	KUNIT_EXPECT_EQ(test, r.err, 0);
+	KUNIT_EXPECT_TRUE(test, lb_bells_settled(rx));
+	/* The last handler may still run on CPU1; unregistering waits. */
+	mk_bell_unregister(nr);
+
+	rung = atomic_long_read(&tx->bells_rung) - rung0;
+	calls = atomic_read(&b->calls);
+	KUNIT_EXPECT_EQ(test, rung + atomic_long_read(&tx->bells_pending) - pend0,
+			LB_MSGS);
+	KUNIT_EXPECT_GE(test, calls, 1);
+	KUNIT_EXPECT_LE(test, calls, rung);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rx->bells_received) - recv0, calls);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->wrong_cpu), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->wrong_src), 0);
+	kunit_info(test, "%u rings, %ld IPIs, %ld handler calls\n", LB_MSGS,
+		   rung, calls);
+}
+
+static void mk_loopback_bell_errors(struct kunit *test)
+{
+	u16 self = mk_self_instance();
+	u32 apicid = mk_cpu_apicid(0);
+	struct mk_ring_rx *rx = &mk_region.rx[self];
+	long unknown0 = atomic_long_read(&rx->bells_unknown);
+	struct mk_bell bell = {};
+	int nr, i;
+
+	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), -ENOTCONN);
+	KUNIT_EXPECT_EQ(test, mk_bell_register(NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_bell_bind(&bell, MK_MAX_INSTANCES, apicid, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_bell_bind(&bell, self, apicid, MK_MAX_BELLS),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_bell_bind(&bell, self, U32_MAX, 0), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, bell.bound);
+	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), -ENOTCONN);
+
+	/* A bell bound before its owner restarted is dead. */
+	nr = mk_bell_register(lb_bell_handler, NULL);
+	KUNIT_ASSERT_GE(test, nr, 0);
+	KUNIT_ASSERT_EQ(test, mk_bell_bind(&bell, self, apicid, nr), 0);
+	bell.generation++;
+	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), -EHOSTDOWN);
+	bell.generation--;
+
+	/* Rung after its handler went: counted, nothing called. */
+	mk_bell_unregister(nr);
+	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), 0);
+	KUNIT_EXPECT_TRUE(test, lb_bells_settled(rx));
+	for (i = 0; i < 50 && atomic_long_read(&rx->bells_unknown) == unknown0; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rx->bells_unknown) - unknown0, 1);
+}
+
+/* Every number can be had once, and none beyond. */
+static void mk_loopback_bell_exhausted(struct kunit *test)
+{
+	int *nr = kunit_kcalloc(test, MK_MAX_BELLS, sizeof(*nr), GFP_KERNEL);
+	int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, nr);
+	for (n = 0; n < MK_MAX_BELLS; n++) {
+		nr[n] = mk_bell_register(lb_bell_handler, NULL);
+		if (nr[n] < 0)
+			break;
+		KUNIT_EXPECT_LT(test, nr[n], MK_MAX_BELLS);
+	}
+	KUNIT_EXPECT_GE(test, n, 1);
+	if (n < MK_MAX_BELLS)
+		KUNIT_EXPECT_EQ(test, nr[n], -ENOSPC);
+	else
+		KUNIT_EXPECT_EQ(test, mk_bell_register(lb_bell_handler, NULL),
+				-ENOSPC);
+	for (i = 0; i < n; i++)
+		mk_bell_unregister(nr[i]);
+}
+
 static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_self_listed),
 	KUNIT_CASE(mk_loopback_cpu0_to_cpu1),
@@ -1332,6 +1473,9 @@ static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_pfn),
 	KUNIT_CASE(mk_loopback_broadcast_refused),
 	KUNIT_CASE(mk_loopback_entry_republished),
+	KUNIT_CASE(mk_loopback_bell),
+	KUNIT_CASE(mk_loopback_bell_errors),
+	KUNIT_CASE_SLOW(mk_loopback_bell_exhausted),
 	KUNIT_CASE_SLOW(mk_loopback_unregister_while_flowing),
 	{}
 };

@@ -156,7 +156,8 @@ static ssize_t readable_memory_show(struct kobject *kobj,
 	return len;
 }
 
-#define MK_COUNTER_ATTR(_name, _side, _field)				\
+/* A counter of instance <id>: @_read names it, with id in scope. */
+#define MK_COUNTER_ATTR(_name, _read)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
@@ -164,32 +165,27 @@ static ssize_t _name##_show(struct kobject *kobj,			\
 									\
 	if (id < 0)							\
 		return id;						\
-	return sysfs_emit(buf, "%llu\n",				\
-			  READ_ONCE(mk_region._side[id]._field));	\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_read));	\
 }									\
 static struct kobj_attribute mk_attr_##_name = __ATTR_RO(_name)
 
-MK_COUNTER_ATTR(sent, tx, sent);
-MK_COUNTER_ATTR(ring_full, tx, ring_full);
-MK_COUNTER_ATTR(ipis_sent, tx, ipis_sent);
-MK_COUNTER_ATTR(received, rx, received);
-MK_COUNTER_ATTR(dropped, rx, dropped);
-MK_COUNTER_ATTR(unknown_type, rx, unknown_type);
-MK_COUNTER_ATTR(corrupt, rx, corrupt);
-MK_COUNTER_ATTR(resync, rx, resync);
+MK_COUNTER_ATTR(sent, READ_ONCE(mk_region.tx[id].sent));
+MK_COUNTER_ATTR(ring_full, READ_ONCE(mk_region.tx[id].ring_full));
+MK_COUNTER_ATTR(ipis_sent, READ_ONCE(mk_region.tx[id].ipis_sent));
+MK_COUNTER_ATTR(bells_rung, atomic_long_read(&mk_region.tx[id].bells_rung));
+MK_COUNTER_ATTR(bells_pending,
+		atomic_long_read(&mk_region.tx[id].bells_pending));
+MK_COUNTER_ATTR(received, READ_ONCE(mk_region.rx[id].received));
+MK_COUNTER_ATTR(dropped, READ_ONCE(mk_region.rx[id].dropped));
+MK_COUNTER_ATTR(unknown_type, READ_ONCE(mk_region.rx[id].unknown_type));
+MK_COUNTER_ATTR(corrupt, READ_ONCE(mk_region.rx[id].corrupt));
+MK_COUNTER_ATTR(resync, READ_ONCE(mk_region.rx[id].resync));
+MK_COUNTER_ATTR(bells_received,
+		atomic_long_read(&mk_region.rx[id].bells_received));
+MK_COUNTER_ATTR(bells_unknown,
+		atomic_long_read(&mk_region.rx[id].bells_unknown));
+MK_COUNTER_ATTR(bad_apicid, atomic_long_read(&mk_region.bad_apicid[id]));
 
-static ssize_t bad_apicid_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	int id = mk_kobj_to_id(kobj);
-
-	if (id < 0)
-		return id;
-	return sysfs_emit(buf, "%lu\n",
-			  atomic_long_read(&mk_region.bad_apicid[id]));
-}
-
-static struct kobj_attribute mk_attr_bad_apicid = __ATTR_RO(bad_apicid);
 static struct kobj_attribute mk_attr_state = __ATTR_RO(state);
 static struct kobj_attribute mk_attr_heartbeat = __ATTR_RO(heartbeat);
 static struct kobj_attribute mk_attr_apic_ids = __ATTR_RO(apic_ids);
@@ -210,6 +206,10 @@ static struct attribute *mk_instance_attrs[] = {
 	&mk_attr_corrupt.attr,
 	&mk_attr_resync.attr,
 	&mk_attr_bad_apicid.attr,
+	&mk_attr_bells_rung.attr,
+	&mk_attr_bells_pending.attr,
+	&mk_attr_bells_received.attr,
+	&mk_attr_bells_unknown.attr,
 	NULL,
 };
 

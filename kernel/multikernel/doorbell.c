@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Doorbells: a bare IPI with a pending bit, for data paths that keep
+ * their own rings and only need the other kernel to look.
+ *
+ * A kernel registers up to MK_MAX_BELLS handlers and tells its peers
+ * their numbers in whatever way its protocol has.  A peer binds a number
+ * once, which checks the CPU it will interrupt against the instance table
+ * and remembers the instance's boot generation; ringing then costs an
+ * atomic OR on the bit in the ring from the ringer to the owner, and an
+ * IPI only when the bit was clear: while it is set, an IPI is on its way
+ * or its handler has yet to take the word.  The owner's IPI handler takes
+ * every word of every ring into it with an atomic exchange before it runs
+ * the handlers, so a bell set after that exchange has an IPI of its own.
+ *
+ * Whatever a peer writes into the bits costs the owner at most one pass
+ * over MK_MAX_BELLS bits per ring and IPI; bits nobody registered are
+ * counted.  A word a peer keeps set would swallow the IPIs of that ring;
+ * the heartbeat finds it and interrupts us, so nothing waits longer than
+ * a heartbeat.
+ */
+#include <linux/bitops.h>
+#include <linux/export.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include "internal.h"
+
+struct mk_bell_handler {
+	mk_bell_handler_t fn;
+	void *ctx;
+	struct rcu_head rcu;
+};
+
+static struct mk_bell_handler __rcu *mk_bell_handlers[MK_MAX_BELLS];
+static DEFINE_MUTEX(mk_bells_lock);
+
+/* The bits are u64 words in the region, taken as unsigned long here. */
+static_assert(MK_MAX_BELLS % BITS_PER_LONG == 0 && BITS_PER_LONG == 64);
+
+/**
+ * mk_bell_register - get a doorbell other kernels can ring
+ * @fn: called when it rings, in hard interrupt context
+ * @ctx: passed to @fn
+ *
+ * Context: process context, may sleep.
+ * Return: the doorbell's number, from 0 to %MK_MAX_BELLS - 1; -EINVAL
+ * without @fn; -ENOSPC when all are taken; -ENOMEM.
+ */
+int mk_bell_register(mk_bell_handler_t fn, void *ctx)
+{
+	struct mk_bell_handler *h;
+	int bell;
+
+	if (!fn)
+		return -EINVAL;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->fn = fn;
+	h->ctx = ctx;
+
+	mutex_lock(&mk_bells_lock);
+	for (bell = 0; bell < MK_MAX_BELLS; bell++)
+		if (!rcu_access_pointer(mk_bell_handlers[bell]))
+			break;
+	if (bell < MK_MAX_BELLS)
+		rcu_assign_pointer(mk_bell_handlers[bell], h);
+	mutex_unlock(&mk_bells_lock);
+
+	if (bell == MK_MAX_BELLS) {
+		kfree(h);
+		return -ENOSPC;
+	}
+	return bell;
+}
+EXPORT_SYMBOL_GPL(mk_bell_register);
+
+/**
+ * mk_bell_unregister - give a doorbell back
+ * @bell: a number mk_bell_register() returned
+ *
+ * Waits until no CPU runs its handler, so @ctx may be freed on return.
+ * A ring of it after this is counted as unknown.
+ *
+ * Context: process context, sleeps.
+ */
+void mk_bell_unregister(int bell)
+{
+	struct mk_bell_handler *h;
+
+	if (bell < 0 || bell >= MK_MAX_BELLS)
+		return;
+	mutex_lock(&mk_bells_lock);
+	h = rcu_replace_pointer(mk_bell_handlers[bell], NULL,
+				lockdep_is_held(&mk_bells_lock));
+	mutex_unlock(&mk_bells_lock);
+	if (!h)
+		return;
+	/* The IPI handler runs with interrupts off: an RCU reader. */
+	synchronize_rcu();
+	kfree(h);
+}
+EXPORT_SYMBOL_GPL(mk_bell_unregister);
+
+/**
+ * mk_bell_bind - check a doorbell of another instance before ringing it
+ * @b: filled in; rings nothing until this succeeds
+ * @instance: the instance that owns the doorbell; may be our own
+ * @apicid: the CPU of @instance to interrupt
+ * @bell: its number, as the owner said
+ *
+ * Everything mk_msg_send() checks on each message is checked here once.
+ *
+ * Context: any; does not sleep.
+ * Return: 0; -ENODEV if the framework is off; -EINVAL for a bad
+ * instance, number, or an APIC ID that is not one of @instance's CPUs;
+ * -EHOSTDOWN if @instance is not running.
+ */
+int mk_bell_bind(struct mk_bell *b, u16 instance, u32 apicid, u32 bell)
+{
+	struct mk_instance_desc desc;
+	int err;
+
+	b->bound = false;
+	if (!mk_ready())
+		return -ENODEV;
+	if (instance >= MK_MAX_INSTANCES || bell >= MK_MAX_BELLS)
+		return -EINVAL;
+	err = mk_instance_read(instance, &desc);
+	if (err)
+		return err;
+	if (desc.state != MK_INSTANCE_RUNNING)
+		return -EHOSTDOWN;
+	if (!mk_instance_has_apicid(&desc, apicid))
+		return -EINVAL;
+	b->instance = instance;
+	b->apicid = apicid;
+	b->bell = bell;
+	b->generation = desc.boot_generation;
+	b->bound = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_bell_bind);
+
+/**
+ * mk_bell_ring - ring a doorbell of another instance
+ * @b: a doorbell mk_bell_bind() accepted
+ *
+ * Context: any; does not sleep.
+ * Return: 0; -ENOTCONN if @b is not bound; -EHOSTDOWN once its instance
+ * stopped or restarted since it was bound.
+ */
+int mk_bell_ring(const struct mk_bell *b)
+{
+	struct mk_region *r = &mk_region;
+	const struct mk_instance_desc *d;
+	struct mk_ring_tx *tx;
+
+	if (unlikely(!b->bound))
+		return -ENOTCONN;
+	/* Two words of the entry decide; what they say only stops us. */
+	d = &r->instances[b->instance];
+	if (READ_ONCE(d->state) != MK_INSTANCE_RUNNING ||
+	    READ_ONCE(d->boot_generation) != b->generation)
+		return -EHOSTDOWN;
+	tx = &r->tx[b->instance];
+	/* A full barrier: what the bell announces is visible before it. */
+	if (test_and_set_bit(b->bell, (unsigned long *)tx->ring->bells)) {
+		atomic_long_inc(&tx->bells_pending);
+		return 0;
+	}
+	mk_arch_send_ipi(b->apicid);
+	atomic_long_inc(&tx->bells_rung);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mk_bell_ring);
+
+static void mk_bell_dispatch(struct mk_ring_rx *rx, unsigned int bell)
+{
+	struct mk_bell_handler *h;
+
+	rcu_read_lock();
+	h = rcu_dereference(mk_bell_handlers[bell]);
+	if (h)
+		h->fn(rx->src, h->ctx);
+	rcu_read_unlock();
+	atomic_long_inc(h ? &rx->bells_received : &rx->bells_unknown);
+}
+
+/**
+ * mk_bells_take - run the handlers of the doorbells rung on a ring
+ * @rx: our side of a ring into us
+ *
+ * Context: hard interrupt, from the multikernel IPI.
+ */
+void mk_bells_take(struct mk_ring_rx *rx)
+{
+	unsigned long *words = (unsigned long *)rx->ring->bells;
+	unsigned int w;
+
+	for (w = 0; w < MK_BELL_WORDS; w++) {
+		unsigned long bits;
+
+		if (!READ_ONCE(words[w]))
+			continue;
+		bits = xchg(&words[w], 0);
+		while (bits) {
+			unsigned int b = __ffs(bits);
+
+			bits &= bits - 1;
+			mk_bell_dispatch(rx, w * BITS_PER_LONG + b);
+		}
+	}
+}
+
+/**
+ * mk_bells_waiting - are doorbells of a ring into us waiting to be taken
+ * @rx: our side of the ring
+ *
+ * Return: true if any bit is set.
+ */
+bool mk_bells_waiting(const struct mk_ring_rx *rx)
+{
+	unsigned int w;
+
+	for (w = 0; w < MK_BELL_WORDS; w++)
+		if (READ_ONCE(rx->ring->bells[w]))
+			return true;
+	return false;
+}
