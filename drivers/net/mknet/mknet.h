@@ -7,6 +7,7 @@
 #ifndef _MKNET_H
 #define _MKNET_H
 
+#include <linux/dim.h>
 #include <linux/hrtimer.h>
 #include <linux/multikernel.h>
 #include <linux/netdevice.h>
@@ -24,8 +25,24 @@
 #define MKNET_WATCHDOG		(HZ / 2)
 /* A TX queue stopped this long has a peer that stopped taking frames. */
 #define MKNET_TX_TIMEOUT	(5 * HZ)
-/* A doorbell refused by a full message ring is tried again after this. */
+/* A refused doorbell is tried again after this. */
 #define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
+/**
+ * struct mknet_coal - interrupt moderation of one direction of a queue
+ * @usecs: the other end may hold our doorbell this long after it is due;
+ *	0: at once
+ * @frames: but rings once this many descriptors are waiting (0: only
+ *	@usecs ends the wait)
+ * @adaptive: lib/dim chooses @usecs and @frames from the traffic
+ *
+ * Written by ethtool and the DIM work, published in our area by the
+ * poll; the other end honours what it reads there.
+ */
+struct mknet_coal {
+	u32 usecs;
+	u32 frames;
+	bool adaptive;
+};
 
 /* Counters of the transmit path, updated under the TX queue lock. */
 struct mknet_tx_stats {
@@ -39,6 +56,8 @@ struct mknet_tx_stats {
 	u64_stats_t ring_full;
 	u64_stats_t linearized;
 	u64_stats_t timeouts;
+	u64_stats_t doorbells_deferred;
+	u64_stats_t peer_coal_bounded;
 };
 
 /* Counters of the NAPI poll. */
@@ -48,9 +67,11 @@ struct mknet_rx_stats {
 	u64_stats_t bytes;
 	u64_stats_t dropped;
 	u64_stats_t polls;
+	u64_stats_t peer_coal_bounded;
 	u64_stats_t completion_doorbells;
 	u64_stats_t completion_doorbell_busy;
 	u64_stats_t completions_covered;
+	u64_stats_t completions_deferred;
 	u64_stats_t wakes;
 	u64_stats_t tx_completed;
 	u64_stats_t tx_freed_in_flight;
@@ -97,6 +118,7 @@ struct mknet_peer_view {
  * @complete_again: a poll found the ring being completed elsewhere
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
+ * @coal: completion moderation: how long a completion may wait
  * @stats: its counters, updated under the TX queue lock
  */
 struct mknet_txq {
@@ -113,6 +135,7 @@ struct mknet_txq {
 	bool complete_again;
 	bool scribbled_prod;
 	u32 saved_prod;
+	struct mknet_coal coal;
 	struct mknet_tx_stats stats;
 } ____cacheline_aligned_in_smp;
 
@@ -136,8 +159,18 @@ struct mknet_txq {
  * @republish: the watchdog asks the poll to rewrite our indices
  * @peer_broken: the peer's producer index of this ring makes no sense;
  *	the carrier is off until it does again
+ * @coal: receive moderation: how long a frame may wait for its poll
+ * @rx_dim: adaptive receive moderation
+ * @tx_dim: adaptive completion moderation of our TX ring of this index
+ * @published: the moderation of this pair we last wrote into our area,
+ *	receive and completion
+ * @bell_timer: rings the peer's doorbell of this pair when the wait it
+ *	asked for is over
+ * @bell_timer_rang: held doorbells @bell_timer rang
  * @stats: its counters, updated in NAPI
  * @doorbells_received: doorbells taken for this queue in the IPI handler
+ * @bell: our multikernel doorbell for this queue pair, which the peer
+ *	rings; negative when none is registered
  */
 struct mknet_rxq {
 	struct mknet_priv *priv;
@@ -155,13 +188,20 @@ struct mknet_rxq {
 	u32 prods_seen;
 	bool republish;
 	bool peer_broken;
+	struct mknet_coal coal;
+	struct dim rx_dim;
+	struct dim tx_dim;
+	struct mknet_coal published[2];
+	struct hrtimer bell_timer;
+	atomic64_t bell_timer_rang;
 	struct mknet_rx_stats stats;
 	atomic64_t doorbells_received;
+	int bell;
 } ____cacheline_aligned_in_smp;
 
+/* Kind 1 was a doorbell; doorbells are multikernel doorbells now. */
 enum mknet_msg_kind {
-	MKNET_MSG_DOORBELL = 1,
-	MKNET_MSG_STATE,
+	MKNET_MSG_STATE = 2,
 	MKNET_MSG_HELLO,
 	MKNET_MSG_HELLO_ACK,
 };
@@ -171,7 +211,7 @@ enum mknet_msg_kind {
  * @dst_id: link id of the receiving end; unknown (U32_MAX) in a HELLO
  * @src_id: link id of the sending end
  * @kind: &enum mknet_msg_kind
- * @queue: DOORBELL: the queue pair it is for
+ * @queue: zero
  * @area_off: HELLO and HELLO_ACK: the sender's area, as an offset into
  *	the shared region
  */
@@ -204,12 +244,14 @@ struct mknet_msg {
  * @peer_gone: the peer instance stopped or died: the polls free every
  *	frame of ours it still had
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
+ * @peer_bell: the peer's doorbell of each queue, bound at attach
+ * @stray_bells: doorbells of ours rung by an instance that is not our peer
  * @cpu_base: our queue q is served by online CPU number @cpu_base + q,
  *	counted round the online mask
  * @txq: our TX rings
  * @rxq: the peer's TX rings as we consume them, with their NAPI
  * @watchdog: carrier and lost-doorbell checks; republishes our area
- * @kick_timer: retries doorbells a full message ring refused
+ * @kick_timer: retries refused doorbells
  * @carrier_work: re-evaluates the carrier in process context
  * @reset_work: frees the frames of TX rings the peer stopped taking
  * @peer_heartbeat: last heartbeat seen of the peer instance
@@ -249,6 +291,8 @@ struct mknet_priv {
 	bool peer_attached;
 	bool peer_gone;
 	u32 peer_apicid[MKNET_MAX_QUEUES];
+	struct mk_bell peer_bell[MKNET_MAX_QUEUES];
+	atomic64_t stray_bells;
 	u32 cpu_base;
 
 	struct mknet_txq txq[MKNET_MAX_QUEUES];
@@ -277,7 +321,8 @@ struct mknet_priv {
 
 /*
  * Calls go one way: mknet_main.c -> mknet_remote.c -> mknet_netdev.c ->
- * mknet_txrx.c; ethtool and debugfs sit beside netdev and call down.
+ * mknet_txrx.c; ethtool and debugfs sit beside netdev and call down;
+ * mknet_coal.c is called by netdev and ethtool and calls down to txrx.
  */
 
 /* mknet_main.c */
@@ -312,7 +357,10 @@ void mknet_remote_stop(void);
 /* mknet_txrx.c: rings, doorbells, NAPI */
 int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
 int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
-bool mknet_doorbell_irq(struct mknet_priv *priv, u32 queue);
+int mknet_ring_peer(struct mknet_priv *priv, u32 q);
+enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
+int mknet_bells_register(struct mknet_priv *priv);
+void mknet_bells_unregister(struct mknet_priv *priv);
 void mknet_datapath_tick(struct mknet_priv *priv);
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int mknet_poll(struct napi_struct *napi, int budget);
@@ -324,6 +372,13 @@ void mknet_tx_timeout(struct net_device *dev, unsigned int q);
 void mknet_reset_work(struct work_struct *work);
 int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq);
 void mknet_rxq_pool_destroy(struct mknet_rxq *rxq);
+
+/* mknet_coal.c: interrupt moderation */
+int mknet_coal_init(struct mknet_priv *priv);
+void mknet_coal_free(struct mknet_priv *priv);
+void mknet_coal_stop(struct mknet_rxq *rxq);
+void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
+		    const struct mknet_coal *tx);
 
 /* mknet_debugfs.c: fault injection for the hostile-peer tests */
 #ifdef CONFIG_DEBUG_FS

@@ -22,7 +22,7 @@
  * garble-random, garble-zero, garble-ff
  *             overwrite all of our area once; nothing puts it back but
  *             the driver's own republishing
- * fail-sends  refuse our next 10 doorbells as a full message ring would
+ * fail-sends  refuse our next 10 doorbells as if they could not be rung
  * stall       take no more frames from the peer
  * unstall     take frames again after stall
  * xmit-more   transmit 4 frames as one xmit_more batch whose last frame
@@ -206,7 +206,7 @@ static void mknet_fault_flood(struct mknet_priv *priv)
 	u32 i;
 
 	for (i = 0; i < 10000; i++)
-		mknet_send_msg(priv, MKNET_MSG_DOORBELL, 0);
+		mknet_ring_peer(priv, 0);
 }
 
 static void mknet_fault_silence(struct mknet_priv *priv)

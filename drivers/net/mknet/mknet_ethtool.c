@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mknet ethtool: driver info, ring and channel geometry, and the counters
- * that are ours alone (the standard ones are in ndo_get_stats64).
+ * mknet ethtool: driver info, ring and channel geometry, interrupt
+ * moderation, and the counters that are ours alone (the standard ones are
+ * in ndo_get_stats64).
  */
 #include <linux/ethtool.h>
 #include <linux/multikernel.h>
@@ -26,6 +27,8 @@ static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
 	MKNET_TX_STAT("dropped", dropped),
 	MKNET_TX_STAT("linearized", linearized),
 	MKNET_TX_STAT("timeouts", timeouts),
+	MKNET_TX_STAT("doorbells_deferred", doorbells_deferred),
+	MKNET_TX_STAT("peer_coal_bounded", peer_coal_bounded),
 };
 
 static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
@@ -33,6 +36,8 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 	MKNET_RX_STAT("completion_doorbells", completion_doorbells),
 	MKNET_RX_STAT("completion_doorbell_busy", completion_doorbell_busy),
 	MKNET_RX_STAT("completions_covered", completions_covered),
+	MKNET_RX_STAT("completions_deferred", completions_deferred),
+	MKNET_RX_STAT("peer_coal_bounded", peer_coal_bounded),
 	MKNET_RX_STAT("queue_wakes", wakes),
 	MKNET_RX_STAT("tx_completed", tx_completed),
 	MKNET_RX_STAT("tx_freed_in_flight", tx_freed_in_flight),
@@ -45,8 +50,8 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 };
 
 #define MKNET_N_TX_STATS	ARRAY_SIZE(mknet_tx_stat_desc)
-/* Plus the doorbells taken in the IPI handler. */
-#define MKNET_N_RX_STATS	(ARRAY_SIZE(mknet_rx_stat_desc) + 1)
+/* Plus the doorbells taken in the IPI handler, and rung by the timer. */
+#define MKNET_N_RX_STATS	(ARRAY_SIZE(mknet_rx_stat_desc) + 2)
 
 /*
  * Per queue, for the queues that are there now: rxN for each NAPI
@@ -58,7 +63,7 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 static u32 mknet_n_stats(const struct mknet_priv *priv)
 {
 	return priv->num_queues * MKNET_N_TX_STATS +
-	       priv->num_napi * MKNET_N_RX_STATS + 1 +
+	       priv->num_napi * MKNET_N_RX_STATS + 2 +
 	       page_pool_ethtool_stats_get_count();
 }
 
@@ -124,6 +129,120 @@ static int mknet_set_channels(struct net_device *dev,
 			     ch->combined_count, NULL);
 }
 
+static void mknet_coal_to_ethtool(const struct mknet_coal *rx,
+				  const struct mknet_coal *tx,
+				  struct ethtool_coalesce *ec)
+{
+	ec->rx_coalesce_usecs = READ_ONCE(rx->usecs);
+	ec->rx_max_coalesced_frames = READ_ONCE(rx->frames);
+	ec->use_adaptive_rx_coalesce = READ_ONCE(rx->adaptive);
+	ec->tx_coalesce_usecs = READ_ONCE(tx->usecs);
+	ec->tx_max_coalesced_frames = READ_ONCE(tx->frames);
+	ec->use_adaptive_tx_coalesce = READ_ONCE(tx->adaptive);
+}
+
+static int mknet_coal_check(u32 usecs, u32 frames, const char *dir,
+			    struct netlink_ext_ack *extack)
+{
+	if (usecs > MKNET_COAL_USECS_MAX) {
+		NL_SET_ERR_MSG_FMT(extack, "%s-usecs: at most %u", dir,
+				   MKNET_COAL_USECS_MAX);
+		return -EINVAL;
+	}
+	if (frames > MKNET_RING_MAX) {
+		NL_SET_ERR_MSG_FMT(extack, "%s-frames: at most %u, the largest ring",
+				   dir, MKNET_RING_MAX);
+		return -EINVAL;
+	}
+	/* Frames held back for a count that may never come need a timeout. */
+	if (frames > 1 && !usecs) {
+		NL_SET_ERR_MSG_FMT(extack, "%s-frames above 1 needs %s-usecs",
+				   dir, dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int mknet_coal_from_ethtool(const struct ethtool_coalesce *ec,
+				   struct mknet_coal *rx, struct mknet_coal *tx,
+				   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = mknet_coal_check(ec->rx_coalesce_usecs,
+			       ec->rx_max_coalesced_frames, "rx", extack);
+	if (!err)
+		err = mknet_coal_check(ec->tx_coalesce_usecs,
+				       ec->tx_max_coalesced_frames, "tx", extack);
+	if (err)
+		return err;
+	rx->usecs = ec->rx_coalesce_usecs;
+	rx->frames = ec->rx_max_coalesced_frames;
+	rx->adaptive = ec->use_adaptive_rx_coalesce;
+	tx->usecs = ec->tx_coalesce_usecs;
+	tx->frames = ec->tx_max_coalesced_frames;
+	tx->adaptive = ec->use_adaptive_tx_coalesce;
+	return 0;
+}
+
+/* The device's moderation is its first queue pair's. */
+static int mknet_get_coalesce(struct net_device *dev,
+			      struct ethtool_coalesce *ec,
+			      struct kernel_ethtool_coalesce *kec,
+			      struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	mknet_coal_to_ethtool(&priv->rxq[0].coal, &priv->txq[0].coal, ec);
+	return 0;
+}
+
+/* Every queue pair, including those a later `ethtool -L` adds. */
+static int mknet_set_coalesce(struct net_device *dev,
+			      struct ethtool_coalesce *ec,
+			      struct kernel_ethtool_coalesce *kec,
+			      struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct mknet_coal rx, tx;
+	int err;
+	u32 q;
+
+	err = mknet_coal_from_ethtool(ec, &rx, &tx, extack);
+	if (err)
+		return err;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		mknet_coal_set(priv, q, &rx, &tx);
+	return 0;
+}
+
+static int mknet_get_per_queue_coalesce(struct net_device *dev, u32 q,
+					struct ethtool_coalesce *ec)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	if (q >= priv->num_napi)
+		return -EINVAL;
+	mknet_coal_to_ethtool(&priv->rxq[q].coal, &priv->txq[q].coal, ec);
+	return 0;
+}
+
+static int mknet_set_per_queue_coalesce(struct net_device *dev, u32 q,
+					struct ethtool_coalesce *ec)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct mknet_coal rx, tx;
+	int err;
+
+	if (q >= priv->num_napi)
+		return -EINVAL;
+	err = mknet_coal_from_ethtool(ec, &rx, &tx, NULL);
+	if (err)
+		return err;
+	mknet_coal_set(priv, q, &rx, &tx);
+	return 0;
+}
+
 static int mknet_get_sset_count(struct net_device *dev, int sset)
 {
 	return sset == ETH_SS_STATS ? mknet_n_stats(netdev_priv(dev)) :
@@ -146,8 +265,10 @@ static void mknet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 			ethtool_sprintf(&buf, "rx%u_%s", q,
 					mknet_rx_stat_desc[i].name);
 		ethtool_sprintf(&buf, "rx%u_doorbells_received", q);
+		ethtool_sprintf(&buf, "rx%u_doorbells_timed", q);
 	}
 	ethtool_puts(&buf, "drop_bad_hello");
+	ethtool_puts(&buf, "stray_doorbells");
 	page_pool_ethtool_stats_get_strings(buf);
 }
 
@@ -190,13 +311,20 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 						mknet_rx_stat_desc[i].offset);
 		} while (u64_stats_fetch_retry(&rx->syncp, start));
 		data[i] = atomic64_read(&priv->rxq[q].doorbells_received);
+		data[i + 1] = atomic64_read(&priv->rxq[q].bell_timer_rang);
 		data += MKNET_N_RX_STATS;
 	}
 	data[0] = atomic64_read(&priv->bad_hellos);
-	mknet_get_page_pool_stats(priv, data + 1);
+	data[1] = atomic64_read(&priv->stray_bells);
+	mknet_get_page_pool_stats(priv, data + 2);
 }
 
 const struct ethtool_ops mknet_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
+				     ETHTOOL_COALESCE_MAX_FRAMES |
+				     ETHTOOL_COALESCE_USE_ADAPTIVE |
+				     ETHTOOL_COALESCE_RX_PROFILE |
+				     ETHTOOL_COALESCE_TX_PROFILE,
 	.get_drvinfo		= mknet_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_ringparam		= mknet_get_ringparam,
@@ -206,4 +334,8 @@ const struct ethtool_ops mknet_ethtool_ops = {
 	.get_sset_count		= mknet_get_sset_count,
 	.get_strings		= mknet_get_strings,
 	.get_ethtool_stats	= mknet_get_ethtool_stats,
+	.get_coalesce		= mknet_get_coalesce,
+	.set_coalesce		= mknet_set_coalesce,
+	.get_per_queue_coalesce	= mknet_get_per_queue_coalesce,
+	.set_per_queue_coalesce	= mknet_set_per_queue_coalesce,
 };

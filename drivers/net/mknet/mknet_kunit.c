@@ -295,6 +295,38 @@ static void mknet_need_event_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mknet_need_event(7, 8, 8));
 }
 
+/* What the other end asks for is bounded, and a doorbell never waits for ever. */
+static void mknet_coal_test(struct kunit *test)
+{
+	u32 usecs, frames;
+
+	usecs = 50;
+	frames = 64;
+	KUNIT_EXPECT_FALSE(test, mknet_coal_bound(&usecs, &frames, 256));
+	KUNIT_EXPECT_EQ(test, usecs, 50);
+	KUNIT_EXPECT_EQ(test, frames, 64);
+
+	usecs = U32_MAX;
+	frames = U32_MAX;
+	KUNIT_EXPECT_TRUE(test, mknet_coal_bound(&usecs, &frames, 256));
+	KUNIT_EXPECT_EQ(test, usecs, MKNET_COAL_USECS_MAX);
+	KUNIT_EXPECT_EQ(test, frames, 256);
+
+	usecs = MKNET_COAL_USECS_MAX + 1;
+	frames = 256;
+	KUNIT_EXPECT_TRUE(test, mknet_coal_bound(&usecs, &frames, 256));
+	KUNIT_EXPECT_EQ(test, usecs, MKNET_COAL_USECS_MAX);
+
+	/* No wait: at once, whatever the count. */
+	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(0, 0, 0));
+	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(0, 64, 1));
+	/* A wait: held until the count is reached, if there is one. */
+	KUNIT_EXPECT_FALSE(test, mknet_coal_ring_now(10, 0, 1000));
+	KUNIT_EXPECT_FALSE(test, mknet_coal_ring_now(10, 64, 63));
+	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(10, 64, 64));
+	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(10, 1, 1));
+}
+
 static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_layout_test),
 	KUNIT_CASE(mknet_check_area_test),
@@ -305,6 +337,7 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_span_find_test),
 	KUNIT_CASE(mknet_check_hello_test),
 	KUNIT_CASE(mknet_need_event_test),
+	KUNIT_CASE(mknet_coal_test),
 	{}
 };
 

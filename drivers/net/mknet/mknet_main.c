@@ -44,12 +44,6 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 		goto stray;
 	}
 	switch (m.kind) {
-	case MKNET_MSG_DOORBELL:
-		if (!mknet_doorbell_irq(priv, m.queue)) {
-			rcu_read_unlock();
-			goto stray;
-		}
-		break;
 	case MKNET_MSG_STATE:
 		schedule_work(&priv->carrier_work);
 		break;

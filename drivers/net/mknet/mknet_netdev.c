@@ -18,7 +18,7 @@ static DEFINE_IDA(mknet_ida);
 /* Links to other instances that exist; under RTNL. */
 static unsigned int mknet_remote_count;
 
-static_assert(sizeof(struct mknet_area) == 64);
+static_assert(sizeof(struct mknet_area) == 128);
 static_assert(sizeof(struct mknet_desc) == 24);
 
 static size_t mknet_remote_reserve(void);
@@ -117,8 +117,10 @@ void mknet_area_publish(struct mknet_priv *priv)
 	struct mknet_area *area = priv->area;
 	u32 q;
 
-	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		WRITE_ONCE(area->notify_apicid[q], priv->notify_apicid[q]);
+		WRITE_ONCE(area->notify_bell[q], priv->rxq[q].bell);
+	}
 	WRITE_ONCE(area->ring_size, priv->ring_size);
 	WRITE_ONCE(area->num_queues, priv->num_queues);
 	WRITE_ONCE(area->state, READ_ONCE(priv->admin_state));
@@ -179,6 +181,7 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi - 1];
 
 		WRITE_ONCE(priv->num_napi, priv->num_napi - 1);
+		mknet_coal_stop(rxq);
 		netif_napi_del(&rxq->napi);
 		mknet_rxq_pool_destroy(rxq);
 	}
@@ -194,12 +197,14 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
  * trusts only this copy.
  *
  * Context: RTNL held, or the device not registered yet.
- * Return: 0, -EINVAL if the header or its extent is not acceptable, or
- * the error of resizing the RX queues.
+ * Return: 0, -EINVAL if the header or its extent is not acceptable, the
+ * error of mk_bell_bind() for a doorbell it names, or the error of
+ * resizing the RX queues.
  */
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 {
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
+	struct mk_bell bells[MKNET_MAX_QUEUES];
 	struct mknet_peer_view *v = &priv->peer;
 	struct mknet_area copy;
 	const void *base = peer;
@@ -218,6 +223,13 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 		netdev_err_once(priv->dev, "memory of instance %u unknown (%d)\n",
 				priv->peer_instance, nr);
 		return nr ? nr : -ENOENT;
+	}
+	/* A CPU or a doorbell the peer does not own is refused. */
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		err = mk_bell_bind(&bells[q], priv->peer_instance,
+				   copy.notify_apicid[q], copy.notify_bell[q]);
+		if (err)
+			return err;
 	}
 	err = netif_set_real_num_rx_queues(priv->dev, copy.num_queues);
 	if (err)
@@ -243,6 +255,7 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 		struct mknet_rxq *rxq = &priv->rxq[q];
 
 		priv->peer_apicid[q] = copy.notify_apicid[q];
+		priv->peer_bell[q] = bells[q];
 		rxq->peer_broken = false;
 		priv->txq[q].peer_rx_ctl = base + mknet_area_rx_ctl_off(q);
 		if (q >= copy.num_queues)
@@ -306,8 +319,10 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	netif_tx_disable(dev);
 	timer_delete_sync(&priv->watchdog);
 	cancel_work_sync(&priv->carrier_work);
-	for (q = 0; q < priv->num_napi; q++)
+	for (q = 0; q < priv->num_napi; q++) {
 		napi_disable(&priv->rxq[q].napi);
+		mknet_coal_stop(&priv->rxq[q]);
+	}
 	/* Only transmit and the polls arm it, and both are stopped now. */
 	hrtimer_cancel(&priv->kick_timer);
 	/* A last watchdog tick may have published the old state. */
@@ -423,6 +438,12 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	priv->kick_timer.function = mknet_kick_timer;
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
 	INIT_DELAYED_WORK(&priv->reset_work, mknet_reset_work);
+	err = mknet_coal_init(priv);
+	if (err)
+		goto free_id;
+	err = mknet_bells_register(priv);
+	if (err)
+		goto free_coal;
 
 	/* One queue pair per online CPU. */
 	err = mknet_area_init(priv, MKNET_RING_DEFAULT,
@@ -430,14 +451,20 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	/* What pairs left for a link to another instance is enough for this. */
 	if (err == -ENOMEM && remote)
 		err = mknet_area_init(priv, MKNET_RING_MIN, 1);
-	if (err) {
-		ida_free(&mknet_ida, id);
-		return err;
-	}
+	if (err)
+		goto free_bells;
 	if (remote)
 		mknet_remote_count++;
 	mknet_debugfs_add(priv);
 	return 0;
+
+free_bells:
+	mknet_bells_unregister(priv);
+free_coal:
+	mknet_coal_free(priv);
+free_id:
+	ida_free(&mknet_ida, id);
+	return err;
 }
 
 /**
@@ -466,8 +493,10 @@ void mknet_link_release(struct mknet_priv *priv)
 	cancel_work_sync(&priv->carrier_work);
 	cancel_delayed_work_sync(&priv->reset_work);
 	mknet_debugfs_remove(priv);
+	mknet_bells_unregister(priv);
 	mknet_napi_resize(priv, 0);
 	hrtimer_cancel(&priv->kick_timer);
+	mknet_coal_free(priv);
 	mknet_area_free(priv);
 	ida_free(&mknet_ida, priv->id);
 }

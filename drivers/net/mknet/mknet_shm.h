@@ -8,7 +8,8 @@
  * control only, never payload:
  *
  *   struct mknet_area               header: magic, geometry, admin state,
- *                                   the CPU to ring for each queue
+ *                                   the CPU and doorbell to ring for
+ *                                   each queue
  *   struct mknet_tx_ctl[MAX_QUEUES] our TX ring q: producer index,
  *                                   completion event
  *   struct mknet_rx_ctl[MAX_QUEUES] the peer's TX ring q as we consume it:
@@ -41,7 +42,7 @@
 #include <linux/virtio_net.h>
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-#define MKNET_AREA_VERSION	3
+#define MKNET_AREA_VERSION	4
 /* Receive buffers are pages of this size; an area starts on one. */
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
@@ -85,6 +86,7 @@ enum mknet_admin_state {
  * @state: &enum mknet_admin_state of this end
  * @num_queues: TX rings, 1 to %MKNET_MAX_QUEUES
  * @notify_apicid: CPU to send the doorbells of queue q to
+ * @notify_bell: the multikernel doorbell to ring for queue q
  * @pad: zero
  */
 struct mknet_area {
@@ -94,32 +96,81 @@ struct mknet_area {
 	u32 state;
 	u32 num_queues;
 	u32 notify_apicid[MKNET_MAX_QUEUES];
-	u8 pad[12];
+	u32 notify_bell[MKNET_MAX_QUEUES];
+	u8 pad[44];
 };
 
 /**
  * struct mknet_tx_ctl - our TX ring's producer side
  * @prod: descriptors published
  * @cons_event: send me a doorbell once you consumed past this index
+ * @coal_usecs: that doorbell may wait this long (0: ring at once)...
+ * @coal_frames: ...unless this many descriptors were consumed past
+ *	@cons_event (0: no such count)
  * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_tx_ctl {
 	u32 prod;
 	u32 cons_event;
-	u8 pad[56];
+	u32 coal_usecs;
+	u32 coal_frames;
+	u8 pad[48];
 };
 
 /**
  * struct mknet_rx_ctl - how far we consumed the peer's TX ring
  * @cons: descriptors consumed; their buffers are the peer's again
  * @prod_event: send me a doorbell once you produced past this index
+ * @coal_usecs: that doorbell may wait this long (0: ring at once)...
+ * @coal_frames: ...unless this many descriptors were published past
+ *	@prod_event (0: no such count)
  * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_rx_ctl {
 	u32 cons;
 	u32 prod_event;
-	u8 pad[56];
+	u32 coal_usecs;
+	u32 coal_frames;
+	u8 pad[48];
 };
+
+/* The longest wait for a doorbell an end may ask for. */
+#define MKNET_COAL_USECS_MAX	10000U
+
+/**
+ * mknet_coal_bound - bound the moderation the other end asked for
+ * @usecs: its coal_usecs, copied; lowered to %MKNET_COAL_USECS_MAX
+ * @frames: its coal_frames, copied; lowered to @ring_size
+ * @ring_size: descriptors in the ring the doorbell is for
+ *
+ * Whatever an end asks for only delays the doorbells it receives, and
+ * by no more than these bounds.
+ *
+ * Return: true if a value was out of bounds.
+ */
+static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
+{
+	bool bad = *usecs > MKNET_COAL_USECS_MAX || *frames > ring_size;
+
+	if (*usecs > MKNET_COAL_USECS_MAX)
+		*usecs = MKNET_COAL_USECS_MAX;
+	if (*frames > ring_size)
+		*frames = ring_size;
+	return bad;
+}
+
+/**
+ * mknet_coal_ring_now - whether a doorbell the other end wants is due
+ * @usecs: its bounded wait; 0 means at once
+ * @frames: its bounded count; 0 means none
+ * @past: descriptors published (or consumed) past its event index
+ *
+ * Return: true to ring now, false to ring when the wait is over.
+ */
+static inline bool mknet_coal_ring_now(u32 usecs, u32 frames, u32 past)
+{
+	return !usecs || (frames && past >= frames);
+}
 
 #define MKNET_DESC_MORE		0x1	/* frame continues in the next one */
 #define MKNET_DESC_HDR		0x2	/* @hdr is valid: first of a frame */

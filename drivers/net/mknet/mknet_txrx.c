@@ -6,16 +6,22 @@
  * receive from.  Transmit publishes descriptors that name the skb's own
  * memory (its linear part and fragments, by physical address), keeps the
  * skb, and rings the peer's doorbell for q only if the peer asked for it
- * (virtio's event index).  A doorbell that cannot be sent (the message
- * ring is full) stays owed and is retried from a short timer through
- * NAPI q.
+ * (virtio's event index).  A doorbell that cannot be rung stays owed
+ * and is retried from a short timer through NAPI q.
  *
- * The doorbell is the multikernel IPI; its handler schedules NAPI q on
- * the CPU the doorbell went to.  The poll copies each of the peer's
+ * The doorbell is a multikernel doorbell (a pending bit and a bare IPI);
+ * its handler schedules NAPI q on the CPU the doorbell went to.  The poll copies each of the peer's
  * frames once, straight out of the peer's memory into pages of our
  * page_pool, publishes our consumer index, and completes our own TX ring
  * q: the skbs whose descriptors the peer has consumed are freed, byte
  * queue limits are told, and the queue is woken.
+ *
+ * Interrupt moderation (ethtool -C, adaptive with lib/dim by default) is
+ * the receiver's to choose and the sender's to carry out, as a NIC holds
+ * its interrupt: each end publishes beside its event indices how long a
+ * doorbell for it may wait and after how many descriptors it is due at
+ * once; the other end holds a due doorbell on a timer of its own for
+ * that long, bounded whatever the numbers say.
  *
  * Everything read from the peer's area is an index or a descriptor, and
  * every address a descriptor names is checked, on a private copy,
@@ -54,10 +60,10 @@ int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
 }
 
 /**
- * mknet_send_msg - send a doorbell or state change to the other end
+ * mknet_send_msg - send a state change to the other end
  * @priv: our end
  * @kind: &enum mknet_msg_kind
- * @queue: queue pair; its doorbells go to the peer's CPU for it
+ * @queue: queue pair; the message goes to the peer's CPU for it
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
  * mk_msg_send().
@@ -66,12 +72,26 @@ int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-	/* Fault injection: a message ring that stays full. */
+	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
+}
+
+/**
+ * mknet_ring_peer - ring the peer's doorbell of a queue pair
+ * @priv: our end
+ * @q: the queue pair
+ *
+ * Return: 0, -ENOTCONN before the ends are attached, -ENOSPC when fault
+ * injection refuses it, or the error of mk_bell_ring().
+ */
+int mknet_ring_peer(struct mknet_priv *priv, u32 q)
+{
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
+	/* Fault injection: a doorbell that cannot be rung for now. */
 	if (unlikely(atomic_read(&priv->fail_sends)) &&
-	    kind == MKNET_MSG_DOORBELL &&
 	    atomic_dec_if_positive(&priv->fail_sends) >= 0)
 		return -ENOSPC;
-	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
+	return mk_bell_ring(&priv->peer_bell[q]);
 }
 
 static void mknet_tx_count(struct mknet_txq *txq, u64_stats_t *ctr)
@@ -106,12 +126,66 @@ static u32 mknet_tx_room(const struct mknet_priv *priv,
 	return used <= priv->ring_size ? priv->ring_size - used : 0;
 }
 
-/* Try a failed doorbell again soon: a full message ring drains quickly. */
+/* Try a refused doorbell again soon. */
 static void mknet_kick_later(struct mknet_priv *priv)
 {
 	if (!hrtimer_active(&priv->kick_timer))
 		hrtimer_start(&priv->kick_timer, ns_to_ktime(MKNET_KICK_RETRY_NS),
 			      HRTIMER_MODE_REL_SOFT);
+}
+
+static ktime_t mknet_usecs(u32 usecs)
+{
+	return ns_to_ktime((u64)usecs * NSEC_PER_USEC);
+}
+
+/*
+ * Hold a doorbell the peer's moderation lets wait: the pair's timer rings
+ * it when the wait is over, unless a doorbell goes before.  Of two waits,
+ * the shorter wins.
+ */
+/* A doorbell went: one held for the same pair would be spare. */
+static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
+{
+	struct hrtimer *t = &priv->rxq[q].bell_timer;
+
+	if (hrtimer_is_queued(t))
+		hrtimer_try_to_cancel(t);
+}
+
+static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
+{
+	struct hrtimer *t = &priv->rxq[q].bell_timer;
+
+	if (hrtimer_is_queued(t) &&
+	    ktime_before(hrtimer_get_remaining(t), mknet_usecs(usecs)))
+		return;
+	hrtimer_start(t, mknet_usecs(usecs), HRTIMER_MODE_REL_PINNED);
+}
+
+/**
+ * mknet_bell_timer - ring a doorbell the peer let us hold
+ * @t: &mknet_rxq.bell_timer
+ *
+ * Context: hard interrupt.  Frames or completions covered by a doorbell
+ * that went before make this one spare: the peer then just polls once
+ * more.
+ *
+ * Return: %HRTIMER_NORESTART.
+ */
+enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
+{
+	struct mknet_rxq *rxq = container_of(t, struct mknet_rxq, bell_timer);
+	struct mknet_priv *priv = rxq->priv;
+
+	if (!mknet_ring_peer(priv, rxq->index)) {
+		atomic64_inc(&rxq->bell_timer_rang);
+	} else if (READ_ONCE(priv->peer_attached)) {
+		/* Refused: the kick timer's NAPI rings it as owed. */
+		WRITE_ONCE(rxq->kick_owed, true);
+		mknet_kick_later(priv);
+	}
+	return HRTIMER_NORESTART;
 }
 
 /*
@@ -125,29 +199,42 @@ static void mknet_kick_later(struct mknet_priv *priv)
 static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 			      u32 q)
 {
-	u32 event;
+	const struct mknet_rx_ctl *ctl = txq->peer_rx_ctl;
+	u32 event, usecs, frames;
 	int err;
 
 	if (txq->prod == txq->notified)
 		return;
 	/* Our producer index must be visible before we read the event. */
 	smp_mb();
-	event = READ_ONCE(txq->peer_rx_ctl->prod_event);
+	event = READ_ONCE(ctl->prod_event);
 	if (!mknet_need_event(event, txq->prod, txq->notified)) {
 		txq->notified = txq->prod;
 		WRITE_ONCE(txq->kick_owed, false);
 		mknet_tx_count(txq, &txq->stats.doorbells_suppressed);
 		return;
 	}
-	err = mknet_send_msg(priv, MKNET_MSG_DOORBELL, q);
+	usecs = READ_ONCE(ctl->coal_usecs);
+	frames = READ_ONCE(ctl->coal_frames);
+	if (mknet_coal_bound(&usecs, &frames, priv->ring_size))
+		mknet_tx_count(txq, &txq->stats.peer_coal_bounded);
+	/* Still owed (@notified stays), so later frames decide again. */
+	if (!txq->kick_owed &&
+	    !mknet_coal_ring_now(usecs, frames, txq->prod - event)) {
+		mknet_tx_count(txq, &txq->stats.doorbells_deferred);
+		mknet_bell_defer(priv, q, usecs);
+		return;
+	}
+	err = mknet_ring_peer(priv, q);
 	if (!err) {
+		mknet_bell_rung(priv, q);
 		txq->notified = txq->prod;
 		WRITE_ONCE(txq->kick_owed, false);
 		mknet_tx_count(txq, &txq->stats.doorbells);
 		return;
 	}
 	mknet_tx_count(txq, &txq->stats.doorbell_busy);
-	/* Only a full ring clears by itself; a peer gone is the watchdog's. */
+	/* Only a refusal clears by itself; a peer gone is the watchdog's. */
 	WRITE_ONCE(txq->kick_owed, err == -ENOSPC);
 	if (err == -ENOSPC)
 		mknet_kick_later(priv);
@@ -471,7 +558,7 @@ void mknet_tx_wake_ready(struct mknet_priv *priv)
 }
 
 /**
- * mknet_kick_timer - retry the doorbells a full message ring refused
+ * mknet_kick_timer - retry the doorbells that were refused
  * @t: &mknet_priv.kick_timer
  *
  * Context: softirq (a soft hrtimer); each queue pair's NAPI does the work.
@@ -645,19 +732,32 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
  */
 static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
-	u32 event;
+	const struct mknet_tx_ctl *ctl = rxq->peer_tx_ctl;
+	u32 event, usecs, frames;
 	int err;
 
 	/* Our consumer index must be visible before we read the event. */
 	smp_mb();
-	event = READ_ONCE(rxq->peer_tx_ctl->cons_event);
+	event = READ_ONCE(ctl->cons_event);
 	if (!mknet_need_event(event, rxq->cons, rxq->cons_notified)) {
 		rxq->cons_notified = rxq->cons;
 		WRITE_ONCE(rxq->kick_owed, false);
 		return;
 	}
-	err = mknet_send_msg(priv, MKNET_MSG_DOORBELL, rxq->index);
+	usecs = READ_ONCE(ctl->coal_usecs);
+	frames = READ_ONCE(ctl->coal_frames);
+	if (mknet_coal_bound(&usecs, &frames, priv->peer.ring_size))
+		mknet_rx_count(rxq, &rxq->stats.peer_coal_bounded);
+	if (!rxq->kick_owed &&
+	    !mknet_coal_ring_now(usecs, frames, rxq->cons - event)) {
+		/* Owed until rung: @cons_notified stays. */
+		mknet_rx_count(rxq, &rxq->stats.completions_deferred);
+		mknet_bell_defer(priv, rxq->index, usecs);
+		return;
+	}
+	err = mknet_ring_peer(priv, rxq->index);
 	if (!err) {
+		mknet_bell_rung(priv, rxq->index);
 		rxq->cons_notified = rxq->cons;
 		WRITE_ONCE(rxq->kick_owed, false);
 		mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
@@ -789,6 +889,37 @@ bool mknet_rx_pending(struct mknet_rxq *rxq)
 }
 
 /*
+ * Write into our area the moderation this pair wants of the peer: for
+ * the frames it sends us, and for the completions of our TX ring.  Only
+ * this poll writes those words.
+ */
+static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			       bool always)
+{
+	struct mknet_coal rx = { READ_ONCE(rxq->coal.usecs),
+				 READ_ONCE(rxq->coal.frames) };
+	struct mknet_txq *txq = &priv->txq[rxq->index];
+
+	if (always || rx.usecs != rxq->published[0].usecs ||
+	    rx.frames != rxq->published[0].frames) {
+		rxq->published[0] = rx;
+		WRITE_ONCE(rxq->ctl->coal_usecs, rx.usecs);
+		WRITE_ONCE(rxq->ctl->coal_frames, rx.frames);
+	}
+	if (rxq->index < priv->num_queues) {
+		struct mknet_coal tx = { READ_ONCE(txq->coal.usecs),
+					 READ_ONCE(txq->coal.frames) };
+
+		if (always || tx.usecs != rxq->published[1].usecs ||
+		    tx.frames != rxq->published[1].frames) {
+			rxq->published[1] = tx;
+			WRITE_ONCE(txq->ctl->coal_usecs, tx.usecs);
+			WRITE_ONCE(txq->ctl->coal_frames, tx.frames);
+		}
+	}
+}
+
+/*
  * What this pair owes or must rewrite in our area: doorbells that could
  * not be sent, and, when the watchdog asks, our indices and events
  * published again from our private copies, so that a peer that scribbled
@@ -804,6 +935,7 @@ static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		WRITE_ONCE(rxq->republish, false);
 		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+		mknet_coal_publish(priv, rxq, true);
 	}
 	if (mknet_rxq_live(priv, rxq) &&
 	    (rxq->kick_owed || (republish && rxq->cons != rxq->cons_notified)))
@@ -820,6 +952,27 @@ static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	if (txq->kick_owed || republish)
 		mknet_tx_doorbell(priv, txq, rxq->index);
 	__netif_tx_unlock(nq);
+}
+
+/* Feed lib/dim what this queue pair moved since the last sample. */
+static void mknet_dim_sample(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	struct mknet_txq *txq = &priv->txq[rxq->index];
+	/* The interrupts moderation is about: our doorbells, either kind. */
+	u16 events = atomic64_read(&rxq->doorbells_received);
+	struct dim_sample s = {};
+
+	if (READ_ONCE(rxq->coal.adaptive)) {
+		dim_update_sample(events, u64_stats_read(&rxq->stats.packets),
+				  u64_stats_read(&rxq->stats.bytes), &s);
+		net_dim(&rxq->rx_dim, s);
+	}
+	/* Only this pair's poll samples our TX ring of its index. */
+	if (rxq->index < priv->num_queues && READ_ONCE(txq->coal.adaptive)) {
+		dim_update_sample(events, u64_stats_read(&txq->stats.packets),
+				  u64_stats_read(&txq->stats.bytes), &s);
+		net_dim(&rxq->tx_dim, s);
+	}
 }
 
 int mknet_poll(struct napi_struct *napi, int budget)
@@ -861,6 +1014,8 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	/* GRO has handed the frames up: their answers are on their way. */
 	mknet_rx_complete_due(priv, rxq);
 	if (complete) {
+		mknet_dim_sample(priv, rxq);
+		mknet_coal_publish(priv, rxq, false);
 		/* Ask for a doorbell at the next frame, then look once more. */
 		rxq->prod_event = rxq->cons;
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
@@ -875,26 +1030,67 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-/**
- * mknet_doorbell_irq - the peer rang the doorbell of one of our queue pairs
- * @priv: our end
- * @queue: the queue pair its message names
- *
- * Context: hard interrupt, from the multikernel message handler.
- * Return: false if we have no such queue pair.
+/*
+ * The peer rang the doorbell of one of our queue pairs.  Called in hard
+ * interrupt context by the multikernel core.
  */
-bool mknet_doorbell_irq(struct mknet_priv *priv, u32 queue)
+static void mknet_bell_irq(u16 src_instance, void *ctx)
 {
-	struct mknet_rxq *rxq;
+	struct mknet_rxq *rxq = ctx;
+	struct mknet_priv *priv = rxq->priv;
 
-	/* Pairs with the release in mknet_napi_resize(). */
-	if (queue >= smp_load_acquire(&priv->num_napi))
-		return false;
-	rxq = &priv->rxq[queue];
+	if (src_instance != priv->peer_instance ||
+	    /* Pairs with the release in mknet_napi_resize(). */
+	    rxq->index >= smp_load_acquire(&priv->num_napi)) {
+		atomic64_inc(&priv->stray_bells);
+		return;
+	}
 	atomic64_inc(&rxq->doorbells_received);
 	if (netif_running(priv->dev))
 		napi_schedule_irqoff(&rxq->napi);
-	return true;
+}
+
+/**
+ * mknet_bells_register - get a multikernel doorbell for each queue pair
+ * @priv: our end, not yet published
+ *
+ * One for every queue pair we may ever have, so that the doorbells we
+ * publish never change while a peer uses them.
+ *
+ * Return: 0, or the error of mk_bell_register().
+ */
+int mknet_bells_register(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		priv->rxq[q].bell = -1;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		int bell = mk_bell_register(mknet_bell_irq, &priv->rxq[q]);
+
+		if (bell < 0) {
+			mknet_bells_unregister(priv);
+			return bell;
+		}
+		priv->rxq[q].bell = bell;
+	}
+	return 0;
+}
+
+/**
+ * mknet_bells_unregister - undo mknet_bells_register()
+ * @priv: our end
+ *
+ * Context: process context, sleeps.
+ */
+void mknet_bells_unregister(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		mk_bell_unregister(priv->rxq[q].bell);
+		priv->rxq[q].bell = -1;
+	}
 }
 
 /**

@@ -4,7 +4,8 @@
  * the shared region: the region header, instance entries, message ring
  * indices and slots, PFN ranges, the host's list of its RAM handed to an
  * instance (kernel/multikernel/layout.c, built unchanged) and mknet's
- * area header, descriptors and frame chains (drivers/net/mknet/mknet_shm.h).
+ * area header, descriptors, frame chains and moderation requests
+ * (drivers/net/mknet/mknet_shm.h).
  *
  * The input is the peer's bytes.  Each check is held to what its caller
  * relies on: whatever it accepts must be safe to use.
@@ -267,6 +268,31 @@ static void fuzz_mknet(void)
 	fuzz_mknet_consume(d, used, total);
 }
 
+/*
+ * A peer's moderation: whatever it wrote, the timer we start waits at
+ * most MKNET_COAL_USECS_MAX and the count stays within the ring, so a
+ * doorbell it asked for is due by then.
+ */
+static void fuzz_mknet_coal(void)
+{
+	u32 usecs, frames, past, ring, shift;
+	bool bad;
+
+	take(&usecs, sizeof(usecs));
+	take(&frames, sizeof(frames));
+	take(&past, sizeof(past));
+	take(&shift, sizeof(shift));
+	ring = MKNET_RING_MIN << (shift % 5);
+	bad = usecs > MKNET_COAL_USECS_MAX || frames > ring;
+	assert(mknet_coal_bound(&usecs, &frames, ring) == bad);
+	assert(usecs <= MKNET_COAL_USECS_MAX && frames <= ring);
+	/* No wait means now; a count reached means now. */
+	if (!usecs || (frames && past >= frames))
+		assert(mknet_coal_ring_now(usecs, frames, past));
+	else
+		assert(!mknet_coal_ring_now(usecs, frames, past));
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	u8 what;
@@ -274,7 +300,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	in = data;
 	left = size;
 	take(&what, 1);
-	switch (what % 6) {
+	switch (what % 7) {
 	case 0:
 		fuzz_header();
 		break;
@@ -289,6 +315,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case 4:
 		fuzz_mem_ranges();
+		break;
+	case 5:
+		fuzz_mknet_coal();
 		break;
 	default:
 		fuzz_mknet();

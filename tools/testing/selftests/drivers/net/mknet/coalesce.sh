@@ -1,0 +1,134 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Interrupt moderation the ethtool way: adaptive by default; rx/tx usecs
+# and frames round-trip, per queue too, and are refused out of range;
+# rx-frames N cuts the doorbells a flood costs as N grows; a lone ping
+# waits for rx-usecs and no longer; switching adaptive moderation on and
+# off under TCP loses and miscounts nothing.
+. "$(dirname "$0")/lib.sh"
+setup_pair
+
+# "Adaptive RX: on  TX: on" and "rx-usecs: 8" style lines of ethtool -c.
+coal() {
+	in$1 $ETHTOOL -c mk${1}0 | awk -v k="$2" '
+		k == "adaptive-rx" && /^Adaptive RX:/ { print $3 }
+		k == "adaptive-tx" && /^Adaptive RX:/ { print $5 }
+		$1 == k ":" { print $2 }'
+}
+
+[ "$(coal a adaptive-rx)" = on ] && [ "$(coal a adaptive-tx)" = on ] ||
+	fail "adaptive moderation is not on by default: $(ina $ETHTOOL -c mka0)"
+
+# Round trip.
+ina $ETHTOOL -C mka0 adaptive-rx off adaptive-tx off rx-usecs 50 \
+	rx-frames 32 tx-usecs 20 tx-frames 16 || fail "ethtool -C"
+got="$(coal a adaptive-rx) $(coal a adaptive-tx) $(coal a rx-usecs)"
+got="$got $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
+[ "$got" = "off off 50 32 20 16" ] || fail "ethtool -c reads back '$got'"
+echo "round trip: $got"
+
+# Out of range, or frames that could wait for ever: refused, unchanged.
+for bad in "rx-usecs 10001" "tx-usecs 10001" "rx-frames 1025" \
+	   "tx-frames 1025" "rx-usecs 0 rx-frames 8" "tx-usecs 0 tx-frames 8"; do
+	# shellcheck disable=SC2086 # word splitting wanted
+	if ina $ETHTOOL -C mka0 $bad 2>/dev/null; then
+		fail "ethtool -C $bad was accepted"
+	fi
+done
+got="$(coal a rx-usecs) $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
+[ "$got" = "50 32 20 16" ] || fail "a refused -C changed the values to '$got'"
+echo "refused out of range, values kept"
+
+# Per queue: queue 1 alone.
+if [ "$(channels a)" -ge 2 ]; then
+	ina $ETHTOOL --per-queue mka0 queue_mask 0x2 --coalesce rx-usecs 77 ||
+		fail "per-queue -C"
+	q=$(ina $ETHTOOL --per-queue mka0 queue_mask 0x3 --show-coalesce |
+	    awk '$1 == "rx-usecs:" { printf "%s ", $2 }')
+	[ "$q" = "50 77 " ] || fail "per-queue rx-usecs read back '$q'"
+	echo "per queue: rx-usecs $q"
+fi
+
+# Doorbells a UDP flood costs b, as rx-frames grows (one queue pair, so
+# every frame and doorbell is on queue 0's counters).
+ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
+wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L"
+inb $IPERF -s -D -B $B4 >/dev/null
+sleep 1
+# Prints b's doorbells per 1000 frames of a UDP flood; $1 rx-frames, $2
+# rx-usecs.  Run in a subshell: it reports trouble as a negative figure.
+per_1000() {
+	local db rx
+	inb $ETHTOOL -C mkb0 adaptive-rx off rx-usecs "$2" rx-frames "$1" ||
+		{ echo -1; return; }
+	db=$(stat b rx0_doorbells_received)
+	rx=$(sysstat b rx_packets)
+	ina $IPERF -c $B4 -u -l 64 -b 20M -t 3 >/dev/null 2>&1 || { echo -2; return; }
+	rx=$(( $(sysstat b rx_packets) - rx ))
+	if [ "$rx" -le 1000 ]; then
+		echo "rx-frames $1: b took $rx frames" >&2
+		ina $ETHTOOL -S mka0 | grep -v ' 0$' >&2
+		inb $ETHTOOL -S mkb0 | grep -v ' 0$' >&2
+		echo -3
+		return
+	fi
+	echo $(( ($(stat b rx0_doorbells_received) - db) * 1000 / rx ))
+}
+one=$(per_1000 1 0)
+four=$(per_1000 4 10000)
+many=$(per_1000 32 10000)
+echo "b's doorbells per 1000 frames: rx-frames 1: $one, 4: $four, 32: $many"
+for v in "$one" "$four" "$many"; do
+	[ "$v" -ge 0 ] || fail "flood failed (-1: ethtool -C, -2: iperf3, -3: under 1000 frames)"
+done
+# rx-frames 1 rings whenever b went idle, which depends on how busy it
+# is; held doorbells ring at most once per N frames, N=4 give or take a
+# frame taken while one was rung.
+[ "$four" -le 300 ] || fail "rx-frames 4 rang more than once per 4 frames"
+[ "$many" -lt "$four" ] || fail "rx-frames 32 rang as often as rx-frames 4"
+[ "$many" -lt "$one" ] || fail "rx-frames 32 rang as often as rx-frames 1"
+
+# A lone ping waits for rx-usecs on each side, 5 ms here, and no more:
+# the sender holds the doorbell on its timer, not for frames to come.
+for s in a b; do
+	in$s $ETHTOOL -C mk${s}0 adaptive-rx off rx-usecs 5000 rx-frames 1024 ||
+		fail "-C $s rx-usecs 5000"
+done
+timed=$(stat a rx0_doorbells_timed)
+rtt=$(ina ping -c 5 -i 0.3 -W 2 $B4 | sed -n 's|.*= \([0-9.]*\)/[0-9.]*/\([0-9.]*\).*|\1 \2|p')
+[ -n "$rtt" ] || fail "ping with rx-usecs 5000"
+min=${rtt% *}
+max=${rtt#* }
+echo "ping with rx-usecs 5000 on both ends: min ${min} ms, max ${max} ms," \
+	"a's timer rang $(( $(stat a rx0_doorbells_timed) - timed )) doorbells"
+[ "${min%.*}" -ge 5 ] || fail "a ping took ${min} ms: its doorbell was not held"
+[ "${max%.*}" -lt 40 ] || fail "a ping took ${max} ms: held past rx-usecs"
+[ "$(stat a rx0_doorbells_timed)" -gt "$timed" ] || fail "no held doorbell rang"
+
+# Adaptive moderation switched on and off under TCP: no drop, no error,
+# and every frame a sent is one b received.
+tx=$(sysstat a tx_packets)
+rx=$(sysstat b rx_packets)
+ina $IPERF -c $B4 -t 6 >/dev/null 2>&1 &
+for i in 1 2 3 4 5; do
+	sleep 1
+	for s in a b; do
+		[ $((i % 2)) -eq 1 ] && mode=on || mode=off
+		in$s $ETHTOOL -C mk${s}0 adaptive-rx $mode adaptive-tx $mode \
+			rx-usecs 20 rx-frames 8 tx-usecs 20 tx-frames 8 ||
+			fail "adaptive $mode under traffic"
+	done
+done
+wait $! || fail "iperf3 TCP while switching adaptive moderation"
+sent=$(( $(sysstat a tx_packets) - tx ))
+slowwait 5 until_counter_is "== $((rx + sent))" sysstat b rx_packets >/dev/null ||
+	fail "a sent $sent frames, b received $(( $(sysstat b rx_packets) - rx ))"
+for c in "a tx_dropped" "b rx_dropped" "b rx_errors" "a tx_errors"; do
+	# shellcheck disable=SC2086 # side and name
+	[ "$(sysstat $c)" -eq 0 ] || fail "$c: $(sysstat $c)"
+done
+bql=/sys/class/net/mka0/queues/tx-0/byte_queue_limits/inflight
+slowwait 5 until_counter_is "== 0" ina cat $bql >/dev/null ||
+	fail "BQL still has $(ina cat $bql) bytes in flight"
+echo "adaptive on/off under TCP: $sent frames sent and received, no drops"
+cleanup
