@@ -33,8 +33,8 @@ all: test
 help:
 	@echo "make run      boot the VM and show the multikernel demo"
 	@echo "make test     debug kernel, KUnit and selftests in QEMU; last line 'N passed, N failed'"
-	@echo "make bench    veth and mknet side by side on the plain kernel; table in build/bench.txt"
-	@echo "make profile  perf of one TCP stream over veth and over mknet; build/profile.txt"
+	@echo "make bench    plain kernel: veth and mknet pairs, then mknet0 to a second kernel; build/bench.txt"
+	@echo "make profile  perf of one TCP stream over veth, mknet, mknet0 to a second kernel; build/profile.txt"
 	@echo "make stress   5 minutes of traffic with flaps, resizes, reloads; judged for splats"
 	@echo "make fuzz     fuzz the checks of peer-written state (FUZZ_TIME=600 s)"
 	@echo "make check    checkpatch --strict, W=1 and sparse on our code"
@@ -80,6 +80,8 @@ run: kernel initramfs
 	@bash $(TESTDIR)/run-demo.sh $(OBJ_TEST)/arch/x86/boot/bzImage \
 		$(OBJ_TEST)/initramfs.cpio.gz $(BUILD)/run
 
+# Pairs in one kernel, then mknet0 to a second one it starts on CPU 1:
+# the -host initramfs carries the instance's kernel and initramfs.
 bench: bench-kernel
 	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
 	@bash $(TESTDIR)/run-bench.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \

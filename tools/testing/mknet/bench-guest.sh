@@ -1,21 +1,43 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Guest side of `make bench`: a veth pair and an mknet pair, each with one
-# end in a namespace of its own, measured the same way in the same boot.
-# Prints "mkbench: <device> <metric> <value>" lines for the host.
+# Guest side of `make bench`, one boot of the plain kernel, two tables:
+#
+# pair: in this kernel, a veth pair and one mknet pair per mknet column,
+#       each end in a namespace of its own;
+# link: between two kernels.  First the veth pair again with both CPUs
+#       here, the client on CPU 0 and the server on CPU 1 (the reference);
+#       then CPU 1 goes to instance 1 and the same measurements run over
+#       mknet0, host -> instance and instance -> host (iperf3 -R).
+#
+# Every column runs MKBENCH_RUNS times, the columns of a table taking turns
+# run by run.  Prints "mkbench: <table> <column> <metric> <value>" once per
+# run; run-bench.sh takes the median.  Instance 1's init runs this script
+# with "instance": it then serves iperf3 and the host's commands.
 . "$(dirname "$0")/bench-lib.sh"
-T=${MKBENCH_TIME:-8}
+export IP IPERF ETHTOOL
+T=${MKBENCH_TIME:-5}
+RUNS=${MKBENCH_RUNS:-3}
 
-# Where the doorbells went, for reading the console afterwards; the
-# counters add up over the runs on one pair.
-counters() {	# label nsA nsB
-	for ns in $2 $3; do
-		for d in $($IP netns exec $ns ls /sys/class/net | grep mknet); do
-			$IP netns exec $ns $ETHTOOL -S $d | awk -v p="$1 $d" \
-				'$2 > 0 && $1 != "NIC" { print "mkbench-stat:", p, $1, $2 }'
-		done
-	done
-}
+# Settings of the mknet columns beyond the driver's defaults: one line of
+# shell run on each end, $d naming the device.  A column whose commands
+# fail on either end (an ethtool -C the driver does not have) prints '-'.
+MKBENCH_DEFER='echo 20 > /sys/class/net/$d/napi_defer_hard_irqs && echo 100000 > /sys/class/net/$d/gro_flush_timeout'
+MKBENCH_TUNED='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 50 rx-frames 32 tx-usecs 50 tx-frames 32'
+
+case "${1:-}" in
+instance)
+	# Instance 1: a lasting iperf3 server, and one line of shell per
+	# connection on CMDPORT with its output sent back (ping from this
+	# side, settings, counters).
+	$IPERF -s -D
+	exec nc -ll -p $CMDPORT -e "$0" serve
+	;;
+serve)
+	read -r cmd
+	eval "$cmd" 2>&1
+	exit 0
+	;;
+esac
 
 mki() {
 	awk '$1 == "MKI:" { s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts
@@ -26,46 +48,189 @@ pkts() {	# ns dev: packets both ways
 		 $($IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets) ))
 }
 
-measure() {	# name nsA nsB devA addrB
-	n=$1
-	$IP netns exec $3 $IPERF -s -D -B $5 >/dev/null
-	sleep 1
-
-	p0=$(pkts $2 $4)
-	i0=$(mki)
-	$IP netns exec $2 $IPERF -c $5 -t $T -f m > /tmp/iperf.out
-	i1=$(mki)
-	p1=$(pkts $2 $4)
-	echo "mkbench: $n tcp1_mbps $(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)"
-	echo "mkbench: $n tcp1_retr $(awk '/sender/ { print $(NF-1) }' /tmp/iperf.out)"
-	echo "mkbench: $n ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
-	echo "mkbench-stat: $n packets $((p1 - p0)) ipis $((i1 - i0))"
-	[ "$4" = mkneta ] && counters "$n" $2 $3
-
-	$IP netns exec $2 $IPERF -c $5 -t $T -P 4 -f m > /tmp/iperf.out
-	echo "mkbench: $n tcp4_mbps $(awk '/SUM.*receiver/ { print $(NF-2) }' /tmp/iperf.out)"
-	echo "mkbench: $n tcp4_retr $(awk '/SUM.*sender/ { print $(NF-1) }' /tmp/iperf.out)"
-
-	r=$($IP netns exec $2 $IPERF -c $5 -t $T -u -l 64 -b 0 |
-		awk '/receiver/ { split($(NF-2), a, "/"); print int((a[2] - a[1]) / '"$T"') }')
-	echo "mkbench: $n udp64_pps $r"
-
-	r=$($IP netns exec $2 ping -q -c 200 -i 0.01 $5 | awk -F/ '/min\/avg/ { print $4 }')
-	echo "mkbench: $n rtt_avg_us $(echo "$r" | awk '{ printf "%d", $1 * 1000 }')"
-	killall iperf3 2>/dev/null
-	sleep 1
+# Non-zero ethtool -S counters, for reading the console afterwards; they
+# add up over the runs of a column.
+counters() {	# label, then the command that runs ethtool -S
+	label=$1
+	shift
+	"$@" | awk -v p="$label" '$2 > 0 && $1 != "NIC" { print "mkbench-stat:", p, $1, $2 }'
 }
 
-pair veth vba vbb 198.51.100.1 198.51.100.2
-pair mknet mba mbb 192.0.2.1 192.0.2.2
-measure veth vba vbb vetha 198.51.100.2
-measure mknet mba mbb mkneta 192.0.2.2
-# The same pair with NAPI interrupt deferral: a polled end keeps polling
-# every 100 us and re-arms its doorbell only after 20 empty polls (2 ms).
-for ns in mba mbb; do
-	for d in $($IP netns exec $ns ls /sys/class/net | grep mknet); do
-		$IP netns exec $ns sh -c "echo 20 > /sys/class/net/$d/napi_defer_hard_irqs;
-			echo 100000 > /sys/class/net/$d/gro_flush_timeout"
+iperf() {	# extra iperf3 arguments; output in /tmp/iperf.out
+	for _ in 1 2; do
+		timeout $((T + 60)) $client $IPERF -c $peer $rev -t $T -f m "$@" \
+			> /tmp/iperf.out 2>&1 &&
+			grep -q receiver /tmp/iperf.out && return 0
+		sleep 2
+	done
+	sed "s|^|mkbench-stat: $out iperf3 failed: |" /tmp/iperf.out
+	return 1
+}
+
+# One run of every metric: iperf3 from $client to $peer ($rev: -R, the
+# other way), ping from $pinger to $pingee.  $packets and $ipis name
+# commands that count the packets through the device and the IPIs; an
+# empty $ipis leaves the IPI metric out.
+run_once() {	# table column
+	out="$1 $2"
+	p0=$($packets)
+	i0=$(${ipis:-true})
+	if iperf; then
+		i1=$(${ipis:-true})
+		p1=$($packets)
+		echo "mkbench: $out tcp1_mbps $(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)"
+		echo "mkbench: $out tcp1_retr $(awk '/sender/ { print $(NF-1) }' /tmp/iperf.out)"
+		if [ -n "$ipis" ]; then
+			echo "mkbench: $out ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
+			echo "mkbench-stat: $out packets $((p1 - p0)) ipis $((i1 - i0))"
+		fi
+	fi
+	if iperf -P 4; then
+		echo "mkbench: $out tcp4_mbps $(awk '/SUM.*receiver/ { print $(NF-2) }' /tmp/iperf.out)"
+		echo "mkbench: $out tcp4_retr $(awk '/SUM.*sender/ { print $(NF-1) }' /tmp/iperf.out)"
+	fi
+	# Datagrams that arrived, per second of the receiver's interval.
+	if iperf -u -l 64 -b 0; then
+		echo "mkbench: $out udp64_pps $(awk '/receiver/ { split($(NF-2), a, "/");
+			split($3, t, "-"); print int((a[2] - a[1]) / t[2]) }' /tmp/iperf.out)"
+	fi
+	r=$($pinger ping -q -c 200 -i 0.01 $pingee | awk -F/ '/min\/avg/ { printf "%d", $4 * 1000 }')
+	[ -n "$r" ] && echo "mkbench: $out rtt_avg_us $r"
+}
+
+# What a column's settings are, for the notes under the tables.
+settings() {	# column commands
+	echo "mkbench-settings: $1: $(echo "$2" | sed 's/\$ETHTOOL/ethtool/g; s/\$d/DEV/g')"
+}
+
+# A column's settings on one end; on failure the column is left out and
+# prints '-'.
+apply() {	# table column commands device, then how to run a shell line there
+	tab=$1 col=$2 cmds=$3 dev=$4
+	shift 4
+	r=$("$@" "d=$dev; $cmds && echo mkbench-ok" 2>&1)
+	case "$r" in
+	*mkbench-ok*)
+		return 0 ;;
+	esac
+	echo "mkbench: $tab $col unavailable"
+	echo "$r" | sed "s|^|mkbench-stat: $tab $col settings failed: |"
+	return 1
+}
+
+# Pairs in one kernel.  A column is a pair of its own, in namespaces
+# <column>-a and <column>-b; its settings go on both ends once.
+pair_cols=
+pair_made=
+pair_column() {	# name kind [commands]
+	echo "mkbench-column: pair $1"
+	case $2 in
+	veth)	addr=198.51.100 ;;
+	*)	addr=192.0.2 ;;
+	esac
+	pair $2 $1-a $1-b $addr.1 $addr.2
+	pair_made="$pair_made $1"
+	if [ -n "${3:-}" ]; then
+		settings $1 "$3"
+		apply pair $1 "$3" ${2}a $IP netns exec $1-a sh -c &&
+			apply pair $1 "$3" ${2}b $IP netns exec $1-b sh -c || return 0
+	fi
+	$IP netns exec $1-b $IPERF -s -D -B $addr.2 >/dev/null
+	pair_cols="$pair_cols $1"
+}
+
+pair_run() {	# column
+	c=$1
+	case $c in
+	veth*)	dev=vetha peer=198.51.100.2 ipis='' ;;
+	*)	dev=mkneta peer=192.0.2.2 ipis=mki ;;
+	esac
+	client="$IP netns exec $c-a" rev=''
+	pinger=$client pingee=$peer
+	packets="pkts $c-a $dev"
+	run_once pair $c
+}
+
+pair_column veth veth
+pair_column mknet mknet
+pair_column mknet-defer mknet "$MKBENCH_DEFER"
+pair_column mknet-tuned mknet "$MKBENCH_TUNED"
+sleep 1
+for r in $(seq $RUNS); do
+	for c in $pair_cols; do
+		pair_run $c
 	done
 done
-measure mknet-defer mba mbb mkneta 192.0.2.2
+for c in $pair_cols; do
+	case $c in
+	mknet*)	for e in a b; do
+			counters "pair $c mknet$e" $IP netns exec $c-$e $ETHTOOL -S mknet$e
+		done ;;
+	esac
+done
+killall iperf3 2>/dev/null
+sleep 1
+
+# Between two kernels: the reference first, veth with both CPUs here.
+echo "mkbench-column: link veth-ref"
+$IP netns exec veth-b taskset -c 1 $IPERF -s -D -B 198.51.100.2 >/dev/null
+sleep 1
+client="$IP netns exec veth-a taskset -c 0" rev='' peer=198.51.100.2
+pinger=$client pingee=$peer packets="pkts veth-a vetha" ipis=''
+for r in $(seq $RUNS); do
+	run_once link veth-ref
+done
+killall iperf3 2>/dev/null
+for c in $pair_made; do
+	$IP netns del $c-a
+	$IP netns del $c-b
+done
+sleep 2
+
+# Then CPU 1 goes to instance 1.
+if ! start_instance; then
+	echo "mkbench: instance 1 did not come up (state $(cat $inst/state))"
+	exit 1
+fi
+echo "mkbench-stat: link instance 1 $(cat $inst/state) on APIC IDs $(cat $inst/apic_ids)"
+
+link_pkts() {
+	echo $(( $(cat /sys/class/net/mknet0/statistics/tx_packets) +
+		 $(cat /sys/class/net/mknet0/statistics/rx_packets) ))
+}
+# This kernel's IPIs both ways: those it took (the MKI line) and those it
+# sent to instance 1, for messages (ipis_sent) and for doorbells
+# (bells_rung, where the core has them).
+link_ipis() {
+	{ mki; cat $inst/ipis_sent $inst/bells_rung 2>/dev/null; } |
+		awk '{ s += $1 } END { print s }'
+}
+
+# A column of this table is one setting of the link, measured both ways;
+# its settings go on both ends and stay for the columns after it.
+link_column() {	# name [commands]
+	echo "mkbench-column: link $1/h->i"
+	echo "mkbench-column: link $1/i->h"
+	if [ -n "${2:-}" ]; then
+		settings $1 "$2"
+		apply link "$1/h->i" "$2" mknet0 sh -c &&
+			apply link "$1/h->i" "$2" mknet0 remote || {
+			echo "mkbench: link $1/i->h unavailable"
+			return 0
+		}
+	fi
+	client='' peer=$INSTANCE packets=link_pkts ipis=link_ipis
+	for r in $(seq $RUNS); do
+		rev='' pinger='' pingee=$INSTANCE
+		run_once link "$1/h->i"
+		rev=-R pinger=remote pingee=192.0.2.1
+		run_once link "$1/i->h"
+	done
+	counters "link $1 host" $ETHTOOL -S mknet0
+	counters "link $1 instance" remote $ETHTOOL -S mknet0
+}
+
+link_column mknet
+link_column mknet-tuned "$MKBENCH_TUNED"
+echo stop > $inst/control
+echo "mkbench: end"

@@ -2,32 +2,69 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Guest side of `make profile`: where the CPUs go during one bulk TCP
 # stream over a veth pair and over an mknet pair, by perf's cpu-clock
-# sampling of the whole guest.  Prints "mkprofile: <device> ..." lines.
+# sampling of the whole guest; then over mknet0 from this kernel to
+# instance 1 on CPU 1, sampled on both kernels (instance 1 runs this
+# script with "report" for its side).  Prints "mkprofile: <name> ..."
+# lines.
 . "$(dirname "$0")/bench-lib.sh"
 PERF=/opt/mknet/bin/perf
 T=${MKPROFILE_TIME:-8}
 
-profile() {	# name nsA nsB addrB
-	$IP netns exec $3 $IPERF -s -D -B $4 >/dev/null
-	sleep 1
-	$PERF record -q -a -g -F 997 -o /tmp/$1.data -- \
-		$IP netns exec $2 $IPERF -c $4 -t $T -f m >/tmp/$1.out 2>&1
-	echo "mkprofile: $1 $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/$1.out)"
+# What perf recorded in $1, flat and by caller chain, as "mkprofile: $2"
+# lines.
+report() {	# data file, name
 	# Flat: the functions that take the most samples, kernel and user.
-	$PERF report -i /tmp/$1.data --stdio --no-children -g none \
+	$PERF report -i $1 --stdio --no-children -g none \
 		--sort sym --percent-limit 0.8 2>/dev/null |
-		grep -v '^#' | grep -v '^ *$' | head -32 | sed "s/^/mkprofile: $1 flat /"
+		grep -v '^#' | grep -v '^ *$' | head -32 | sed "s/^/mkprofile: $2 flat /"
 	# By caller chain into the copies, so each copy has its owner.
-	$PERF report -i /tmp/$1.data --stdio --no-children -G \
+	$PERF report -i $1 --stdio --no-children -G \
 		--sort sym --percent-limit 3 2>/dev/null |
-		grep -v '^#' | grep -v '^ *$' | head -60 | sed "s/^/mkprofile: $1 tree /"
-	killall iperf3 2>/dev/null
-	rm -f /tmp/$1.data
+		grep -v '^#' | grep -v '^ *$' | head -60 | sed "s/^/mkprofile: $2 tree /"
+}
+
+# Instance 1 runs this script to report its side.
+if [ "${1:-}" = report ]; then
+	report "$2" "$3"
+	exit 0
+fi
+
+profile() {	# name server-address, then how to run the iperf3 client
+	name=$1 peer=$2
+	shift 2
+	$PERF record -q -a -g -F 997 -o /tmp/$name.data -- \
+		"$@" $IPERF -c $peer -t $T -f m >/tmp/$name.out 2>&1
+	echo "mkprofile: $name $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/$name.out)"
+	report /tmp/$name.data $name
+	rm -f /tmp/$name.data
 	sleep 1
 }
 
 echo 0 > /proc/sys/kernel/kptr_restrict
 pair veth vba vbb 198.51.100.1 198.51.100.2
 pair mknet mba mbb 192.0.2.1 192.0.2.2
-profile veth vba vbb 198.51.100.2
-profile mknet mba mbb 192.0.2.2
+$IP netns exec vbb $IPERF -s -D -B 198.51.100.2 >/dev/null
+$IP netns exec mbb $IPERF -s -D -B 192.0.2.2 >/dev/null
+sleep 1
+profile veth 198.51.100.2 $IP netns exec vba
+profile mknet 192.0.2.2 $IP netns exec mba
+killall iperf3 2>/dev/null
+$IP netns del vba
+$IP netns del vbb
+$IP netns del mba
+$IP netns del mbb
+sleep 2
+
+# Between two kernels: this one on CPU 0 sends, instance 1 on CPU 1
+# receives; each samples its own CPU for the same stream.
+if ! start_instance; then
+	echo "mkprofile: instance 1 did not come up (state $(cat $inst/state))"
+	exit 1
+fi
+remote "echo 0 > /proc/sys/kernel/kptr_restrict"
+remote "$PERF record -q -a -g -F 997 -o /tmp/link.data -- sleep $((T + 2))" >/dev/null &
+sleep 1
+profile mknet-link 192.0.2.2
+wait
+remote "$0 report /tmp/link.data mknet-link-instance"
+echo stop > $inst/control
