@@ -10,11 +10,11 @@
  * and is retried from a short timer through NAPI q.
  *
  * The doorbell is a multikernel doorbell (a pending bit and a bare IPI);
- * its handler schedules NAPI q on the CPU the doorbell went to.  The poll copies each of the peer's
- * frames once, straight out of the peer's memory into pages of our
- * page_pool, publishes our consumer index, and completes our own TX ring
- * q: the skbs whose descriptors the peer has consumed are freed, byte
- * queue limits are told, and the queue is woken.
+ * its handler schedules NAPI q on the CPU the doorbell went to.  The poll
+ * copies each of the peer's frames once, straight out of the peer's
+ * memory into pages of our page_pool, publishes our consumer index, and
+ * completes our own TX ring q: the skbs whose descriptors the peer has
+ * consumed are freed, byte queue limits are told, and the queue is woken.
  *
  * Interrupt moderation (ethtool -C, adaptive with lib/dim by default) is
  * the receiver's to choose and the sender's to carry out, as a NIC holds
@@ -139,11 +139,6 @@ static ktime_t mknet_usecs(u32 usecs)
 	return ns_to_ktime((u64)usecs * NSEC_PER_USEC);
 }
 
-/*
- * Hold a doorbell the peer's moderation lets wait: the pair's timer rings
- * it when the wait is over, unless a doorbell goes before.  Of two waits,
- * the shorter wins.
- */
 /* A doorbell went: one held for the same pair would be spare. */
 static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
 {
@@ -153,6 +148,11 @@ static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
 		hrtimer_try_to_cancel(t);
 }
 
+/*
+ * Hold a doorbell the peer's moderation lets wait: the pair's timer rings
+ * it when the wait is over, unless a doorbell goes before.  Of two waits,
+ * the shorter wins.
+ */
 static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
 {
 	struct hrtimer *t = &priv->rxq[q].bell_timer;

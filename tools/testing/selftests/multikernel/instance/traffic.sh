@@ -7,7 +7,7 @@
 # ring and queue changes are refused with the link left working.
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
-# carry bulk TCP again.  All of it with this kernel's pool filled by
+# carry bulk TCP again, with ethtool -C moderation on both ends.  All of it with this kernel's pool filled by
 # mknet pairs first: pairs must leave room for the link to instance 1.
 . "$(dirname "$0")/lib.sh"
 
@@ -131,13 +131,23 @@ wait_for 10 drained || fail "$(cat $bql) bytes still in flight to a stopped inst
 echo "frames in flight freed: $($ETHTOOL -S mknet0 | awk '$1 == "rx0_tx_freed_in_flight:" { print $2 }'), BQL in flight 0"
 killall iperf3 2>/dev/null
 wait
+# Back with fixed moderation on both ends (mkcoal: the instance's init
+# runs ethtool -C): each end holds the doorbells the other asked to.
+$ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 50 rx-frames 32 \
+	tx-usecs 50 tx-frames 32 || fail "ethtool -C on a link to another kernel"
+echo "$CMDLINE mkcoal" > $d/cmdline
 start
 wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
+held=$(stat tx0_doorbells_deferred)
 wait_for 30 $IPERF -c 192.0.2.2 -t 3 -f m > /tmp/iperf.out 2>&1 ||
 	fail "no bulk TCP after the restart"
 echo "instance 1 restarted: carrier on, ping answered," \
-	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out) after"
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out) after," \
+	"moderated: we held $(( $(stat tx0_doorbells_deferred) - held )) doorbells" \
+	"as instance 1 asked"
+[ "$(stat tx0_doorbells_deferred)" -gt "$held" ] ||
+	fail "instance 1's rx-usecs never held a doorbell of ours"
 echo stop > $d/control
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 $ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
