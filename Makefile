@@ -70,7 +70,7 @@ bench-kernel: $(OBJ_BENCH)/.config
 
 # Each kernel gets its own initramfs: it carries that kernel's modules.
 initramfs: kernel
-	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_TEST) $(OBJ_TEST)/initramfs.cpio.gz
+	@MK_WITH_PYTHON=1 bash $(TESTDIR)/mkinitramfs.sh $(OBJ_TEST) $(OBJ_TEST)/initramfs.cpio.gz
 
 test: kernel initramfs
 	@bash $(TESTDIR)/run-tests.sh $(OBJ_TEST)/arch/x86/boot/bzImage \

@@ -67,6 +67,8 @@ cp "$top/tools/testing/mknet/bench-guest.sh" "$top/tools/testing/mknet/stress-gu
 mkdir -p "$root/lib/modules"
 find "$obj" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 
+# The debug kernel's boot also runs upstream's generic NIC tests.
+[ -n "${MK_WITH_PYTHON:-}" ] && bash "$top/tools/testing/mknet/mkinitramfs-python.sh" "$root"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "  INITRD  $(basename "$out") $(du -h "$out" | cut -f1)"
