@@ -888,6 +888,21 @@ bool mknet_rx_pending(struct mknet_rxq *rxq)
 	       READ_ONCE(rxq->peer_tx_ctl->prod) != rxq->cons;
 }
 
+/* Write one direction's moderation into our area if it changed. */
+static void mknet_coal_write(const struct mknet_coal *want,
+			     struct mknet_coal *published, u32 *usecs,
+			     u32 *frames, bool always)
+{
+	u32 u = READ_ONCE(want->usecs), f = READ_ONCE(want->frames);
+
+	if (!always && u == published->usecs && f == published->frames)
+		return;
+	published->usecs = u;
+	published->frames = f;
+	WRITE_ONCE(*usecs, u);
+	WRITE_ONCE(*frames, f);
+}
+
 /*
  * Write into our area the moderation this pair wants of the peer: for
  * the frames it sends us, and for the completions of our TX ring.  Only
@@ -896,27 +911,14 @@ bool mknet_rx_pending(struct mknet_rxq *rxq)
 static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			       bool always)
 {
-	struct mknet_coal rx = { READ_ONCE(rxq->coal.usecs),
-				 READ_ONCE(rxq->coal.frames) };
 	struct mknet_txq *txq = &priv->txq[rxq->index];
 
-	if (always || rx.usecs != rxq->published[0].usecs ||
-	    rx.frames != rxq->published[0].frames) {
-		rxq->published[0] = rx;
-		WRITE_ONCE(rxq->ctl->coal_usecs, rx.usecs);
-		WRITE_ONCE(rxq->ctl->coal_frames, rx.frames);
-	}
-	if (rxq->index < priv->num_queues) {
-		struct mknet_coal tx = { READ_ONCE(txq->coal.usecs),
-					 READ_ONCE(txq->coal.frames) };
-
-		if (always || tx.usecs != rxq->published[1].usecs ||
-		    tx.frames != rxq->published[1].frames) {
-			rxq->published[1] = tx;
-			WRITE_ONCE(txq->ctl->coal_usecs, tx.usecs);
-			WRITE_ONCE(txq->ctl->coal_frames, tx.frames);
-		}
-	}
+	mknet_coal_write(&rxq->coal, &rxq->published[0], &rxq->ctl->coal_usecs,
+			 &rxq->ctl->coal_frames, always);
+	if (rxq->index < priv->num_queues)
+		mknet_coal_write(&txq->coal, &rxq->published[1],
+				 &txq->ctl->coal_usecs, &txq->ctl->coal_frames,
+				 always);
 }
 
 /*
