@@ -9,11 +9,13 @@
 
 #include <linux/dim.h>
 #include <linux/hrtimer.h>
+#include <linux/if_vlan.h>
 #include <linux/multikernel.h>
 #include <linux/netdevice.h>
 #include <linux/timer.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <net/xdp.h>
 #include "mknet_shm.h"
 
 #define MKNET_DRV_NAME		"mknet"
@@ -25,6 +27,13 @@
 #define MKNET_WATCHDOG		(HZ / 2)
 /* A TX queue stopped this long has a peer that stopped taking frames. */
 #define MKNET_TX_TIMEOUT	(5 * HZ)
+/* Receive buffers start this far into their page, as XDP wants. */
+#define MKNET_RX_HEADROOM	XDP_PACKET_HEADROOM
+/* The longest frame kept whole in the linear part, in one page. */
+#define MKNET_RX_LINEAR_MAX	(SKB_WITH_OVERHEAD(PAGE_SIZE) - \
+				 MKNET_RX_HEADROOM - SMP_CACHE_BYTES)
+/* The largest MTU whose frames an XDP program sees in one buffer. */
+#define MKNET_XDP_MTU_MAX	(MKNET_RX_LINEAR_MAX - ETH_HLEN - VLAN_HLEN)
 /* A refused doorbell is tried again after this. */
 #define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
 /**
@@ -58,6 +67,8 @@ struct mknet_tx_stats {
 	u64_stats_t timeouts;
 	u64_stats_t doorbells_deferred;
 	u64_stats_t peer_coal_bounded;
+	u64_stats_t xdp_xmit;
+	u64_stats_t xdp_xmit_errors;
 };
 
 /* Counters of the NAPI poll. */
@@ -81,6 +92,13 @@ struct mknet_rx_stats {
 	u64_stats_t bad_addr;
 	u64_stats_t bad_hdr;
 	u64_stats_t nomem;
+	u64_stats_t xdp_packets;
+	u64_stats_t xdp_drops;
+	u64_stats_t xdp_tx;
+	u64_stats_t xdp_redirect;
+	u64_stats_t xdp_tx_errors;
+	u64_stats_t xdp_redirect_errors;
+	u64_stats_t xdp_too_big;
 };
 
 /**
@@ -106,10 +124,11 @@ struct mknet_peer_view {
  * struct mknet_txq - one of our TX rings
  * @ctl: its producer side in our area
  * @desc: its descriptors
- * @skbs: the frame each descriptor ends, kept until the peer consumed it
+ * @bufs: the frame each descriptor ends, kept until the peer consumed it:
+ *	an skb, or an XDP frame tagged with %MKNET_TX_XDP
  * @peer_rx_ctl: how far the peer consumed it, in the peer's area
  * @prod: our producer index (private copy); the completion side reads it
- * @done: descriptors completed: their skbs are freed and they are ours
+ * @done: descriptors completed: their frames are freed and they are ours
  *	again; written by NAPI only
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
@@ -124,7 +143,7 @@ struct mknet_peer_view {
 struct mknet_txq {
 	struct mknet_tx_ctl *ctl;
 	struct mknet_desc *desc;
-	struct sk_buff **skbs;
+	void **bufs;
 	const struct mknet_rx_ctl *peer_rx_ctl;
 	u32 prod;
 	u32 done;
@@ -149,6 +168,9 @@ struct mknet_txq {
  * @peer_tx_ctl: the peer's producer side
  * @peer_desc: the peer's descriptors
  * @page_pool: pages we copy the peer's frames into
+ * @xdp_rxq: the XDP view of this queue, its memory the page_pool
+ * @xdp_tx_owed: XDP_TX posted frames on our TX ring; this poll rings
+ * @xdp_redirected: XDP_REDIRECT queued frames; this poll flushes them
  * @cons: our consumer index (private copy)
  * @cons_notified: consumer index at the last completion doorbell decision
  * @prod_event: the event we asked the peer for (private copy)
@@ -180,6 +202,9 @@ struct mknet_rxq {
 	const struct mknet_tx_ctl *peer_tx_ctl;
 	const struct mknet_desc *peer_desc;
 	struct page_pool *page_pool;
+	struct xdp_rxq_info xdp_rxq;
+	bool xdp_tx_owed;
+	bool xdp_redirected;
 	u32 cons;
 	u32 cons_notified;
 	u32 prod_event;
@@ -246,6 +271,9 @@ struct mknet_msg {
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
  * @peer_bell: the peer's doorbell of each queue, bound at attach
  * @stray_bells: doorbells of ours rung by an instance that is not our peer
+ * @xdp_prog: the XDP program run on every frame we receive
+ * @rx_flags: the MKNET_RX_* flags we ask of the peer, published in @area
+ * @peer_no_gso: the peer asks for no GSO; our features follow
  * @cpu_base: our queue q is served by online CPU number @cpu_base + q,
  *	counted round the online mask
  * @txq: our TX rings
@@ -293,6 +321,9 @@ struct mknet_priv {
 	u32 peer_apicid[MKNET_MAX_QUEUES];
 	struct mk_bell peer_bell[MKNET_MAX_QUEUES];
 	atomic64_t stray_bells;
+	struct bpf_prog __rcu *xdp_prog;
+	u32 rx_flags;
+	bool peer_no_gso;
 	u32 cpu_base;
 
 	struct mknet_txq txq[MKNET_MAX_QUEUES];
@@ -372,6 +403,8 @@ void mknet_tx_timeout(struct net_device *dev, unsigned int q);
 void mknet_reset_work(struct work_struct *work);
 int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq);
 void mknet_rxq_pool_destroy(struct mknet_rxq *rxq);
+int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags);
 
 /* mknet_coal.c: interrupt moderation */
 int mknet_coal_init(struct mknet_priv *priv);

@@ -29,6 +29,8 @@ static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
 	MKNET_TX_STAT("timeouts", timeouts),
 	MKNET_TX_STAT("doorbells_deferred", doorbells_deferred),
 	MKNET_TX_STAT("peer_coal_bounded", peer_coal_bounded),
+	MKNET_TX_STAT("xdp_xmit", xdp_xmit),
+	MKNET_TX_STAT("xdp_xmit_errors", xdp_xmit_errors),
 };
 
 static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
@@ -47,6 +49,13 @@ static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 	MKNET_RX_STAT("drop_bad_addr", bad_addr),
 	MKNET_RX_STAT("drop_bad_hdr", bad_hdr),
 	MKNET_RX_STAT("drop_nomem", nomem),
+	MKNET_RX_STAT("xdp_packets", xdp_packets),
+	MKNET_RX_STAT("xdp_drops", xdp_drops),
+	MKNET_RX_STAT("xdp_tx", xdp_tx),
+	MKNET_RX_STAT("xdp_redirect", xdp_redirect),
+	MKNET_RX_STAT("xdp_tx_errors", xdp_tx_errors),
+	MKNET_RX_STAT("xdp_redirect_errors", xdp_redirect_errors),
+	MKNET_RX_STAT("drop_xdp_too_big", xdp_too_big),
 };
 
 #define MKNET_N_TX_STATS	ARRAY_SIZE(mknet_tx_stat_desc)

@@ -45,7 +45,7 @@ static int mknet_queue_cpu(u32 nth)
  */
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 {
-	struct sk_buff **skbs;
+	void **bufs;
 	phys_addr_t phys;
 	void *va;
 	int err;
@@ -56,12 +56,12 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	    mk_pool_avail() < PAGE_ALIGN(mknet_area_size(n, nq)) +
 			      mknet_remote_reserve())
 		return -ENOMEM;
-	skbs = kcalloc(n * nq, sizeof(*skbs), GFP_KERNEL);
-	if (!skbs)
+	bufs = kcalloc(n * nq, sizeof(*bufs), GFP_KERNEL);
+	if (!bufs)
 		return -ENOMEM;
 	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
 	if (!va) {
-		kfree(skbs);
+		kfree(bufs);
 		return -ENOMEM;
 	}
 	err = netif_set_real_num_tx_queues(priv->dev, nq);
@@ -70,7 +70,7 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		err = mknet_napi_resize(priv, nq);
 	if (err) {
 		mk_pool_free(va, mknet_area_size(n, nq));
-		kfree(skbs);
+		kfree(bufs);
 		return err;
 	}
 	memset(va, 0, mknet_area_size(n, nq));
@@ -85,7 +85,7 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 
 		txq->ctl = va + mknet_area_tx_ctl_off(q);
 		txq->desc = q < nq ? va + mknet_area_desc_off(n, q) : NULL;
-		txq->skbs = q < nq ? skbs + q * n : NULL;
+		txq->bufs = q < nq ? bufs + q * n : NULL;
 		txq->prod = 0;
 		txq->done = 0;
 		txq->notified = 0;
@@ -124,6 +124,7 @@ void mknet_area_publish(struct mknet_priv *priv)
 	WRITE_ONCE(area->ring_size, priv->ring_size);
 	WRITE_ONCE(area->num_queues, priv->num_queues);
 	WRITE_ONCE(area->state, READ_ONCE(priv->admin_state));
+	WRITE_ONCE(area->rx_flags, READ_ONCE(priv->rx_flags));
 	WRITE_ONCE(area->version, MKNET_AREA_VERSION);
 	/* The magic last: a peer that sees it sees a complete header. */
 	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
@@ -132,7 +133,7 @@ void mknet_area_publish(struct mknet_priv *priv)
 /* With the rings quiet: nothing of ours is in flight after this. */
 void mknet_area_free(struct mknet_priv *priv)
 {
-	struct sk_buff **skbs = priv->txq[0].skbs;
+	void **bufs = priv->txq[0].bufs;
 	u32 q;
 
 	if (!priv->area)
@@ -140,8 +141,8 @@ void mknet_area_free(struct mknet_priv *priv)
 	for (q = 0; q < priv->num_queues; q++)
 		mknet_tx_purge(priv, q);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++)
-		priv->txq[q].skbs = NULL;
-	kfree(skbs);
+		priv->txq[q].bufs = NULL;
+	kfree(bufs);
 	WRITE_ONCE(priv->area->magic, 0);
 	mk_pool_free(priv->area, priv->area_size);
 	priv->area = NULL;
@@ -383,12 +384,30 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	}
 }
 
+/*
+ * Follow the peer's wish for GSO: an XDP program that takes frames in
+ * one buffer only asks for none.  RTNL holders may wait for this work,
+ * so never block on RTNL here; the watchdog's next tick tries again.
+ */
+static void mknet_follow_peer_rx_flags(struct mknet_priv *priv)
+{
+	bool no_gso = READ_ONCE(priv->peer_attached) &&
+		      (READ_ONCE(priv->peer.area->rx_flags) & MKNET_RX_NO_GSO);
+
+	if (no_gso == READ_ONCE(priv->peer_no_gso) || !rtnl_trylock())
+		return;
+	WRITE_ONCE(priv->peer_no_gso, no_gso);
+	netdev_update_features(priv->dev);
+	rtnl_unlock();
+}
+
 static void mknet_carrier_work(struct work_struct *work)
 {
 	struct mknet_priv *priv = container_of(work, struct mknet_priv,
 					       carrier_work);
 
 	mknet_update_carrier(priv);
+	mknet_follow_peer_rx_flags(priv);
 }
 
 static void mknet_watchdog(struct timer_list *t)
@@ -563,7 +582,7 @@ u32 mknet_max_queues(const struct net_device *dev)
 
 static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 {
-	struct sk_buff **old_skbs = priv->txq[0].skbs;
+	void **old_bufs = priv->txq[0].bufs;
 	struct mknet_area *old = priv->area;
 	size_t old_size = priv->area_size;
 	int err;
@@ -577,7 +596,7 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	if (err)
 		return err;
 	mk_pool_free(old, old_size);
-	kfree(old_skbs);
+	kfree(old_bufs);
 	return 0;
 }
 
@@ -665,6 +684,14 @@ static int mknet_stop(struct net_device *dev)
 
 static int mknet_change_mtu(struct net_device *dev, int new_mtu)
 {
+	struct mknet_priv *priv = netdev_priv(dev);
+	struct bpf_prog *prog = rtnl_dereference(priv->xdp_prog);
+
+	if (prog && !prog->aux->xdp_has_frags && new_mtu > MKNET_XDP_MTU_MAX) {
+		netdev_warn(dev, "MTU %d needs fragments, which the XDP program does not take (largest %lu)\n",
+			    new_mtu, MKNET_XDP_MTU_MAX);
+		return -EINVAL;
+	}
 	/*
 	 * A frame is a chain of pieces of any length, so the ring needs no change:
 	 * the new MTU applies from the next frame on, even while up.
@@ -690,7 +717,7 @@ static void mknet_txq_stats(const struct mknet_txq *txq,
 
 static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 			    struct netdev_queue_stats_rx *s, u64 *bad_desc,
-			    u64 *bad_other)
+			    u64 *bad_other, u64 *xdp_lost)
 {
 	const struct mknet_rx_stats *rx = &rxq->stats;
 	unsigned int start;
@@ -703,6 +730,10 @@ static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 		*bad_desc = u64_stats_read(&rx->bad_desc);
 		*bad_other = u64_stats_read(&rx->bad_addr) +
 			     u64_stats_read(&rx->bad_hdr);
+		/* Frames a program kept: not its drops, ours. */
+		*xdp_lost = u64_stats_read(&rx->xdp_tx_errors) +
+			    u64_stats_read(&rx->xdp_redirect_errors) +
+			    u64_stats_read(&rx->xdp_too_big);
 	} while (u64_stats_fetch_retry(&rx->syncp, start));
 }
 
@@ -713,7 +744,7 @@ static void mknet_get_stats64(struct net_device *dev,
 	struct mknet_priv *priv = netdev_priv(dev);
 	struct netdev_queue_stats_tx tx;
 	struct netdev_queue_stats_rx rx;
-	u64 dropped, bad_desc, bad_other;
+	u64 dropped, bad_desc, bad_other, xdp_lost;
 	u32 q;
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
@@ -722,10 +753,11 @@ static void mknet_get_stats64(struct net_device *dev,
 		s->tx_bytes += tx.bytes;
 		s->tx_dropped += dropped;
 
-		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_other);
+		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_other,
+				&xdp_lost);
 		s->rx_packets += rx.packets;
 		s->rx_bytes += rx.bytes;
-		s->rx_dropped += rx.alloc_fail;
+		s->rx_dropped += rx.alloc_fail + xdp_lost;
 		s->rx_errors += bad_desc + bad_other;
 		s->rx_frame_errors += bad_desc;
 	}
@@ -735,9 +767,9 @@ static void mknet_get_queue_stats_rx(struct net_device *dev, int idx,
 				     struct netdev_queue_stats_rx *s)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
-	u64 bad_desc, bad_other;
+	u64 bad_desc, bad_other, xdp_lost;
 
-	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_other);
+	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_other, &xdp_lost);
 }
 
 static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
@@ -757,7 +789,7 @@ static void mknet_get_base_stats(struct net_device *dev,
 	struct mknet_priv *priv = netdev_priv(dev);
 	struct netdev_queue_stats_tx qtx;
 	struct netdev_queue_stats_rx qrx;
-	u64 dropped, bad_desc, bad_other;
+	u64 dropped, bad_desc, bad_other, xdp_lost;
 	u32 q;
 
 	/* Only the fields we fill are reported; the rest stay unset. */
@@ -774,7 +806,8 @@ static void mknet_get_base_stats(struct net_device *dev,
 		tx->stop += qtx.stop;
 	}
 	for (q = dev->real_num_rx_queues; q < MKNET_MAX_QUEUES; q++) {
-		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_other);
+		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_other,
+				&xdp_lost);
 		rx->packets += qrx.packets;
 		rx->bytes += qrx.bytes;
 		rx->alloc_fail += qrx.alloc_fail;
@@ -806,6 +839,59 @@ static void mknet_uninit(struct net_device *dev)
 	mknet_link_release(netdev_priv(dev));
 }
 
+static netdev_features_t mknet_fix_features(struct net_device *dev,
+					    netdev_features_t features)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+
+	if (READ_ONCE(priv->peer_no_gso))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
+}
+
+/* Ask the peer for what our XDP program can take; it follows in its work. */
+static void mknet_set_rx_flags(struct mknet_priv *priv, u32 flags)
+{
+	if (flags == priv->rx_flags)
+		return;
+	WRITE_ONCE(priv->rx_flags, flags);
+	if (priv->area)
+		WRITE_ONCE(priv->area->rx_flags, flags);
+	mknet_send_msg(priv, MKNET_MSG_STATE, 0);
+}
+
+static int mknet_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
+			   struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	bool frags = !prog || prog->aux->xdp_has_frags;
+	struct bpf_prog *old;
+
+	if (!frags && dev->mtu > MKNET_XDP_MTU_MAX) {
+		/* Netlink keeps 80 characters of it. */
+		NL_SET_ERR_MSG_FMT_MOD(extack,
+				       "MTU %u needs frags; program lacks xdp.frags (max MTU %lu)",
+				       dev->mtu, MKNET_XDP_MTU_MAX);
+		return -EOPNOTSUPP;
+	}
+	/* NAPI reads the program under RCU; bpf_prog_put() waits for it. */
+	old = rcu_replace_pointer(priv->xdp_prog, prog, lockdep_rtnl_is_held());
+	if (old)
+		bpf_prog_put(old);
+	mknet_set_rx_flags(priv, frags ? 0 : MKNET_RX_NO_GSO);
+	return 0;
+}
+
+static int mknet_bpf(struct net_device *dev, struct netdev_bpf *bpf)
+{
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+		return mknet_xdp_setup(dev, bpf->prog, bpf->extack);
+	default:
+		return -EINVAL;
+	}
+}
+
 static const struct net_device_ops mknet_netdev_ops = {
 	.ndo_uninit		= mknet_uninit,
 	.ndo_open		= mknet_open,
@@ -817,6 +903,9 @@ static const struct net_device_ops mknet_netdev_ops = {
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_iflink		= mknet_get_iflink,
+	.ndo_fix_features	= mknet_fix_features,
+	.ndo_bpf		= mknet_bpf,
+	.ndo_xdp_xmit		= mknet_xdp_xmit,
 };
 
 #define MKNET_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | \
@@ -834,6 +923,9 @@ void mknet_setup(struct net_device *dev)
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->features |= MKNET_FEATURES;
 	dev->hw_features |= MKNET_FEATURES;
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+			    NETDEV_XDP_ACT_NDO_XMIT | NETDEV_XDP_ACT_RX_SG |
+			    NETDEV_XDP_ACT_NDO_XMIT_SG;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = ETH_MAX_MTU;
 	netif_set_tso_max_size(dev, GSO_LEGACY_MAX_SIZE);

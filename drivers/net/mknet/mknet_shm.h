@@ -34,6 +34,7 @@
 #ifndef _MKNET_SHM_H
 #define _MKNET_SHM_H
 
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/if_ether.h>
@@ -42,7 +43,7 @@
 #include <linux/virtio_net.h>
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-#define MKNET_AREA_VERSION	4
+#define MKNET_AREA_VERSION	5
 /* Receive buffers are pages of this size; an area starts on one. */
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
@@ -87,6 +88,8 @@ enum mknet_admin_state {
  * @num_queues: TX rings, 1 to %MKNET_MAX_QUEUES
  * @notify_apicid: CPU to send the doorbells of queue q to
  * @notify_bell: the multikernel doorbell to ring for queue q
+ * @rx_flags: what this end asks of the frames sent to it:
+ *	%MKNET_RX_NO_GSO
  * @pad: zero
  */
 struct mknet_area {
@@ -97,8 +100,16 @@ struct mknet_area {
 	u32 num_queues;
 	u32 notify_apicid[MKNET_MAX_QUEUES];
 	u32 notify_bell[MKNET_MAX_QUEUES];
-	u8 pad[44];
+	u32 rx_flags;
+	u8 pad[40];
 };
+
+/*
+ * Send no frame larger than a receive buffer: no GSO.  An end whose XDP
+ * program takes a frame in one buffer only asks for this; the other end
+ * turns off its segmentation offloads while asked.
+ */
+#define MKNET_RX_NO_GSO		BIT(0)
 
 /**
  * struct mknet_tx_ctl - our TX ring's producer side

@@ -28,12 +28,38 @@
  * against the peer's RAM as the multikernel core knows it.  A peer that
  * rewrites its area or its pages under us garbles its own frames, but
  * cannot make us read anything outside its RAM.
+ *
+ * An XDP program sees each frame in our page_pool pages right after the
+ * copy.  What it sends back (XDP_TX) and what other devices redirect to
+ * us (ndo_xdp_xmit) go out on our TX rings beside the stack's skbs, under
+ * the same TX queue lock, as XDP frames the peer reads in place.
  */
+#include <linux/bpf_trace.h>
+#include <linux/filter.h>
 #include <linux/multikernel.h>
 #include <linux/skbuff.h>
+#include <linux/unaligned.h>
 #include <linux/virtio_net.h>
+#include <net/checksum.h>
 #include <net/page_pool/helpers.h>
+#include <net/xdp.h>
 #include "mknet.h"
+
+/* A TX ring slot holding an XDP frame, not an skb: both are aligned. */
+#define MKNET_TX_XDP		0x1UL
+
+static void *mknet_xdp_to_buf(struct xdp_frame *frame)
+{
+	return (void *)((unsigned long)frame | MKNET_TX_XDP);
+}
+
+static struct xdp_frame *mknet_buf_to_xdp(void *buf)
+{
+	unsigned long v = (unsigned long)buf;
+
+	return v & MKNET_TX_XDP ? (struct xdp_frame *)(v & ~MKNET_TX_XDP) :
+				  NULL;
+}
 
 /**
  * mknet_send_to - send a message of ours to a CPU of the peer instance
@@ -276,16 +302,12 @@ static void mknet_tx_maybe_stop(struct mknet_priv *priv, struct mknet_txq *txq,
 		napi_schedule(&priv->rxq[q].napi);
 }
 
-/* Where the bytes of @skb are: one piece for its linear part and each fragment. */
-static u32 mknet_tx_pieces(const struct sk_buff *skb, u64 *addr, u32 *len)
+/* The non-empty fragments of @sh as pieces, after the @n already there. */
+static u32 mknet_frag_pieces(const struct skb_shared_info *sh, u64 *addr,
+			     u32 *len, u32 n)
 {
-	const struct skb_shared_info *sh = skb_shinfo(skb);
-	u32 i, n = 0;
+	u32 i;
 
-	if (skb_headlen(skb)) {
-		addr[n] = virt_to_phys(skb->data);
-		len[n++] = skb_headlen(skb);
-	}
 	for (i = 0; i < sh->nr_frags; i++) {
 		const skb_frag_t *f = &sh->frags[i];
 
@@ -297,8 +319,21 @@ static u32 mknet_tx_pieces(const struct sk_buff *skb, u64 *addr, u32 *len)
 	return n;
 }
 
+/* Where the bytes of @skb are: one piece for its linear part and each fragment. */
+static u32 mknet_tx_pieces(const struct sk_buff *skb, u64 *addr, u32 *len)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	u32 n = 0;
+
+	if (skb_headlen(skb)) {
+		addr[n] = virt_to_phys(skb->data);
+		len[n++] = skb_headlen(skb);
+	}
+	return mknet_frag_pieces(sh, addr, len, n);
+}
+
 static void mknet_tx_post(struct mknet_priv *priv, struct mknet_txq *txq,
-			  struct sk_buff *skb, const struct virtio_net_hdr *hdr,
+			  void *buf, const struct virtio_net_hdr *hdr,
 			  const u64 *addr, const u32 *len, u32 n)
 {
 	u32 i, mask = priv->ring_size - 1;
@@ -315,7 +350,7 @@ static void mknet_tx_post(struct mknet_priv *priv, struct mknet_txq *txq,
 		}
 		memcpy(&txq->desc[(txq->prod + i) & mask], &d, sizeof(d));
 	}
-	txq->skbs[(txq->prod + n - 1) & mask] = skb;
+	txq->bufs[(txq->prod + n - 1) & mask] = buf;
 }
 
 /*
@@ -393,6 +428,116 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/* Where the bytes of an XDP frame are; -EMSGSIZE if the peer cannot take it. */
+static int mknet_xdp_pieces(const struct xdp_frame *frame, u64 *addr,
+			    u32 *len)
+{
+	u32 total = xdp_get_frame_len(frame);
+	const struct skb_shared_info *sh;
+
+	if (total < ETH_HLEN || total > MKNET_MAX_FRAME)
+		return -EMSGSIZE;
+	addr[0] = virt_to_phys(frame->data);
+	len[0] = frame->len;
+	if (!xdp_frame_has_frags(frame))
+		return 1;
+	sh = xdp_get_shared_info_from_frame(frame);
+	/* A descriptor for the head and one for each fragment. */
+	if (sh->nr_frags >= MKNET_MAX_DESCS)
+		return -EMSGSIZE;
+	return mknet_frag_pieces(sh, addr, len, 1);
+}
+
+/*
+ * Post XDP frames on our TX ring @q, in order, while they fit.  They
+ * carry no offload: the header is all zero.  Returns how many went out.
+ *
+ * Context: TX queue lock of @q held.
+ */
+static u32 mknet_xdp_post(struct mknet_priv *priv, u32 q,
+			  struct xdp_frame **frames, u32 count)
+{
+	const struct virtio_net_hdr hdr = {};
+	struct mknet_txq *txq = &priv->txq[q];
+	u32 piece_len[MKNET_MAX_DESCS];
+	u64 addr[MKNET_MAX_DESCS];
+	u32 room, i, bytes = 0;
+
+	/*
+	 * Down, reshaping, or a peer not taking frames: the rings are not
+	 * ours to fill, and another device's pages must not wait in them.
+	 */
+	if (READ_ONCE(priv->admin_state) != MKNET_STATE_UP ||
+	    !READ_ONCE(priv->peer_attached) || q >= priv->num_queues ||
+	    !netif_carrier_ok(priv->dev))
+		return 0;
+	room = mknet_tx_room(priv, txq);
+	for (i = 0; i < count; i++) {
+		int n = mknet_xdp_pieces(frames[i], addr, piece_len);
+
+		if (n < 0 || n > room)
+			break;
+		mknet_tx_post(priv, txq, mknet_xdp_to_buf(frames[i]), &hdr,
+			      addr, piece_len, n);
+		/* As in transmit: the slots before the index. */
+		smp_store_release(&txq->prod, txq->prod + n);
+		room -= n;
+		bytes += xdp_get_frame_len(frames[i]);
+	}
+	if (!i)
+		return 0;
+	/* Pairs with the peer's acquire of our producer index. */
+	smp_store_release(&txq->ctl->prod, txq->prod);
+	u64_stats_update_begin(&txq->stats.syncp);
+	u64_stats_add(&txq->stats.packets, i);
+	u64_stats_add(&txq->stats.bytes, bytes);
+	u64_stats_update_end(&txq->stats.syncp);
+	/* The stack's frames must not find the ring full unannounced. */
+	mknet_tx_maybe_stop(priv, txq, q, room);
+	return i;
+}
+
+/**
+ * mknet_xdp_xmit - send frames another device redirected to us
+ * @dev: our device
+ * @n: frames in @frames
+ * @frames: the frames; those not sent stay the caller's to free
+ * @flags: %XDP_XMIT_FLUSH rings the peer's doorbell for the batch
+ *
+ * The queue is chosen by CPU, as the stack would for a flow.
+ *
+ * Context: softirq.
+ *
+ * Return: frames sent, or -EINVAL for unknown flags.
+ */
+int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags)
+{
+	struct mknet_priv *priv = netdev_priv(dev);
+	u32 nq_count = READ_ONCE(priv->num_queues), q, sent;
+	struct netdev_queue *nq;
+	struct mknet_txq *txq;
+
+	if (unlikely(flags & ~XDP_XMIT_FLAGS_MASK))
+		return -EINVAL;
+	/* A reshape may change the count: mknet_xdp_post() checks again. */
+	if (unlikely(!nq_count))
+		return 0;
+	q = smp_processor_id() % nq_count;
+	nq = netdev_get_tx_queue(dev, q);
+	txq = &priv->txq[q];
+	__netif_tx_lock(nq, smp_processor_id());
+	sent = mknet_xdp_post(priv, q, frames, n);
+	if ((flags & XDP_XMIT_FLUSH) && READ_ONCE(priv->peer_attached))
+		mknet_tx_doorbell(priv, txq, q);
+	u64_stats_update_begin(&txq->stats.syncp);
+	u64_stats_add(&txq->stats.xdp_xmit, sent);
+	u64_stats_add(&txq->stats.xdp_xmit_errors, n - sent);
+	u64_stats_update_end(&txq->stats.syncp);
+	__netif_tx_unlock(nq);
+	return sent;
+}
+
 static void mknet_rx_count(struct mknet_rxq *rxq, u64_stats_t *ctr)
 {
 	u64_stats_update_begin(&rxq->stats.syncp);
@@ -408,20 +553,34 @@ static bool mknet_rxq_live(const struct mknet_priv *priv,
 	       rxq->index < priv->peer.num_queues;
 }
 
-/* Free the skbs of descriptors @txq->done up to @to. */
+/*
+ * Free the frames of descriptors @txq->done up to @to.  Only skbs count
+ * in @pkts and @bytes, which byte queue limits hear of; XDP frames, which
+ * the stack never queued, count in @xdp.
+ */
 static void mknet_tx_free(struct mknet_priv *priv, struct mknet_txq *txq,
-			  u32 to, int budget, u32 *pkts, u32 *bytes)
+			  u32 to, int budget, u32 *pkts, u32 *bytes, u32 *xdp)
 {
 	u32 done = txq->done, mask = priv->ring_size - 1;
 
 	for (; done != to; done++) {
-		struct sk_buff *skb = txq->skbs[done & mask];
+		void *buf = txq->bufs[done & mask];
+		struct xdp_frame *frame;
+		struct sk_buff *skb;
 
 		/* A stale descriptor must never name memory we freed. */
 		WRITE_ONCE(txq->desc[done & mask].len, 0);
-		if (!skb)
+		if (!buf)
 			continue;
-		txq->skbs[done & mask] = NULL;
+		txq->bufs[done & mask] = NULL;
+		frame = mknet_buf_to_xdp(buf);
+		if (frame) {
+			/* Maybe another device's page_pool: never direct. */
+			xdp_return_frame(frame);
+			(*xdp)++;
+			continue;
+		}
+		skb = buf;
 		(*pkts)++;
 		*bytes += skb->len;
 		napi_consume_skb(skb, budget);
@@ -442,13 +601,13 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 {
 	struct mknet_txq *txq = &priv->txq[q];
 	bool gone = READ_ONCE(priv->peer_gone);
-	u32 prod, cons, pkts = 0, bytes = 0;
+	u32 prod, cons, pkts = 0, bytes = 0, xdp = 0;
 	struct netdev_queue *nq;
 
 	if (!txq->peer_rx_ctl)
 		return;
 	nq = netdev_get_tx_queue(priv->dev, q);
-	/* Pairs with the release in transmit: the skbs are in place. */
+	/* Pairs with the release in transmit: the frames are in place. */
 	prod = smp_load_acquire(&txq->prod);
 	if (prod - txq->done > priv->ring_size)
 		return;
@@ -463,11 +622,11 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	}
 	if (cons == txq->done)
 		goto wake;
-	mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes);
+	mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes, &xdp);
 	netdev_tx_completed_queue(nq, pkts, bytes);
 	u64_stats_update_begin(&rxq->stats.syncp);
 	u64_stats_add(gone ? &rxq->stats.tx_freed_in_flight :
-			     &rxq->stats.tx_completed, pkts);
+			     &rxq->stats.tx_completed, pkts + xdp);
 	u64_stats_update_end(&rxq->stats.syncp);
 wake:
 	if (!netif_tx_queue_stopped(nq) ||
@@ -521,17 +680,17 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 void mknet_tx_purge(struct mknet_priv *priv, u32 q)
 {
 	struct mknet_txq *txq = &priv->txq[q];
-	u32 pkts = 0, bytes = 0;
+	u32 pkts = 0, bytes = 0, xdp = 0;
 
-	if (!txq->skbs)
+	if (!txq->bufs)
 		return;
 	/* Every slot, whatever fault injection did to the indices. */
 	txq->done = txq->prod - priv->ring_size;
-	mknet_tx_free(priv, txq, txq->prod, 0, &pkts, &bytes);
+	mknet_tx_free(priv, txq, txq->prod, 0, &pkts, &bytes, &xdp);
 	if (q < priv->dev->num_tx_queues)
 		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
 	u64_stats_update_begin(&priv->rxq[q].stats.syncp);
-	u64_stats_add(&priv->rxq[q].stats.tx_freed_in_flight, pkts);
+	u64_stats_add(&priv->rxq[q].stats.tx_freed_in_flight, pkts + xdp);
 	u64_stats_update_end(&priv->rxq[q].stats.syncp);
 }
 
@@ -583,11 +742,7 @@ enum hrtimer_restart mknet_kick_timer(struct hrtimer *t)
 /* What the receive path builds must fit the skb it builds it in. */
 static_assert(MKNET_RX_MAX_FRAGS <= MAX_SKB_FRAGS);
 static_assert(PAGE_SIZE >= MKNET_BUF_SIZE);
-#define MKNET_RX_HEADROOM	XDP_PACKET_HEADROOM
 #define MKNET_RX_SHINFO		SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
-/* The longest frame kept whole in the linear part, in one page. */
-#define MKNET_RX_LINEAR_MAX	(SKB_WITH_OVERHEAD(PAGE_SIZE) - \
-				 MKNET_RX_HEADROOM - SMP_CACHE_BYTES)
 static_assert(MKNET_RX_LINEAR_MAX >= MKNET_RX_HEAD);
 
 /* A page_pool buffer with room for @len bytes after the headroom. */
@@ -654,6 +809,262 @@ free:
 	return NULL;
 }
 
+/* Hand a frame to the stack with the offloads the peer's header names. */
+static void mknet_rx_deliver(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			     struct sk_buff *skb,
+			     const struct virtio_net_hdr *hdr)
+{
+	if (virtio_net_hdr_to_skb(skb, hdr, true)) {
+		mknet_rx_count(rxq, &rxq->stats.bad_hdr);
+		kfree_skb(skb);
+		return;
+	}
+	u64_stats_update_begin(&rxq->stats.syncp);
+	u64_stats_inc(&rxq->stats.packets);
+	u64_stats_add(&rxq->stats.bytes, skb->len);
+	u64_stats_update_end(&rxq->stats.syncp);
+	skb->protocol = eth_type_trans(skb, priv->dev);
+	skb_record_rx_queue(skb, rxq->index);
+	napi_gro_receive(&rxq->napi, skb);
+}
+
+/*
+ * The one copy of a frame, for an XDP program: as much as fits beside
+ * the headroom and the shared info in one page, the rest in fragments of
+ * whole pages, which bpf_xdp_adjust_tail() may grow into.
+ */
+static bool mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
+			   const u8 *const *src,
+			   const struct mknet_desc *descs, u32 n, u32 total)
+{
+	u32 head = min(total, MKNET_RX_LINEAR_MAX), off, chunk;
+	struct skb_shared_info *sh;
+	struct page *page;
+
+	page = page_pool_dev_alloc_pages(rxq->page_pool);
+	if (!page)
+		return false;
+	xdp_init_buff(xdp, PAGE_SIZE, &rxq->xdp_rxq);
+	xdp_prepare_buff(xdp, page_address(page), MKNET_RX_HEADROOM, head, true);
+	if (mknet_frame_copy(xdp->data, src, descs, n, 0, head))
+		goto put;
+	if (head == total)
+		return true;
+	sh = xdp_get_shared_info_from_buff(xdp);
+	sh->nr_frags = 0;
+	sh->xdp_frags_size = 0;
+	xdp_buff_set_frags_flag(xdp);
+	for (off = head; off < total; off += chunk) {
+		chunk = min(total - off, MKNET_BUF_SIZE);
+		/* mknet_frame_check() bounds the frame; say so where it matters. */
+		if (WARN_ON_ONCE(sh->nr_frags >= MKNET_RX_MAX_FRAGS))
+			goto put;
+		page = page_pool_dev_alloc_pages(rxq->page_pool);
+		if (!page)
+			goto put;
+		skb_frag_fill_page_desc(&sh->frags[sh->nr_frags++], page, 0,
+					chunk);
+		sh->xdp_frags_size += chunk;
+		if (page_is_pfmemalloc(page))
+			xdp_buff_set_frag_pfmemalloc(xdp);
+		if (mknet_frame_copy(page_address(page), src, descs, n, off,
+				     chunk))
+			goto put;
+	}
+	return true;
+put:
+	xdp_return_buff(xdp);
+	return false;
+}
+
+/* The program moved the frame's start by @shift bytes: so do the offsets. */
+static int mknet_hdr_shift(struct virtio_net_hdr *hdr, int shift)
+{
+	int start;
+
+	if (!shift || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	start = __virtio16_to_cpu(true, hdr->csum_start) + shift;
+	if (start < 0 || start > U16_MAX)
+		return -EINVAL;
+	hdr->csum_start = __cpu_to_virtio16(true, start);
+	return 0;
+}
+
+/*
+ * A frame that leaves by XDP_TX or XDP_REDIRECT carries no offload, so
+ * the checksum the peer left to us is finished here; a GSO frame cannot
+ * leave as one frame.  The checksum field must lie in the linear part.
+ */
+static int mknet_xdp_csum(struct xdp_buff *xdp,
+			  const struct virtio_net_hdr *hdr)
+{
+	u32 len = xdp->data_end - xdp->data, start, field, pos, i;
+	const struct skb_shared_info *sh;
+	__wsum csum;
+
+	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return -EMSGSIZE;
+	if (!(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	start = __virtio16_to_cpu(true, hdr->csum_start);
+	field = start + __virtio16_to_cpu(true, hdr->csum_offset);
+	if (field + sizeof(__sum16) > len)
+		return -EINVAL;
+	csum = csum_partial(xdp->data + start, len - start, 0);
+	if (xdp_buff_has_frags(xdp)) {
+		sh = xdp_get_shared_info_from_buff(xdp);
+		pos = len - start;
+		for (i = 0; i < sh->nr_frags; i++) {
+			const skb_frag_t *f = &sh->frags[i];
+
+			csum = csum_block_add(csum,
+					      csum_partial(skb_frag_address(f),
+							   skb_frag_size(f), 0),
+					      pos);
+			pos += skb_frag_size(f);
+		}
+	}
+	put_unaligned(csum_fold(csum) ?: CSUM_MANGLED_0,
+		      (__sum16 *)(xdp->data + field));
+	return 0;
+}
+
+/* An skb around an XDP buffer the program passed, pages and all. */
+static struct sk_buff *mknet_xdp_build_skb(struct xdp_buff *xdp)
+{
+	const struct skb_shared_info *sh = xdp_get_shared_info_from_buff(xdp);
+	u32 metalen = xdp->data - xdp->data_meta, nr_frags = 0, size = 0;
+	struct sk_buff *skb;
+
+	/* Building the skb clears the shared info's counts: read them first. */
+	if (xdp_buff_has_frags(xdp)) {
+		nr_frags = sh->nr_frags;
+		size = sh->xdp_frags_size;
+	}
+	skb = napi_build_skb(xdp->data_hard_start, xdp->frame_sz);
+	if (!skb)
+		return NULL;
+	skb_mark_for_recycle(skb);
+	skb_reserve(skb, xdp->data - xdp->data_hard_start);
+	__skb_put(skb, xdp->data_end - xdp->data);
+	if (metalen)
+		skb_metadata_set(skb, metalen);
+	if (nr_frags)
+		xdp_update_skb_shared_info(skb, nr_frags, size,
+					   nr_frags * PAGE_SIZE,
+					   xdp_buff_is_frag_pfmemalloc(xdp));
+	return skb;
+}
+
+/* Send a frame back to the peer on our TX ring of this queue pair. */
+static int mknet_xdp_tx(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			struct xdp_buff *xdp)
+{
+	struct xdp_frame *frame = xdp_convert_buff_to_frame(xdp);
+	u32 q = rxq->index % priv->num_queues, sent;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
+
+	if (!frame)
+		return -ENOMEM;
+	__netif_tx_lock(nq, smp_processor_id());
+	sent = mknet_xdp_post(priv, q, &frame, 1);
+	__netif_tx_unlock(nq);
+	if (!sent)
+		return -ENOSPC;
+	/* One doorbell for all a poll sends back, when it is done. */
+	rxq->xdp_tx_owed = true;
+	return 0;
+}
+
+/* Run the XDP program on one frame and carry out its verdict. */
+static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
+			 struct bpf_prog *prog, const u8 *const *src,
+			 const struct mknet_desc *descs, u32 n, u32 total)
+{
+	struct virtio_net_hdr hdr = descs[0].hdr;
+	struct sk_buff *skb;
+	struct xdp_buff xdp;
+	void *data;
+	u32 act;
+
+	/* Only a frags-aware program sees a frame larger than a page. */
+	if (total > MKNET_RX_LINEAR_MAX && !prog->aux->xdp_has_frags) {
+		mknet_rx_count(rxq, &rxq->stats.xdp_too_big);
+		return;
+	}
+	if (!mknet_xdp_fill(rxq, &xdp, src, descs, n, total)) {
+		mknet_rx_count(rxq, &rxq->stats.nomem);
+		return;
+	}
+	data = xdp.data;
+	mknet_rx_count(rxq, &rxq->stats.xdp_packets);
+	act = bpf_prog_run_xdp(prog, &xdp);
+	if ((act == XDP_PASS || act == XDP_TX || act == XDP_REDIRECT) &&
+	    mknet_hdr_shift(&hdr, data - xdp.data)) {
+		mknet_rx_count(rxq, &rxq->stats.bad_hdr);
+		goto drop;
+	}
+	switch (act) {
+	case XDP_PASS:
+		skb = mknet_xdp_build_skb(&xdp);
+		if (!skb) {
+			mknet_rx_count(rxq, &rxq->stats.nomem);
+			goto drop;
+		}
+		mknet_rx_deliver(priv, rxq, skb, &hdr);
+		return;
+	case XDP_TX:
+		if (mknet_xdp_csum(&xdp, &hdr) || mknet_xdp_tx(priv, rxq, &xdp)) {
+			mknet_rx_count(rxq, &rxq->stats.xdp_tx_errors);
+			trace_xdp_exception(priv->dev, prog, act);
+			goto drop;
+		}
+		mknet_rx_count(rxq, &rxq->stats.xdp_tx);
+		return;
+	case XDP_REDIRECT:
+		if (mknet_xdp_csum(&xdp, &hdr) ||
+		    xdp_do_redirect(priv->dev, &xdp, prog)) {
+			mknet_rx_count(rxq, &rxq->stats.xdp_redirect_errors);
+			trace_xdp_exception(priv->dev, prog, act);
+			goto drop;
+		}
+		rxq->xdp_redirected = true;
+		mknet_rx_count(rxq, &rxq->stats.xdp_redirect);
+		return;
+	default:
+		bpf_warn_invalid_xdp_action(priv->dev, prog, act);
+		fallthrough;
+	case XDP_ABORTED:
+		trace_xdp_exception(priv->dev, prog, act);
+		fallthrough;
+	case XDP_DROP:
+		mknet_rx_count(rxq, &rxq->stats.xdp_drops);
+		break;
+	}
+drop:
+	xdp_return_buff(&xdp);
+}
+
+/* What a poll's XDP verdicts left to do: flush redirects, ring for XDP_TX. */
+static void mknet_xdp_finish(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	u32 q = rxq->index % priv->num_queues;
+	struct netdev_queue *nq;
+
+	if (rxq->xdp_redirected) {
+		rxq->xdp_redirected = false;
+		xdp_do_flush();
+	}
+	if (!rxq->xdp_tx_owed)
+		return;
+	rxq->xdp_tx_owed = false;
+	nq = netdev_get_tx_queue(priv->dev, q);
+	__netif_tx_lock(nq, smp_processor_id());
+	mknet_tx_doorbell(priv, &priv->txq[q], q);
+	__netif_tx_unlock(nq);
+}
+
 /*
  * Where we map each descriptor's bytes, if all lie in the peer's RAM as
  * the core told us at attach.  Nothing else is ever read.
@@ -680,7 +1091,7 @@ static bool mknet_rx_resolve(const struct mknet_peer_view *v,
  * (always at least one, so a bad descriptor is skipped, never retried).
  */
 static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
-			  u32 cons, u32 avail)
+			  struct bpf_prog *prog, u32 cons, u32 avail)
 {
 	struct mknet_desc descs[MKNET_MAX_DESCS];
 	const u8 *src[MKNET_MAX_DESCS];
@@ -705,24 +1116,16 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		mknet_rx_count(rxq, &rxq->stats.bad_addr);
 		return n;
 	}
+	if (prog) {
+		mknet_rx_xdp(priv, rxq, prog, src, descs, n, total);
+		return n;
+	}
 	skb = mknet_build_skb(rxq, src, descs, n, total);
 	if (!skb) {
 		mknet_rx_count(rxq, &rxq->stats.nomem);
 		return n;
 	}
-	if (virtio_net_hdr_to_skb(skb, &descs[0].hdr, true)) {
-		mknet_rx_count(rxq, &rxq->stats.bad_hdr);
-		kfree_skb(skb);
-		return n;
-	}
-	skb->protocol = eth_type_trans(skb, priv->dev);
-	skb_record_rx_queue(skb, rxq->index);
-
-	u64_stats_update_begin(&rxq->stats.syncp);
-	u64_stats_inc(&rxq->stats.packets);
-	u64_stats_add(&rxq->stats.bytes, total);
-	u64_stats_update_end(&rxq->stats.syncp);
-	napi_gro_receive(&rxq->napi, skb);
+	mknet_rx_deliver(priv, rxq, skb, &descs[0].hdr);
 	return n;
 }
 
@@ -853,6 +1256,7 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		    int budget)
 {
 	u32 prod, avail, old = rxq->cons;
+	struct bpf_prog *prog;
 	int done = 0;
 
 	/* Pairs with the peer's release: descriptors up to prod are written. */
@@ -864,13 +1268,17 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		return -ERANGE;
 	}
 	mknet_set_peer_broken(priv, rxq, false);
+	rcu_read_lock();
+	prog = rcu_dereference(priv->xdp_prog);
 	while (done < budget && avail) {
-		u32 used = mknet_rx_frame(priv, rxq, rxq->cons, avail);
+		u32 used = mknet_rx_frame(priv, rxq, prog, rxq->cons, avail);
 
 		rxq->cons += used;
 		avail -= used;
 		done++;
 	}
+	mknet_xdp_finish(priv, rxq);
+	rcu_read_unlock();
 	if (rxq->cons != old)
 		mknet_rx_release(priv, rxq);
 	return done;
@@ -1132,11 +1540,25 @@ int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		.queue_idx = rxq->index,
 	};
 	struct page_pool *pool = page_pool_create(&pp);
+	int err;
 
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
+	err = xdp_rxq_info_reg(&rxq->xdp_rxq, priv->dev, rxq->index,
+			       rxq->napi.napi_id);
+	if (err)
+		goto destroy;
+	err = xdp_rxq_info_reg_mem_model(&rxq->xdp_rxq, MEM_TYPE_PAGE_POOL,
+					 pool);
+	if (err)
+		goto unreg;
 	rxq->page_pool = pool;
 	return 0;
+unreg:
+	xdp_rxq_info_unreg(&rxq->xdp_rxq);
+destroy:
+	page_pool_destroy(pool);
+	return err;
 }
 
 /**
@@ -1147,6 +1569,8 @@ int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq)
  */
 void mknet_rxq_pool_destroy(struct mknet_rxq *rxq)
 {
+	/* The XDP memory model holds a reference of its own on the pool. */
+	xdp_rxq_info_unreg(&rxq->xdp_rxq);
 	page_pool_destroy(rxq->page_pool);
 	rxq->page_pool = NULL;
 }
