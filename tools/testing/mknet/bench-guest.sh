@@ -168,6 +168,63 @@ for c in $pair_cols; do
 		done ;;
 	esac
 done
+
+# XDP on the veth and mknet pairs: packets per second the programs
+# handle, by the drivers' own counters (veth's rx_queue_N_xdp_*, mknet's
+# rxN_xdp_*).  Drop: an iperf3 UDP flood of 64-byte datagrams from a into
+# b's program dropping UDP.  TX: programs on both ends send every frame
+# back with its addresses swapped, so what a's pings put on the link
+# bounces between the two for the whole run.
+bpffs=/run/mkbench-bpf
+mkdir -p $bpffs && mount -t bpf bpf $bpffs &&
+	$BPFTOOL prog loadall "$(dirname "$0")/drivers/net/mknet/xdp_mknet.bpf.o" \
+		$bpffs/p || echo "mkbench-stat: xdp programs not loaded"
+xdp_count() {	# ns dev counter, summed over the queues
+	$IP netns exec $1 $ETHTOOL -S $2 | awk -v k="_$3:" '
+		substr($1, length($1) - length(k) + 1) == k { s += $2 }
+		END { print s + 0 }'
+}
+xdp_set() {	# ns dev program, or off
+	if [ "$3" = off ]; then
+		$IP netns exec $1 $IP link set dev $2 xdpdrv off
+	else
+		$IP netns exec $1 $IP -force link set dev $2 xdpdrv pinned $bpffs/p/$3
+	fi
+}
+xdp_run() {	# column kind
+	c=$1 a=${2}a b=${2}b
+	case $2 in
+	veth)	peer=198.51.100.2 ;;
+	*)	peer=192.0.2.2 ;;
+	esac
+	xdp_set $c-b $b xdp_drop_udp || return 0
+	n0=$(xdp_count $c-b $b xdp_drops)
+	client="$IP netns exec $c-a" rev='' out="xdp $c"
+	iperf -u -l 64 -b 0 >/dev/null
+	n1=$(xdp_count $c-b $b xdp_drops)
+	echo "mkbench: xdp $c xdp_drop_pps $(( (n1 - n0) / T ))"
+	# The pings need b's address resolved: the programs answer no ARP.
+	$IP netns exec $c-a ping -c 1 -W 2 $peer >/dev/null
+	xdp_set $c-a $a xdp_tx && xdp_set $c-b $b xdp_tx || {
+		xdp_set $c-a $a off
+		xdp_set $c-b $b off
+		return 0
+	}
+	$IP netns exec $c-a ping -q -c 100 -i 0.01 -W 1 $peer >/dev/null 2>&1
+	n0=$(( $(xdp_count $c-a $a xdp_tx) + $(xdp_count $c-b $b xdp_tx) ))
+	sleep $T
+	n1=$(( $(xdp_count $c-a $a xdp_tx) + $(xdp_count $c-b $b xdp_tx) ))
+	xdp_set $c-a $a off
+	xdp_set $c-b $b off
+	echo "mkbench: xdp $c xdp_tx_pps $(( (n1 - n0) / T ))"
+}
+echo "mkbench-column: xdp veth"
+echo "mkbench-column: xdp mknet"
+for r in $(seq $RUNS); do
+	xdp_run veth veth
+	xdp_run mknet mknet
+done
+umount $bpffs 2>/dev/null
 killall iperf3 2>/dev/null
 sleep 1
 

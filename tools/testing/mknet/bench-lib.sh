@@ -6,6 +6,7 @@
 IP=/opt/mknet/bin/ip
 IPERF=/opt/mknet/bin/iperf3
 ETHTOOL=/opt/mknet/bin/ethtool
+BPFTOOL=/opt/mknet/bin/bpftool
 INSTANCE=192.0.2.2
 CMDPORT=5302
 inst=/sys/kernel/multikernel/instances/1

@@ -17,7 +17,7 @@ done
 
 # busybox has its own ip: the real tools go first in PATH, by full path.
 # MK_WITH_PERF=1 adds perf, for `make profile`.
-tools="ip ethtool iperf3"
+tools="ip ethtool iperf3 bpftool"
 [ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
 for tool in $tools; do
 	bin=$(command -v "$tool" || echo "/usr/sbin/$tool")
@@ -38,10 +38,11 @@ chmod +x "$root/init"
 # would: each directory with its settings and TEST_FILES, and
 # kselftest-list.txt naming its TEST_PROGS in the Makefile's order.  Only
 # those run; an executable script the Makefile does not list is reported.
-test_progs() {
-	{ grep -v '^include' "$1/Makefile"; printf '\n__progs:\n\t@echo $(TEST_PROGS)\n'; } |
-		make -s --no-print-directory -C "$1" -f - __progs
+make_var() {
+	{ grep -v '^include' "$1/Makefile"; printf '\n__var:\n\t@echo $(%s)\n' "$2"; } |
+		make -s --no-print-directory -C "$1" -f - __var
 }
+test_progs() { make_var "$1" TEST_PROGS; }
 sel=$top/tools/testing/selftests
 : > "$root/selftests/kselftest-list.txt"
 for c in drivers/net/mknet multikernel multikernel/instance; do
@@ -51,6 +52,12 @@ for c in drivers/net/mknet multikernel multikernel/instance; do
 	for t in $progs; do
 		[ -x "$sel/$c/$t" ] || { echo "  ERROR   $c/$t: not executable"; exit 1; }
 		echo "$c:$t" >> "$root/selftests/kselftest-list.txt"
+	done
+	# What the collection generates (TEST_GEN_FILES), by its own rules.
+	for f in $(make_var "$sel/$c" TEST_GEN_FILES); do
+		grep -v '^include' "$sel/$c/Makefile" |
+			make -s --no-print-directory -C "$sel/$c" -f - \
+			OUTPUT="$root/selftests/$c" "$root/selftests/$c/$f"
 	done
 	for f in "$sel/$c"/*.sh; do
 		[ -x "$f" ] && [ "$(basename "$f")" != lib.sh ] || continue

@@ -48,7 +48,7 @@ tables() {
 		if (!ncol[t])
 			return
 		print title
-		n = split("tcp1_mbps tcp4_mbps udp64_pps rtt_avg_us ipi_per_1000_pkts tcp1_retr tcp4_retr", order, " ")
+		n = split("tcp1_mbps tcp4_mbps udp64_pps xdp_drop_pps xdp_tx_pps rtt_avg_us ipi_per_1000_pkts tcp1_retr tcp4_retr", order, " ")
 		# Cells first, then the width of each column.
 		head[0] = "metric"
 		for (c = 1; c <= ncol[t]; c++) {
@@ -83,6 +83,11 @@ tables() {
 				line = line sprintf("  %" w[c] "s", head[c])
 		print line
 		for (i = 1; i <= n; i++) {
+			# A metric no column of this table has is left out.
+			for (c = 1; c <= ncol[t] && cells[i, 2 * c - 1] == "-"; c++)
+				;
+			if (c > ncol[t])
+				continue
 			line = sprintf("%-" w[0] "s", cells[i, 0])
 			for (c = 1; c <= last; c++)
 				if (c != 2)
@@ -98,6 +103,7 @@ tables() {
 	}
 	END {
 		table("pair", "Pairs in one kernel, each end in a namespace of its own:")
+		table("xdp", "XDP on the pairs, packets per second by the drivers\x27 counters:")
 		table("link", "Between two kernels over mknet0 (host on CPU 0, instance 1 on CPU 1);" \
 		      "\nveth-ref: a veth pair before, both CPUs in the host, client on CPU 0, server on CPU 1:")
 		if (set != "") {
@@ -131,6 +137,9 @@ report() {
 	between kernels, the host's MKI line plus the IPIs it sent to instance 1,
 	ipis_sent and bells_rung in /sys/kernel/multikernel/instances/1/.
 	retr: TCP retransmits iperf3 counted on the sender.
+	XDP: xdp_drop_pps, b's program dropping an iperf3 UDP flood of 64-byte
+	datagrams from a (the sender's stack bounds it); xdp_tx_pps, frames sent
+	back by XDP_TX on both ends together, 100 pings bouncing between them.
 	EOF
 }
 

@@ -118,6 +118,53 @@ $ETHTOOL -G mknet0 tx 512 2>/dev/null && fail "ring change accepted on a link to
 ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after refused changes"
 echo "-L and -G refused, one queue pair per online CPU, link unharmed"
 
+# XDP between kernels: a veth in a namespace of ours reaches instance 1
+# through mknet0 by XDP_REDIRECT both ways (veth -> mknet0 by
+# ndo_xdp_xmit, mknet0 -> veth from mknet0's receive path).
+xdp_obj=$(dirname "$0")/../../drivers/net/mknet/xdp_mknet.bpf.o
+bpffs=/run/mkbpf-traffic
+nsx=mkx-traffic
+xdp_off() {
+	$IP link set dev mknet0 xdpdrv off 2>/dev/null
+	$IP link del vh0 2>/dev/null
+	$IP netns del $nsx 2>/dev/null
+	umount $bpffs 2>/dev/null
+}
+mkdir -p $bpffs && mount -t bpf bpf $bpffs || fail "mount bpffs"
+for set in to_veth to_mknet; do
+	mkdir -p $bpffs/$set
+	$BPFTOOL prog loadall "$xdp_obj" $bpffs/$set pinmaps $bpffs/$set/maps ||
+		fail "bpftool prog loadall"
+done
+$IP netns add $nsx
+$IP link add vh0 type veth peer name vx0 netns $nsx || fail "veth"
+$IP netns exec $nsx $IP addr add 192.0.2.9/24 dev vx0
+$IP netns exec $nsx $IP link set vx0 up
+$IP netns exec $nsx $ETHTOOL -K vx0 gro on >/dev/null
+$IP link set vh0 up
+le32() {
+	printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255))
+}
+$BPFTOOL map update pinned $bpffs/to_veth/maps/tx_port key 0 0 0 0 \
+	value $(le32 "$(cat /sys/class/net/vh0/ifindex)") || fail "map to vh0"
+$BPFTOOL map update pinned $bpffs/to_mknet/maps/tx_port key 0 0 0 0 \
+	value $(le32 "$(cat /sys/class/net/mknet0/ifindex)") || fail "map to mknet0"
+$IP link set dev mknet0 xdpdrv pinned $bpffs/to_veth/xdp_redirect ||
+	fail "XDP on mknet0"
+$IP link set dev vh0 xdpdrv pinned $bpffs/to_mknet/xdp_redirect ||
+	fail "XDP on vh0"
+xmit0=$(stat tx0_xdp_xmit)
+$IP netns exec $nsx ping -c 5 -W 2 192.0.2.2 >/dev/null || {
+	xdp_off
+	fail "no ping from a veth to instance 1 through XDP_REDIRECT"
+}
+echo "veth -> mknet0 -> instance 1 by XDP_REDIRECT: ping answered," \
+	"$(($(stat tx0_xdp_xmit) - xmit0)) frames by ndo_xdp_xmit," \
+	"$(stat rx0_xdp_redirect) redirected back"
+xdp_off
+ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after XDP went"
+
 # The peer goes away in the middle of bulk TCP.
 $IPERF -c 192.0.2.2 -t 30 > /dev/null 2>&1 &
 sleep 3
