@@ -156,6 +156,8 @@ void *mk_msg_pfn_ptr(const struct mk_msg *msg, u32 *len);
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 int mk_parse_range(const char *s, u64 *size, phys_addr_t *base);
 void mk_messaging_start(struct mk_region *r);
+int __init mk_pool_init(struct mk_region *r);
+void __init mk_heartbeat_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
 int mk_kobj_to_id(struct kobject *kobj);

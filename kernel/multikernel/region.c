@@ -13,11 +13,9 @@
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/cpumask.h>
-#include <linux/genalloc.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
-#include <linux/panic_notifier.h>
 #include <linux/random.h>
 #include <linux/string.h>
 #include <asm/sections.h>
@@ -30,7 +28,6 @@ static phys_addr_t mk_param_base __initdata;
 static bool mk_param_given __initdata;
 static bool mk_region_reserved __initdata;
 static bool mk_joined;
-static struct gen_pool *mk_pool;
 
 static struct resource mk_region_res = {
 	.name = "Multikernel shared region",
@@ -269,73 +266,6 @@ u64 mk_region_offset(const void *vaddr)
 }
 EXPORT_SYMBOL_GPL(mk_region_offset);
 
-/**
- * mk_pool_alloc - allocate pages of the shared region for this instance
- * @size: bytes, rounded up to pages
- * @phys: if not NULL, set to the physical address
- *
- * Each instance allocates from its own slice of the page pool, so two
- * kernels never hand out the same page.  Memory is not zeroed.
- *
- * Context: any.
- * Return: kernel address, or NULL.
- */
-void *mk_pool_alloc(size_t size, phys_addr_t *phys)
-{
-	unsigned long va;
-
-	if (!mk_pool)
-		return NULL;
-	va = gen_pool_alloc(mk_pool, PAGE_ALIGN(size));
-	if (va && phys)
-		*phys = gen_pool_virt_to_phys(mk_pool, va);
-	return (void *)va;
-}
-EXPORT_SYMBOL_GPL(mk_pool_alloc);
-
-/**
- * mk_pool_free - return pages from mk_pool_alloc()
- * @vaddr: address mk_pool_alloc() returned
- * @size: size passed to mk_pool_alloc()
- */
-void mk_pool_free(void *vaddr, size_t size)
-{
-	if (vaddr)
-		gen_pool_free(mk_pool, (unsigned long)vaddr, PAGE_ALIGN(size));
-}
-EXPORT_SYMBOL_GPL(mk_pool_free);
-
-/**
- * mk_pool_avail - bytes still free in this instance's slice of the pool
- *
- * Free bytes may be split among several holes: an allocation of this
- * size can still fail.
- *
- * Return: free bytes, 0 without a pool.
- */
-size_t mk_pool_avail(void)
-{
-	return mk_pool ? gen_pool_avail(mk_pool) : 0;
-}
-EXPORT_SYMBOL_GPL(mk_pool_avail);
-
-static int __init mk_pool_init(struct mk_region *r)
-{
-	u64 slice = (r->layout.pool_size / MK_MAX_INSTANCES) & PAGE_MASK;
-	u64 off = r->layout.pool_off + slice * r->self;
-
-	mk_pool = gen_pool_create(PAGE_SHIFT, -1);
-	if (!mk_pool)
-		return -ENOMEM;
-	if (gen_pool_add_virt(mk_pool, (unsigned long)r->virt + off,
-			      r->phys + off, slice, -1)) {
-		gen_pool_destroy(mk_pool);
-		mk_pool = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /*
  * Write our whole entry from the private copy.  The state goes last: a
  * peer that sees RUNNING sees the CPU list with it.
@@ -393,29 +323,6 @@ void mk_instance_set_state(u16 instance, u32 state)
 	smp_store_release(&r->instances[instance].state, state);
 }
 
-static int mk_panic_notify(struct notifier_block *nb, unsigned long event,
-			   void *unused)
-{
-	/* Peers stop talking to us at once instead of waiting for a timeout. */
-	mk_instance_set_state(mk_region.self, MK_INSTANCE_CRASHED);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block mk_panic_nb = {
-	.notifier_call = mk_panic_notify,
-};
-
-static void mk_heartbeat(struct timer_list *t)
-{
-	struct mk_region *r = from_timer(r, t, heartbeat);
-
-	/* Only this timer writes it; the region's copy is never read back. */
-	WRITE_ONCE(r->me.heartbeat, r->me.heartbeat + 1);
-	if (!READ_ONCE(r->hostile))
-		mk_republish(r);
-	mod_timer(&r->heartbeat, jiffies + HZ);
-}
-
 static void __init mk_instance_register(struct mk_region *r)
 {
 	unsigned int cpu, n = 0;
@@ -437,10 +344,6 @@ static void __init mk_instance_register(struct mk_region *r)
 	r->me.nr_cpus = n;
 	r->me.state = MK_INSTANCE_RUNNING;
 	mk_publish_self(r);
-
-	timer_setup(&r->heartbeat, mk_heartbeat, 0);
-	mod_timer(&r->heartbeat, jiffies + HZ);
-	atomic_notifier_chain_register(&panic_notifier_list, &mk_panic_nb);
 }
 
 static int __init mk_region_join(struct mk_region *r)
@@ -500,6 +403,7 @@ static int __init mk_region_init(void)
 	mk_memory_init(r);
 	mk_messaging_start(r);
 	mk_instance_register(r);
+	mk_heartbeat_start(r);
 	/* Everything above is set up before anyone sees the flag. */
 	smp_store_release(&mk_joined, true);
 	pr_info("instance %u joined region %llx@%pa, generation %llx\n",
