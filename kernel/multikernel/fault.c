@@ -25,7 +25,8 @@
  * ping           send a message of the test type to each of our own CPUs
  *                through our ring to ourselves; fails if none could be sent
  *
- * Only for tests: the other kernels must count what they drop, keep
+ * Every mode but restore and ping leaves a "fault injection:" line in the
+ * log.  Only for tests: the other kernels must count what they drop, keep
  * running, and go on talking to us once we restore; we must be whole
  * again a few seconds after a garble.
  */
@@ -47,22 +48,48 @@ static int mk_fault_peer_apicid(u16 i, u32 *apicid)
 	       0 : -EHOSTDOWN;
 }
 
-static int mk_fault_instance(struct mk_region *r)
+/* Logged, so that whatever the log shows next can be traced to it. */
+static int mk_fault_done(const char *mode)
 {
+	pr_warn("fault injection: %s\n", mode);
+	return 0;
+}
+
+/*
+ * Hostile modes stop republishing until "restore", so the garbage stays as
+ * a hostile peer would keep it.  Set before the damage: the heartbeat must
+ * not undo it at once.
+ */
+static struct mk_region *mk_fault_hostile(void *ctx, const char *mode)
+{
+	struct mk_region *r = ctx;
+
+	WRITE_ONCE(r->hostile, true);
+	mk_fault_done(mode);
+	return r;
+}
+
+static int mk_fault_instance(void *ctx, const char *args)
+{
+	struct mk_region *r = mk_fault_hostile(ctx, "instance");
+
 	WRITE_ONCE(r->instances[r->self].state,
 		   MK_INSTANCE_STATE_MAX + get_random_u32_below(1000));
 	WRITE_ONCE(r->instances[r->self].nr_cpus, U32_MAX);
 	return 0;
 }
 
-static int mk_fault_header(struct mk_region *r)
+static int mk_fault_header(void *ctx, const char *args)
 {
+	struct mk_region *r = mk_fault_hostile(ctx, "header");
+
 	get_random_bytes(r->hdr, sizeof(*r->hdr));
 	return 0;
 }
 
-static int mk_fault_ring(struct mk_region *r)
+static int mk_fault_ring(void *ctx, const char *args)
 {
+	struct mk_region *r = mk_fault_hostile(ctx, "ring");
 	unsigned long flags;
 	u32 apicid;
 	u16 i;
@@ -96,8 +123,9 @@ static void mk_fault_slots_to(struct mk_region *r, u16 dst,
 	raw_spin_unlock_irqrestore(&tx->lock, flags);
 }
 
-static int mk_fault_slots(struct mk_region *r)
+static int mk_fault_slots(void *ctx, const char *args)
 {
+	struct mk_region *r = ctx;
 	struct mk_slot *junk;
 	u32 apicid;
 	u16 i;
@@ -113,11 +141,12 @@ static int mk_fault_slots(struct mk_region *r)
 			mk_arch_send_ipi(apicid);
 		}
 	kfree(junk);
-	return 0;
+	return mk_fault_done("slots");
 }
 
-static int mk_fault_flood(struct mk_region *r)
+static int mk_fault_flood(void *ctx, const char *args)
 {
+	struct mk_region *r = ctx;
 	u8 junk[MK_MSG_MAX_DATA] = {};
 	u32 apicid, n;
 	u16 i;
@@ -131,11 +160,13 @@ static int mk_fault_flood(struct mk_region *r)
 			cond_resched();
 		}
 	}
-	return 0;
+	return mk_fault_done("flood");
 }
 
-static int mk_fault_restore(struct mk_region *r)
+static int mk_fault_restore(void *ctx, const char *args)
 {
+	struct mk_region *r = ctx;
+
 	WRITE_ONCE(r->hostile, false);
 	mk_republish(r);
 	return 0;
@@ -153,7 +184,7 @@ static void mk_garble(void *p, size_t len, int how)
  * No lock is taken: the region is written by peers at any time anyway,
  * and what we own must survive exactly that.
  */
-static int mk_fault_garble(struct mk_region *r, int how)
+static int mk_fault_garble(struct mk_region *r, int how, const char *mode)
 {
 	u16 i;
 
@@ -168,26 +199,27 @@ static int mk_fault_garble(struct mk_region *r, int how)
 		mk_garble(&rx->tail, offsetof(struct mk_ring, slots) -
 			  offsetof(struct mk_ring, tail), how);
 	}
-	return 0;
+	return mk_fault_done(mode);
 }
 
-static int mk_fault_garble_random(struct mk_region *r)
+static int mk_fault_garble_random(void *ctx, const char *args)
 {
-	return mk_fault_garble(r, MK_GARBLE_RANDOM);
+	return mk_fault_garble(ctx, MK_GARBLE_RANDOM, "garble-random");
 }
 
-static int mk_fault_garble_zero(struct mk_region *r)
+static int mk_fault_garble_zero(void *ctx, const char *args)
 {
-	return mk_fault_garble(r, 0);
+	return mk_fault_garble(ctx, 0, "garble-zero");
 }
 
-static int mk_fault_garble_ff(struct mk_region *r)
+static int mk_fault_garble_ff(void *ctx, const char *args)
 {
-	return mk_fault_garble(r, 0xff);
+	return mk_fault_garble(ctx, 0xff, "garble-ff");
 }
 
-static int mk_fault_ping(struct mk_region *r)
+static int mk_fault_ping(void *ctx, const char *args)
 {
+	struct mk_region *r = ctx;
 	int err = -EHOSTDOWN, sent = 0;
 	unsigned int cpu;
 
@@ -200,78 +232,26 @@ static int mk_fault_ping(struct mk_region *r)
 	return sent ? 0 : err;
 }
 
-/*
- * HOSTILE modes stop republishing until "restore", so the garbage stays
- * as a hostile peer would keep it; DAMAGE modes act once; QUIET ones are
- * no fault and not logged.
- */
-enum mk_fault_kind {
-	MK_FAULT_HOSTILE,
-	MK_FAULT_DAMAGE,
-	MK_FAULT_QUIET,
+static const struct mk_debugfs_cmd mk_fault_modes[] = {
+	{ "instance",		mk_fault_instance },
+	{ "header",		mk_fault_header },
+	{ "ring",		mk_fault_ring },
+	{ "slots",		mk_fault_slots },
+	{ "flood",		mk_fault_flood },
+	{ "restore",		mk_fault_restore },
+	{ "garble-random",	mk_fault_garble_random },
+	{ "garble-zero",	mk_fault_garble_zero },
+	{ "garble-ff",		mk_fault_garble_ff },
+	{ "ping",		mk_fault_ping },
 };
-
-/**
- * struct mk_fault_mode - one word written to debugfs multikernel/scribble
- * @name: the word
- * @fn: what it does
- * @kind: &enum mk_fault_kind
- */
-struct mk_fault_mode {
-	const char *name;
-	int (*fn)(struct mk_region *r);
-	enum mk_fault_kind kind;
-};
-
-static const struct mk_fault_mode mk_fault_modes[] = {
-	{ "instance",		mk_fault_instance,	MK_FAULT_HOSTILE },
-	{ "header",		mk_fault_header,	MK_FAULT_HOSTILE },
-	{ "ring",		mk_fault_ring,		MK_FAULT_HOSTILE },
-	{ "slots",		mk_fault_slots,		MK_FAULT_DAMAGE },
-	{ "flood",		mk_fault_flood,		MK_FAULT_DAMAGE },
-	{ "restore",		mk_fault_restore,	MK_FAULT_QUIET },
-	{ "garble-random",	mk_fault_garble_random,	MK_FAULT_DAMAGE },
-	{ "garble-zero",	mk_fault_garble_zero,	MK_FAULT_DAMAGE },
-	{ "garble-ff",		mk_fault_garble_ff,	MK_FAULT_DAMAGE },
-	{ "ping",		mk_fault_ping,		MK_FAULT_QUIET },
-};
-
-static int mk_fault(const char *name)
-{
-	struct mk_region *r = &mk_region;
-	const struct mk_fault_mode *m;
-	int err;
-
-	if (!mk_ready())
-		return -ENODEV;
-	for (m = mk_fault_modes; m < mk_fault_modes + ARRAY_SIZE(mk_fault_modes);
-	     m++) {
-		if (strcmp(name, m->name))
-			continue;
-		/* Before the damage: the heartbeat must not undo it at once. */
-		if (m->kind == MK_FAULT_HOSTILE)
-			WRITE_ONCE(r->hostile, true);
-		err = m->fn(r);
-		if (!err && m->kind != MK_FAULT_QUIET)
-			pr_warn("fault injection: %s\n", name);
-		return err;
-	}
-	return -EINVAL;
-}
 
 static ssize_t mk_scribble_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	char mode[16];
-	int err;
-
-	if (len >= sizeof(mode))
-		return -EINVAL;
-	if (copy_from_user(mode, ubuf, len))
-		return -EFAULT;
-	mode[len] = '\0';
-	err = mk_fault(strim(mode));
-	return err ?: len;
+	if (!mk_ready())
+		return -ENODEV;
+	return mk_debugfs_cmd_write(ubuf, len, mk_fault_modes,
+				    ARRAY_SIZE(mk_fault_modes), &mk_region);
 }
 
 static const struct file_operations mk_scribble_fops = {

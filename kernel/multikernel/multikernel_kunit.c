@@ -2,8 +2,8 @@
 /*
  * KUnit tests of the multikernel core: layout and header validation, page
  * range checks, lists of another kernel's memory ranges, the message ring
- * on its own, and delivery through the real MULTIKERNEL_VECTOR between two
- * CPUs of this kernel.
+ * on its own, delivery through the real MULTIKERNEL_VECTOR between two
+ * CPUs of this kernel, and the parser of debugfs command files.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -11,8 +11,10 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <asm/hardirq.h>
 #include <asm/sections.h>
@@ -1485,6 +1487,166 @@ static struct kunit_suite mk_loopback_suite = {
 	.init = lb_setup,
 	.test_cases = mk_loopback_cases,
 };
+
+/* ---- debugfs command files ---- */
+
+#ifdef CONFIG_DEBUG_FS
+
+/**
+ * struct cmd_test - what the commands of the test table saw
+ * @called: name of the command that ran last, NULL if none
+ * @args: the arguments it got, copied
+ * @had_args: it got arguments rather than NULL
+ * @ubuf: a page of user memory the writes come from
+ */
+struct cmd_test {
+	const char *called;
+	char args[64];
+	bool had_args;
+	char __user *ubuf;
+};
+
+static int cmd_record(struct cmd_test *t, const char *name, const char *args)
+{
+	t->called = name;
+	t->had_args = !!args;
+	strscpy(t->args, args ?: "", sizeof(t->args));
+	return 0;
+}
+
+static int cmd_one(void *ctx, const char *args)
+{
+	return cmd_record(ctx, "one", args);
+}
+
+static int cmd_one_more(void *ctx, const char *args)
+{
+	return cmd_record(ctx, "one-more", args);
+}
+
+static int cmd_busy(void *ctx, const char *args)
+{
+	cmd_record(ctx, "busy", args);
+	return -EBUSY;
+}
+
+static const struct mk_debugfs_cmd cmd_table[] = {
+	{ "one",	cmd_one },
+	{ "one-more",	cmd_one_more },
+	{ "busy",	cmd_busy },
+};
+
+/* Write @text, @len bytes of it, as user space would. */
+static ssize_t cmd_write(struct kunit *test, const char *text, size_t len)
+{
+	struct cmd_test *t = test->priv;
+
+	t->called = NULL;
+	t->had_args = false;
+	t->args[0] = '\0';
+	KUNIT_ASSERT_EQ(test, copy_to_user(t->ubuf, text, len), 0);
+	return mk_debugfs_cmd_write(t->ubuf, len, cmd_table,
+				    ARRAY_SIZE(cmd_table), t);
+}
+
+static int cmd_setup(struct kunit *test)
+{
+	struct cmd_test *t;
+	unsigned long addr;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	KUNIT_ASSERT_LT(test, addr, (unsigned long)TASK_SIZE);
+	t->ubuf = (char __user *)addr;
+	test->priv = t;
+	return 0;
+}
+
+static void mk_cmd_name_alone(struct kunit *test)
+{
+	struct cmd_test *t = test->priv;
+
+	/* As echo writes it; the whole write counts as taken. */
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "one\n", 4), 4);
+	KUNIT_EXPECT_STREQ(test, t->called, "one");
+	KUNIT_EXPECT_FALSE(test, t->had_args);
+
+	/* Names are whole words: no prefix, no longer name. */
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "one-more", 8), 8);
+	KUNIT_EXPECT_STREQ(test, t->called, "one-more");
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "on", 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "one-", 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "ONE", 3), -EINVAL);
+	KUNIT_EXPECT_NULL(test, t->called);
+}
+
+static void mk_cmd_args(struct kunit *test)
+{
+	struct cmd_test *t = test->priv;
+	const char *w = " \tone   a  b\t\n";
+
+	KUNIT_EXPECT_EQ(test, cmd_write(test, w, strlen(w)), strlen(w));
+	KUNIT_EXPECT_STREQ(test, t->called, "one");
+	KUNIT_EXPECT_TRUE(test, t->had_args);
+	KUNIT_EXPECT_STREQ(test, t->args, "a  b");
+
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "one-more\t7", 10), 10);
+	KUNIT_EXPECT_STREQ(test, t->args, "7");
+
+	/* Only what @len covers is read. */
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "one 123", 5), 5);
+	KUNIT_EXPECT_STREQ(test, t->args, "1");
+}
+
+static void mk_cmd_refused(struct kunit *test)
+{
+	struct cmd_test *t = test->priv;
+	char w[64];
+
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "", 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "\t\n", 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "two", 3), -EINVAL);
+	KUNIT_EXPECT_NULL(test, t->called);
+
+	/* The command's own error is the write's. */
+	KUNIT_EXPECT_EQ(test, cmd_write(test, "busy", 4), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, t->called, "busy");
+
+	/* 63 bytes are taken, 64 refused before any is looked at. */
+	memset(w, ' ', sizeof(w));
+	memcpy(w, "one", 3);
+	w[sizeof(w) - 2] = 'x';
+	KUNIT_EXPECT_EQ(test, cmd_write(test, w, sizeof(w) - 1),
+			sizeof(w) - 1);
+	KUNIT_EXPECT_STREQ(test, t->args, "x");
+	KUNIT_EXPECT_EQ(test, cmd_write(test, w, sizeof(w)), -EINVAL);
+	KUNIT_EXPECT_NULL(test, t->called);
+
+	/* Nothing is mapped at 0. */
+	KUNIT_EXPECT_EQ(test, mk_debugfs_cmd_write((const char __user *)0, 3,
+						   cmd_table,
+						   ARRAY_SIZE(cmd_table), t),
+			-EFAULT);
+}
+
+static struct kunit_case mk_cmd_cases[] = {
+	KUNIT_CASE(mk_cmd_name_alone),
+	KUNIT_CASE(mk_cmd_args),
+	KUNIT_CASE(mk_cmd_refused),
+	{}
+};
+
+static struct kunit_suite mk_cmd_suite = {
+	.name = "multikernel_debugfs_cmd",
+	.init = cmd_setup,
+	.test_cases = mk_cmd_cases,
+};
+
+kunit_test_suite(mk_cmd_suite);
+#endif /* CONFIG_DEBUG_FS */
 
 kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_mem_suite,
 		  &mk_ring_suite, &mk_loopback_suite);

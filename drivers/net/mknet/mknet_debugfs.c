@@ -63,12 +63,12 @@ static struct mknet_desc *mknet_next_desc(struct mknet_priv *priv, u32 i)
 
 /*
  * Memory of ours that forged frames name: kept until the link goes, as
- * the peer may read it any time after.
+ * the peer may read it any time after.  Taken before the TX lock.
  */
 static u8 *mknet_fault_mem(struct mknet_priv *priv)
 {
 	if (!priv->fault_buf)
-		priv->fault_buf = kzalloc(MKNET_MAX_FRAME, GFP_ATOMIC);
+		priv->fault_buf = kzalloc(MKNET_MAX_FRAME, GFP_KERNEL);
 	return priv->fault_buf;
 }
 
@@ -84,36 +84,51 @@ static void mknet_put_desc(struct mknet_priv *priv, u32 i, u64 addr, u32 len,
 	d->flags = (more ? MKNET_DESC_MORE : 0) | (i ? 0 : MKNET_DESC_HDR);
 }
 
-static void mknet_fault_desc(struct mknet_priv *priv)
+static int mknet_fault_desc(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	u32 i;
 
+	__netif_tx_lock_bh(nq);
 	for (i = 0; i < 8; i++)
 		get_random_bytes(mknet_next_desc(priv, i),
 				 sizeof(struct mknet_desc));
 	mknet_publish(&priv->txq[0], 8);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_len(struct mknet_priv *priv)
+static int mknet_fault_len(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 
 	if (!mem)
-		return;
+		return -ENOMEM;
+	__netif_tx_lock_bh(nq);
 	mknet_put_desc(priv, 0, virt_to_phys(mem), MKNET_MAX_FRAME + 1, false);
 	mknet_publish(&priv->txq[0], 1);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_chain(struct mknet_priv *priv)
+static int mknet_fault_chain(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	u32 i;
 
 	if (!mem)
-		return;
+		return -ENOMEM;
+	__netif_tx_lock_bh(nq);
 	for (i = 0; i < MKNET_MAX_DESCS + 2; i++)
 		mknet_put_desc(priv, i, virt_to_phys(mem), 64, true);
 	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS + 2);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
 /*
@@ -121,14 +136,17 @@ static void mknet_fault_chain(struct mknet_priv *priv)
  * them ending a byte short of a page.  The receiver must build it within
  * an skb's fragments; KASAN watches that it does.
  */
-static void mknet_fault_longest(struct mknet_priv *priv)
+static int mknet_fault_longest(void *ctx, const char *args)
 {
 	const u32 piece = MKNET_MAX_FRAME / MKNET_MAX_DESCS;
+	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	u32 i, len;
 
 	if (!mem)
-		return;
+		return -ENOMEM;
+	__netif_tx_lock_bh(nq);
 	memset(mem, 0x5a, MKNET_MAX_FRAME);
 	/* To whoever it may concern: a broadcast of a local protocol. */
 	eth_broadcast_addr(mem);
@@ -140,19 +158,23 @@ static void mknet_fault_longest(struct mknet_priv *priv)
 			       !last);
 	}
 	mknet_publish(&priv->txq[0], MKNET_MAX_DESCS);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
 /* Not RAM of ours; each must be dropped as a bad address. */
-static void mknet_fault_addr(struct mknet_priv *priv)
+static int mknet_fault_addr(void *ctx, const char *args)
 {
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
+	struct mknet_priv *priv = ctx;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	u64 bad[6], end;
 	int nr;
 	u32 i;
 
 	nr = mk_instance_memory(mk_self_instance(), mem, ARRAY_SIZE(mem));
 	if (nr <= 0)
-		return;
+		return nr ?: -ENODATA;
 	end = mem[nr - 1].start + mem[nr - 1].size;
 	bad[0] = 0;					/* no RAM */
 	bad[1] = priv->area_phys;			/* the region */
@@ -160,110 +182,155 @@ static void mknet_fault_addr(struct mknet_priv *priv)
 	bad[3] = ~0ULL - 31;				/* wraps round */
 	bad[4] = end - 32;				/* across the end */
 	bad[5] = end;					/* just past it */
+	__netif_tx_lock_bh(nq);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		mknet_put_desc(priv, i, bad[i], 64, false);
 	/* Each is a frame of its own: fix up the first-of-frame flags. */
 	for (i = 1; i < ARRAY_SIZE(bad); i++)
 		mknet_next_desc(priv, i)->flags = MKNET_DESC_HDR;
 	mknet_publish(&priv->txq[0], ARRAY_SIZE(bad));
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_hdr(struct mknet_priv *priv)
+static int mknet_fault_hdr(void *ctx, const char *args)
 {
-	struct mknet_desc *d = mknet_next_desc(priv, 0);
+	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
+	struct mknet_desc *d;
 
 	if (!mem)
-		return;
+		return -ENOMEM;
+	__netif_tx_lock_bh(nq);
+	d = mknet_next_desc(priv, 0);
 	memset(mem, 0xff, 60);
 	mknet_put_desc(priv, 0, virt_to_phys(mem), 60, false);
 	get_random_bytes(&d->hdr, sizeof(d->hdr));
 	d->hdr.gso_type = 0x7f;
 	mknet_publish(&priv->txq[0], 1);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_prod(struct mknet_priv *priv)
+static int mknet_fault_prod(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	struct mknet_txq *txq = &priv->txq[0];
 
+	__netif_tx_lock_bh(nq);
 	if (!txq->scribbled_prod) {
 		txq->saved_prod = txq->prod;
 		txq->scribbled_prod = true;
 	}
 	txq->prod = txq->saved_prod + get_random_u32_above(priv->ring_size);
 	WRITE_ONCE(txq->ctl->prod, txq->prod);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
 /* A state the peer must not take for UP, kept as ours until restore. */
-static void mknet_fault_state(struct mknet_priv *priv)
+static int mknet_fault_state(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
+
+	__netif_tx_lock_bh(nq);
 	WRITE_ONCE(priv->admin_state, get_random_u32_above(MKNET_STATE_UP));
 	WRITE_ONCE(priv->area->state, priv->admin_state);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_flood(struct mknet_priv *priv)
+/* Doorbells are rung without the TX lock, as the kick timer rings them. */
+static int mknet_fault_flood(void *ctx, const char *args)
 {
 	u32 i;
 
 	for (i = 0; i < 10000; i++)
-		mknet_ring_peer(priv, 0);
+		mknet_ring_peer(ctx, 0);
+	return 0;
 }
 
-static void mknet_fault_silence(struct mknet_priv *priv)
+static int mknet_fault_silence(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 
 	if (!mem)
-		return;
+		return -ENOMEM;
+	__netif_tx_lock_bh(nq);
 	memset(mem, 0, ETH_ZLEN);
 	mknet_put_desc(priv, 0, virt_to_phys(mem), ETH_ZLEN, false);
 	mknet_publish(&priv->txq[0], 1);
 	/* Pretend the doorbell was rung so the next frame skips it too. */
 	priv->txq[0].notified = priv->txq[0].prod;
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_garble(struct mknet_priv *priv, int byte)
+static int mknet_garble(struct mknet_priv *priv, int byte)
 {
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
+
+	__netif_tx_lock_bh(nq);
 	if (byte < 0)
 		get_random_bytes(priv->area, priv->area_size);
 	else
 		memset(priv->area, byte, priv->area_size);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
 
-static void mknet_fault_garble_random(struct mknet_priv *priv)
+static int mknet_fault_garble_random(void *ctx, const char *args)
 {
-	mknet_garble(priv, -1);
+	return mknet_garble(ctx, -1);
 }
 
-static void mknet_fault_garble_zero(struct mknet_priv *priv)
+static int mknet_fault_garble_zero(void *ctx, const char *args)
 {
-	mknet_garble(priv, 0);
+	return mknet_garble(ctx, 0);
 }
 
-static void mknet_fault_garble_ff(struct mknet_priv *priv)
+static int mknet_fault_garble_ff(void *ctx, const char *args)
 {
-	mknet_garble(priv, 0xff);
+	return mknet_garble(ctx, 0xff);
 }
 
-static void mknet_fault_fail_sends(struct mknet_priv *priv)
+/* Flags and counters the data path reads without the TX lock. */
+static int mknet_fault_fail_sends(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+
 	atomic_set(&priv->fail_sends, MKNET_FAIL_SENDS);
+	return 0;
 }
 
-static void mknet_fault_stall(struct mknet_priv *priv)
+static int mknet_fault_stall(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+
 	WRITE_ONCE(priv->rx_stalled, true);
+	return 0;
 }
 
-static void mknet_fault_unstall(struct mknet_priv *priv)
+static int mknet_fault_unstall(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+
 	WRITE_ONCE(priv->rx_stalled, false);
+	return 0;
 }
 
-static void mknet_fault_restore(struct mknet_priv *priv)
+static int mknet_fault_restore(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	struct mknet_txq *txq = &priv->txq[0];
 
+	__netif_tx_lock_bh(nq);
 	if (txq->scribbled_prod) {
 		txq->prod = txq->saved_prod;
 		txq->scribbled_prod = false;
@@ -272,41 +339,18 @@ static void mknet_fault_restore(struct mknet_priv *priv)
 	WRITE_ONCE(priv->admin_state, netif_running(priv->dev) ?
 		   MKNET_STATE_UP : MKNET_STATE_DOWN);
 	WRITE_ONCE(priv->area->state, priv->admin_state);
+	__netif_tx_unlock_bh(nq);
+	return 0;
 }
-
-struct mknet_fault {
-	const char *name;
-	void (*fn)(struct mknet_priv *priv);
-};
-
-/* Each runs under RTNL and queue 0's TX lock, with the ends attached. */
-static const struct mknet_fault mknet_faults[] = {
-	{ "desc", mknet_fault_desc },
-	{ "len", mknet_fault_len },
-	{ "chain", mknet_fault_chain },
-	{ "longest", mknet_fault_longest },
-	{ "addr", mknet_fault_addr },
-	{ "hdr", mknet_fault_hdr },
-	{ "prod", mknet_fault_prod },
-	{ "state", mknet_fault_state },
-	{ "flood", mknet_fault_flood },
-	{ "silence", mknet_fault_silence },
-	{ "garble-random", mknet_fault_garble_random },
-	{ "garble-zero", mknet_fault_garble_zero },
-	{ "garble-ff", mknet_fault_garble_ff },
-	{ "fail-sends", mknet_fault_fail_sends },
-	{ "stall", mknet_fault_stall },
-	{ "unstall", mknet_fault_unstall },
-	{ "restore", mknet_fault_restore },
-};
 
 /*
  * A batch through the real transmit path: frames with xmit_more set, the
  * last of them failed by fault injection.  The frames before it must
  * still get their doorbell.
  */
-static int mknet_fault_xmit_more(struct mknet_priv *priv)
+static int mknet_fault_xmit_more(void *ctx, const char *args)
 {
+	struct mknet_priv *priv = ctx;
 	struct net_device *dev = priv->dev;
 	struct netdev_queue *nq = netdev_get_tx_queue(dev, 0);
 	struct sk_buff *skbs[MKNET_BATCH_FRAMES];
@@ -342,49 +386,49 @@ static int mknet_fault_xmit_more(struct mknet_priv *priv)
 	return err;
 }
 
-static int mknet_scribble(struct mknet_priv *priv, const char *mode)
-{
-	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
-	unsigned int i;
-
-	if (!READ_ONCE(priv->peer_attached))
-		return -ENOTCONN;
-	if (!strcmp(mode, "xmit-more"))
-		return mknet_fault_xmit_more(priv);
-	for (i = 0; i < ARRAY_SIZE(mknet_faults); i++) {
-		if (strcmp(mode, mknet_faults[i].name))
-			continue;
-		/* Keep our own transmit path out of the ring while we write it. */
-		__netif_tx_lock_bh(nq);
-		mknet_faults[i].fn(priv);
-		__netif_tx_unlock_bh(nq);
-		return 0;
-	}
-	return -EINVAL;
-}
+/*
+ * Every command runs under RTNL with the ends attached.  Those that write
+ * queue 0's ring or our area hold the queue's TX lock while they do, to
+ * keep our own transmit path out.
+ */
+static const struct mk_debugfs_cmd mknet_faults[] = {
+	{ "desc", mknet_fault_desc },
+	{ "len", mknet_fault_len },
+	{ "chain", mknet_fault_chain },
+	{ "longest", mknet_fault_longest },
+	{ "addr", mknet_fault_addr },
+	{ "hdr", mknet_fault_hdr },
+	{ "prod", mknet_fault_prod },
+	{ "state", mknet_fault_state },
+	{ "flood", mknet_fault_flood },
+	{ "silence", mknet_fault_silence },
+	{ "garble-random", mknet_fault_garble_random },
+	{ "garble-zero", mknet_fault_garble_zero },
+	{ "garble-ff", mknet_fault_garble_ff },
+	{ "fail-sends", mknet_fault_fail_sends },
+	{ "stall", mknet_fault_stall },
+	{ "unstall", mknet_fault_unstall },
+	{ "xmit-more", mknet_fault_xmit_more },
+	{ "restore", mknet_fault_restore },
+};
 
 static ssize_t mknet_scribble_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
 {
 	struct mknet_priv *priv = file->private_data;
-	char mode[24];
-	int err;
+	ssize_t ret = -ENOTCONN;
 
-	if (len >= sizeof(mode))
-		return -EINVAL;
-	if (copy_from_user(mode, ubuf, len))
-		return -EFAULT;
-	mode[len] = '\0';
-	strim(mode);
 	/*
 	 * RTNL keeps the area from being freed and reshaped under us.  Our
 	 * file is removed with RTNL held, waiting for writers: never block.
 	 */
 	if (!rtnl_trylock())
 		return restart_syscall();
-	err = mknet_scribble(priv, mode);
+	if (READ_ONCE(priv->peer_attached))
+		ret = mk_debugfs_cmd_write(ubuf, len, mknet_faults,
+					   ARRAY_SIZE(mknet_faults), priv);
 	rtnl_unlock();
-	return err ? err : len;
+	return ret;
 }
 
 static const struct file_operations mknet_scribble_fops = {
