@@ -200,7 +200,7 @@ xdp_run() {	# column kind
 	xdp_set $c-b $b xdp_drop_udp || return 0
 	n0=$(xdp_count $c-b $b xdp_drops)
 	client="$IP netns exec $c-a" rev='' out="xdp $c"
-	iperf -u -l 64 -b 0 >/dev/null
+	iperf -u -l 64 -b 0
 	n1=$(xdp_count $c-b $b xdp_drops)
 	echo "mkbench: xdp $c xdp_drop_pps $(( (n1 - n0) / T ))"
 	# The pings need b's address resolved: the programs answer no ARP.
