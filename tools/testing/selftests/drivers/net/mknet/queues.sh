@@ -58,7 +58,9 @@ tx0=$(sysstat a tx_bytes)
 ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
 [ "$(sysstat b rx_bytes)" -ge "$rx0" ] || fail "rx_bytes went back from $rx0"
 [ "$(sysstat a tx_bytes)" -ge "$tx0" ] || fail "tx_bytes went back from $tx0"
-[ "$(sysstat a tx_dropped)" -eq 0 ] || fail "tx drops"
+[ "$(sysstat a tx_dropped)" -eq 0 ] ||
+	fail "tx drops: $(sysstat a tx_dropped);" \
+	     "$(ina $ETHTOOL -S mka0 | awk '$1 ~ /_dropped:$/ && $2 > 0' | tr -s ' \n' ' ')"
 [ "$(sysstat b rx_errors)" -eq 0 ] || fail "rx errors"
 wait_carrier a 1 || fail "carrier after -L 1"
 ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping on 1 queue"
