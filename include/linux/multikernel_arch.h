@@ -14,10 +14,14 @@
 #include <linux/init.h>
 #include <linux/types.h>
 
+/* CPUs one instance can be started on. */
+#define MK_INSTANCE_MAX_CPUS	8
+
 /**
  * struct mk_boot - what starting a kernel instance takes
  * @instance: its instance id
- * @apicid: physical APIC ID of the CPU it gets
+ * @apicids: physical APIC IDs of the CPUs it gets; the first boots it
+ * @nr_cpus: entries in @apicids
  * @kernel: the kernel image as read from its file
  * @kernel_len: bytes in @kernel
  * @initrd: initramfs, or NULL
@@ -30,7 +34,8 @@
  */
 struct mk_boot {
 	u16 instance;
-	u32 apicid;
+	u32 apicids[MK_INSTANCE_MAX_CPUS];
+	unsigned int nr_cpus;
 	const u8 *kernel;
 	size_t kernel_len;
 	const u8 *initrd;

@@ -11,13 +11,15 @@
  *   cmdline  its command line; the region, its id, our RAM (which it
  *            may read frames from) and the timer rates are appended
  *   memory   <size>@<address> inside the reserved memory
- *   cpu      logical number of an offline CPU of this kernel
+ *   cpus     offline CPUs of this kernel, as a list (2-3 or 1,3); the
+ *            first boots the instance, the others wait in a park until
+ *            its kernel brings them up
  *   control  "start" or "stop"; reads back empty, loaded, running,
  *            stopped
  *
  * A CPU given to an instance cannot be brought online here until the
- * instance is stopped.  Stopping sends INIT to the CPU, marks the
- * instance stopped in the instance table, and gives the CPU back.
+ * instance is stopped.  Stopping sends INIT to its CPUs, marks the
+ * instance stopped in the instance table, and gives the CPUs back.
  *
  * An instance that panics marks itself crashed.  One that stops answering
  * cannot: the host marks it crashed when its heartbeat has not moved for
@@ -80,7 +82,7 @@ struct mk_blob {
  * @kernel: its bzImage; kept so a stopped instance can start again
  * @initrd: its initramfs
  * @cmdline: command line as written by the user
- * @cpu: logical CPU of ours it runs on, or -1
+ * @cpus: logical CPUs of ours it runs on; the first boots it
  * @mem_base: physical base of its memory
  * @mem_size: bytes of memory, 0 if not set
  * @state: &enum mk_child_state
@@ -91,13 +93,15 @@ struct mk_child {
 	struct mk_blob kernel;
 	struct mk_blob initrd;
 	char cmdline[MK_CMDLINE_MAX];
-	int cpu;
+	struct cpumask cpus;
 	phys_addr_t mem_base;
 	u64 mem_size;
 	enum mk_child_state state;
 	u64 heartbeat;
 	unsigned long heartbeat_at;
 };
+
+static_assert(MK_INSTANCE_MAX_CPUS <= MK_MAX_INSTANCE_CPUS);
 
 static struct mk_child mk_children[MK_MAX_INSTANCES];
 /* Serialises every change to mk_children and mk_owned_cpus. */
@@ -329,36 +333,96 @@ static ssize_t cmdline_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return count;
 }
 
-static ssize_t cpu_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
+static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
 {
 	int id = mk_kobj_to_id(kobj);
+	ssize_t n;
 
 	if (id < 0)
 		return id;
-	return sysfs_emit(buf, "%d\n", READ_ONCE(mk_children[id].cpu));
+	mutex_lock(&mk_children_lock);
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&mk_children[id].cpus));
+	mutex_unlock(&mk_children_lock);
+	return n;
 }
 
-static ssize_t cpu_store(struct kobject *kobj, struct kobj_attribute *attr,
-			 const char *buf, size_t count)
+/*
+ * CPUs an instance may be given: some, not too many, none of them the
+ * boot CPU, online, or another instance's.  Called with
+ * mk_children_lock and the CPU hotplug lock held.
+ */
+static int mk_cpus_check(u16 id, const struct cpumask *cpus)
 {
-	int id = mk_kobj_to_id(kobj), err = 0;
 	unsigned int cpu;
+	u16 i;
+
+	if (cpumask_empty(cpus)) {
+		pr_err("instance %u: no CPU given\n", id);
+		return -EINVAL;
+	}
+	if (cpumask_weight(cpus) > MK_INSTANCE_MAX_CPUS) {
+		pr_err("instance %u: %u CPUs given, at most %d can be\n",
+		       id, cpumask_weight(cpus), MK_INSTANCE_MAX_CPUS);
+		return -E2BIG;
+	}
+	for_each_cpu(cpu, cpus) {
+		if (!cpu) {
+			pr_err("instance %u: the boot CPU cannot be given away\n",
+			       id);
+			return -EINVAL;
+		}
+		if (!cpu_present(cpu)) {
+			pr_err("instance %u: CPU %u does not exist\n", id, cpu);
+			return -ENODEV;
+		}
+		if (cpu_online(cpu)) {
+			pr_err("instance %u: CPU %u is online; offline it first\n",
+			       id, cpu);
+			return -EBUSY;
+		}
+		for (i = 0; i < MK_MAX_INSTANCES; i++) {
+			if (i == id || mk_children[i].state != MK_CHILD_RUNNING ||
+			    !cpumask_test_cpu(cpu, &mk_children[i].cpus))
+				continue;
+			pr_err("instance %u: CPU %u runs instance %u\n",
+			       id, cpu, i);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	int id = mk_kobj_to_id(kobj), err;
+	cpumask_var_t cpus;
 
 	if (id < 0)
 		return id;
-	if (kstrtouint(buf, 0, &cpu))
-		return -EINVAL;
-	if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
-		pr_err("instance %d: CPU %u does not exist\n", id, cpu);
-		return -ENODEV;
+	if (!alloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	err = cpulist_parse(buf, cpus);
+	if (err) {
+		pr_err("instance %d: cannot parse CPU list '%.*s'\n", id,
+		       (int)strcspn(buf, "\n"), buf);
+		goto out;
 	}
+	/* In the order mk_child_start() takes them. */
 	mutex_lock(&mk_children_lock);
-	if (mk_children[id].state == MK_CHILD_RUNNING)
+	cpus_read_lock();
+	if (mk_children[id].state == MK_CHILD_RUNNING) {
 		err = -EBUSY;
-	else
-		WRITE_ONCE(mk_children[id].cpu, cpu);
+	} else {
+		err = mk_cpus_check(id, cpus);
+		if (!err)
+			cpumask_copy(&mk_children[id].cpus, cpus);
+	}
+	cpus_read_unlock();
 	mutex_unlock(&mk_children_lock);
+out:
+	free_cpumask_var(cpus);
 	return err ?: count;
 }
 
@@ -446,6 +510,7 @@ static int mk_child_start(u16 id)
 	struct mk_child *c = &mk_children[id];
 	struct mk_region *r = &mk_region;
 	struct mk_boot b = {};
+	unsigned int cpu;
 	char *cmdline;
 	int n, err, prev;
 
@@ -460,11 +525,6 @@ static int mk_child_start(u16 id)
 	if (!c->mem_size) {
 		pr_err("instance %u: no memory given\n", id);
 		return -ENOMEM;
-	}
-	if (c->cpu <= 0) {
-		pr_err("instance %u: %s\n", id, c->cpu ? "no CPU given" :
-		       "the boot CPU cannot be given away");
-		return -EINVAL;
 	}
 	if (mk_instance_status(id, NULL) == MK_INSTANCE_RUNNING) {
 		pr_err("instance %u: the instance table says it already runs\n",
@@ -481,19 +541,13 @@ static int mk_child_start(u16 id)
 	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
 
 	cpus_read_lock();
-	if (cpu_online(c->cpu)) {
-		pr_err("instance %u: CPU %d is online; offline it first\n",
-		       id, c->cpu);
-		err = -EBUSY;
+	/* The list was checked when written; CPUs may have moved since. */
+	err = mk_cpus_check(id, &c->cpus);
+	if (err)
 		goto unlock;
-	}
-	if (cpumask_test_cpu(c->cpu, &mk_owned_cpus)) {
-		pr_err("instance %u: CPU %d runs another instance\n", id, c->cpu);
-		err = -EBUSY;
-		goto unlock;
-	}
 	b.instance = id;
-	b.apicid = mk_arch_cpu_apicid(c->cpu);
+	for_each_cpu(cpu, &c->cpus)
+		b.apicids[b.nr_cpus++] = mk_arch_cpu_apicid(cpu);
 	b.kernel = c->kernel.data;
 	b.kernel_len = c->kernel.len;
 	b.initrd = c->initrd.data;
@@ -505,13 +559,13 @@ static int mk_child_start(u16 id)
 	b.region_size = r->size;
 
 	prev = mk_instance_status(id, NULL);
-	cpumask_set_cpu(c->cpu, &mk_owned_cpus);
+	cpumask_or(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	mk_instance_set_state(id, MK_INSTANCE_BOOTING);
 	err = mk_arch_instance_boot(&b);
 	if (err) {
 		/* Refused: leave everything as it was. */
 		mk_instance_set_state(id, prev >= 0 ? prev : MK_INSTANCE_EMPTY);
-		cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
+		cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	} else {
 		c->state = MK_CHILD_RUNNING;
 		c->heartbeat = 0;
@@ -524,6 +578,14 @@ unlock:
 	return err;
 }
 
+static void mk_child_halt(struct mk_child *c)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, &c->cpus)
+		mk_arch_instance_halt(mk_arch_cpu_apicid(cpu));
+}
+
 static int mk_child_stop(u16 id)
 {
 	struct mk_child *c = &mk_children[id];
@@ -532,11 +594,12 @@ static int mk_child_stop(u16 id)
 		pr_err("instance %u: not running\n", id);
 		return -EINVAL;
 	}
-	mk_arch_instance_halt(mk_arch_cpu_apicid(c->cpu));
+	mk_child_halt(c);
 	mk_instance_set_state(id, MK_INSTANCE_STOPPED);
-	cpumask_clear_cpu(c->cpu, &mk_owned_cpus);
+	cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	c->state = MK_CHILD_STOPPED;
-	pr_info("instance %u: stopped, CPU %d is free\n", id, c->cpu);
+	pr_info("instance %u: stopped, CPUs %*pbl are free\n", id,
+		cpumask_pr_args(&c->cpus));
 	return 0;
 }
 
@@ -583,7 +646,7 @@ static int mk_freeze_set(void *data, u64 val)
 	c = &mk_children[val];
 	mutex_lock(&mk_children_lock);
 	if (c->state == MK_CHILD_RUNNING)
-		mk_arch_instance_halt(mk_arch_cpu_apicid(c->cpu));
+		mk_child_halt(c);
 	else
 		err = -EINVAL;
 	mutex_unlock(&mk_children_lock);
@@ -623,13 +686,13 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute mk_attr_cmdline = __ATTR_RW(cmdline);
-static struct kobj_attribute mk_attr_cpu = __ATTR_RW(cpu);
+static struct kobj_attribute mk_attr_cpus = __ATTR_RW(cpus);
 static struct kobj_attribute mk_attr_memory = __ATTR_RW(memory);
 static struct kobj_attribute mk_attr_control = __ATTR_RW(control);
 
 static struct attribute *mk_child_attrs[] = {
 	&mk_attr_cmdline.attr,
-	&mk_attr_cpu.attr,
+	&mk_attr_cpus.attr,
 	&mk_attr_memory.attr,
 	&mk_attr_control.attr,
 	NULL,
@@ -656,7 +719,6 @@ static int __init mk_instance_control_init(void)
 	for (id = 0; id < MK_MAX_INSTANCES; id++) {
 		struct kobject *kobj = mk_instance_kobject(id);
 
-		mk_children[id].cpu = -1;
 		if (id == mk_self_instance() || !kobj)
 			continue;
 		err = sysfs_create_group(kobj, &mk_child_group);

@@ -7,8 +7,9 @@
  * belong to that kernel.  So it reads no ACPI or MP table, programs no
  * PIC, IOAPIC, PIT, HPET or RTC, probes no PCI, and takes its TSC and
  * local APIC timer rates from the command line the host composed.  Its
- * only CPU is the one it runs on; its memory is what its e820 map says.
- * A restart or power-off must never reach the machine: it parks its CPU.
+ * CPUs are the one it boots on and those the host parked for it (see
+ * mk_ap_park= below); its memory is what its e820 map says.  A restart or
+ * power-off must never reach the machine: it parks its CPU.
  *
  * The started kernel is recognised by X86_SUBARCH_MULTIKERNEL in its
  * boot_params, which only the host's loader sets.
@@ -17,11 +18,15 @@
 
 #include <linux/acpi.h>
 #include <linux/init.h>
+#include <linux/io.h>
+#include <linux/multikernel_arch.h>
 #include <asm/apic.h>
 #include <asm/i8259.h>
 #include <asm/mpspec.h>
 #include <asm/multikernel.h>
 #include <asm/pci_x86.h>
+#include <asm/pgtable.h>
+#include <asm/realmode.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/time.h>
@@ -30,6 +35,8 @@
 
 static unsigned long mk_spawn_tsc_khz;
 static unsigned int mk_spawn_lapic_period __initdata;
+/* Physical address of the host's struct mk_park_area, 0 if one CPU. */
+static phys_addr_t mk_spawn_park_phys __ro_after_init;
 
 static int __init mk_tsc_khz_setup(char *arg)
 {
@@ -42,6 +49,17 @@ static int __init mk_lapic_period_setup(char *arg)
 	return kstrtouint(arg, 0, &mk_spawn_lapic_period);
 }
 early_param("mk_lapic_period", mk_lapic_period_setup);
+
+static int __init mk_ap_park_setup(char *arg)
+{
+	u64 phys;
+	int err = kstrtoull(arg, 0, &phys);
+
+	if (!err)
+		mk_spawn_park_phys = phys;
+	return err;
+}
+early_param("mk_ap_park", mk_ap_park_setup);
 
 static unsigned long mk_spawn_calibrate_tsc(void)
 {
@@ -76,10 +94,93 @@ static u32 __init mk_spawn_boot_apicid(void)
 	return cpuid_ebx(1) >> 24;
 }
 
+/*
+ * Let a parked CPU go to secondary_startup_64.  It waits on the host's
+ * identity map of the first 4 GiB, which holds our memory; with the
+ * kernel's own mapping added there, it can jump to the kernel's virtual
+ * address and load init_top_pgt from there.
+ */
+static int mk_spawn_wake_ap(u32 apicid, unsigned long start_ip)
+{
+	struct mk_park_area *area;
+	struct mk_park_slot *slot = NULL;
+	int err = -ENODEV;
+	u64 *pml4;
+	u32 i;
+
+	if (pgtable_l5_enabled())
+		return -EOPNOTSUPP;
+	area = memremap(mk_spawn_park_phys, sizeof(*area), MEMREMAP_WB);
+	if (!area)
+		return -ENOMEM;
+	for (i = 0; i < min_t(u32, area->nr_slots, MK_PARK_SLOTS); i++)
+		if (area->slots[i].apicid == apicid)
+			slot = &area->slots[i];
+	if (!slot)
+		goto out;
+	if (READ_ONCE(slot->state) != MK_PARK_ARRIVED) {
+		/* One that left runs its play_dead() loop, not the park. */
+		pr_err("CPU with APIC ID %u is not in its park (state %u); an instance brings each CPU up once\n",
+		       apicid, READ_ONCE(slot->state));
+		err = -EIO;
+		goto out;
+	}
+	pml4 = memremap(area->pml4, PAGE_SIZE, MEMREMAP_WB);
+	if (!pml4) {
+		err = -ENOMEM;
+		goto out;
+	}
+	pml4[PTRS_PER_PGD - 1] = pgd_val(init_top_pgt[PTRS_PER_PGD - 1]);
+	memunmap(pml4);
+	slot->cr3 = area->pml4;
+	slot->entry = (unsigned long)secondary_startup_64;
+	/* The processor reads cr3 and entry once it sees MK_PARK_GO. */
+	smp_store_release(&slot->state, MK_PARK_GO);
+	/* Any vector ends its halt: the park acknowledges them all. */
+	mk_arch_send_ipi(apicid);
+	err = 0;
+out:
+	memunmap(area);
+	return err;
+}
+
+/* The CPUs the host parked for us, from its struct mk_park_area. */
+static void __init mk_spawn_register_parked(u32 boot_apicid)
+{
+	struct mk_park_area *area;
+	u32 i, id;
+
+	area = early_memremap(mk_spawn_park_phys, sizeof(*area));
+	if (!area) {
+		pr_err("cannot map the CPU park at %pa: one CPU only\n",
+		       &mk_spawn_park_phys);
+		return;
+	}
+	if (area->magic != MK_PARK_MAGIC || area->nr_slots > MK_PARK_SLOTS) {
+		pr_err("no valid CPU park at %pa: one CPU only\n",
+		       &mk_spawn_park_phys);
+		goto out;
+	}
+	for (i = 0; i < area->nr_slots; i++) {
+		id = area->slots[i].apicid;
+		if (id != boot_apicid)
+			topology_register_apic(id, CPU_ACPIID_INVALID, true);
+	}
+	if (area->nr_slots)
+		apic_update_callback(wakeup_secondary_cpu_64, mk_spawn_wake_ap);
+out:
+	early_memunmap(area, sizeof(*area));
+}
+
 static void __init mk_spawn_parse_smp_config(void)
 {
+	u32 boot_apicid = mk_spawn_boot_apicid();
+
+	/* Registers the boot CPU's APIC, which is not the machine's BSP. */
 	register_lapic_address(APIC_DEFAULT_PHYS_BASE);
-	topology_register_apic(mk_spawn_boot_apicid(), CPU_ACPIID_INVALID, true);
+	topology_boot_cpu_not_bsp();
+	if (mk_spawn_park_phys)
+		mk_spawn_register_parked(boot_apicid);
 	smp_found_config = 1;
 }
 
@@ -141,6 +242,11 @@ void __init mk_spawn_init_platform(void)
 	x86_init.mpparse.early_parse_smp_cfg = x86_init_noop;
 	x86_init.mpparse.parse_smp_cfg = mk_spawn_parse_smp_config;
 	x86_init.pci.arch_init = mk_spawn_pci_arch_init;
+	/*
+	 * Woken one at a time: a parallel startup looks a CPU up by APIC ID
+	 * and, failing, unlocks the real-mode trampoline we do not have.
+	 */
+	x86_cpuinit.parallel_bringup = false;
 #ifdef CONFIG_PCI
 	pci_probe = 0;
 #endif

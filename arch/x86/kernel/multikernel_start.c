@@ -11,14 +11,21 @@
  *   base + 0x1000  command line
  *   base + 0x2000  identity page tables for the first 4 GiB (2 MiB pages)
  *   base + 0x8000  a page of stack
+ *   base + 0xa000  the park of the other CPUs (struct mk_park_area and
+ *                  its code, IDT and stacks), up to base + 0x10000
  *   base + 1 MiB   the protected-mode kernel, aligned as it asks, with
  *                  init_size bytes free to decompress in place
  *   top            the initramfs
  *
- * The CPU is woken with INIT and STARTUP into a trampoline below 1 MiB
- * that enters long mode and jumps to the image.  The instance owns no
- * memory below 1 MiB, so the trampoline page is taken from the host's
- * reserved first megabyte, away from the host's own real-mode blob.
+ * The e820 map calls the first 64 KiB reserved: the park is used long
+ * after the instance's kernel has taken over its memory.
+ *
+ * Each CPU is woken with INIT and STARTUP into a trampoline below 1 MiB
+ * that enters long mode.  The instance owns no memory below 1 MiB, so
+ * the trampoline page is taken from the host's reserved first megabyte,
+ * away from the host's own real-mode blob.  The other CPUs go first, into
+ * the park, and the trampoline page is reused only once each has arrived
+ * there; the boot CPU goes last, to the image's 64-bit entry.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -30,18 +37,34 @@
 #include <linux/unaligned.h>
 #include <asm/apic.h>
 #include <asm/bootparam.h>
+#include <asm/desc_defs.h>
 #include <asm/e820/api.h>
 #include <asm/multikernel.h>
 #include <asm/realmode.h>
+#include <asm/trapnr.h>
 #include <asm/tsc.h>
 
 #define MK_BP_OFF		0x0000
 #define MK_CMDLINE_OFF		0x1000
 #define MK_PGT_OFF		0x2000
 #define MK_STACK_TOP_OFF	0x9000
+#define MK_PARK_OFF		0xa000
+#define MK_PARK_IDT_OFF		0xb000
+#define MK_PARK_AREA_OFF	0xc000
+#define MK_PARK_STACKS_OFF	0xd000
+#define MK_PARK_STACK_SIZE	512
+#define MK_BOOT_AREA_SIZE	0x10000
+/* A STARTUP takes well under a millisecond; TCG can be a thousand times slower. */
+#define MK_PARK_ARRIVE_MS	2000
 #define MK_KERNEL_MIN_OFF	SZ_1M
 #define MK_SETUP_HDR_OFF	offsetof(struct boot_params, hdr)
 #define MK_HDR_MAGIC		0x53726448	/* "HdrS" */
+
+static_assert(MK_PARK_SLOTS + 1 == MK_INSTANCE_MAX_CPUS);
+static_assert(sizeof(struct mk_park_area) <= MK_PARK_STACKS_OFF - MK_PARK_AREA_OFF);
+static_assert(MK_PARK_STACKS_OFF + MK_PARK_SLOTS * MK_PARK_STACK_SIZE <=
+	      MK_BOOT_AREA_SIZE);
+static_assert(MK_BOOT_AREA_SIZE <= MK_KERNEL_MIN_OFF);
 
 static size_t mk_tramp_off(const u8 *sym)
 {
@@ -139,18 +162,72 @@ static int mk_bzimage_check(const struct mk_boot *b, struct setup_header *hdr,
 
 static void mk_fill_e820(struct boot_params *bp, const struct mk_boot *b)
 {
+	struct boot_e820_entry boot = {
+		.addr = b->mem_base, .size = MK_BOOT_AREA_SIZE,
+		.type = E820_TYPE_RESERVED,
+	};
 	struct boot_e820_entry mem = {
-		.addr = b->mem_base, .size = b->mem_size, .type = E820_TYPE_RAM,
+		.addr = b->mem_base + MK_BOOT_AREA_SIZE,
+		.size = b->mem_size - MK_BOOT_AREA_SIZE, .type = E820_TYPE_RAM,
 	};
 	struct boot_e820_entry region = {
 		.addr = b->region_base, .size = b->region_size,
 		.type = E820_TYPE_RESERVED,
 	};
 	bool region_first = b->region_base < b->mem_base;
+	int n = 0;
 
-	bp->e820_table[0] = region_first ? region : mem;
-	bp->e820_table[1] = region_first ? mem : region;
-	bp->e820_entries = 2;
+	if (region_first)
+		bp->e820_table[n++] = region;
+	bp->e820_table[n++] = boot;
+	bp->e820_table[n++] = mem;
+	if (!region_first)
+		bp->e820_table[n++] = region;
+	bp->e820_entries = n;
+}
+
+static void mk_park_gate(struct gate_struct *g, phys_addr_t handler)
+{
+	memset(g, 0, sizeof(*g));
+	g->offset_low = lower_16_bits(handler);
+	g->offset_middle = upper_16_bits(lower_32_bits(handler));
+	g->offset_high = upper_32_bits(handler);
+	g->segment = 0x10;	/* PK_CS of the park's GDT */
+	g->bits.type = GATE_INTERRUPT;
+	g->bits.p = 1;
+}
+
+/* The park's code and IDT, and a slot for each CPU but the boot CPU. */
+static void mk_fill_park(void *mem, const struct mk_boot *b)
+{
+	phys_addr_t code = b->mem_base + MK_PARK_OFF;
+	struct gate_struct *idt = mem + MK_PARK_IDT_OFF;
+	struct mk_park_area *area = mem + MK_PARK_AREA_OFF;
+	u8 *p = mem + MK_PARK_OFF;
+	unsigned int i;
+
+	memcpy(p, mk_park, mk_park_end - mk_park);
+	put_unaligned(code + (mk_park_gdt - mk_park),
+		      (u64 *)(p + (mk_park_gdt_desc - mk_park) + 2));
+	put_unaligned(b->mem_base + MK_PARK_IDT_OFF,
+		      (u64 *)(p + (mk_park_idt_desc - mk_park) + 2));
+	for (i = 0; i < 256; i++) {
+		const u8 *h = i >= FIRST_EXTERNAL_VECTOR ? mk_park_irq :
+			      i == X86_TRAP_NMI ? mk_park_nmi : mk_park_exception;
+
+		mk_park_gate(&idt[i], code + (h - mk_park));
+	}
+	area->magic = MK_PARK_MAGIC;
+	area->nr_slots = b->nr_cpus - 1;
+	area->pml4 = b->mem_base + MK_PGT_OFF;
+	for (i = 1; i < b->nr_cpus; i++)
+		area->slots[i - 1].apicid = b->apicids[i];
+}
+
+static phys_addr_t mk_park_slot_phys(const struct mk_boot *b, unsigned int i)
+{
+	return b->mem_base + MK_PARK_AREA_OFF +
+	       offsetof(struct mk_park_area, slots[i]);
 }
 
 static void mk_send_init(u32 apicid)
@@ -237,15 +314,57 @@ int mk_arch_instance_cmdline(char *buf, size_t len)
 			tsc_khz, lapic_timer_period, loops_per_jiffy);
 }
 
+/*
+ * Wake every CPU but the boot CPU into the park.  They share the
+ * trampoline page, so each must have left it, and arrived in the park,
+ * before the next is woken.
+ */
+static int mk_wake_into_park(const struct mk_boot *b, void *mem,
+			     phys_addr_t tramp)
+{
+	struct mk_park_area *area = mem + MK_PARK_AREA_OFF;
+	struct mk_tramp_args args;
+	unsigned int i, ms;
+
+	for (i = 1; i < b->nr_cpus; i++) {
+		args.cr3 = b->mem_base + MK_PGT_OFF;
+		args.entry = b->mem_base + MK_PARK_OFF;
+		args.boot_params = mk_park_slot_phys(b, i - 1);
+		args.stack = b->mem_base + MK_PARK_STACKS_OFF +
+			     i * MK_PARK_STACK_SIZE;
+		mk_fill_trampoline(tramp, &args);
+		/* The CPU reads its trampoline and slot once it is woken. */
+		wmb();
+		mk_send_startup(b->apicids[i], tramp);
+		for (ms = 0; READ_ONCE(area->slots[i - 1].state) != MK_PARK_ARRIVED;
+		     ms++) {
+			if (ms < MK_PARK_ARRIVE_MS) {
+				usleep_range(1000, 1100);
+				continue;
+			}
+			pr_err("instance %u: CPU with APIC ID %u did not arrive in its park\n",
+			       b->instance, b->apicids[i]);
+			for (; i >= 1; i--)
+				mk_send_init(b->apicids[i]);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 /**
- * mk_arch_instance_boot - lay out a bzImage and start it on a CPU
- * @b: image, memory and CPU, checked by the caller except for the image
+ * mk_arch_instance_boot - lay out a bzImage and start it on its CPUs
+ * @b: image, memory and CPUs, checked by the caller except for the image
  *
- * Context: process context, sleeps; the CPU is offline and owned by the
+ * The first CPU of @b boots the image; the others wait in the park until
+ * the instance's kernel lets them go.
+ *
+ * Context: process context, sleeps; the CPUs are offline and owned by the
  * caller.
- * Return: 0 when the CPU was sent INIT and STARTUP, -ENOEXEC for an image
- * that is not a usable bzImage, -E2BIG when it does not fit, -ERANGE for
- * memory above 4 GiB, -ENOMEM.
+ * Return: 0 when every CPU was sent INIT and STARTUP and all but the boot
+ * CPU reached the park, -ENOEXEC for an image that is not a usable
+ * bzImage, -E2BIG when it does not fit, -ERANGE for memory above 4 GiB,
+ * -EIO when a CPU did not answer, -EINVAL for no CPU or too many, -ENOMEM.
  */
 int mk_arch_instance_boot(const struct mk_boot *b)
 {
@@ -257,16 +376,18 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	void *mem;
 	int err;
 
+	if (!b->nr_cpus || b->nr_cpus > MK_INSTANCE_MAX_CPUS)
+		return -EINVAL;
+	if (mk_park_end - mk_park > MK_PARK_IDT_OFF - MK_PARK_OFF) {
+		WARN_ONCE(1, "multikernel: the park code outgrew its page\n");
+		return -E2BIG;
+	}
 	err = mk_bzimage_check(b, &hdr, &setup_len);
 	if (err)
 		return err;
 	err = mk_place_images(b, &hdr, setup_len, &load, &initrd);
 	if (err)
 		return err;
-	if (strlen(b->cmdline) >= min_t(u32, hdr.cmdline_size, PAGE_SIZE)) {
-		pr_err("instance %u: command line too long\n", b->instance);
-		return -E2BIG;
-	}
 	tramp = mk_tramp_page;
 	if (!tramp) {
 		pr_err("instance %u: no free page below 1 MiB for the trampoline\n",
@@ -277,7 +398,16 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	mem = memremap(b->mem_base, b->mem_size, MEMREMAP_WB);
 	if (!mem)
 		return -ENOMEM;
-	memset(mem, 0, MK_STACK_TOP_OFF);
+	memset(mem, 0, MK_BOOT_AREA_SIZE);
+	/* The instance finds the park through its command line. */
+	if (snprintf(mem + MK_CMDLINE_OFF, min_t(u32, hdr.cmdline_size, PAGE_SIZE),
+		     b->nr_cpus > 1 ? "%s mk_ap_park=%#llx" : "%s", b->cmdline,
+		     (u64)b->mem_base + MK_PARK_AREA_OFF) >=
+	    min_t(u32, hdr.cmdline_size, PAGE_SIZE)) {
+		pr_err("instance %u: command line too long\n", b->instance);
+		memunmap(mem);
+		return -E2BIG;
+	}
 
 	bp = mem + MK_BP_OFF;
 	/* The header ends where the short jump at 0x200 lands. */
@@ -297,14 +427,18 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	}
 	bp->hdr.setup_data = 0;
 	mk_fill_e820(bp, b);
-	strscpy(mem + MK_CMDLINE_OFF, b->cmdline, PAGE_SIZE);
 	mk_fill_identity_map(mem + MK_PGT_OFF, b->mem_base + MK_PGT_OFF);
+	mk_fill_park(mem, b);
 
 	memcpy(mem + (load - b->mem_base), b->kernel + setup_len,
 	       b->kernel_len - setup_len);
 	if (b->initrd_len)
 		memcpy(mem + (initrd - b->mem_base), b->initrd, b->initrd_len);
+
+	err = mk_wake_into_park(b, mem, tramp);
 	memunmap(mem);
+	if (err)
+		return err;
 
 	args.cr3 = b->mem_base + MK_PGT_OFF;
 	args.entry = load + 0x200;
@@ -314,9 +448,9 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	/* Everything the CPU reads is in memory before it is woken. */
 	wmb();
 
-	pr_info("instance %u: starting on APIC ID %u, kernel at %pa, trampoline at %pa\n",
-		b->instance, b->apicid, &load, &tramp);
-	mk_send_startup(b->apicid, tramp);
+	pr_info("instance %u: starting on APIC ID %u (%u CPUs), kernel at %pa, trampoline at %pa\n",
+		b->instance, b->apicids[0], b->nr_cpus, &load, &tramp);
+	mk_send_startup(b->apicids[0], tramp);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/msr-index.h>
+#include <asm/multikernel.h>
 #include <asm/processor-flags.h>
 
 #define TR(sym)		((sym) - mk_trampoline)
@@ -91,3 +92,139 @@ SYM_INNER_LABEL(mk_tramp_jmp64, SYM_L_GLOBAL)
 SYM_INNER_LABEL(mk_tramp_args, SYM_L_GLOBAL)
 	.fill	4, 8, 0			/* struct mk_tramp_args */
 SYM_DATA_END_LABEL(mk_trampoline, SYM_L_GLOBAL, mk_trampoline_end)
+
+/*
+ * The park where the other processors of an instance wait until the
+ * instance's kernel wants them.  The host copies it into the instance's
+ * memory, fills in the two descriptors and the IDT, and wakes each
+ * processor into it through the trampoline above, with %rsi pointing at
+ * the processor's struct mk_park_slot and %rsp at a stack of its own.
+ *
+ * The processor halts with interrupts enabled: spinning would take a
+ * whole host CPU from a virtual machine for as long as the instance
+ * boots.  The instance sets the slot to MK_PARK_GO and sends any IPI;
+ * the spurious vector (0xff) ends up in the same acknowledging handler.
+ */
+#define PK_CS		0x10
+#define PK_DS		0x18
+#define PK_APIC_EOI	0xb0		/* APIC_EOI, xAPIC register offset */
+#define PK_X2APIC_EOI	0x80b		/* APIC_EOI as an x2APIC MSR */
+#define PK_APIC_SVR	0xf0		/* APIC_SPIV */
+#define PK_X2APIC_SVR	0x80f
+#define PK_SVR_ON	0x1ff		/* APIC_SPIV_APIC_ENABLED, vector 0xff */
+#define PK_X2APIC_ON	10		/* X2APIC_ENABLE in MSR_IA32_APICBASE */
+#define PK_CPUID_NX	20		/* NX in CPUID 0x80000001 %edx */
+
+	.code64
+	.balign	16
+SYM_DATA_START(mk_park)
+	cli
+	/* Nothing of the host's may be used once we are parked. */
+	lgdt	mk_park_gdt_desc(%rip)
+	pushq	$PK_CS
+	leaq	.Lpark_cs(%rip), %rax
+	pushq	%rax
+	lretq
+.Lpark_cs:
+	movl	$PK_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	movl	%eax, %fs
+	movl	%eax, %gs
+	lidt	mk_park_idt_desc(%rip)
+
+	/*
+	 * INIT left the local APIC software-disabled, and a disabled APIC
+	 * takes no fixed IPI: turn it on, every LVT still masked.
+	 */
+	movl	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	btl	$PK_X2APIC_ON, %eax
+	jnc	.Lpark_xapic_on
+	movl	$PK_X2APIC_SVR, %ecx
+	movl	$PK_SVR_ON, %eax
+	xorl	%edx, %edx
+	wrmsr
+	jmp	.Lpark_nx
+.Lpark_xapic_on:
+	andl	$0xfffff000, %eax
+	movl	$PK_SVR_ON, PK_APIC_SVR(%rax)
+.Lpark_nx:
+	/*
+	 * The instance's page tables mark its data no-execute, which is a
+	 * reserved bit until EFER.NX is on; secondary_startup_64 reads
+	 * data through them before it gets to set it.
+	 */
+	movl	$0x80000001, %eax
+	cpuid
+	btl	$PK_CPUID_NX, %edx
+	jnc	.Lpark_arrive
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	btsl	$_EFER_NX, %eax
+	wrmsr
+.Lpark_arrive:
+	movl	$MK_PARK_ARRIVED, MK_PARK_SLOT_STATE(%rsi)
+.Lpark_wait:
+	cli
+	cmpl	$MK_PARK_GO, MK_PARK_SLOT_STATE(%rsi)
+	je	.Lpark_go
+	/* An interrupt after the test still ends the halt: sti's shadow. */
+	sti
+	hlt
+	jmp	.Lpark_wait
+.Lpark_go:
+	movq	MK_PARK_SLOT_CR3(%rsi), %rax
+	movq	MK_PARK_SLOT_ENTRY(%rsi), %rbx
+	movl	$MK_PARK_LEFT, MK_PARK_SLOT_STATE(%rsi)
+	movq	%rax, %cr3
+	xorl	%esi, %esi
+	xorl	%ebp, %ebp
+	jmp	*%rbx
+
+	/* Vectors 32-255: acknowledge, so the next one can come. */
+SYM_INNER_LABEL(mk_park_irq, SYM_L_GLOBAL)
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movl	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	btl	$PK_X2APIC_ON, %eax
+	jnc	.Lpark_xapic_eoi
+	movl	$PK_X2APIC_EOI, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	jmp	.Lpark_irq_done
+.Lpark_xapic_eoi:
+	andl	$0xfffff000, %eax
+	movl	$0, PK_APIC_EOI(%rax)
+.Lpark_irq_done:
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	iretq
+
+SYM_INNER_LABEL(mk_park_nmi, SYM_L_GLOBAL)
+	iretq
+
+	/* An exception in here is a bug: stop this processor, not the machine. */
+SYM_INNER_LABEL(mk_park_exception, SYM_L_GLOBAL)
+	cli
+	hlt
+	jmp	mk_park_exception
+
+	.balign	8
+SYM_INNER_LABEL(mk_park_gdt, SYM_L_GLOBAL)
+	.quad	0
+	.quad	0
+	.quad	0x00af9a000000ffff	/* PK_CS: 64-bit code */
+	.quad	0x00cf92000000ffff	/* PK_DS: data, flat */
+SYM_INNER_LABEL(mk_park_gdt_desc, SYM_L_GLOBAL)
+	.word	4 * 8 - 1
+	.quad	0			/* address of mk_park_gdt */
+SYM_INNER_LABEL(mk_park_idt_desc, SYM_L_GLOBAL)
+	.word	256 * 16 - 1
+	.quad	0			/* address of the IDT */
+SYM_DATA_END_LABEL(mk_park, SYM_L_GLOBAL, mk_park_end)

@@ -64,7 +64,7 @@ start_instance() {
 	echo "earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0" \
 	     "rdinit=/init mkplan=spawned mkbench panic=-1 loglevel=6" > $inst/cmdline &&
 	sed -n 's/.*mk_instance_memory=\([^ ]*\).*/\1/p' /proc/cmdline > $inst/memory &&
-	echo 1 > $inst/cpu &&
+	echo 1 > $inst/cpus &&
 	echo start > $inst/control || return 1
 	wait_for 300 grep -qx running $inst/state || return 1
 	wait_for 60 test -e /sys/class/net/mknet0 || return 1

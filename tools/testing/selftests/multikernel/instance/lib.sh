@@ -48,14 +48,27 @@ readable_is_memory() {
 	[ "$(readable 1)" = "$(printf '%#x-%#x' $((${m#*@})) $((${m#*@} + ${m%@*})))" ]
 }
 
+# Take each CPU of a list (1-2, 1,3) offline here.
+offline_cpus() {
+	for c in $(echo "$1" | tr ',' ' '); do
+		case $c in
+		*-*) c=$(seq ${c%-*} ${c#*-}) ;;
+		esac
+		for n in $c; do
+			f=/sys/devices/system/cpu/cpu$n/online
+			[ "$(cat $f)" = 0 ] || echo 0 > $f || fail "offlining CPU $n"
+		done
+	done
+}
+
 # Whatever an earlier test left: load instance 1 again, with $1 added to
-# its command line, and take CPU 1 offline for it.
+# its command line, and take its CPUs ($CPUS, or CPU 1) offline for it.
 load_instance() {
 	[ -r /boot/bzImage ] || fail "no kernel image for the instance"
 	cat /boot/bzImage > $d/kernel || fail "loading the kernel"
 	cat /boot/instance.cpio.gz > $d/initrd || fail "loading the initrd"
 	echo $MEM > $d/memory || fail "memory $MEM"
-	echo 1 > $d/cpu
+	offline_cpus "${CPUS:-1}"
+	echo "${CPUS:-1}" > $d/cpus || fail "CPUs ${CPUS:-1}"
 	echo "$CMDLINE${1:+ $1}" > $d/cmdline
-	[ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
 }

@@ -53,7 +53,7 @@ fi
 
 cat /boot/bzImage > $d/kernel || fail "loading the kernel"
 echo "$CMDLINE" > $d/cmdline
-echo 1 > $d/cpu
+echo 1 > $d/cpus
 [ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
 state=$(cat $d/state)
 

@@ -47,12 +47,19 @@ for r in $(readable 0 | tr ',' ' '); do
 done
 echo "readable memory: instance 1 $(readable 1), ours $(readable 0)"
 refused "start without a CPU" sh -c "echo start > $d/control"
-echo 0 > $d/cpu
-refused "start on the boot CPU" sh -c "echo start > $d/control"
-echo 1 > $d/cpu
 [ "$(cat $cpu1)" = 1 ] || fail "CPU 1 is not online to begin with"
+refused "the boot CPU" sh -c "echo 0 > $d/cpus"
+refused "an online CPU" sh -c "echo 1 > $d/cpus"
+refused "a malformed CPU list" sh -c "echo 1-x > $d/cpus"
+refused "an empty CPU list" sh -c "echo > $d/cpus"
+refused "a CPU that does not exist" sh -c "echo 1,99 > $d/cpus"
+[ -z "$(cat $d/cpus)" ] || fail "refused lists left cpus at '$(cat $d/cpus)'"
+echo 0 > $cpu1 || fail "offlining CPU 1"
+echo 1 > $d/cpus || fail "CPU 1 refused"
+[ "$(cat $d/cpus)" = 1 ] || fail "cpus reads '$(cat $d/cpus)'"
+# The list is checked again at start: CPU 1 came back online since.
+echo 1 > $cpu1 || fail "onlining CPU 1"
 refused "start on an online CPU" sh -c "echo start > $d/control"
-
 echo 0 > $cpu1 || fail "offlining CPU 1"
 # The debug kernel decompresses into about 42 MiB: 32 MiB cannot hold it.
 echo 32M@0x40000000 > $d/memory || fail "memory 32M"
