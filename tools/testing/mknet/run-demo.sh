@@ -1,16 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# `make run`: boot the guest; its kernel starts a second one on CPU 1 and
-# the two run ping and iperf3 over mknet0.  Prints what the first kernel
+# `make run`: boot the guest; its kernel starts a second one on CPUs 2-3
+# and the two run ping and iperf3 over mknet0.  Prints what the first kernel
 # saw, then the second kernel's console (COM2).
 set -euo pipefail
 kernel=$1 initrd=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 rm -f "$out/instance1.console"
-echo "  BOOT    QEMU q35, TCG, 2 CPUs, 2 GiB (consoles: $out/console.log, $out/instance1.console)"
+echo "  BOOT    QEMU q35, TCG, 4 CPUs, 2 GiB (consoles: $out/console.log, $out/instance1.console)"
 echo "          this takes a few minutes; the steps show as they finish"
-MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" \
+MK_SMP=4 MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" \
 	"$out/console.log" 900 \
 	"kunit.enable=0 mkplan=demo mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console" &

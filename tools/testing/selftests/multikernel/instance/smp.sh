@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # An instance on several CPUs: the instance brings every CPU of its list
 # online, lists their APIC IDs in its instance entry, and gives them all
-# back on stop; a restart on another list works.  Needs three CPUs here.
+# back on stop; a restart on another list works.  Needs three CPUs here;
+# with four, a link to an instance on two CPUs receives on two queues.
 . "$(dirname "$0")/lib.sh"
 
 # The APIC ID of each CPU of a list.  Our own entry in the instance table
@@ -50,9 +51,38 @@ stop_gives_back() {	# CPU list
 
 start_on 1-2
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
+refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
 stop_gives_back 1-2
 
 start_on 2
 stop_gives_back 2
 start_on 1-2
 stop_gives_back 1-2
+
+# With four CPUs: the instance on 2-3 sends on a TX ring per CPU, so our
+# end of the link receives on two queues, each ringing its own CPU here.
+if [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -lt 4 ]; then
+	echo "three CPUs: no two-queue link to check"
+	exit 0
+fi
+carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = 1 ]; }
+bells() { $ETHTOOL -S mknet0 | awk -v k="rx$1_doorbells_received:" '$1 == k { print $2 }'; }
+start_on 2-3
+wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
+$IP addr replace 192.0.2.1/24 dev mknet0
+$IP link set mknet0 up
+wait_for 120 carrier || fail "no carrier on mknet0"
+wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 on CPUs 2-3 does not answer ping"
+b0=$(bells 0) b1=$(bells 1)
+[ -n "$b1" ] || fail "mknet0 has no second RX queue: $($ETHTOOL -l mknet0 | tr -s '\n\t ' ' ')"
+# Sixteen flows: the instance hashes them over its two rings.
+$IPERF -c 192.0.2.2 -R -P 16 -t 3 -f m > /tmp/iperf.out 2>&1 || {
+	cat /tmp/iperf.out
+	fail "iperf3 from instance 1 on CPUs 2-3"
+}
+d0=$(($(bells 0) - b0)) d1=$(($(bells 1) - b1))
+echo "instance 1 -> host, 16 flows: $(awk '/SUM.*receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out);" \
+     "doorbells on rx0 $d0, rx1 $d1"
+[ "$d0" -ge 10 ] && [ "$d1" -ge 10 ] || fail "both RX queues must carry traffic: doorbells rx0 $d0, rx1 $d1"
+$IP link set mknet0 down
+stop_gives_back 2-3
