@@ -56,8 +56,6 @@ stop_gives_back 1-2
 
 start_on 2
 stop_gives_back 2
-start_on 1-2
-stop_gives_back 1-2
 
 # With four CPUs: the instance on 2-3 sends on a TX ring per CPU, so our
 # end of the link receives on two queues, each ringing its own CPU here.
