@@ -24,7 +24,7 @@
  * pure functions of layout.c before it copies a byte: a head behind the
  * host's position, or an input tail that claims bytes the host never
  * wrote, is counted (out_bad, in_bad) and nothing is read or written; a
- * head that stays impossible for %MK_CON_RESYNC_POLLS polls is taken as
+ * head that stays impossible for a second (%MK_CON_RESYNC) is taken as
  * the new position (out_resync).  Output is copied into a private buffer
  * and kept only as far as the instance cannot have overwritten it while
  * it was copied.  The bytes themselves are only characters.
@@ -43,8 +43,8 @@
 #include "internal.h"
 
 #define MK_CON_POLL_MS		20
-/* A second of polls with an impossible output head before we follow it. */
-#define MK_CON_RESYNC_POLLS	(1000 / MK_CON_POLL_MS)
+/* How long an output head may stay impossible before we follow it. */
+#define MK_CON_RESYNC		HZ
 /* Bytes copied out of an output ring at a time. */
 #define MK_CON_BOUNCE		1024
 /* A printk record, as the replay of the log at boot formats it. */
@@ -82,7 +82,8 @@ struct mk_con_stats {
  *	nothing under it may print, the console itself takes it
  * @generation: host: boot generation of the instance @pos belongs to
  * @pos: host: index of the next output byte to read
- * @bad_polls: host: consecutive polls that found the output head impossible
+ * @bad_since: host: when the output head became impossible
+ * @bad: host: the output head is impossible since @bad_since
  * @out_head: instance: bytes of output written; published to the area
  * @in_head: host: bytes of input written; published to the area
  * @in_tail: instance: bytes of input consumed; published to the area
@@ -98,7 +99,8 @@ struct mk_con {
 	raw_spinlock_t out_lock;	/* instance: output ring */
 	u64 generation;
 	u32 pos;
-	u32 bad_polls;
+	unsigned long bad_since;
+	bool bad;
 	u32 out_head;
 	u32 in_head;
 	u32 in_tail;
@@ -376,7 +378,7 @@ static void mk_con_host_follow(struct mk_con *c)
 		return;
 	c->generation = gen;
 	c->pos = 0;
-	c->bad_polls = 0;
+	c->bad = false;
 	/* The generation before the head: pairs with mk_console_join(). */
 	smp_rmb();
 }
@@ -394,16 +396,19 @@ static bool mk_con_host_output(struct mk_con *c)
 		/* The bytes before the head that names them. */
 		if (mk_con_out_view(smp_load_acquire(&c->area->out_head),
 				    c->pos, &v)) {
-			if (!c->bad_polls++)
+			if (!c->bad) {
+				c->bad = true;
+				c->bad_since = jiffies;
 				st->out_bad++;
-			if (c->bad_polls >= MK_CON_RESYNC_POLLS) {
+			} else if (time_after(jiffies,
+					      c->bad_since + MK_CON_RESYNC)) {
 				c->pos = READ_ONCE(c->area->out_head);
-				c->bad_polls = 0;
+				c->bad = false;
 				st->out_resync++;
 			}
 			break;
 		}
-		c->bad_polls = 0;
+		c->bad = false;
 		c->pos += v.lost;
 		st->out_lost += v.lost;
 		n = min3(v.count, budget, (u32)MK_CON_BOUNCE);
@@ -522,7 +527,7 @@ static int mk_con_host_activate(struct tty_port *port, struct tty_struct *tty)
 	mk_con_host_follow(c);
 	head = READ_ONCE(c->area->out_head);
 	c->pos = head < MK_CON_OUT_WINDOW ? 0 : head - MK_CON_OUT_WINDOW;
-	c->bad_polls = 0;
+	c->bad = false;
 	spin_unlock_irqrestore(&c->lock, flags);
 	return 0;
 }

@@ -39,6 +39,8 @@ echo "late reader of $con: $(grep -c . $late) lines, from '$(grep -m1 -o 'Linux 
 
 cat $con > $out &
 reader=$!
+# Whatever happens, the reader must not outlive us: it holds our output.
+trap 'kill $reader 2>/dev/null' EXIT
 # $((6 * 7)) is only 42 once the shell ran it, not in its echo.
 typed 'echo mkcon$((6 * 7))' mkcon42 20 ||
 	fail "no shell answered on $con"
@@ -63,6 +65,7 @@ echo "$con works again after the scribble"
 
 kill $reader
 wait $reader 2>/dev/null
+trap - EXIT
 echo stop > $d/control || fail "stop refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 echo "console counters: $(grep -H . $c/* | sed 's|.*/||' | tr '\n' ' ')"
