@@ -456,12 +456,17 @@ static void mk_con_host_poll(struct mk_con *c)
 	u32 room;
 	int err;
 
-	/* What we own, written again: a scribble heals within a poll. */
-	WRITE_ONCE(c->area->in_head, READ_ONCE(c->in_head));
 	tty = tty_port_tty_get(&c->port);
-	if (!tty)
-		return;
 	spin_lock_irqsave(&c->lock, flags);
+	/*
+	 * What we own, written again: a scribble heals within a poll.  Under
+	 * the lock, so an older head never follows a newer one.
+	 */
+	WRITE_ONCE(c->area->in_head, c->in_head);
+	if (!tty) {
+		spin_unlock_irqrestore(&c->lock, flags);
+		return;
+	}
 	/* Not before the first open has set where to read from. */
 	pushed = tty_port_initialized(&c->port) && mk_con_host_output(c);
 	err = mk_con_host_room(c, &room);
