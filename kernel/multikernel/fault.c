@@ -14,6 +14,8 @@
  *                tail
  * slots          publish a ring's worth of random slots to every peer
  * flood          send 20000 messages of a type nobody handles to every peer
+ * console        move the head of our console output far behind where the
+ *                host reads, and our console input tail past its head
  * restore        republish everything we own, and go on doing so
  *
  * Damage once, with no restore: the heartbeat must repair it by itself.
@@ -163,6 +165,12 @@ static int mk_fault_flood(void *ctx, const char *args)
 	return mk_fault_done("flood");
 }
 
+static int mk_fault_console(void *ctx, const char *args)
+{
+	mk_console_scribble(mk_fault_hostile(ctx, "console"));
+	return 0;
+}
+
 static int mk_fault_restore(void *ctx, const char *args)
 {
 	struct mk_region *r = ctx;
@@ -238,6 +246,7 @@ static const struct mk_debugfs_cmd mk_fault_modes[] = {
 	{ "ring",		mk_fault_ring },
 	{ "slots",		mk_fault_slots },
 	{ "flood",		mk_fault_flood },
+	{ "console",		mk_fault_console },
 	{ "restore",		mk_fault_restore },
 	{ "garble-random",	mk_fault_garble_random },
 	{ "garble-zero",	mk_fault_garble_zero },

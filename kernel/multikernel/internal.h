@@ -166,6 +166,13 @@ void mk_instance_pool(phys_addr_t *base, u64 *size);
 int mk_child_memory(u16 id, struct mk_mem_range *range);
 void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
+#ifdef CONFIG_TTY
+void __init mk_console_join(struct mk_region *r);
+void mk_console_scribble(struct mk_region *r);
+#else
+static inline void mk_console_join(struct mk_region *r) { }
+static inline void mk_console_scribble(struct mk_region *r) { }
+#endif
 struct dentry;
 #ifdef CONFIG_DEBUG_FS
 void __init mk_fault_init(struct dentry *dir);

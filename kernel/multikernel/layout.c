@@ -20,6 +20,11 @@ static_assert(sizeof(((struct mk_ring *)0)->bells) == 64);
 static_assert(offsetof(struct mk_ring, slots) == 192);
 static_assert(sizeof(struct mk_region_header) <= MK_LAYOUT_ALIGN);
 static_assert(MK_MEM_ALIGN == 1ULL << MK_PFN_SHIFT);
+static_assert(offsetof(struct mk_console_area, in_head) == 64);
+static_assert(offsetof(struct mk_console_area, in_tail) == 128);
+static_assert(offsetof(struct mk_console_area, out) == 4096);
+static_assert((MK_CON_OUT_SIZE & (MK_CON_OUT_SIZE - 1)) == 0);
+static_assert((MK_CON_IN_SIZE & (MK_CON_IN_SIZE - 1)) == 0);
 
 static u64 mk_align_up(u64 x)
 {
@@ -47,7 +52,9 @@ int mk_layout_compute(u64 region_size, struct mk_layout *l)
 				   sizeof(struct mk_instance_desc));
 	l->ring_stride = mk_align_up(sizeof(struct mk_ring));
 	rings_bytes = l->ring_stride * MK_MAX_INSTANCES * MK_MAX_INSTANCES;
-	l->pool_off = mk_align_up(l->rings_off + rings_bytes);
+	l->console_off = mk_align_up(l->rings_off + rings_bytes);
+	l->console_stride = mk_align_up(sizeof(struct mk_console_area));
+	l->pool_off = l->console_off + l->console_stride * MK_MAX_INSTANCES;
 	if (region_size < l->pool_off + MK_REGION_MIN_POOL)
 		return -EINVAL;
 	l->pool_size = (region_size - l->pool_off) & ~(MK_LAYOUT_ALIGN - 1);
@@ -98,6 +105,8 @@ void mk_header_init(struct mk_region_header *hdr, const struct mk_layout *l,
 		.instances_off = l->instances_off,
 		.rings_off = l->rings_off,
 		.ring_stride = l->ring_stride,
+		.console_off = l->console_off,
+		.console_stride = l->console_stride,
 		.pool_off = l->pool_off,
 		.pool_size = l->pool_size,
 		.generation = generation ? generation : 1,
@@ -135,6 +144,8 @@ int mk_header_validate(const struct mk_region_header *hdr, u64 region_size)
 	    hdr->instances_off != l.instances_off ||
 	    hdr->rings_off != l.rings_off ||
 	    hdr->ring_stride != l.ring_stride ||
+	    hdr->console_off != l.console_off ||
+	    hdr->console_stride != l.console_stride ||
 	    hdr->pool_off != l.pool_off ||
 	    hdr->pool_size != l.pool_size ||
 	    !hdr->generation || hdr->reserved)
@@ -142,6 +153,13 @@ int mk_header_validate(const struct mk_region_header *hdr, u64 region_size)
 	if (hdr->checksum != mk_header_checksum(hdr))
 		return -EINVAL;
 	return 0;
+}
+
+/* Entries between a consumer's @tail and the producer's @head, if possible. */
+static int mk_ring_used(u32 head, u32 tail, u32 size, u32 *used)
+{
+	*used = head - tail;
+	return *used > size ? -ERANGE : 0;
 }
 
 /**
@@ -155,13 +173,123 @@ int mk_header_validate(const struct mk_region_header *hdr, u64 region_size)
  */
 int mk_ring_check_indices(u32 head, u32 tail, struct mk_ring_view *view)
 {
-	u32 used = head - tail;
+	u32 used;
 
-	if (used > MK_RING_SLOTS)
+	if (mk_ring_used(head, tail, MK_RING_SLOTS, &used))
 		return -ERANGE;
 	view->first = tail;
 	view->count = used;
 	return 0;
+}
+
+/**
+ * mk_con_out_view - what a reader of a console output ring may copy
+ * @head: producer index, as loaded (with acquire) from the ring
+ * @pos: the reader's own position: index of the next byte it wants
+ * @view: filled with the bytes to copy and those lost
+ *
+ * The producer never waits for the reader: bytes more than
+ * %MK_CON_OUT_WINDOW behind @head may be overwritten at any time and
+ * are skipped (counted in @view->lost).  A @head behind @pos was never
+ * written by an honest producer.
+ *
+ * Return: 0, or -ERANGE if @head is behind @pos; the reader must then
+ * copy nothing.
+ */
+int mk_con_out_view(u32 head, u32 pos, struct mk_con_view *view)
+{
+	u32 ahead = head - pos;
+
+	if ((s32)ahead < 0)
+		return -ERANGE;
+	view->lost = ahead > MK_CON_OUT_WINDOW ? ahead - MK_CON_OUT_WINDOW : 0;
+	view->first = pos + view->lost;
+	view->count = ahead - view->lost;
+	return 0;
+}
+
+/**
+ * mk_con_out_clobbered - bytes of a copy the producer may have overwritten
+ * @head: producer index, loaded again after the copy
+ * @first: index of the first byte copied
+ * @count: bytes copied
+ *
+ * Once the producer has published @head, bytes with an index below
+ * @head - %MK_CON_OUT_WINDOW may be under its pen.  The copy is trusted
+ * only from the first byte at or above that.  A @head that went back
+ * clobbers nothing that was not garbage already.
+ *
+ * Return: how many leading bytes of the copy to throw away, at most
+ * @count.
+ */
+u32 mk_con_out_clobbered(u32 head, u32 first, u32 count)
+{
+	s32 d = (s32)(head - MK_CON_OUT_WINDOW - first);
+
+	if (d <= 0)
+		return 0;
+	return (u32)d < count ? (u32)d : count;
+}
+
+/**
+ * mk_con_in_view - what the instance may read from its console input ring
+ * @head: producer (host) index, as loaded (with acquire) from the ring
+ * @tail: the instance's own consumer index
+ * @view: filled with the bytes to read; @view->lost is 0
+ *
+ * Return: 0, or -ERANGE if @head claims more than a ring of unread bytes.
+ */
+int mk_con_in_view(u32 head, u32 tail, struct mk_con_view *view)
+{
+	u32 used;
+
+	if (mk_ring_used(head, tail, MK_CON_IN_SIZE, &used))
+		return -ERANGE;
+	view->first = tail;
+	view->count = used;
+	view->lost = 0;
+	return 0;
+}
+
+/**
+ * mk_con_in_room - where the host may write console input
+ * @head: the host's own producer index
+ * @tail: consumer index, as loaded (with acquire) from the ring
+ * @room: set to the bytes the host may write at @head
+ *
+ * Return: 0, or -ERANGE if @tail claims bytes the host never wrote; the
+ * host must then write nothing.
+ */
+int mk_con_in_room(u32 head, u32 tail, u32 *room)
+{
+	u32 used;
+
+	if (mk_ring_used(head, tail, MK_CON_IN_SIZE, &used))
+		return -ERANGE;
+	*room = MK_CON_IN_SIZE - used;
+	return 0;
+}
+
+/**
+ * mk_con_ring_copy - copy bytes out of a console ring
+ * @dst: where to put them
+ * @ring: the ring's bytes
+ * @size: bytes in the ring, a power of two
+ * @first: index of the first byte, masked to the ring here
+ * @n: bytes to copy; at most @size are
+ *
+ * Only bytes of @ring are read, whatever @first and @n are.
+ */
+void mk_con_ring_copy(void *dst, const u8 *ring, u32 size, u32 first, u32 n)
+{
+	u32 off = first & (size - 1);
+	u32 part;
+
+	if (n > size)
+		n = size;
+	part = n < size - off ? n : size - off;
+	memcpy(dst, ring + off, part);
+	memcpy((u8 *)dst + part, ring, n - part);
 }
 
 /**

@@ -2,8 +2,9 @@
 /*
  * KUnit tests of the multikernel core: layout and header validation, page
  * range checks, lists of another kernel's memory ranges, the message ring
- * on its own, delivery through the real MULTIKERNEL_VECTOR between two
- * CPUs of this kernel, and the parser of debugfs command files.
+ * on its own, the index logic of the console rings, delivery through the
+ * real MULTIKERNEL_VECTOR between two CPUs of this kernel, and the parser
+ * of debugfs command files.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -965,6 +966,159 @@ static struct kunit_suite mk_ring_suite = {
 	.test_cases = mk_ring_cases,
 };
 
+/* ---- console rings: the pure index logic of layout.c ---- */
+
+static void mk_con_areas_in_layout(struct kunit *test)
+{
+	struct mk_layout l;
+
+	KUNIT_ASSERT_EQ(test, mk_layout_compute(TEST_REGION_SIZE, &l), 0);
+	KUNIT_EXPECT_GE(test, l.console_off, l.rings_off +
+			l.ring_stride * MK_MAX_INSTANCES * MK_MAX_INSTANCES);
+	KUNIT_EXPECT_GE(test, l.console_stride,
+			sizeof(struct mk_console_area));
+	KUNIT_EXPECT_EQ(test, l.console_off % PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, l.console_stride % PAGE_SIZE, 0);
+	KUNIT_EXPECT_LE(test, l.console_off +
+			l.console_stride * MK_MAX_INSTANCES, l.pool_off);
+}
+
+static void mk_con_out_reads_what_is_new(struct kunit *test)
+{
+	struct mk_con_view v;
+
+	KUNIT_ASSERT_EQ(test, mk_con_out_view(100, 40, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.first, 40);
+	KUNIT_EXPECT_EQ(test, v.count, 60);
+	KUNIT_EXPECT_EQ(test, v.lost, 0);
+	KUNIT_ASSERT_EQ(test, mk_con_out_view(100, 100, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.count, 0);
+	/* Across the wrap of the index at 2^32. */
+	KUNIT_ASSERT_EQ(test, mk_con_out_view(0x10, 0xfffffff0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.first, 0xfffffff0);
+	KUNIT_EXPECT_EQ(test, v.count, 0x20);
+	/* A whole window is readable, not one byte more. */
+	KUNIT_ASSERT_EQ(test, mk_con_out_view(MK_CON_OUT_WINDOW, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.count, MK_CON_OUT_WINDOW);
+	KUNIT_EXPECT_EQ(test, v.lost, 0);
+}
+
+static void mk_con_out_lapped_reader_skips(struct kunit *test)
+{
+	struct mk_con_view v;
+	u32 head = 5 * MK_CON_OUT_SIZE + 7;
+
+	KUNIT_ASSERT_EQ(test, mk_con_out_view(head, 3, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.count, MK_CON_OUT_WINDOW);
+	KUNIT_EXPECT_EQ(test, v.first, head - MK_CON_OUT_WINDOW);
+	KUNIT_EXPECT_EQ(test, v.lost, head - MK_CON_OUT_WINDOW - 3);
+}
+
+/* Whatever the head, nothing more than a window, ending at the head. */
+static void mk_con_out_garbage_head(struct kunit *test)
+{
+	static const u32 heads[] = { 0, 1, 0x7fffffff, 0x80000000, 0x80000001,
+				     0xdeadbeef, 0xfffffffe, 0xffffffff };
+	static const u32 pos[] = { 0, 100, 0x80000000, 0xffffff00 };
+	struct mk_con_view v;
+	unsigned int i, j;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(heads); i++) {
+		for (j = 0; j < ARRAY_SIZE(pos); j++) {
+			err = mk_con_out_view(heads[i], pos[j], &v);
+			if (err) {
+				KUNIT_EXPECT_EQ(test, err, -ERANGE);
+				KUNIT_EXPECT_GE(test, heads[i] - pos[j],
+						0x80000000U);
+				continue;
+			}
+			KUNIT_EXPECT_LE(test, v.count, MK_CON_OUT_WINDOW);
+			KUNIT_EXPECT_EQ(test, (u32)(v.first + v.count), heads[i]);
+			KUNIT_EXPECT_EQ(test, (u32)(pos[j] + v.lost), v.first);
+		}
+	}
+	/* A head behind the reader is impossible. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_view(99, 100, &v), -ERANGE);
+}
+
+static void mk_con_out_clobbered_prefix(struct kunit *test)
+{
+	u32 head = 10 * MK_CON_OUT_SIZE, first = head - MK_CON_OUT_WINDOW;
+
+	/* The producer did not move: the whole copy stands. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_clobbered(head, first, 1000), 0);
+	/* It wrote 300 bytes: the 300 oldest we copied may be new ones. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_clobbered(head + 300, first, 1000),
+			300);
+	/* It lapped us: nothing of the copy stands. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_clobbered(head + 5000, first, 1000),
+			1000);
+	/* A head that went back clobbers nothing. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_clobbered(head - 5000, first, 1000),
+			0);
+	/* Bytes well inside the window are safe from a chunk more. */
+	KUNIT_EXPECT_EQ(test, mk_con_out_clobbered(head + MK_CON_OUT_CHUNK,
+						   head - 100, 100), 0);
+}
+
+static void mk_con_in_indices(struct kunit *test)
+{
+	struct mk_con_view v;
+	u32 room;
+
+	KUNIT_ASSERT_EQ(test, mk_con_in_view(50, 20, &v), 0);
+	KUNIT_EXPECT_EQ(test, v.first, 20);
+	KUNIT_EXPECT_EQ(test, v.count, 30);
+	KUNIT_EXPECT_EQ(test, mk_con_in_view(20 + MK_CON_IN_SIZE + 1, 20, &v),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_con_in_view(19, 20, &v), -ERANGE);
+
+	KUNIT_ASSERT_EQ(test, mk_con_in_room(50, 20, &room), 0);
+	KUNIT_EXPECT_EQ(test, room, MK_CON_IN_SIZE - 30);
+	KUNIT_ASSERT_EQ(test, mk_con_in_room(20 + MK_CON_IN_SIZE, 20, &room), 0);
+	KUNIT_EXPECT_EQ(test, room, 0);
+	/* A tail past our head claims bytes we never wrote. */
+	KUNIT_EXPECT_EQ(test, mk_con_in_room(50, 51, &room), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_con_in_room(0, 0x80000000, &room), -ERANGE);
+}
+
+static void mk_con_ring_copy_wraps(struct kunit *test)
+{
+	u8 ring[16], dst[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ring); i++)
+		ring[i] = i;
+	memset(dst, 0xaa, sizeof(dst));
+	mk_con_ring_copy(dst, ring, sizeof(ring), 0xfffffffc, 8);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, dst[i], (12 + i) % 16);
+	KUNIT_EXPECT_EQ(test, dst[8], 0xaa);
+	/* More than a ring: one ring's worth, and nothing outside it. */
+	memset(dst, 0xaa, sizeof(dst));
+	mk_con_ring_copy(dst, ring, sizeof(ring), 3, 1000);
+	KUNIT_EXPECT_EQ(test, dst[0], 3);
+	KUNIT_EXPECT_EQ(test, dst[15], 2);
+	KUNIT_EXPECT_EQ(test, dst[16], 0xaa);
+}
+
+static struct kunit_case mk_con_cases[] = {
+	KUNIT_CASE(mk_con_areas_in_layout),
+	KUNIT_CASE(mk_con_out_reads_what_is_new),
+	KUNIT_CASE(mk_con_out_lapped_reader_skips),
+	KUNIT_CASE(mk_con_out_garbage_head),
+	KUNIT_CASE(mk_con_out_clobbered_prefix),
+	KUNIT_CASE(mk_con_in_indices),
+	KUNIT_CASE(mk_con_ring_copy_wraps),
+	{}
+};
+
+static struct kunit_suite mk_con_suite = {
+	.name = "multikernel_console",
+	.test_cases = mk_con_cases,
+};
+
 /* ---- through the real vector, between two CPUs of this kernel ---- */
 
 #define LB_MSGS 300
@@ -1649,7 +1803,7 @@ kunit_test_suite(mk_cmd_suite);
 #endif /* CONFIG_DEBUG_FS */
 
 kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_mem_suite,
-		  &mk_ring_suite, &mk_loopback_suite);
+		  &mk_ring_suite, &mk_con_suite, &mk_loopback_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the multikernel core");
 MODULE_LICENSE("GPL");

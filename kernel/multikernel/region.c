@@ -402,6 +402,7 @@ static int __init mk_region_init(void)
 
 	mk_memory_init(r);
 	mk_messaging_start(r);
+	mk_console_join(r);
 	mk_instance_register(r);
 	mk_heartbeat_start(r);
 	/* Everything above is set up before anyone sees the flag. */

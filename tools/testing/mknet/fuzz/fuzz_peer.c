@@ -3,7 +3,8 @@
  * libFuzzer harness for the code that judges what a peer kernel wrote into
  * the shared region: the region header, instance entries, message ring
  * indices and slots, PFN ranges, the host's list of its RAM handed to an
- * instance (kernel/multikernel/layout.c, built unchanged) and mknet's
+ * instance, the console rings' indices as the host's reader uses them
+ * (kernel/multikernel/layout.c, built unchanged) and mknet's
  * area header, descriptors, frame chains and moderation requests
  * (drivers/net/mknet/mknet_shm.h).
  *
@@ -293,6 +294,93 @@ static void fuzz_mknet_coal(void)
 		assert(!mknet_coal_ring_now(usecs, frames, past));
 }
 
+/* What an honest console writes at index i, so a reader can check it. */
+static u8 con_byte(u32 i)
+{
+	return (u8)(i ^ (i >> 8) ^ (i >> 16));
+}
+
+/* The instance writes n bytes at *head; publishes *head only if asked. */
+static void con_write(u8 *ring, u32 *head, u32 *published, u32 n,
+		      bool publish)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++, (*head)++)
+		ring[*head & (MK_CON_OUT_SIZE - 1)] = con_byte(*head);
+	if (publish)
+		*published = *head;
+}
+
+/*
+ * The host's reader of a console output ring, as console.c runs it:
+ * view, copy into a bounce buffer, look at the head again, keep only what
+ * was not overwritten.  An honest instance (mode bit 0 clear) writes
+ * between each step, at most a chunk beyond the head it published; every
+ * byte the reader keeps must then be the one written at its index.  A
+ * hostile one publishes any head; the reader must stay inside the ring
+ * (ASan watches the ring, allocated to its exact size) and inside its
+ * bounce buffer.
+ */
+static void fuzz_console(void)
+{
+	static u8 bounce[1024], *ring;
+	u32 head, published, pos, start, h2, n, skip, i, step;
+	struct mk_con_view v;
+	u8 mode;
+
+	/* Once, to the ring's exact size: ASan sees any read past it. */
+	if (!ring)
+		ring = malloc(MK_CON_OUT_SIZE);
+	assert(ring);
+	take(&mode, 1);
+	take(&start, sizeof(start));
+	head = start;
+	published = start;
+	pos = start;
+	for (step = 0; step < 16 && left; step++) {
+		u32 a, p, h1;
+
+		take(&a, sizeof(a));
+		take(&p, sizeof(p));
+		if (mode & 1) {
+			take(&h1, sizeof(h1));
+			take(&h2, sizeof(h2));
+		} else {
+			con_write(ring, &head, &published,
+				  a % (3 * MK_CON_OUT_SIZE), true);
+			h1 = published;
+		}
+		if (mk_con_out_view(h1, pos, &v)) {
+			assert((s32)(h1 - pos) < 0);
+			pos = h1;
+			continue;
+		}
+		assert(v.count <= MK_CON_OUT_WINDOW);
+		assert(v.first == pos + v.lost && v.first + v.count == h1);
+		n = v.count < sizeof(bounce) ? v.count : sizeof(bounce);
+		if (!(mode & 1)) {
+			/* Published chunks, then one in progress. */
+			con_write(ring, &head, &published, a % 4096, true);
+			con_write(ring, &head, &published,
+				  p % (MK_CON_OUT_CHUNK + 1), false);
+		}
+		mk_con_ring_copy(bounce, ring, MK_CON_OUT_SIZE, v.first, n);
+		if (!(mode & 1))
+			h2 = published;
+		skip = mk_con_out_clobbered(h2, v.first, n);
+		assert(skip <= n);
+		if (!(mode & 1)) {
+			for (i = skip; i < n; i++)
+				assert(bounce[i] == con_byte(v.first + i));
+			/* Nothing is thrown away before the producer moved. */
+			if (h2 == h1)
+				assert(!skip);
+		}
+		pos = v.first + n;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	u8 what;
@@ -300,7 +388,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	in = data;
 	left = size;
 	take(&what, 1);
-	switch (what % 7) {
+	switch (what % 8) {
 	case 0:
 		fuzz_header();
 		break;
@@ -318,6 +406,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case 5:
 		fuzz_mknet_coal();
+		break;
+	case 6:
+		fuzz_console();
 		break;
 	default:
 		fuzz_mknet();

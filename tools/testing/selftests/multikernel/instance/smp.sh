@@ -21,8 +21,8 @@ apic_ids_of() {
 
 listed_ids() { tr ',' '\n' < $d/apic_ids | sort -n | tr '\n' ',' | sed 's/,$//'; }
 
-start_on() {	# CPU list
-	CPUS=$1 load_instance
+start_on() {	# CPU list, what to add to the instance's command line
+	CPUS=$1 load_instance "$2"
 	echo start > $d/control || fail "start on CPUs $1 refused"
 	wait_for 300 state_is running || fail "instance 1 on CPUs $1 not running (state $(cat $d/state))"
 	want=$(apic_ids_of "$1")
@@ -49,7 +49,23 @@ stop_gives_back() {	# CPU list
 [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] ||
 	{ echo "SKIP: needs three CPUs"; exit 4; }
 
-start_on 1-2
+start_on 1-2 console=mkcon
+# What the instance itself says, through its console: a shell runs there.
+out=/tmp/smp-mkcon1.out
+cat /dev/mkcon1 > $out &
+reader=$!
+trap 'kill $reader 2>/dev/null' EXIT
+# The answer, not the echo of the command typed, has a digit after '='.
+for i in $(seq 20); do
+	echo 'echo mkcpus=$(grep -c ^processor /proc/cpuinfo)' > /dev/mkcon1
+	wait_for 3 grep -q 'mkcpus=[0-9]' $out && break
+done
+kill $reader
+wait $reader 2>/dev/null
+trap - EXIT
+grep -q 'mkcpus=2' $out ||
+	fail "/proc/cpuinfo of instance 1 on CPUs 1-2, by /dev/mkcon1: '$(grep -o 'mkcpus=[0-9]*' $out | tail -1)'"
+echo "/dev/mkcon1: instance 1's /proc/cpuinfo lists 2 processors"
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
 refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
 stop_gives_back 1-2
