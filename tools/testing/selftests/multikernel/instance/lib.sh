@@ -48,16 +48,22 @@ readable_is_memory() {
 	[ "$(readable 1)" = "$(printf '%#x-%#x' $((${m#*@})) $((${m#*@} + ${m%@*})))" ]
 }
 
-# Take each CPU of a list (1-2, 1,3) offline here.
-offline_cpus() {
-	for c in $(echo "$1" | tr ',' ' '); do
-		case $c in
-		*-*) c=$(seq ${c%-*} ${c#*-}) ;;
+# The CPUs of a list (1-2, 1,3), one per line.
+cpu_list() {
+	for _r in $(echo "$1" | tr ',' ' '); do
+		case $_r in
+		*-*) seq ${_r%-*} ${_r#*-} ;;
+		*) echo $_r ;;
 		esac
-		for n in $c; do
-			f=/sys/devices/system/cpu/cpu$n/online
-			[ "$(cat $f)" = 0 ] || echo 0 > $f || fail "offlining CPU $n"
-		done
+	done
+}
+
+# Take each CPU of a list offline here.  Tests keep their own variables:
+# this one uses only names that start with an underscore.
+offline_cpus() {
+	for _n in $(cpu_list "$1"); do
+		_f=/sys/devices/system/cpu/cpu$_n/online
+		[ "$(cat $_f)" = 0 ] || echo 0 > $_f || fail "offlining CPU $_n"
 	done
 }
 

@@ -9,13 +9,8 @@
 # The APIC ID of each CPU of a list.  Our own entry in the instance table
 # lists the APIC IDs of the CPUs online at boot, all of them, in order.
 apic_ids_of() {
-	for c in $(echo "$1" | tr ',' ' '); do
-		case $c in
-		*-*) c=$(seq ${c%-*} ${c#*-}) ;;
-		esac
-		for n in $c; do
-			cut -d, -f$((n + 1)) ${d%/*}/0/apic_ids
-		done
+	for n in $(cpu_list "$1"); do
+		cut -d, -f$((n + 1)) ${d%/*}/0/apic_ids
 	done | sort -n | tr '\n' ',' | sed 's/,$//'
 }
 
@@ -34,14 +29,9 @@ start_on() {	# CPU list, what to add to the instance's command line
 
 stop_gives_back() {	# CPU list
 	echo stop > $d/control || fail "stop refused"
-	for c in $(echo "$1" | tr ',' ' '); do
-		case $c in
-		*-*) c=$(seq ${c%-*} ${c#*-}) ;;
-		esac
-		for n in $c; do
-			echo 1 > /sys/devices/system/cpu/cpu$n/online ||
-				fail "CPU $n did not come back after stop"
-		done
+	for n in $(cpu_list "$1"); do
+		echo 1 > /sys/devices/system/cpu/cpu$n/online ||
+			fail "CPU $n did not come back after stop"
 	done
 	echo "stopped: CPUs $1 back online here ($(cat /sys/devices/system/cpu/online))"
 }
