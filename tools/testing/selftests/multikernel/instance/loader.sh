@@ -53,8 +53,8 @@ fi
 
 cat /boot/bzImage > $d/kernel || fail "loading the kernel"
 echo "$CMDLINE" > $d/cmdline
-echo 1 > $d/cpus
 [ "$(cat $cpu1)" = 0 ] || echo 0 > $cpu1 || fail "offlining CPU 1"
+echo 1 > $d/cpus || fail "CPU 1 refused"
 state=$(cat $d/state)
 
 # The smallest memory there is, at the start of the pool: an initrd
