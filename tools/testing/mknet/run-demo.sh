@@ -7,7 +7,8 @@ set -euo pipefail
 kernel=$1 initrd=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-rm -f "$out/instance1.console"
+# The tail below must not show a previous run's console.
+rm -f "$out/instance1.console" "$out/console.log"
 echo "  BOOT    QEMU q35, TCG, 4 CPUs, 2 GiB (consoles: $out/console.log, $out/instance1.console)"
 echo "          this takes a few minutes; the steps show as they finish"
 MK_SMP=4 MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" \
