@@ -355,7 +355,6 @@ static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 static int mk_cpus_check(u16 id, const struct cpumask *cpus)
 {
 	unsigned int cpu;
-	u16 i;
 
 	if (cpumask_empty(cpus)) {
 		pr_err("instance %u: no CPU given\n", id);
@@ -381,12 +380,10 @@ static int mk_cpus_check(u16 id, const struct cpumask *cpus)
 			       id, cpu);
 			return -EBUSY;
 		}
-		for (i = 0; i < MK_MAX_INSTANCES; i++) {
-			if (i == id || mk_children[i].state != MK_CHILD_RUNNING ||
-			    !cpumask_test_cpu(cpu, &mk_children[i].cpus))
-				continue;
-			pr_err("instance %u: CPU %u runs instance %u\n",
-			       id, cpu, i);
+		/* Callers refuse a running @id: these are others' CPUs. */
+		if (cpumask_test_cpu(cpu, &mk_owned_cpus)) {
+			pr_err("instance %u: CPU %u runs another instance\n",
+			       id, cpu);
 			return -EBUSY;
 		}
 	}

@@ -15,6 +15,7 @@ apic_ids_of() {
 }
 
 listed_ids() { tr ',' '\n' < $d/apic_ids | sort -n | tr '\n' ',' | sed 's/,$//'; }
+ids_are() { [ "$(listed_ids)" = "$1" ]; }
 
 start_on() {	# CPU list, what to add to the instance's command line
 	CPUS=$1 load_instance "$2"
@@ -22,7 +23,7 @@ start_on() {	# CPU list, what to add to the instance's command line
 	wait_for 300 state_is running || fail "instance 1 on CPUs $1 not running (state $(cat $d/state))"
 	want=$(apic_ids_of "$1")
 	# The instance fills its entry once all its CPUs are up.
-	wait_for 60 sh -c "[ \"\$(tr ',' '\n' < $d/apic_ids | sort -n | tr '\n' ',' | sed 's/,\$//')\" = $want ]" ||
+	wait_for 60 ids_are "$want" ||
 		fail "instance on CPUs $1 lists APIC IDs '$(cat $d/apic_ids)', want $want"
 	echo "instance 1 on CPUs $1: running, APIC IDs $(listed_ids) all online in it"
 }
