@@ -8,9 +8,12 @@
  *
  *   kernel   write the bzImage (cat bzImage > kernel)
  *   initrd   write the initramfs
- *   cmdline  its command line; the region, its id, our RAM (which it
- *            may read frames from) and the timer rates are appended
- *   memory   <size>@<address> inside the reserved memory
+ *   cmdline  its command line; the region, its id, our RAM and that of
+ *            every other instance with memory (which it may read frames
+ *            from), and the timer rates are appended
+ *   memory   <size>@<address> inside the reserved memory, or "none" to
+ *            give it back; fixed while this instance or one told of it
+ *            runs
  *   cpus     offline CPUs of this kernel, as a list (2-3 or 1,3); the
  *            first boots the instance, the others wait in a park until
  *            its kernel brings them up
@@ -88,6 +91,8 @@ struct mk_blob {
  * @state: &enum mk_child_state
  * @heartbeat: last heartbeat seen while it runs
  * @heartbeat_at: jiffies when @heartbeat last moved
+ * @peers_told: instances whose memory was on its command line, while it
+ *	runs: their memory files stay as they are until it stops
  */
 struct mk_child {
 	struct mk_blob kernel;
@@ -99,6 +104,7 @@ struct mk_child {
 	enum mk_child_state state;
 	u64 heartbeat;
 	unsigned long heartbeat_at;
+	unsigned long peers_told;
 };
 
 static_assert(MK_INSTANCE_MAX_CPUS <= MK_MAX_INSTANCE_CPUS);
@@ -474,6 +480,26 @@ static int mk_memory_check(int id, phys_addr_t base, u64 size)
 	return 0;
 }
 
+/*
+ * A running instance reads frames of the instances it was told of in the
+ * memory they had then: a change would have it read whatever lies there
+ * now.
+ */
+static int mk_memory_told(int id)
+{
+	int i;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (mk_children[i].state == MK_CHILD_RUNNING &&
+		    test_bit(id, &mk_children[i].peers_told)) {
+			pr_err("instance %d: running instance %d reads frames from its memory; stop that one first\n",
+			       id, i);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
@@ -483,14 +509,20 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (id < 0)
 		return id;
-	if (mk_parse_range(buf, &size, &base))
+	if (sysfs_streq(buf, "none")) {
+		size = 0;
+		base = 0;
+	} else if (mk_parse_range(buf, &size, &base)) {
 		return -EINVAL;
+	}
 
 	mutex_lock(&mk_children_lock);
 	if (mk_children[id].state == MK_CHILD_RUNNING) {
 		err = -EBUSY;
 	} else {
-		err = mk_memory_check(id, base, size);
+		err = mk_memory_told(id);
+		if (!err && size)
+			err = mk_memory_check(id, base, size);
 		if (!err) {
 			spin_lock_irq(&mk_children_mem_lock);
 			mk_children[id].mem_base = base;
@@ -500,6 +532,32 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	mutex_unlock(&mk_children_lock);
 	return err ?: count;
+}
+
+/*
+ * mk_peer_ram= for instance @id: the memory of every other instance that
+ * has some, each of which @id may then read frames from.  Its peers_told
+ * names them.
+ */
+static int mk_peer_ram_param(u16 id, char *buf, size_t len)
+{
+	struct mk_child *c = &mk_children[id];
+	const char *sep = "mk_peer_ram=";
+	int n = 0;
+	u16 i;
+
+	c->peers_told = 0;
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		const struct mk_child *o = &mk_children[i];
+
+		if (i == id || !o->mem_size)
+			continue;
+		n += scnprintf(buf + n, len - n, "%s%u:%#llx-%#llx", sep, i,
+			       (u64)o->mem_base, (u64)o->mem_base + o->mem_size);
+		sep = ",";
+		__set_bit(i, &c->peers_told);
+	}
+	return n ? n + scnprintf(buf + n, len - n, " ") : 0;
 }
 
 static int mk_child_start(u16 id)
@@ -535,6 +593,7 @@ static int mk_child_start(u16 id)
 	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
 		      c->cmdline, r->size, (u64)r->phys, id);
 	n += mk_host_ram_param(cmdline + n, PAGE_SIZE - n);
+	n += mk_peer_ram_param(id, cmdline + n, PAGE_SIZE - n);
 	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
 
 	cpus_read_lock();
@@ -595,6 +654,7 @@ static int mk_child_stop(u16 id)
 	mk_instance_set_state(id, MK_INSTANCE_STOPPED);
 	cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	c->state = MK_CHILD_STOPPED;
+	c->peers_told = 0;
 	pr_info("instance %u: stopped, CPUs %*pbl are free\n", id,
 		cpumask_pr_args(&c->cpus));
 	return 0;

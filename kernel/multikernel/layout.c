@@ -414,6 +414,31 @@ static const char *mk_parse_hex(const char *p, u64 *val)
 	return p;
 }
 
+/*
+ * "<start>-<end>" at @p, ended by the end of the text or a comma: the
+ * text from that end on, or NULL if @p does not start with one.
+ */
+static const char *mk_parse_span(const char *p, u64 *start, u64 *end)
+{
+	p = mk_parse_hex(p, start);
+	if (!p || *p != '-')
+		return NULL;
+	p = mk_parse_hex(p + 1, end);
+	if (!p || (*p && *p != ','))
+		return NULL;
+	return p;
+}
+
+/* What makes [@start, @end) no range to read from, or NULL. */
+static const char *mk_span_why(u64 start, u64 end)
+{
+	if (end <= start)
+		return "is empty or wraps around";
+	if ((start | end) & (MK_MEM_ALIGN - 1))
+		return "is not page aligned";
+	return NULL;
+}
+
 static int mk_mem_refuse(struct mk_mem_bad *bad, unsigned int entry,
 			 unsigned int offset, const char *why, int err)
 {
@@ -450,13 +475,10 @@ int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
 
 	for (;;) {
 		unsigned int off = p - text;
+		const char *why;
 
-		p = mk_parse_hex(p, &start);
-		if (p && *p == '-')
-			p = mk_parse_hex(p + 1, &end);
-		else
-			p = NULL;
-		if (!p || (*p && *p != ','))
+		p = mk_parse_span(p, &start, &end);
+		if (!p)
 			return mk_mem_refuse(bad, n, off,
 					     "is not <start>-<end> in hex",
 					     -EINVAL);
@@ -464,12 +486,9 @@ int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
 			return mk_mem_refuse(bad, n, off,
 					     "is one more than the list may hold",
 					     -E2BIG);
-		if (end <= start)
-			return mk_mem_refuse(bad, n, off,
-					     "is empty or wraps around", -ERANGE);
-		if ((start | end) & (MK_MEM_ALIGN - 1))
-			return mk_mem_refuse(bad, n, off, "is not page aligned",
-					     -ERANGE);
+		why = mk_span_why(start, end);
+		if (why)
+			return mk_mem_refuse(bad, n, off, why, -ERANGE);
 		if (n && start < out[n - 1].start + out[n - 1].size)
 			return mk_mem_refuse(bad, n, off, start < out[n - 1].start ?
 					     "lies below the entry before it" :
@@ -483,6 +502,95 @@ int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
 			return n;
 		p++;
 	}
+}
+
+/* A decimal instance id and its colon at @p: the text after, or NULL. */
+static const char *mk_parse_id(const char *p, unsigned int *id)
+{
+	const char *digits = p;
+	unsigned int v = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > 9999)
+			return NULL;
+		v = v * 10 + (*p - '0');
+	}
+	if (p == digits || *p != ':')
+		return NULL;
+	*id = v;
+	return p + 1;
+}
+
+static int mk_peer_ram_fill(const char *text, struct mk_mem_range *out,
+			    unsigned int nr_ids, struct mk_mem_bad *bad)
+{
+	const char *p = text, *why;
+	unsigned int n = 0, id, i;
+	u64 start, end;
+
+	for (;;) {
+		unsigned int off = p - text;
+
+		p = mk_parse_id(p, &id);
+		if (p)
+			p = mk_parse_span(p, &start, &end);
+		if (!p)
+			return mk_mem_refuse(bad, n, off,
+					     "is not <id>:<start>-<end>", -EINVAL);
+		if (id >= nr_ids)
+			return mk_mem_refuse(bad, n, off,
+					     "names an instance beyond the table",
+					     -ERANGE);
+		if (out[id].size)
+			return mk_mem_refuse(bad, n, off,
+					     "names an instance listed before",
+					     -EBUSY);
+		why = mk_span_why(start, end);
+		if (why)
+			return mk_mem_refuse(bad, n, off, why, -ERANGE);
+		for (i = 0; i < nr_ids; i++)
+			if (out[i].size &&
+			    mk_mem_ranges_overlap(&out[i], 1, start,
+						  end - start) >= 0)
+				return mk_mem_refuse(bad, n, off,
+						     "overlaps another instance's memory",
+						     -EBUSY);
+		out[id].start = start;
+		out[id].size = end - start;
+		n++;
+		if (!*p)
+			return n;
+		p++;
+	}
+}
+
+/**
+ * mk_peer_ram_parse - parse the memory of other instances, by id
+ * @s: "<id>:<start>-<end>[,<id>:<start>-<end>...]", each id decimal, each
+ *	range as mk_mem_ranges_parse() takes it
+ * @out: indexed by instance id; an entry of size 0 names no memory
+ * @nr_ids: entries in @out
+ * @bad: on failure, the entry refused and why
+ *
+ * Each instance has one range of memory.  The list is taken whole or not
+ * at all, as mk_mem_ranges_parse() takes its own: on failure every entry
+ * of @out is left empty.
+ *
+ * Return: the number of instances named (at least 1); -EINVAL for text
+ * that is not such a list; -ERANGE for an id of @nr_ids or more, or a
+ * range that is empty, wraps around or is not page aligned; -EBUSY for
+ * an id named twice or a range that overlaps another's.
+ */
+int mk_peer_ram_parse(const char *s, struct mk_mem_range *out,
+		      unsigned int nr_ids, struct mk_mem_bad *bad)
+{
+	int n;
+
+	memset(out, 0, nr_ids * sizeof(*out));
+	n = mk_peer_ram_fill(s ? s : "", out, nr_ids, bad);
+	if (n < 0)
+		memset(out, 0, nr_ids * sizeof(*out));
+	return n;
 }
 
 /* Narrow @r to [@start, @end) inside it; a mapping moves with the start. */

@@ -251,6 +251,8 @@ int mk_con_in_room(u32 head, u32 tail, u32 *room);
 void mk_con_ring_copy(void *dst, const u8 *ring, u32 size, u32 first, u32 n);
 int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
 			unsigned int max, struct mk_mem_bad *bad);
+int mk_peer_ram_parse(const char *s, struct mk_mem_range *out,
+		      unsigned int nr_ids, struct mk_mem_bad *bad);
 int mk_mem_ranges_subtract(struct mk_mem_range *r, unsigned int n,
 			   unsigned int max, u64 start, u64 size);
 int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,

@@ -14,7 +14,11 @@
  *   writes, and only while the instance is stopped;
  * - on an instance, the host's RAM: the host's own list above, which it
  *   put on our command line as mk_host_ram= when it started us.  It is
- *   checked whole and mapped once at boot, and never read from the region.
+ *   checked whole and mapped once at boot, and never read from the region;
+ * - on an instance, the RAM of each other instance the host had given
+ *   memory when it started us: their memory files, put on our command
+ *   line as mk_peer_ram=, checked and mapped the same way.  The host
+ *   refuses to change such a memory file while we run.
  *
  * Callers check every range a peer names against these before reading a
  * byte of it.  Every list is page aligned, sorted, free of overlap and
@@ -33,6 +37,8 @@ static unsigned int mk_self_ram_nr __ro_after_init;
 /* On an instance: the host's RAM from mk_host_ram=, mapped at boot. */
 static struct mk_mem_range mk_host_ram[MK_MAX_MEM_RANGES] __ro_after_init;
 static unsigned int mk_host_ram_nr __ro_after_init;
+/* On an instance: other instances' RAM from mk_peer_ram=, by id. */
+static struct mk_mem_range mk_peer_ram[MK_MAX_INSTANCES] __ro_after_init;
 
 static int __init mk_host_ram_setup(char *arg)
 {
@@ -52,6 +58,20 @@ static int __init mk_host_ram_setup(char *arg)
 	return 0;
 }
 early_param("mk_host_ram", mk_host_ram_setup);
+
+static int __init mk_peer_ram_setup(char *arg)
+{
+	struct mk_mem_bad bad;
+
+	if (!arg)
+		arg = "";
+	if (mk_peer_ram_parse(arg, mk_peer_ram, MK_MAX_INSTANCES, &bad) < 0)
+		pr_err("mk_peer_ram=: entry %u \"%.*s\" %s; no memory of other instances will be read\n",
+		       bad.entry, (int)strcspn(arg + bad.offset, ","),
+		       arg + bad.offset, bad.why);
+	return 0;
+}
+early_param("mk_peer_ram", mk_peer_ram_setup);
 
 /**
  * struct mk_ram_walk - what taking our RAM from iomem needs
@@ -94,27 +114,34 @@ static int __init mk_self_ram_add(struct resource *res, void *arg)
 }
 
 /*
- * Each range whole and clear of what is ours, before anything is mapped:
- * memremap() of our own RAM would hand back our direct map, and a peer's
- * frame "in the host's RAM" would then be read from ours.
+ * What makes another kernel's range one we must not map, or NULL.  It
+ * must be clear of what is ours: memremap() of our own RAM would hand
+ * back our direct map, and a peer's frame "in its RAM" would then be
+ * read from ours.
  */
+static const char *__init mk_foreign_ram_why(const struct mk_region *r,
+					     const struct mk_mem_range *m)
+{
+	if (mk_mem_ranges_overlap(m, 1, r->phys, r->size) >= 0)
+		return "overlaps the shared region";
+	if (region_intersects(m->start, m->size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return "overlaps this kernel's RAM";
+	return NULL;
+}
+
+/* Each range whole and clear of what is ours, before anything is mapped. */
 static int __init mk_host_ram_check(const struct mk_region *r)
 {
 	unsigned int i;
 
 	for (i = 0; i < mk_host_ram_nr; i++) {
 		const struct mk_mem_range *m = &mk_host_ram[i];
-		u64 end = m->start + m->size;
-		const char *why = NULL;
+		const char *why = mk_foreign_ram_why(r, m);
 
-		if (mk_mem_ranges_overlap(m, 1, r->phys, r->size) >= 0)
-			why = "overlaps the shared region";
-		else if (region_intersects(m->start, m->size, IORESOURCE_SYSTEM_RAM,
-					   IORES_DESC_NONE) != REGION_DISJOINT)
-			why = "overlaps this kernel's RAM";
 		if (why) {
 			pr_err("mk_host_ram=: entry %u (%#llx-%#llx) %s; no memory of the host will be read\n",
-			       i, (u64)m->start, end, why);
+			       i, (u64)m->start, (u64)m->start + m->size, why);
 			return -EINVAL;
 		}
 	}
@@ -160,6 +187,62 @@ none:
 	mk_host_ram_nr = 0;
 }
 
+/*
+ * As for the host's RAM, and more: the host keeps instances' memory apart
+ * from its own and from each other's, so a range that meets the host's,
+ * or names us or the host, says the list is not the host's own.
+ */
+static const char *__init mk_peer_ram_why(const struct mk_region *r, u16 id)
+{
+	const struct mk_mem_range *m = &mk_peer_ram[id];
+
+	if (id == 0)
+		return "names the host, whose RAM is mk_host_ram=";
+	if (id == r->self)
+		return "names this instance";
+	if (mk_mem_ranges_overlap(mk_host_ram, mk_host_ram_nr, m->start,
+				  m->size) >= 0)
+		return "overlaps the host's RAM";
+	return mk_foreign_ram_why(r, m);
+}
+
+/* Map every other instance's RAM once, or none of it. */
+static void __init mk_peer_ram_map(const struct mk_region *r)
+{
+	unsigned int nr = 0;
+	const char *why;
+	u16 id;
+
+	for (id = 0; id < MK_MAX_INSTANCES; id++) {
+		struct mk_mem_range *m = &mk_peer_ram[id];
+
+		if (!m->size)
+			continue;
+		why = r->self == 0 ? "is for an instance; this kernel is the host" :
+				     mk_peer_ram_why(r, id);
+		if (why) {
+			pr_err("mk_peer_ram=: instance %u (%#llx-%#llx) %s; no memory of other instances will be read\n",
+			       id, (u64)m->start, (u64)m->start + m->size, why);
+			goto unmap;
+		}
+		m->virt = memremap(m->start, m->size, MEMREMAP_WB);
+		if (!m->virt) {
+			pr_err("mk_peer_ram=: cannot map instance %u's %#llx bytes at %pa; no memory of other instances will be read\n",
+			       id, m->size, &m->start);
+			goto unmap;
+		}
+		nr++;
+	}
+	pr_info("memory of %u other instances: mapped\n", nr);
+	return;
+
+unmap:
+	for (id = 0; id < MK_MAX_INSTANCES; id++)
+		if (mk_peer_ram[id].virt)
+			memunmap(mk_peer_ram[id].virt);
+	memset(mk_peer_ram, 0, sizeof(mk_peer_ram));
+}
+
 /**
  * mk_memory_init - learn our RAM and, on an instance, map the host's
  * @r: the region, joined
@@ -178,6 +261,8 @@ void __init mk_memory_init(const struct mk_region *r)
 			w.dropped, MK_MAX_MEM_RANGES);
 	if (mk_host_ram_nr)
 		mk_host_ram_map(r);
+	if (memchr_inv(mk_peer_ram, 0, sizeof(mk_peer_ram)))
+		mk_peer_ram_map(r);
 }
 
 /**
@@ -219,8 +304,10 @@ int mk_host_ram_param(char *buf, size_t len)
  * for ourselves, our RAM less the shared region and the memory set aside
  * for instances; on the host, the memory it gave instance @instance (its
  * memory file); on an instance, for instance 0, the host's RAM as the
- * host handed it over at our start (mk_host_ram=).  A range a peer names
- * must lie wholly inside one of them before a byte of it is read.
+ * host handed it over at our start (mk_host_ram=), and for another
+ * instance, the memory the host had given it then (mk_peer_ram=).  A
+ * range a peer names must lie wholly inside one of them before a byte of
+ * it is read.
  *
  * Context: any.
  * Return: the number of ranges filled, at least 1; -ENOENT if this kernel
@@ -252,7 +339,8 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 		src = mk_host_ram;
 		n = mk_host_ram_nr;
 	} else {
-		return -ENOENT;
+		src = &mk_peer_ram[instance];
+		n = src->size ? 1 : 0;
 	}
 	if (!n)
 		return -ENOENT;

@@ -412,6 +412,84 @@ static void mk_mem_parse_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mem_parse(",", r, ARRAY_SIZE(r), &bad), -EINVAL);
 }
 
+static int peer_parse(const char *s, struct mk_mem_range *r, unsigned int nr,
+		      struct mk_mem_bad *bad)
+{
+	memset(bad, 0xff, sizeof(*bad));
+	memset(r, 0xa5, nr * sizeof(*r));
+	return mk_peer_ram_parse(s, r, nr, bad);
+}
+
+static void mk_peer_parse_good(struct kunit *test)
+{
+	struct mk_mem_range r[MK_MAX_INSTANCES];
+	struct mk_mem_bad bad;
+
+	KUNIT_ASSERT_EQ(test, peer_parse("2:0x60000000-0x70000000,1:0x40000000-0x60000000",
+					 r, ARRAY_SIZE(r), &bad), 2);
+	KUNIT_EXPECT_EQ(test, r[1].start, 0x40000000);
+	KUNIT_EXPECT_EQ(test, r[1].size, 0x20000000);
+	KUNIT_EXPECT_NULL(test, r[1].virt);
+	KUNIT_EXPECT_EQ(test, r[2].start, 0x60000000);
+	KUNIT_EXPECT_EQ(test, r[2].size, 0x10000000);
+	/* Ids not named are empty, not left as they were. */
+	KUNIT_EXPECT_EQ(test, r[0].size, 0);
+	KUNIT_EXPECT_EQ(test, r[3].size, 0);
+	KUNIT_EXPECT_EQ(test, r[MK_MAX_INSTANCES - 1].size, 0);
+	KUNIT_EXPECT_EQ(test, peer_parse("7:1000-2000", r, MK_MAX_INSTANCES,
+					 &bad), 1);
+	KUNIT_EXPECT_EQ(test, r[7].start, 0x1000);
+}
+
+static void mk_peer_parse_refused(struct kunit *test)
+{
+	static const struct {
+		const char *s;
+		int err;
+		unsigned int entry;
+		const char *why;
+	} bad_lists[] = {
+		{ "", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ "1:0x1000-0x2000,", -EINVAL, 1, "is not <id>:<start>-<end>" },
+		{ "0x1000-0x2000", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ ":0x1000-0x2000", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ "-1:0x1000-0x2000", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ "100000:0x1000-0x2000", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ "1:0x1000-0x2000 ", -EINVAL, 0, "is not <id>:<start>-<end>" },
+		{ "8:0x1000-0x2000", -ERANGE, 0, "names an instance beyond the table" },
+		{ "1:0x2000-0x1000", -ERANGE, 0, "is empty or wraps around" },
+		{ "1:0x1000-0x1800", -ERANGE, 0, "is not page aligned" },
+		{ "1:0x1000-0x2000,1:0x3000-0x4000", -EBUSY, 1,
+		  "names an instance listed before" },
+		{ "1:0x1000-0x3000,2:0x2000-0x4000", -EBUSY, 1,
+		  "overlaps another instance's memory" },
+		{ "2:0x2000-0x4000,1:0x1000-0x3000", -EBUSY, 1,
+		  "overlaps another instance's memory" },
+		{ "1:0x1000-0x2000,2:0x0-0x10000", -EBUSY, 1,
+		  "overlaps another instance's memory" },
+	};
+	struct mk_mem_range r[MK_MAX_INSTANCES];
+	struct mk_mem_bad bad;
+	unsigned int i, id;
+
+	for (i = 0; i < ARRAY_SIZE(bad_lists); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, peer_parse(bad_lists[i].s, r, ARRAY_SIZE(r),
+						     &bad),
+				    bad_lists[i].err, "%s", bad_lists[i].s);
+		KUNIT_EXPECT_EQ_MSG(test, bad.entry, bad_lists[i].entry, "%s",
+				    bad_lists[i].s);
+		KUNIT_EXPECT_STREQ_MSG(test, bad.why, bad_lists[i].why, "%s",
+				       bad_lists[i].s);
+		/* Whole or nothing: an entry taken before the bad one is gone. */
+		for (id = 0; id < ARRAY_SIZE(r); id++)
+			KUNIT_EXPECT_EQ_MSG(test, r[id].size, 0, "%s id %u",
+					    bad_lists[i].s, id);
+	}
+	KUNIT_EXPECT_EQ(test, peer_parse(NULL, r, ARRAY_SIZE(r), &bad), -EINVAL);
+	/* The room given is the limit: id 2 of a table of 2 is beyond it. */
+	KUNIT_EXPECT_EQ(test, peer_parse("2:0x1000-0x2000", r, 2, &bad), -ERANGE);
+}
+
 static struct mk_mem_range mem(u64 start, u64 end)
 {
 	return (struct mk_mem_range){ .start = start, .size = end - start };
@@ -542,6 +620,8 @@ static struct kunit_case mk_mem_cases[] = {
 	KUNIT_CASE(mk_mem_parse_too_many),
 	KUNIT_CASE(mk_mem_parse_garbage),
 	KUNIT_CASE(mk_mem_parse_empty),
+	KUNIT_CASE(mk_peer_parse_good),
+	KUNIT_CASE(mk_peer_parse_refused),
 	KUNIT_CASE(mk_mem_subtract_middle),
 	KUNIT_CASE(mk_mem_subtract_edges),
 	KUNIT_CASE(mk_mem_subtract_whole),

@@ -183,6 +183,42 @@ static void fuzz_mem_ranges(void)
 	assert(after == before - cut);
 }
 
+/* An instance's mk_peer_ram=: whole or nothing, one range per id. */
+static void fuzz_peer_ram(void)
+{
+	struct mk_mem_range r[MK_MAX_INSTANCES + 1];
+	char text[MK_MAX_INSTANCES * 48];
+	unsigned int i, j, named = 0;
+	struct mk_mem_bad bad;
+	u8 nr;
+	int n;
+
+	take(&nr, 1);
+	take(text, sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	nr = nr % MK_MAX_INSTANCES + 1;
+	/* One entry past @nr: the parser must not write it. */
+	memset(r, 0xa5, sizeof(r));
+	n = mk_peer_ram_parse(text, r, nr, &bad);
+	assert(r[nr].size == 0xa5a5a5a5a5a5a5a5ULL);
+	for (i = 0; i < nr; i++) {
+		if (!r[i].size)
+			continue;
+		named++;
+		assert(r[i].start + r[i].size > r[i].start);
+		assert(!(r[i].start % MK_MEM_ALIGN) && !(r[i].size % MK_MEM_ALIGN));
+		for (j = 0; j < i; j++)
+			assert(!r[j].size ||
+			       mk_mem_ranges_overlap(&r[j], 1, r[i].start,
+						     r[i].size) == -ENOENT);
+	}
+	if (n < 0) {
+		assert(!named && bad.why && bad.offset <= strlen(text));
+		return;
+	}
+	assert(n >= 1 && (unsigned int)n == named);
+}
+
 /*
  * What mknet's receive path does with a frame the checks accepted: each
  * piece resolved to the span that holds it, an skb head, then page
@@ -403,6 +439,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case 4:
 		fuzz_mem_ranges();
+		fuzz_peer_ram();
 		break;
 	case 5:
 		fuzz_mknet_coal();
