@@ -5,8 +5,9 @@
 # instance learns the other's memory from us, and the two talk directly:
 # ping and iperf3 over every link, instance 1 <-> 2 driven through their
 # consoles.  Instance 1 panics while our link to instance 2 carries
-# iperf3, which must not notice.  A memory file an instance was told of
-# is fixed until that instance stops; then "none" gives it back.
+# iperf3, which must not notice, then starts again beside instance 2.  A
+# memory file an instance was told of is fixed until that instance
+# stops; then "none" gives it back.
 #
 # Addresses: the pair a < b is 10.a.b.0/24, kernel k being 10.a.b.(k + 1);
 # the instances' init gives theirs as their links appear.
@@ -160,7 +161,18 @@ typed 2 'echo mkalive=$((6 * 7))' mkalive=42 10 || fail "instance 2's console di
 echo "instance 1 crashed during iperf3 from instance 2:" \
 	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf2.out), instance 2 runs on"
 
-# Instance 1, crashed or not, was told of instance 2's memory: it stays.
+# Instance 1 starts again while instance 2 runs: told of instance 2's
+# memory again, its link to instance 2 attaches to the new incarnation.
+# Meanwhile instance 2 was told of instance 1's memory: it stays.
+echo stop > $d/control || fail "stop of crashed instance 1 refused"
+refused "memory of instance 1 while instance 2 was told of it" sh -c "echo 128M@0x40000000 > $d/memory"
+echo start > $d/control || fail "restart of instance 1 refused"
+wait_for 300 state_is running || fail "instance 1 not running again (state $(cat $d/state))"
+typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkagain=$((40 + 2))' \
+	mkagain=42 60 || fail "instance 1, restarted, cannot ping instance 2"
+echo "instance 1 restarted beside instance 2: their link attached again"
+
+# Instance 1 was told of instance 2's memory: it stays until 1 stops.
 echo stop > $d2/control || fail "stop of instance 2 refused"
 refused "memory of instance 2 while instance 1 was told of it" sh -c "echo 128M@0x50000000 > $d2/memory"
 refused "giving back instance 2's memory while instance 1 was told of it" sh -c "echo none > $d2/memory"
