@@ -54,4 +54,4 @@ MK_REGION_OVERRIDE=1M@0x10000000 expect_off too-small "too_small" ""
 expect_off bad-header "region_header_invalid" "mk_instance=1"
 expect_off bad-instance "expected_0..7" "mk_instance=9"
 
-python3 "$here/parse-results.py" "$out"/*.log
+python3 "$here/parse-results.py" "$out"/*.log "$out"/*.console
