@@ -258,6 +258,10 @@ struct mknet_msg {
  * @area: our area in the shared region
  * @area_size: bytes in @area
  * @area_phys: physical address of @area
+ * @retired_area: on a link to another kernel, the area a reshape replaced,
+ *	kept until the peer has attached to the new one: it may read the
+ *	old one until then
+ * @retired_size: bytes in @retired_area
  * @admin_state: &enum mknet_admin_state we publish in @area
  * @notify_apicid: CPUs we publish for the peer's doorbells of each queue
  * @ring_size: descriptors in each of our TX rings
@@ -309,6 +313,8 @@ struct mknet_priv {
 	struct mknet_area *area;
 	size_t area_size;
 	phys_addr_t area_phys;
+	struct mknet_area *retired_area;
+	size_t retired_size;
 	u32 admin_state;
 	u32 notify_apicid[MKNET_MAX_QUEUES];
 	u32 ring_size;
@@ -376,6 +382,7 @@ void mknet_area_publish(struct mknet_priv *priv);
 void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
+void mknet_area_retired_free(struct mknet_priv *priv);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
 int mknet_napi_resize(struct mknet_priv *priv, u32 want);
 

@@ -136,6 +136,7 @@ void mknet_area_free(struct mknet_priv *priv)
 	void **bufs = priv->txq[0].bufs;
 	u32 q;
 
+	mknet_area_retired_free(priv);
 	if (!priv->area)
 		return;
 	for (q = 0; q < priv->num_queues; q++)
@@ -580,6 +581,24 @@ u32 mknet_max_queues(const struct net_device *dev)
 	return min3(MKNET_MAX_QUEUES, dev->num_tx_queues, dev->num_rx_queues);
 }
 
+/**
+ * mknet_area_retired_free - free the area a reshape replaced, if any
+ * @priv: our end, attached to the peer again or going away
+ */
+void mknet_area_retired_free(struct mknet_priv *priv)
+{
+	if (!priv->retired_area)
+		return;
+	mk_pool_free(priv->retired_area, priv->retired_size);
+	/* Our completions wait for this: see __mknet_tx_complete(). */
+	WRITE_ONCE(priv->retired_area, NULL);
+}
+
+/*
+ * A peer in another kernel reads our old area until it has our HELLO
+ * with the new one: that one is kept, unusable, until we are attached
+ * again.  A pair in one kernel attaches both ends before it returns.
+ */
 static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 {
 	void **old_bufs = priv->txq[0].bufs;
@@ -595,9 +614,68 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	err = mknet_area_init(priv, n, nq);
 	if (err)
 		return err;
-	mk_pool_free(old, old_size);
 	kfree(old_bufs);
+	WRITE_ONCE(old->magic, 0);
+	if (!priv->remote) {
+		mk_pool_free(old, old_size);
+		return 0;
+	}
+	mknet_area_retired_free(priv);
+	priv->retired_size = old_size;
+	WRITE_ONCE(priv->retired_area, old);
 	return 0;
+}
+
+/*
+ * A link to another kernel changes only our side: our TX rings, which
+ * are the peer's RX rings.  We take a fresh area, attach it to the
+ * peer's rings at once (so our consumer indices in it are right before
+ * the peer looks), and say HELLO with it; the peer moves to it as it
+ * does to a peer that restarted, and its HELLO_ACK frees the old one.
+ * The peer's TX rings, our RX rings, are the peer's to size.
+ */
+static int mknet_reshape_remote(struct mknet_priv *priv, u32 tx, u32 rx,
+				u32 queues, struct netlink_ext_ack *extack)
+{
+	bool up = netif_running(priv->dev);
+	bool attached = READ_ONCE(priv->peer_attached);
+	u32 apicid;
+	int err;
+
+	if (rx != priv->peer.ring_size) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "rx is the other kernel's TX ring size (%u): set its tx there",
+				   priv->peer.ring_size);
+		return -EOPNOTSUPP;
+	}
+	if (tx == priv->ring_size && queues == priv->num_queues)
+		return 0;
+	/* It may still read the area before the current one. */
+	if (priv->retired_area) {
+		if (mk_instance_status(priv->peer_instance, NULL) ==
+		    MK_INSTANCE_RUNNING) {
+			NL_SET_ERR_MSG(extack,
+				       "the other kernel has not taken up the last change yet");
+			return -EBUSY;
+		}
+		mknet_area_retired_free(priv);
+	}
+	if (up)
+		mknet_datapath_stop(priv);
+	WRITE_ONCE(priv->peer_attached, false);
+	err = mknet_area_reshape(priv, tx, queues);
+	if (err)
+		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
+	/* A peer area that no longer checks out waits for its next HELLO. */
+	if (attached)
+		mknet_attach_peer(priv, priv->peer.area);
+	if (up)
+		mknet_datapath_start(priv);
+	mknet_update_carrier(priv);
+	/* Unanswered, discovery says it again every second. */
+	if (mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
+		mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
+	return err;
 }
 
 /**
@@ -609,11 +687,13 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
  * @extack: for the error message
  *
  * Both ends stop, get fresh areas and attach to each other again; frames
- * in flight are lost, as on a reset of a real NIC.  Counters stay.
+ * in flight are lost, as on a reset of a real NIC.  Counters stay.  On a
+ * link to another instance only our end does, and @rx must stay the
+ * peer's ring size.
  *
  * Context: RTNL held.
  * Return: 0, -EPERM without CAP_NET_ADMIN in the initial user namespace,
- * -EOPNOTSUPP for a link to another instance, or -ENOMEM.
+ * -EOPNOTSUPP for another @rx on a link to another instance, or -ENOMEM.
  */
 int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 		  struct netlink_ext_ack *extack)
@@ -629,11 +709,8 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 			       "rings take shared memory: needs CAP_NET_ADMIN in the initial user namespace");
 		return -EPERM;
 	}
-	if (!peer_dev) {
-		NL_SET_ERR_MSG(extack,
-			       "rings and queues of a link to another instance are fixed");
-		return -EOPNOTSUPP;
-	}
+	if (!peer_dev)
+		return mknet_reshape_remote(priv, tx, rx, queues, extack);
 	ppriv = netdev_priv(peer_dev);
 	if (queues > mknet_max_queues(peer_dev)) {
 		NL_SET_ERR_MSG_FMT(extack, "the other end has room for %u queues",

@@ -73,6 +73,9 @@ static void mknet_remote_attach(struct work_struct *work)
 	if (kind == MKNET_MSG_HELLO &&
 	    mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
 		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
+	/* The peer took our newest area: the one before is no one's. */
+	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached))
+		mknet_area_retired_free(priv);
 out:
 	rtnl_unlock();
 }
@@ -166,6 +169,7 @@ static void mknet_discover(struct work_struct *work)
 			/* A new incarnation: what we attached to is gone. */
 			priv->peer_generation = gen;
 			WRITE_ONCE(priv->peer_attached, false);
+			mknet_area_retired_free(priv);
 			mknet_update_carrier(priv);
 		}
 		if (!READ_ONCE(priv->peer_attached))

@@ -614,6 +614,9 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	if (gone) {
 		cons = prod;
 	} else {
+		/* Until the peer takes up our new area, its cons is of the old. */
+		if (READ_ONCE(priv->retired_area))
+			return;
 		cons = READ_ONCE(txq->peer_rx_ctl->cons);
 		if (cons - txq->done > prod - txq->done) {
 			mknet_rx_count(rxq, &rxq->stats.bad_peer_cons);

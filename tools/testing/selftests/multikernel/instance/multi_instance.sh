@@ -137,6 +137,19 @@ for i in 1 2; do
 		"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
 done
 
+# Our TX rings to instance 2 are ours to reshape (ethtool -L): it takes
+# up the new area and receives on as many queues, as its sysfs shows.
+rx_queues_typed() {	# count wanted
+	typed 2 "for l in /sys/class/net/mknet*; do /opt/mknet/bin/ethtool -i \${l##*/} | grep -q -- -mk0: && echo mkrxq$1=\$(ls -d \$l/queues/rx-* | wc -l); done" \
+		"mkrxq$1=$1" 10 || fail "instance 2 receives from us on $(answer 2 mkrxq$1=), not $1 queues"
+}
+for n in 1 2; do
+	$ETHTOOL -L $l2 combined $n || fail "-L combined $n on our link to instance 2"
+	rx_queues_typed $n
+	wait_for 30 ping -c 1 -W 1 10.0.2.3 >/dev/null || fail "no ping to instance 2 after -L combined $n"
+done
+echo "-L combined 1, then 2, on $l2: instance 2 received on 1, then 2 queues"
+
 # Instance 1 <-> instance 2, directly: our links see none of it.
 before=$(($(rx_packets $l1) + $(rx_packets $l2)))
 typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkping12=$((40 + 2))' \

@@ -4,7 +4,7 @@
 # mknet0 both kernels create for each other, then ping both address
 # families, move 10 s of TCP each way with iperf3 and check the bytes in
 # ethtool -S, then UDP.  Jumbo frames cross after an MTU change while up;
-# ring and queue changes are refused with the link left working.
+# ring and queue changes of our side are taken up by the instance.
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
 # carry bulk TCP again, with ethtool -C moderation on both ends.  All of it with this kernel's pool filled by
@@ -117,14 +117,36 @@ ping -c 3 -s 8000 -W 2 192.0.2.2 >/dev/null || fail "no 8000-byte ping at mtu 90
 $IP link set mknet0 mtu 1500
 echo "8000-byte ping at mtu 9000: ok"
 channels() { $ETHTOOL -l mknet0 | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }'; }
-# Asking for the count it has is no change: ask for another.
-queues=$(channels)
-$ETHTOOL -L mknet0 combined $((queues == 1 ? 2 : 1)) 2>/dev/null &&
-	fail "queue change accepted on a link to another kernel"
-$ETHTOOL -G mknet0 tx 512 2>/dev/null && fail "ring change accepted on a link to another kernel"
-[ "$(channels)" = "$queues" ] || fail "a refused -L left $(channels) queue pairs, not $queues"
-ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after refused changes"
-echo "-L and -G refused, $queues queue pairs kept, link unharmed"
+ring() { $ETHTOOL -g mknet0 | awk -v k="$1:" '/^Current/ { c = 1 } c && $1 == k { print $2 }'; }
+# Our TX rings are ours to reshape: a fresh area, a HELLO, and instance
+# 1 moves to it.  Its TX rings, our RX rings, are its own: refused.
+queues=$(channels) tx=$(ring TX) rx=$(ring RX)
+refused "rx $((rx * 2)), instance 1's TX ring size" $ETHTOOL -G mknet0 rx $((rx * 2))
+[ "$(ring RX)" = "$rx" ] || fail "a refused -G rx left RX $(ring RX), not $rx"
+bad0=$(($(qsum bad_peer_cons) + $(qsum drop_bad_index))) hello0=$(stat drop_bad_hello)
+reshaped() {	# queue pairs, TX ring size
+	[ "$(channels)" = "$1" ] || fail "-L combined $1 left $(channels) queue pairs"
+	[ "$(ring TX)" = "$2" ] || fail "-G tx $2 left TX $(ring TX)"
+	wait_for 30 carrier 1 || fail "no carrier after -L $1 -G tx $2"
+	wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after -L $1 -G tx $2"
+}
+q2=$((queues == 1 ? 2 : 1)) tx2=$((tx == 512 ? 256 : 512))
+$ETHTOOL -L mknet0 combined $q2 || fail "-L combined $q2 refused on a link to another kernel"
+$ETHTOOL -G mknet0 tx $tx2 || fail "-G tx $tx2 refused on a link to another kernel"
+reshaped $q2 $tx2
+$IPERF -c 192.0.2.2 -t 3 -f m > /tmp/iperf.out 2>&1 || {
+	cat /tmp/iperf.out
+	fail "iperf3 after -L $q2 -G tx $tx2"
+}
+echo "-L combined $q2, -G tx $tx2 on mknet0: instance 1 took up the new rings;" \
+	"iperf3 $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+$ETHTOOL -L mknet0 combined $queues && $ETHTOOL -G mknet0 tx $tx ||
+	fail "back to $queues queue pairs of $tx"
+reshaped $queues $tx
+bad=$(($(qsum bad_peer_cons) + $(qsum drop_bad_index)))
+[ "$bad" = "$bad0" ] || fail "bad_peer_cons + drop_bad_index $bad0 -> $bad across the reshapes"
+[ "$(stat drop_bad_hello)" = "$hello0" ] || fail "drop_bad_hello $hello0 -> $(stat drop_bad_hello) across the reshapes"
+echo "back to $queues queue pairs of $tx descriptors; no bad index, no bad HELLO"
 
 # XDP between kernels: a veth in a namespace of ours reaches instance 1
 # through mknet0 by XDP_REDIRECT both ways (veth -> mknet0 by
