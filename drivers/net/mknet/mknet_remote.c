@@ -14,6 +14,9 @@
  * A peer that restarts (its boot generation moves) is detached at once;
  * its new incarnation says HELLO with a new area.  Devices stay when the
  * peer goes: the carrier says whether it is there.
+ *
+ * An end that takes new rings (ethtool -L or -G) says HELLO with its new
+ * area, every second until the peer's HELLO_ACK shows the peer moved.
  */
 #include <linux/etherdevice.h>
 #include <linux/multikernel.h>
@@ -172,7 +175,8 @@ static void mknet_discover(struct work_struct *work)
 			mknet_area_retired_free(priv);
 			mknet_update_carrier(priv);
 		}
-		if (!READ_ONCE(priv->peer_attached))
+		/* Also until the peer takes up the area of our last reshape. */
+		if (!READ_ONCE(priv->peer_attached) || priv->retired_area)
 			mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
 	}
 	rtnl_unlock();
