@@ -18,7 +18,6 @@ d2=${d%/1}/2
 MEM=256M@0x40000000
 MEM2=256M@0x50000000
 out1=/tmp/multi-mkcon1.out
-out2=/tmp/multi-mkcon2.out
 
 [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] ||
 	{ echo "SKIP: needs three CPUs"; exit 4; }
