@@ -91,7 +91,10 @@ echo "host -> instance 1: $rate Mbit/s; iperf3 received $got MiB," \
 # iperf3 rounds to a MiB.
 [ $(((moved >> 20) + 1)) -ge "${got%.*}" ] || fail "tx_bytes counted less than iperf3 received"
 echo "doorbells for it: $(($(qsum doorbells) - db0))"
-$IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || fail "iperf3 from instance 1"
+$IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || {
+	cat /tmp/iperf.out
+	fail "iperf3 from instance 1"
+}
 echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
 
 # The instance starts its iperf3 server again after each client.
