@@ -59,6 +59,9 @@ struct mknet_tx_stats {
 	u64_stats_t packets;
 	u64_stats_t bytes;
 	u64_stats_t dropped;
+	u64_stats_t drop_detached;
+	u64_stats_t drop_bad_frame;
+	u64_stats_t drop_no_room;
 	u64_stats_t doorbells;
 	u64_stats_t doorbells_suppressed;
 	u64_stats_t doorbell_busy;

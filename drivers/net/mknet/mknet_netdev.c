@@ -620,7 +620,7 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 		mk_pool_free(old, old_size);
 		return 0;
 	}
-	mknet_area_retired_free(priv);
+	/* mknet_reshape_remote() freed or refused the one before. */
 	priv->retired_size = old_size;
 	WRITE_ONCE(priv->retired_area, old);
 	return 0;

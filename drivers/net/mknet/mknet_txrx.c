@@ -127,12 +127,6 @@ static void mknet_tx_count(struct mknet_txq *txq, u64_stats_t *ctr)
 	u64_stats_update_end(&txq->stats.syncp);
 }
 
-static void mknet_tx_drop(struct mknet_txq *txq, struct sk_buff *skb)
-{
-	mknet_tx_count(txq, &txq->stats.dropped);
-	dev_kfree_skb_any(skb);
-}
-
 /*
  * Room in a TX ring.  A descriptor is ours again once we completed it and
  * the peer consumed it: the two differ only after we freed the frames of
@@ -354,14 +348,19 @@ static void mknet_tx_post(struct mknet_priv *priv, struct mknet_txq *txq,
 }
 
 /*
- * Drop a frame we cannot send.  Frames published earlier in an xmit_more
- * batch still need the doorbell this last frame would have rung.
+ * Drop a frame we cannot send, counted in @why as well as in the total.
+ * Frames published earlier in an xmit_more batch still need the doorbell
+ * this last frame would have rung.
  */
 static netdev_tx_t mknet_tx_drop_last(struct mknet_priv *priv,
 				      struct mknet_txq *txq, u32 q,
-				      struct sk_buff *skb)
+				      struct sk_buff *skb, u64_stats_t *why)
 {
-	mknet_tx_drop(txq, skb);
+	u64_stats_update_begin(&txq->stats.syncp);
+	u64_stats_inc(&txq->stats.dropped);
+	u64_stats_inc(why);
+	u64_stats_update_end(&txq->stats.syncp);
+	dev_kfree_skb_any(skb);
 	if (!netdev_xmit_more() && READ_ONCE(priv->peer_attached))
 		mknet_tx_doorbell(priv, txq, q);
 	return NETDEV_TX_OK;
@@ -398,15 +397,18 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	bool kick;
 
 	if (unlikely(!READ_ONCE(priv->peer_attached)))
-		return mknet_tx_drop_last(priv, txq, q, skb);
+		return mknet_tx_drop_last(priv, txq, q, skb,
+					  &txq->stats.drop_detached);
 	room = mknet_tx_room(priv, txq);
 	if (unlikely(!mknet_tx_shape(txq, skb) ||
 		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
 		     mknet_tx_fail_injected(priv)))
-		return mknet_tx_drop_last(priv, txq, q, skb);
+		return mknet_tx_drop_last(priv, txq, q, skb,
+					  &txq->stats.drop_bad_frame);
 	n = mknet_tx_pieces(skb, addr, piece_len);
 	if (unlikely(n > room))
-		return mknet_tx_drop_last(priv, txq, q, skb);
+		return mknet_tx_drop_last(priv, txq, q, skb,
+					  &txq->stats.drop_no_room);
 
 	mknet_tx_post(priv, txq, skb, &hdr, addr, piece_len, n);
 	/* Byte queue limits hear of it before the frame can complete. */

@@ -32,9 +32,13 @@ echo "fail-sends: $refused doorbells refused, slowest ping ${rtt} ms"
 rx=$(sysstat b rx_packets)
 db=$(stat a tx0_doorbells)
 drop=$(stat a tx0_dropped)
+bad=$(stat a tx0_drop_bad_frame)
 echo xmit-more > $sc || fail "xmit-more"
 rang=$(( $(stat a tx0_doorbells) - db ))
 [ "$(stat a tx0_dropped)" -eq $((drop + 1)) ] || fail "the batch's last frame was not dropped"
+# Fault injection fails it as a frame the peer cannot take.
+[ "$(stat a tx0_drop_bad_frame)" -eq $((bad + 1)) ] ||
+	fail "the dropped frame was not counted as a bad frame"
 [ "$rang" -ge 1 ] || fail "no doorbell for a batch whose last frame was dropped"
 slowwait 3 until_counter_is ">= $((rx + 3))" sysstat b rx_packets >/dev/null ||
 	fail "the batch never reached b"

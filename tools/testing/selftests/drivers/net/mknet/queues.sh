@@ -59,7 +59,7 @@ rx0=$(sysstat b rx_bytes)
 tx0=$(sysstat a tx_bytes)
 drop0=$(sysstat a tx_dropped)
 [ "$drop0" -eq 0 ] || echo "tx drops before the shrink: $drop0;" \
-	"$(ina $ETHTOOL -S mka0 | awk '$1 ~ /_dropped:$/ && $2 > 0' | tr -s ' \n' ' ')"
+	"$(ina $ETHTOOL -S mka0 | awk '$1 ~ /^tx[0-9]+_drop/ && $2 > 0' | tr -s ' \n' ' ')"
 ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
 [ "$(sysstat b rx_bytes)" -ge "$rx0" ] || fail "rx_bytes went back from $rx0"
 [ "$(sysstat a tx_bytes)" -ge "$tx0" ] || fail "tx_bytes went back from $tx0"
