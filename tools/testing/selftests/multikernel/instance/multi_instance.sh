@@ -88,9 +88,12 @@ echo $MEM2 > $d2/memory || fail "memory $MEM2 for instance 2"
 offline_cpus 2
 echo 2 > $d2/cpus || fail "CPU 2 for instance 2"
 echo "$CMDLINE console=mkcon" > $d2/cmdline
-for i in 1 2; do
-	echo start > ${d%/1}/$i/control || fail "start of instance $i refused"
-done
+# Instance 2 starts once our link to instance 1 is made: the tests after
+# this one find that link as mknet0, and links are named in the order
+# the instances come up.
+echo start > $d/control || fail "start of instance 1 refused"
+wait_for 120 link_to 1 >/dev/null || fail "no link to instance 1 here"
+echo start > $d2/control || fail "start of instance 2 refused"
 for i in 1 2; do
 	wait_for 300 sh -c "[ \"\$(cat ${d%/1}/$i/state)\" = running ]" ||
 		fail "instance $i not running (state $(cat ${d%/1}/$i/state))"
@@ -178,6 +181,10 @@ echo "instance 1 crashed during iperf3 from instance 2:" \
 # Meanwhile instance 2 was told of instance 1's memory: it stays.
 echo stop > $d/control || fail "stop of crashed instance 1 refused"
 refused "memory of instance 1 while instance 2 was told of it" sh -c "echo 128M@0x40000000 > $d/memory"
+cpus1=$(cat $d/cpus)
+refused "instance 2's CPU for instance 1" sh -c "echo $(cat $d2/cpus) > $d/cpus"
+refused "a list with instance 2's CPU for instance 1" sh -c "echo $cpus1,$(cat $d2/cpus) > $d/cpus"
+[ "$(cat $d/cpus)" = "$cpus1" ] || fail "refused lists changed instance 1's CPUs to $(cat $d/cpus)"
 echo start > $d/control || fail "restart of instance 1 refused"
 wait_for 300 state_is running || fail "instance 1 not running again (state $(cat $d/state))"
 typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkagain=$((40 + 2))' \
