@@ -14,7 +14,18 @@ IPERF=/opt/mknet/bin/iperf3
 CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
 CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
 
-fail() { echo "FAIL: $*"; exit 1; }
+# A failed test leaves the machine as the next one expects it: no
+# instance running, every CPU of ours online.
+fail() {
+	echo "FAIL: $*"
+	for _c in ${d%/*}/*/control; do
+		[ "$(cat ${_c%/control}/state)" = running ] && echo stop > $_c
+	done 2>/dev/null
+	for _c in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		echo 1 > $_c
+	done 2>/dev/null
+	exit 1
+}
 
 refused() {	# description, then the command that must fail
 	what=$1
