@@ -16,8 +16,14 @@
  *
  * On the host, /dev/mkcon<N> is instance N's console.  Opened, it shows
  * the oldest output still in the ring and then whatever follows; what is
- * written to it becomes the instance's console input.  A timer polls both
- * rings every %MK_CON_POLL_MS on both sides.
+ * written to it becomes the instance's console input.
+ *
+ * Nothing runs while nobody looks.  The host polls output every
+ * %MK_CON_POLL_MS only while a /dev/mkcon<N> is open: output never waits
+ * for it, and a reader opening late starts at the oldest byte the ring
+ * still holds anyway.  Input rings a doorbell the instance registered and
+ * named in its area (in_bell), so an instance polls nothing; one that
+ * could get no doorbell polls its input instead.
  *
  * Trust: the host reads only the instance's own area, at offsets masked
  * to the ring sizes, and checks every index the instance wrote with the
@@ -61,6 +67,7 @@
  *	its ring was impossible, or nobody had the console open
  * @in_bad: times an input index (the tail on the host, the head on the
  *	instance) claimed more than a ring
+ * @in_bells: host: times input rang the instance's doorbell
  */
 struct mk_con_stats {
 	u64 out_bytes;
@@ -70,6 +77,7 @@ struct mk_con_stats {
 	u64 in_bytes;
 	u64 in_dropped;
 	u64 in_bad;
+	u64 in_bells;
 };
 
 /**
@@ -88,6 +96,7 @@ struct mk_con_stats {
  * @in_head: host: bytes of input written; published to the area
  * @in_tail: instance: bytes of input consumed; published to the area
  * @in_was_bad: the input ring was impossible at the last look
+ * @in_bell: host: the instance's doorbell for input, bound on first use
  * @stats: counters, in sysfs instances/<N>/console/
  * @bounce: host: private copy of output before it is trusted
  */
@@ -105,6 +114,7 @@ struct mk_con {
 	u32 in_head;
 	u32 in_tail;
 	bool in_was_bad;
+	struct mk_bell in_bell;
 	struct mk_con_stats stats;
 	u8 bounce[MK_CON_BOUNCE];
 };
@@ -112,6 +122,8 @@ struct mk_con {
 static struct mk_con mk_cons[MK_MAX_INSTANCES];
 static struct tty_driver *mk_con_driver;
 static struct timer_list mk_con_timer;
+/* Instance: input to take, when the host rang our doorbell. */
+static struct work_struct mk_con_in_work;
 
 static struct mk_console_area *mk_con_area(struct mk_region *r, u16 id)
 {
@@ -192,7 +204,8 @@ static struct console mk_con_console = {
 
 /*
  * Hand what the host wrote to our tty, or drop it if nobody has the
- * console open.  Only the poll timer runs this.
+ * console open.  Only mk_con_in_work, or the poll timer of an instance
+ * without a doorbell, runs this.
  */
 static void mk_con_self_input(struct mk_con *c)
 {
@@ -247,6 +260,39 @@ static void mk_con_self_poll(struct mk_con *c)
 	smp_store_release(&c->area->in_tail, c->in_tail);
 }
 
+static void mk_con_self_work(struct work_struct *work)
+{
+	mk_con_self_poll(&mk_cons[mk_region.self]);
+}
+
+/* Any kernel may ring it: a ring that brings no input costs one look. */
+static void mk_con_in_rung(u16 src_instance, void *ctx)
+{
+	schedule_work(&mk_con_in_work);
+}
+
+/*
+ * Name our input doorbell to the host, then take the input it may have
+ * written before it could ring.  False if we must poll instead.
+ */
+static bool __init mk_con_self_bell(struct mk_con *c)
+{
+	int bell;
+
+	INIT_WORK(&mk_con_in_work, mk_con_self_work);
+	bell = mk_bell_register(mk_con_in_rung, NULL);
+	if (bell < 0) {
+		pr_warn("console: no doorbell for input (%d): polling it\n",
+			bell);
+		return false;
+	}
+	WRITE_ONCE(c->area->in_bell, bell + 1);
+	/* The bell before the head: pairs with mk_con_host_kick(). */
+	smp_mb();
+	schedule_work(&mk_con_in_work);
+	return true;
+}
+
 /**
  * mk_console_join - reset our console area before we enter the table
  * @r: the region, joined
@@ -267,6 +313,8 @@ void __init mk_console_join(struct mk_region *r)
 	c->in_tail = READ_ONCE(c->area->in_head);
 	WRITE_ONCE(c->area->out_head, 0);
 	WRITE_ONCE(c->area->in_tail, c->in_tail);
+	/* Our last boot's doorbell is not this boot's. */
+	WRITE_ONCE(c->area->in_bell, 0);
 	/* The empty ring before the generation: pairs with the host's rmb. */
 	smp_wmb();
 }
@@ -448,7 +496,31 @@ static int mk_con_host_room(struct mk_con *c, u32 *room)
 	return 0;
 }
 
-static void mk_con_host_poll(struct mk_con *c)
+/*
+ * Tell the instance it has input, or that its tail may need writing
+ * again.  The doorbell's number is the instance's word: mk_bell_bind()
+ * checks it, and a wrong one rings only another doorbell of its own.
+ * Caller holds @c->lock.
+ */
+static void mk_con_host_kick(struct mk_con *c)
+{
+	u32 bell, apicid;
+
+	/* The head before the bell number: pairs with mk_con_self_bell(). */
+	smp_mb();
+	if (mk_bell_ring(&c->in_bell)) {
+		/* Not bound yet, or bound to an earlier boot. */
+		bell = READ_ONCE(c->area->in_bell);
+		if (!bell || mk_instance_info(c->id, NULL, NULL, &apicid) < 0 ||
+		    mk_bell_bind(&c->in_bell, c->id, apicid, bell - 1) ||
+		    mk_bell_ring(&c->in_bell))
+			return;
+	}
+	c->stats.in_bells++;
+}
+
+/* Return: whether the console is open, and wants polling on. */
+static bool mk_con_host_poll(struct mk_con *c)
 {
 	struct tty_struct *tty;
 	unsigned long flags;
@@ -465,7 +537,7 @@ static void mk_con_host_poll(struct mk_con *c)
 	WRITE_ONCE(c->area->in_head, c->in_head);
 	if (!tty) {
 		spin_unlock_irqrestore(&c->lock, flags);
-		return;
+		return false;
 	}
 	/* Not before the first open has set where to read from. */
 	pushed = tty_port_initialized(&c->port) && mk_con_host_output(c);
@@ -477,6 +549,7 @@ static void mk_con_host_poll(struct mk_con *c)
 	if (err || room)
 		tty_wakeup(tty);
 	tty_kref_put(tty);
+	return true;
 }
 
 static ssize_t mk_con_host_write(struct tty_struct *tty, const u8 *buf,
@@ -504,6 +577,8 @@ static ssize_t mk_con_host_write(struct tty_struct *tty, const u8 *buf,
 	/* The bytes before the head that names them. */
 	smp_store_release(&a->in_head, c->in_head);
 unlock:
+	/* Dropped input rings too: a tail the instance wrote again heals. */
+	mk_con_host_kick(c);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return n;
 }
@@ -534,6 +609,8 @@ static int mk_con_host_activate(struct tty_port *port, struct tty_struct *tty)
 	c->pos = head < MK_CON_OUT_WINDOW ? 0 : head - MK_CON_OUT_WINDOW;
 	c->bad = false;
 	spin_unlock_irqrestore(&c->lock, flags);
+	/* The poll stops once no console is open: see mk_con_poll(). */
+	timer_reduce(&mk_con_timer, jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
 	return 0;
 }
 
@@ -543,17 +620,26 @@ static const struct tty_port_operations mk_con_host_port_ops = {
 
 /* ---- the tty, on either side ---- */
 
+/*
+ * The host: output of the open consoles; it stops when none is, and the
+ * next open starts it again.  An instance without an input doorbell:
+ * its input, always.
+ */
 static void mk_con_poll(struct timer_list *t)
 {
+	bool again = true;
 	u16 i;
 
 	if (mk_con_is_host()) {
+		again = false;
 		for (i = 1; i < MK_MAX_INSTANCES; i++)
-			mk_con_host_poll(&mk_cons[i]);
+			again |= mk_con_host_poll(&mk_cons[i]);
 	} else {
 		mk_con_self_poll(&mk_cons[mk_region.self]);
 	}
-	mod_timer(&mk_con_timer, jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
+	if (again)
+		mod_timer(&mk_con_timer,
+			  jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
 }
 
 static ssize_t mk_con_self_write(struct tty_struct *tty, const u8 *buf,
@@ -656,6 +742,7 @@ static const struct {
 	{ "in_bytes",	MK_CON_STAT(in_bytes) },
 	{ "in_dropped",	MK_CON_STAT(in_dropped) },
 	{ "in_bad",	MK_CON_STAT(in_bad) },
+	{ "in_bells",	MK_CON_STAT(in_bells) },
 };
 
 static struct mk_con_stat_attr mk_con_stat_attrs[ARRAY_SIZE(mk_con_stat_desc)];
@@ -712,6 +799,8 @@ static int __init mk_con_tty_init(void)
 		drv->init_termios.c_lflag = 0;
 	}
 	tty_set_operations(drv, host ? &mk_con_host_ops : &mk_con_self_ops);
+	/* Before any open can start it. */
+	timer_setup(&mk_con_timer, mk_con_poll, 0);
 
 	for (i = host ? 1 : mk_region.self; i < MK_MAX_INSTANCES; i++) {
 		struct mk_con *c = &mk_cons[i];
@@ -737,8 +826,9 @@ static int __init mk_con_tty_init(void)
 	/* Published last: the console names the driver from here on. */
 	smp_store_release(&mk_con_driver, drv);
 	mk_con_sysfs_init();
-	timer_setup(&mk_con_timer, mk_con_poll, 0);
-	mod_timer(&mk_con_timer, jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
+	if (!host && !mk_con_self_bell(&mk_cons[mk_region.self]))
+		mod_timer(&mk_con_timer,
+			  jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
 	return 0;
 
 put:

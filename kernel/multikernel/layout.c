@@ -22,6 +22,7 @@ static_assert(sizeof(struct mk_region_header) <= MK_LAYOUT_ALIGN);
 static_assert(MK_MEM_ALIGN == 1ULL << MK_PFN_SHIFT);
 static_assert(offsetof(struct mk_console_area, in_head) == 64);
 static_assert(offsetof(struct mk_console_area, in_tail) == 128);
+static_assert(offsetof(struct mk_console_area, in_bell) == 132);
 static_assert(offsetof(struct mk_console_area, out) == 4096);
 static_assert((MK_CON_OUT_SIZE & (MK_CON_OUT_SIZE - 1)) == 0);
 static_assert((MK_CON_IN_SIZE & (MK_CON_IN_SIZE - 1)) == 0);

@@ -17,7 +17,7 @@
 #include <linux/multikernel.h>
 
 #define MK_REGION_MAGIC		0x314d48534b4d4b4dULL	/* "MKMKSHM1" */
-#define MK_ABI_VERSION		3
+#define MK_ABI_VERSION		4
 
 /* CPUs one instance can list in the instance table. */
 #define MK_MAX_INSTANCE_CPUS	16
@@ -161,6 +161,7 @@ struct mk_ring {
  * @in_head: bytes the host has written to @in, ever
  * @pad_in_head: keeps @in_head alone in its cache line
  * @in_tail: bytes of @in the instance has consumed, ever
+ * @in_bell: the instance's doorbell for new input, plus one; 0 for none
  * @pad_in_tail: fills the control part to a page
  * @out: console output, byte i at @out[i % %MK_CON_OUT_SIZE]
  * @in: console input, byte i at @in[i % %MK_CON_IN_SIZE]
@@ -171,7 +172,8 @@ struct mk_console_area {
 	u32 in_head;
 	u8 pad_in_head[60];
 	u32 in_tail;
-	u8 pad_in_tail[4096 - 132];
+	u32 in_bell;
+	u8 pad_in_tail[4096 - 136];
 	u8 out[MK_CON_OUT_SIZE];
 	u8 in[MK_CON_IN_SIZE];
 };

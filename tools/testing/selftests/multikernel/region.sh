@@ -24,7 +24,7 @@ grep -q "^ *$start-.* : Multikernel shared region" /proc/iomem ||
 
 self=$(cat $mk/instance)
 [ "$(cat $mk/instances/$self/state)" = running ] || fail "instance $self not running"
-[ "$(cat $mk/abi_version)" = 3 ] || fail "abi_version $(cat $mk/abi_version), not 3"
+[ "$(cat $mk/abi_version)" = 4 ] || fail "abi_version $(cat $mk/abi_version), not 4"
 [ "$(cat $mk/generation)" != 0x0 ] || fail "generation is zero"
 
 ncpu=$(grep -c ^processor /proc/cpuinfo)

@@ -42,9 +42,12 @@ reader=$!
 # Whatever happens, the reader must not outlive us: it holds our output.
 trap 'kill $reader 2>/dev/null' EXIT
 # $((6 * 7)) is only 42 once the shell ran it, not in its echo.
+bells=$(cat $c/in_bells)
 typed 'echo mkcon$((6 * 7))' mkcon42 20 ||
 	fail "no shell answered on $con"
-echo "typed on $con: echo, answered"
+# The instance polls nothing: what it read, a doorbell told it of.
+grew in_bells "$bells" || fail "typing on $con rang no doorbell"
+echo "typed on $con: echo, answered, $(($(cat $c/in_bells) - bells)) doorbells"
 typed 'cat /proc/cpuinfo' '^processor' || fail "no /proc/cpuinfo of instance 1 on $con"
 echo "instance 1's /proc/cpuinfo on $con: $(grep -c '^processor' $out) CPU(s)"
 
