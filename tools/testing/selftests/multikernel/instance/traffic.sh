@@ -97,7 +97,8 @@ $IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || {
 }
 echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
 
-# The instance starts its iperf3 server again after each client.
+# The instance's one iperf3 server takes a client at a time: the last
+# run may still be closing.
 udp() { $IPERF -c 192.0.2.2 -u -b 20M -t 3 > /tmp/iperf.out 2>&1; }
 tx0=$(sysstat tx_bytes)
 wait_for 20 udp || {
