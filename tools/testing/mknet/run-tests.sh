@@ -18,10 +18,12 @@ boot() {	# name timeout cmdline [qemu args]
 	echo " $((SECONDS - t0))s"
 }
 
-# A bounded pass of the peer-state fuzzer, with the saved corpus.
+# A bounded pass of the peer-state fuzzer, with the saved corpus; the
+# runs of each target.
 printf '  FUZZ    %-28s' "peer-state, ${MK_FUZZ_TIME:-30}s"
 bash "$here/fuzz/run-fuzz.sh" "${MK_FUZZ_TIME:-30}" "$out/fuzz.log" >/dev/null
-echo " $(grep -o 'Done [0-9]* runs' "$out/fuzz.log" | tail -1)"
+echo " $(sed -n -e 's|^mkselftest: ok fuzz/\(\S*\) \([0-9]*\) runs.*|\1 \2|p' \
+	-e 's|^mkselftest: not ok fuzz/\(\S*\).*|\1 FAILED|p' "$out/fuzz.log" | paste -sd, | sed 's/,/, /g')"
 
 boot main 1500 "mkplan=selftests"
 

@@ -12,6 +12,7 @@
  * relies on: whatever it accepts must be safe to use.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../../../kernel/multikernel/layout.h"
@@ -22,6 +23,8 @@
 #define SKB_FRAGS_MIN	17
 /* The skb head a frame is copied into when it needs no fragments. */
 #define RX_SMALL_MAX	1536
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * The peer's RAM as the receiver knows it: two spans, each backed here
@@ -336,33 +339,54 @@ static u8 con_byte(u32 i)
 	return (u8)(i ^ (i >> 8) ^ (i >> 16));
 }
 
-/* The instance writes n bytes at *head; publishes *head only if asked. */
-static void con_write(u8 *ring, u32 *head, u32 *published, u32 n,
-		      bool publish)
+/*
+ * The instance writes n bytes at *head; publishes *head only if asked.
+ * An input may write megabytes, and writing them byte by byte made this
+ * target a thousand times slower than the others: only the indices move
+ * here, and con_fill() puts in the ring the bytes a check will look at.
+ */
+static void con_write(u32 *head, u32 *published, u32 n, bool publish)
 {
-	u32 i;
-
-	for (i = 0; i < n; i++, (*head)++)
-		ring[*head & (MK_CON_OUT_SIZE - 1)] = con_byte(*head);
+	*head += n;
 	if (publish)
 		*published = *head;
+}
+
+/*
+ * Leave at index idx's position in the ring what the writes of
+ * [start, head) left there: the byte of the last index below head that
+ * maps to it, if any did.
+ */
+static void con_fill(u8 *ring, u32 start, u32 head, u32 idx)
+{
+	u32 last = head - 1 - ((head - 1 - idx) & (MK_CON_OUT_SIZE - 1));
+
+	if (last - start < head - start)
+		ring[last & (MK_CON_OUT_SIZE - 1)] = con_byte(last);
 }
 
 /*
  * The host's reader of a console output ring, as console.c runs it:
  * view, copy into a bounce buffer, look at the head again, keep only what
  * was not overwritten.  An honest instance (mode bit 0 clear) writes
- * between each step, at most a chunk beyond the head it published; every
- * byte the reader keeps must then be the one written at its index.  A
- * hostile one publishes any head; the reader must stay inside the ring
- * (ASan watches the ring, allocated to its exact size) and inside its
- * bounce buffer.
+ * between each step, at most a chunk beyond the head it published; no
+ * byte the reader keeps may have been written over since its own index
+ * was, and the copy must hold it.  A hostile one publishes any head; the
+ * reader must stay inside the ring (ASan watches the ring, allocated to
+ * its exact size) and inside its bounce buffer.
+ *
+ * The bytes compared are those of the copy where a wrong index would
+ * show: its first and last, both sides of the ring's end, and one the
+ * input picks.  Comparing all of them, over 16 rounds, made this target
+ * ten times slower than the others; eight rounds take the reader through
+ * falling behind and catching up several times over.
  */
 static void fuzz_console(void)
 {
 	static u8 bounce[1024], *ring;
 	u32 head, published, pos, start, h2, n, skip, i, step;
 	struct mk_con_view v;
+	u32 at[5];
 	u8 mode;
 
 	/* Once, to the ring's exact size: ASan sees any read past it. */
@@ -374,8 +398,9 @@ static void fuzz_console(void)
 	head = start;
 	published = start;
 	pos = start;
-	for (step = 0; step < 16 && left; step++) {
+	for (step = 0; step < 8 && left; step++) {
 		u32 a, p, h1;
+		u16 pick = 0;
 
 		take(&a, sizeof(a));
 		take(&p, sizeof(p));
@@ -383,8 +408,9 @@ static void fuzz_console(void)
 			take(&h1, sizeof(h1));
 			take(&h2, sizeof(h2));
 		} else {
-			con_write(ring, &head, &published,
-				  a % (3 * MK_CON_OUT_SIZE), true);
+			take(&pick, sizeof(pick));
+			con_write(&head, &published, a % (3 * MK_CON_OUT_SIZE),
+				  true);
 			h1 = published;
 		}
 		if (mk_con_out_view(h1, pos, &v)) {
@@ -395,11 +421,20 @@ static void fuzz_console(void)
 		assert(v.count <= MK_CON_OUT_WINDOW);
 		assert(v.first == pos + v.lost && v.first + v.count == h1);
 		n = v.count < sizeof(bounce) ? v.count : sizeof(bounce);
+		at[0] = 0;
+		at[1] = n - 1;
+		at[2] = MK_CON_OUT_SIZE - (v.first & (MK_CON_OUT_SIZE - 1));
+		at[3] = at[2] - 1;
+		at[4] = n ? pick % n : 0;
 		if (!(mode & 1)) {
 			/* Published chunks, then one in progress. */
-			con_write(ring, &head, &published, a % 4096, true);
-			con_write(ring, &head, &published,
-				  p % (MK_CON_OUT_CHUNK + 1), false);
+			con_write(&head, &published, a % 4096, true);
+			con_write(&head, &published, p % (MK_CON_OUT_CHUNK + 1),
+				  false);
+			for (i = 0; i < ARRAY_SIZE(at); i++)
+				if (at[i] < n)
+					con_fill(ring, start, head,
+						 v.first + at[i]);
 		}
 		mk_con_ring_copy(bounce, ring, MK_CON_OUT_SIZE, v.first, n);
 		if (!(mode & 1))
@@ -407,14 +442,72 @@ static void fuzz_console(void)
 		skip = mk_con_out_clobbered(h2, v.first, n);
 		assert(skip <= n);
 		if (!(mode & 1)) {
-			for (i = skip; i < n; i++)
-				assert(bounce[i] == con_byte(v.first + i));
+			/* The oldest byte kept, the first to be written over, was not. */
+			if (skip < n)
+				assert(head - (v.first + skip) <= MK_CON_OUT_SIZE);
+			for (i = 0; i < ARRAY_SIZE(at); i++)
+				if (at[i] >= skip && at[i] < n)
+					assert(bounce[at[i]] ==
+					       con_byte(v.first + at[i]));
 			/* Nothing is thrown away before the producer moved. */
 			if (h2 == h1)
 				assert(!skip);
 		}
 		pos = v.first + n;
 	}
+}
+
+static void fuzz_ram_lists(void)
+{
+	fuzz_mem_ranges();
+	fuzz_peer_ram();
+}
+
+/*
+ * The first byte of an input picks its target, modulo the number of
+ * targets.  MK_FUZZ_TARGET=name fuzzes that one alone (the byte is then
+ * skipped), so that each gets a time of its own; MK_FUZZ_TARGET=list
+ * prints each name, in that order, with its share of the time: the
+ * slower a target's runs, the larger its share, so that each does about
+ * as many.
+ */
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	unsigned int share;
+} targets[] = {
+	{ "header", fuzz_header, 3 },
+	{ "ring", fuzz_ring, 3 },
+	{ "instance", fuzz_instance, 3 },
+	{ "range", fuzz_range, 3 },
+	{ "ram-lists", fuzz_ram_lists, 5 },
+	{ "coal", fuzz_mknet_coal, 3 },
+	{ "console", fuzz_console, 6 },
+	{ "mknet", fuzz_mknet, 4 },
+};
+
+static int only = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *want = getenv("MK_FUZZ_TARGET");
+	unsigned int i;
+
+	if (!want || !*want)
+		return 0;
+	if (!strcmp(want, "list")) {
+		for (i = 0; i < ARRAY_SIZE(targets); i++)
+			printf("%s %u\n", targets[i].name, targets[i].share);
+		exit(0);
+	}
+	for (i = 0; i < ARRAY_SIZE(targets); i++)
+		if (!strcmp(want, targets[i].name))
+			only = i;
+	if (only < 0) {
+		fprintf(stderr, "MK_FUZZ_TARGET=%s: no such target\n", want);
+		exit(2);
+	}
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -424,31 +517,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	in = data;
 	left = size;
 	take(&what, 1);
-	switch (what % 8) {
-	case 0:
-		fuzz_header();
-		break;
-	case 1:
-		fuzz_ring();
-		break;
-	case 2:
-		fuzz_instance();
-		break;
-	case 3:
-		fuzz_range();
-		break;
-	case 4:
-		fuzz_mem_ranges();
-		fuzz_peer_ram();
-		break;
-	case 5:
-		fuzz_mknet_coal();
-		break;
-	case 6:
-		fuzz_console();
-		break;
-	default:
-		fuzz_mknet();
-	}
+	targets[only < 0 ? what % ARRAY_SIZE(targets) : (unsigned int)only].fn();
 	return 0;
 }
