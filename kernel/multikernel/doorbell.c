@@ -13,11 +13,16 @@
  * every word of every ring into it with an atomic exchange before it runs
  * the handlers, so a bell set after that exchange has an IPI of its own.
  *
- * Whatever a peer writes into the bits costs the owner at most one pass
- * over MK_MAX_BELLS bits per ring and IPI; bits nobody registered are
- * counted.  A word a peer keeps set would swallow the IPIs of that ring;
- * the heartbeat finds it and interrupts us, so nothing waits longer than
- * a heartbeat.
+ * Whatever a peer writes into the bits costs the owner an exchange and a
+ * population count per word: a private mask of the registered doorbells
+ * splits off the bits nobody registered, which are counted in one add
+ * and never looked at one by one.  Handlers run within the CPU's drain
+ * budget for the tick (msg.c); registered bits beyond it are put back
+ * into the word, where they still read as pending to the ringer, and the
+ * drain that ran out of budget has armed the catch-up timer for them.
+ * A word a peer keeps set would swallow the IPIs of that ring; the
+ * heartbeat finds it and interrupts us, so nothing waits longer than a
+ * heartbeat.
  */
 #include <linux/bitops.h>
 #include <linux/export.h>
@@ -33,6 +38,12 @@ struct mk_bell_handler {
 };
 
 static struct mk_bell_handler __rcu *mk_bell_handlers[MK_MAX_BELLS];
+/*
+ * Which doorbells have a handler, as a filter for the IPI path; the
+ * handler pointer stays the authority.  A bit is set after its handler
+ * is published and cleared before it is withdrawn.
+ */
+static unsigned long mk_bells_registered[MK_BELL_WORDS];
 static DEFINE_MUTEX(mk_bells_lock);
 
 /* The bits are u64 words in the region, taken as unsigned long here. */
@@ -64,8 +75,10 @@ int mk_bell_register(mk_bell_handler_t fn, void *ctx)
 	for (bell = 0; bell < MK_MAX_BELLS; bell++)
 		if (!rcu_access_pointer(mk_bell_handlers[bell]))
 			break;
-	if (bell < MK_MAX_BELLS)
+	if (bell < MK_MAX_BELLS) {
 		rcu_assign_pointer(mk_bell_handlers[bell], h);
+		set_bit(bell, mk_bells_registered);
+	}
 	mutex_unlock(&mk_bells_lock);
 
 	if (bell == MK_MAX_BELLS) {
@@ -92,6 +105,7 @@ void mk_bell_unregister(int bell)
 	if (bell < 0 || bell >= MK_MAX_BELLS)
 		return;
 	mutex_lock(&mk_bells_lock);
+	clear_bit(bell, mk_bells_registered);
 	h = rcu_replace_pointer(mk_bell_handlers[bell], NULL,
 				lockdep_is_held(&mk_bells_lock));
 	mutex_unlock(&mk_bells_lock);
@@ -189,22 +203,63 @@ static void mk_bell_dispatch(struct mk_ring_rx *rx, unsigned int bell)
 }
 
 /**
+ * mk_bells_split - sort the bits taken from a doorbell word
+ * @bits: the word as taken from the ring
+ * @registered: the doorbells of the word that have a handler
+ * @budget: handlers that may run now
+ * @later: set to the registered bits beyond @budget, lowest first kept
+ * @unknown: set to the number of bits nobody registered
+ *
+ * Return: the bits whose handlers run now, at most @budget of them.
+ */
+unsigned long mk_bells_split(unsigned long bits, unsigned long registered,
+			     unsigned int budget, unsigned long *later,
+			     unsigned int *unknown)
+{
+	unsigned long now = bits & registered;
+	unsigned long rest = now;
+	unsigned int n;
+
+	*unknown = hweight_long(bits & ~registered);
+	for (n = 0; n < budget && rest; n++)
+		rest &= rest - 1;
+	*later = rest;
+	return now & ~rest;
+}
+
+/**
  * mk_bells_take - run the handlers of the doorbells rung on a ring
  * @rx: our side of a ring into us
+ * @budget: handlers that may run
  *
- * Context: hard interrupt, from the multikernel IPI.
+ * Registered doorbells beyond @budget are left set in the ring for the
+ * next drain, which the caller arranges when it spent its budget.
+ *
+ * Context: hard interrupt, from the multikernel IPI or its catch-up timer.
+ * Return: handlers run, at most @budget.
  */
-void mk_bells_take(struct mk_ring_rx *rx)
+unsigned int mk_bells_take(struct mk_ring_rx *rx, unsigned int budget)
 {
 	unsigned long *words = (unsigned long *)rx->ring->bells;
-	unsigned int w;
+	unsigned int w, ran = 0;
 
 	for (w = 0; w < MK_BELL_WORDS; w++) {
-		unsigned long bits;
+		unsigned long bits, later;
+		unsigned int unknown;
 
 		if (!READ_ONCE(words[w]))
 			continue;
 		bits = xchg(&words[w], 0);
+		bits = mk_bells_split(bits, READ_ONCE(mk_bells_registered[w]),
+				      budget - ran, &later, &unknown);
+		if (unknown)
+			atomic_long_add(unknown, &rx->bells_unknown);
+		if (later) {
+			/* Still pending: the ringer need not interrupt us. */
+			atomic_long_or(later, (atomic_long_t *)&words[w]);
+			atomic_long_add(hweight_long(later), &rx->bells_later);
+		}
+		ran += hweight_long(bits);
 		while (bits) {
 			unsigned int b = __ffs(bits);
 
@@ -212,6 +267,7 @@ void mk_bells_take(struct mk_ring_rx *rx)
 			mk_bell_dispatch(rx, w * BITS_PER_LONG + b);
 		}
 	}
+	return ran;
 }
 
 /**

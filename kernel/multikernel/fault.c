@@ -14,6 +14,13 @@
  *                tail
  * slots          publish a ring's worth of random slots to every peer
  * flood          send 20000 messages of a type nobody handles to every peer
+ * storm [SECS]   for SECS seconds (20 if not given), in a loop: set every
+ *                doorbell bit and publish a full ring of messages of a
+ *                type nobody handles on each ring to a running peer, and
+ *                send an IPI to the next CPU of that peer; logs the IPIs
+ *                sent.  The slots stay valid and the head only moves as
+ *                far as the peer's tail allows, so every IPI brings the
+ *                most work a peer can ask of the receiver.
  * console        move the head of our console output far behind where the
  *                host reads, and our console input tail past its head
  * restore        republish everything we own, and go on doing so
@@ -31,16 +38,26 @@
  * log.  Only for tests: the other kernels must count what they drop, keep
  * running, and go on talking to us once we restore; we must be whole
  * again a few seconds after a garble.
+ *
+ * multikernel/ipis (read) shows what the IPI handler's drain budget did:
+ * IPIs taken, those that found their CPU's budget for the tick spent,
+ * drains cut short, catch-up drains, and the doorbell bits per peer.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/jiffies.h>
 #include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "internal.h"
 
 #define MK_FLOOD_MSGS		20000
 #define MK_FLOOD_TYPE		(MK_MSG_TYPE_MAX - 1)
+/* How long a storm lasts unless told, and at most. */
+#define MK_STORM_SECS		20
+#define MK_STORM_MAX_SECS	600
 /* What garble writes: random bytes, or this byte value. */
 #define MK_GARBLE_RANDOM	(-1)
 
@@ -165,6 +182,86 @@ static int mk_fault_flood(void *ctx, const char *args)
 	return mk_fault_done("flood");
 }
 
+/*
+ * The CPUs of a running peer we may interrupt: not our own, which the
+ * host's entry lists too once it gave them to us.
+ */
+static u32 mk_storm_targets(struct mk_region *r, u16 i, u32 *apicids)
+{
+	struct mk_instance_desc desc;
+	u32 c, n = 0;
+
+	if (i == r->self || mk_instance_read(i, &desc) ||
+	    desc.state != MK_INSTANCE_RUNNING)
+		return 0;
+	for (c = 0; c < desc.nr_cpus; c++)
+		if (!mk_instance_has_apicid(&r->me, desc.apic_ids[c]))
+			apicids[n++] = desc.apic_ids[c];
+	return n;
+}
+
+/* Every bell rung, and a full ring of work as far as the peer allows. */
+static void mk_storm_ring(struct mk_ring_tx *tx)
+{
+	unsigned long flags;
+	unsigned int w;
+
+	for (w = 0; w < MK_BELL_WORDS; w++)
+		WRITE_ONCE(tx->ring->bells[w], ~0ULL);
+	raw_spin_lock_irqsave(&tx->lock, flags);
+	tx->head = READ_ONCE(tx->ring->tail) + MK_RING_SLOTS;
+	/* The slots were filled before the storm; order them before it. */
+	smp_store_release(&tx->ring->head, tx->head);
+	raw_spin_unlock_irqrestore(&tx->lock, flags);
+}
+
+static int mk_fault_storm(void *ctx, const char *args)
+{
+	struct mk_region *r = ctx;
+	unsigned int secs = MK_STORM_SECS;
+	unsigned long end, sent = 0, start = jiffies;
+	struct mk_slot slot = {
+		.type = MK_FLOOD_TYPE,
+		.len = MK_MSG_MAX_DATA,
+	};
+	u32 (*apicids)[MK_MAX_INSTANCE_CPUS];
+	u32 nr[MK_MAX_INSTANCES], k;
+	u16 i;
+
+	if (args && (kstrtouint(args, 0, &secs) || !secs ||
+		     secs > MK_STORM_MAX_SECS))
+		return -EINVAL;
+	apicids = kcalloc(MK_MAX_INSTANCES, sizeof(*apicids), GFP_KERNEL);
+	if (!apicids)
+		return -ENOMEM;
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		nr[i] = mk_storm_targets(r, i, apicids[i]);
+		if (!nr[i])
+			continue;
+		for (k = 0; k < MK_RING_SLOTS; k++)
+			memcpy(&r->tx[i].ring->slots[k], &slot, sizeof(slot));
+	}
+	mk_fault_done("storm");
+
+	end = start + secs * HZ;
+	for (k = 0; time_before(jiffies, end); k++) {
+		for (i = 0; i < MK_MAX_INSTANCES; i++) {
+			if (!nr[i])
+				continue;
+			mk_storm_ring(&r->tx[i]);
+			mk_arch_send_ipi(apicids[i][k % nr[i]]);
+			sent++;
+		}
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	kfree(apicids);
+	pr_warn("fault injection: storm: %lu IPIs in %u ms\n", sent,
+		jiffies_to_msecs(jiffies - start));
+	return sent ? 0 : -EHOSTDOWN;
+}
+
 static int mk_fault_console(void *ctx, const char *args)
 {
 	mk_console_scribble(mk_fault_hostile(ctx, "console"));
@@ -246,6 +343,7 @@ static const struct mk_debugfs_cmd mk_fault_modes[] = {
 	{ "ring",		mk_fault_ring },
 	{ "slots",		mk_fault_slots },
 	{ "flood",		mk_fault_flood },
+	{ "storm",		mk_fault_storm },
 	{ "console",		mk_fault_console },
 	{ "restore",		mk_fault_restore },
 	{ "garble-random",	mk_fault_garble_random },
@@ -269,11 +367,33 @@ static const struct file_operations mk_scribble_fops = {
 	.llseek	= noop_llseek,
 };
 
+static int mk_ipis_show(struct seq_file *m, void *unused)
+{
+	struct mk_region *r = m->private;
+	u16 i;
+
+	seq_printf(m, "received %ld\n", atomic_long_read(&r->ipis_received));
+	seq_printf(m, "deferred %ld\n", atomic_long_read(&r->ipis_deferred));
+	seq_printf(m, "drains_cut %ld\n", atomic_long_read(&r->drains_cut));
+	seq_printf(m, "catchups %ld\n", atomic_long_read(&r->catchups));
+	seq_printf(m, "budget_per_tick %u\n", MK_DRAIN_BUDGET);
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
+		seq_printf(m, "instance %u bells_received %ld bells_unknown %ld bells_later %ld\n",
+			   i, atomic_long_read(&r->rx[i].bells_received),
+			   atomic_long_read(&r->rx[i].bells_unknown),
+			   atomic_long_read(&r->rx[i].bells_later));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mk_ipis);
+
 /**
- * mk_fault_init - create debugfs multikernel/scribble
+ * mk_fault_init - create debugfs multikernel/scribble and multikernel/ipis
  * @dir: debugfs multikernel/
  */
 void __init mk_fault_init(struct dentry *dir)
 {
 	debugfs_create_file("scribble", 0200, dir, NULL, &mk_scribble_fops);
+	if (mk_ready())
+		debugfs_create_file("ipis", 0400, dir, &mk_region,
+				    &mk_ipis_fops);
 }

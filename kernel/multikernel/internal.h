@@ -8,10 +8,77 @@
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
 #include <linux/multikernel_arch.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include "layout.h"
+
+/*
+ * What one CPU does for multikernel IPIs in one tick, in work and in time:
+ * a message slot or a doorbell handler is one unit.  Four rings' worth of
+ * units, or a quarter of the tick, whichever runs out first, keeps up with
+ * any honest sender (mknet rings one doorbell per NAPI round, and data
+ * never travels in slots) while no peer can take more of the CPU.
+ */
+#define MK_DRAIN_BUDGET		(4 * MK_RING_SLOTS)
+#define MK_DRAIN_NSEC		(TICK_NSEC / 4)
+
+/**
+ * struct mk_budget - what one CPU may still drain in the current tick
+ * @tick: jiffies value the budget was given for
+ * @left: units left in that tick
+ * @ns_left: nanoseconds left in that tick
+ */
+struct mk_budget {
+	unsigned long tick;
+	unsigned int left;
+	u64 ns_left;
+};
+
+/**
+ * mk_budget_refill - start a new tick's budget if the tick changed
+ * @b: the budget
+ * @now: jiffies
+ * @units: units a tick brings
+ * @ns: nanoseconds a tick brings
+ *
+ * Return: units left for @now; 0 once either part is spent.
+ */
+static inline unsigned int mk_budget_refill(struct mk_budget *b,
+					    unsigned long now,
+					    unsigned int units, u64 ns)
+{
+	if (b->tick != now) {
+		b->tick = now;
+		b->left = units;
+		b->ns_left = ns;
+	}
+	return b->left;
+}
+
+/**
+ * mk_budget_charge - take work done from a budget
+ * @b: the budget
+ * @units: units done, at most what was left
+ * @ns: time they took
+ *
+ * Return: units still left; 0 once the time is spent too.
+ */
+static inline unsigned int mk_budget_charge(struct mk_budget *b,
+					    unsigned int units, u64 ns)
+{
+	b->left -= min(units, b->left);
+	if (ns >= b->ns_left) {
+		b->ns_left = 0;
+		b->left = 0;
+	} else {
+		b->ns_left -= ns;
+	}
+	return b->left;
+}
 
 /**
  * struct mk_ring_tx - our side of a ring we produce into
@@ -54,6 +121,8 @@ struct mk_ring_tx {
  *	impossible for a whole heartbeat
  * @bells_received: doorbells of ours the sender rang, handled
  * @bells_unknown: doorbell bits set that no handler is registered for
+ * @bells_later: doorbells put back for a later drain: the budget of the
+ *	tick was spent
  */
 struct mk_ring_rx {
 	raw_spinlock_t lock;
@@ -71,6 +140,7 @@ struct mk_ring_rx {
 	u64 resync;
 	atomic_long_t bells_received;
 	atomic_long_t bells_unknown;
+	atomic_long_t bells_later;
 };
 
 /**
@@ -90,6 +160,10 @@ struct mk_ring_rx {
  * @tx: rings [@self][dst], indexed by destination instance
  * @rx: rings [src][@self], indexed by source instance
  * @ipis_received: multikernel IPIs taken by this kernel
+ * @ipis_deferred: IPIs that found their CPU's budget for the tick spent
+ *	and left the rings to the catch-up timer
+ * @drains_cut: drains that spent the budget with work maybe left over
+ * @catchups: drains run by the catch-up timer
  * @bad_apicid: per instance, reads of its entry refused because it lists
  *	an APIC ID we cannot send to
  * @heartbeat: bumps our heartbeat and republishes what we own
@@ -108,6 +182,9 @@ struct mk_region {
 	struct mk_ring_tx tx[MK_MAX_INSTANCES];
 	struct mk_ring_rx rx[MK_MAX_INSTANCES];
 	atomic_long_t ipis_received;
+	atomic_long_t ipis_deferred;
+	atomic_long_t drains_cut;
+	atomic_long_t catchups;
 	atomic_long_t bad_apicid[MK_MAX_INSTANCES];
 	struct timer_list heartbeat;
 };
@@ -139,13 +216,16 @@ void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring, u16 src);
 int mk_ring_produce(struct mk_ring_tx *tx, u16 type, u32 src_apicid,
 		    const void *data, size_t len);
 unsigned int mk_ring_consume(struct mk_ring_rx *rx, mk_deliver_t deliver,
-			     void *arg);
+			     void *arg, unsigned int budget);
 bool mk_dispatch(const struct mk_msg *msg, void *arg);
 void mk_ring_tx_republish(struct mk_ring_tx *tx);
 bool mk_ring_rx_republish(struct mk_ring_rx *rx);
 void mk_rings_republish(struct mk_region *r);
 void mk_republish(struct mk_region *r);
-void mk_bells_take(struct mk_ring_rx *rx);
+unsigned int mk_bells_take(struct mk_ring_rx *rx, unsigned int budget);
+unsigned long mk_bells_split(unsigned long bits, unsigned long registered,
+			     unsigned int budget, unsigned long *later,
+			     unsigned int *unknown);
 bool mk_bells_waiting(const struct mk_ring_rx *rx);
 
 int mk_msg_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,

@@ -696,7 +696,7 @@ static unsigned int ring_drain(struct ring_fixture *f, struct ring_sink *s)
 	unsigned int n;
 
 	local_irq_save(flags);
-	n = mk_ring_consume(&f->rx, ring_sink_deliver, s);
+	n = mk_ring_consume(&f->rx, ring_sink_deliver, s, MK_RING_SLOTS);
 	local_irq_restore(flags);
 	return n;
 }
@@ -1022,6 +1022,135 @@ static void mk_ring_many_producers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->rx.dropped + f->rx.corrupt, 0);
 }
 
+/* A drain with a small budget leaves the rest in the ring, in order. */
+static void mk_ring_budget_leaves_rest(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	struct ring_sink *s = ring_sink_new(test);
+	unsigned long flags;
+	unsigned int n;
+	u32 i;
+
+	for (i = 1; i <= 10; i++)
+		KUNIT_ASSERT_EQ(test, ring_send_seq(f, 0, i), 0);
+	local_irq_save(flags);
+	n = mk_ring_consume(&f->rx, ring_sink_deliver, s, 3);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, n, 3);
+	KUNIT_EXPECT_EQ(test, s->count, 3);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(f->ring->tail), f->tx.head - 7);
+	local_irq_save(flags);
+	n = mk_ring_consume(&f->rx, ring_sink_deliver, s, 0);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	KUNIT_EXPECT_EQ(test, ring_drain(f, s), 7);
+	KUNIT_EXPECT_EQ(test, s->count, 10);
+	KUNIT_EXPECT_EQ(test, s->last_seq[0], 10);
+	KUNIT_EXPECT_TRUE(test, s->order_ok);
+	KUNIT_EXPECT_EQ(test, f->rx.dropped + f->rx.corrupt, 0);
+}
+
+static void mk_bells_split_cases(struct kunit *test)
+{
+	unsigned long later;
+	unsigned int unknown;
+
+	/* A peer sets every bit: only the registered ones run. */
+	KUNIT_EXPECT_EQ(test, mk_bells_split(~0UL, 0x5UL, 8, &later, &unknown),
+			0x5UL);
+	KUNIT_EXPECT_EQ(test, later, 0UL);
+	KUNIT_EXPECT_EQ(test, unknown, BITS_PER_LONG - 2);
+	/* Over budget: the lowest run, the others wait, none is lost. */
+	KUNIT_EXPECT_EQ(test, mk_bells_split(0xf0UL, 0xffUL, 3, &later,
+					     &unknown), 0x70UL);
+	KUNIT_EXPECT_EQ(test, later, 0x80UL);
+	KUNIT_EXPECT_EQ(test, unknown, 0);
+	KUNIT_EXPECT_EQ(test, mk_bells_split(0xf0UL, 0xffUL, 0, &later,
+					     &unknown), 0UL);
+	KUNIT_EXPECT_EQ(test, later, 0xf0UL);
+	/* Nothing registered: all counted, nothing kept. */
+	KUNIT_EXPECT_EQ(test, mk_bells_split(~0UL, 0, 100, &later, &unknown),
+			0UL);
+	KUNIT_EXPECT_EQ(test, later, 0UL);
+	KUNIT_EXPECT_EQ(test, unknown, BITS_PER_LONG);
+	KUNIT_EXPECT_EQ(test, mk_bells_split(0, ~0UL, 100, &later, &unknown),
+			0UL);
+	KUNIT_EXPECT_EQ(test, later | unknown, 0UL);
+}
+
+static void mk_budget_per_tick(struct kunit *test)
+{
+	struct mk_budget b = { .tick = 41 };
+
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 41, 100, 1000), 0);
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 42, 100, 1000), 100);
+	KUNIT_EXPECT_EQ(test, mk_budget_charge(&b, 60, 10), 40);
+	/* Same tick: what was spent stays spent. */
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 42, 100, 1000), 40);
+	KUNIT_EXPECT_EQ(test, mk_budget_charge(&b, 40, 10), 0);
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 42, 100, 1000), 0);
+	/* Any other tick, even after jiffies wrapped, brings a new budget. */
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 0, 100, 1000), 100);
+	/* Little work that took the tick's time spends the budget too. */
+	KUNIT_EXPECT_EQ(test, mk_budget_charge(&b, 1, 600), 99);
+	KUNIT_EXPECT_EQ(test, mk_budget_charge(&b, 1, 400), 0);
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 0, 100, 1000), 0);
+	KUNIT_EXPECT_EQ(test, mk_budget_refill(&b, 1, 100, 1000), 100);
+	KUNIT_EXPECT_EQ(test, b.ns_left, 1000);
+}
+
+static atomic_t ring_bell_calls;
+
+static void ring_bell_handler(u16 src, void *ctx)
+{
+	atomic_inc(&ring_bell_calls);
+}
+
+/*
+ * Every bit of a ring's doorbells set: the bits nobody registered are
+ * counted and cleared without a handler lookup each; ours waits in the
+ * ring while there is no budget and runs once there is.
+ */
+static void mk_bells_take_masked(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	long unknown0 = atomic_long_read(&f->rx.bells_unknown);
+	unsigned int w, set = 0, ran;
+	unsigned long flags;
+	int nr;
+
+	nr = mk_bell_register(ring_bell_handler, NULL);
+	KUNIT_ASSERT_GE(test, nr, 0);
+	atomic_set(&ring_bell_calls, 0);
+	for (w = 0; w < MK_BELL_WORDS; w++)
+		f->ring->bells[w] = ~0ULL;
+
+	local_irq_save(flags);
+	ran = mk_bells_take(&f->rx, 0);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ran, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ring_bell_calls), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(nr, (unsigned long *)f->ring->bells));
+	for (w = 0; w < MK_BELL_WORDS; w++)
+		set += hweight64(f->ring->bells[w]);
+	/* What is left is registered; everything else was counted. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->rx.bells_unknown) - unknown0,
+			MK_MAX_BELLS - set);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->rx.bells_later), set);
+
+	/* Only ours left set: one budget unit runs it. */
+	for (w = 0; w < MK_BELL_WORDS; w++)
+		f->ring->bells[w] = 0;
+	set_bit(nr, (unsigned long *)f->ring->bells);
+	local_irq_save(flags);
+	ran = mk_bells_take(&f->rx, 1);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ran, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ring_bell_calls), 1);
+	KUNIT_EXPECT_FALSE(test, mk_bells_waiting(&f->rx));
+	mk_bell_unregister(nr);
+}
+
 static struct kunit_case mk_ring_cases[] = {
 	KUNIT_CASE(mk_ring_empty),
 	KUNIT_CASE(mk_ring_roundtrip),
@@ -1036,6 +1165,10 @@ static struct kunit_case mk_ring_cases[] = {
 	KUNIT_CASE(mk_ring_stranded_reported),
 	KUNIT_CASE(mk_ring_bad_slots_dropped),
 	KUNIT_CASE(mk_ring_unhandled_counted),
+	KUNIT_CASE(mk_ring_budget_leaves_rest),
+	KUNIT_CASE(mk_bells_split_cases),
+	KUNIT_CASE(mk_budget_per_tick),
+	KUNIT_CASE(mk_bells_take_masked),
 	KUNIT_CASE_SLOW(mk_ring_many_producers),
 	{}
 };

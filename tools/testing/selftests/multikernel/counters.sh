@@ -30,3 +30,14 @@ bells=$(cat $d/bells_rung)
 # Doorbells are IPIs too, without a message.
 [ "$mki" -le $((ipis + bells)) ] && [ "$mki" -gt 0 ] ||
 	fail "interrupts $mki for $ipis IPIs and $bells doorbells"
+# The drain budget's own account: every IPI taken is in it, and a budget
+# that ran out was followed by a catch-up drain.
+ipis=/sys/kernel/debug/multikernel/ipis
+if [ -r $ipis ]; then
+	echo "$(grep -v '^instance' $ipis | tr '\n' ' ')"
+	[ "$(awk '$1 == "received" { print $2 }' $ipis)" -ge "$taken" ] ||
+		fail "$ipis counts fewer IPIs than ipis_received $taken"
+	cut=$(awk '$1 == "drains_cut" || $1 == "deferred" { s += $2 } END { print s }' $ipis)
+	[ "$cut" -eq 0 ] || [ "$(awk '$1 == "catchups" { print $2 }' $ipis)" -gt 0 ] ||
+		fail "the drain budget ran out $cut times and nothing caught up"
+fi
