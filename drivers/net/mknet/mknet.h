@@ -34,6 +34,11 @@
 				 MKNET_RX_HEADROOM - SMP_CACHE_BYTES)
 /* The largest MTU whose frames an XDP program sees in one buffer. */
 #define MKNET_XDP_MTU_MAX	(MKNET_RX_LINEAR_MAX - ETH_HLEN - VLAN_HLEN)
+/*
+ * Rounds a poll completes one TX ring for as long as other polls keep
+ * asking; after that it leaves the ring to its own next run.
+ */
+#define MKNET_COMPLETE_ROUNDS	4
 /* A refused doorbell is tried again after this. */
 #define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
 /**
@@ -86,6 +91,7 @@ struct mknet_rx_stats {
 	u64_stats_t completion_doorbell_busy;
 	u64_stats_t completions_covered;
 	u64_stats_t completions_deferred;
+	u64_stats_t completions_rescheduled;
 	u64_stats_t wakes;
 	u64_stats_t tx_completed;
 	u64_stats_t tx_freed_in_flight;
@@ -94,6 +100,7 @@ struct mknet_rx_stats {
 	u64_stats_t bad_desc;
 	u64_stats_t bad_addr;
 	u64_stats_t bad_hdr;
+	u64_stats_t poisoned;
 	u64_stats_t nomem;
 	u64_stats_t xdp_packets;
 	u64_stats_t xdp_drops;
@@ -137,7 +144,8 @@ struct mknet_peer_view {
  * @cons_event: the completion event we asked for (private copy)
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @complete_lock: one poll at a time completes this ring
- * @complete_again: a poll found the ring being completed elsewhere
+ * @complete_again: a poll found the ring being completed elsewhere; the
+	completer goes round again, %MKNET_COMPLETE_ROUNDS times at most
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
  * @coal: completion moderation: how long a completion may wait
@@ -242,6 +250,13 @@ enum mknet_msg_kind {
  * @queue: zero
  * @area_off: HELLO and HELLO_ACK: the sender's area, as an offset into
  *	the shared region
+ * @ack_off: HELLO_ACK: the receiver's area the sender is attached to
+ * @area_gen: HELLO and HELLO_ACK: the generation of the sender's area
+ * @ack_gen: HELLO_ACK: the generation of the area named by @ack_off, as
+ *	the HELLO that named it said; 0 when the sender is not attached
+ *
+ * Its length is part of the ABI: a message of another length comes from
+ * another version of mknet and is not taken.
  */
 struct mknet_msg {
 	u32 dst_id;
@@ -249,6 +264,9 @@ struct mknet_msg {
 	u32 kind;
 	u32 queue;
 	u64 area_off;
+	u64 ack_off;
+	u32 area_gen;
+	u32 ack_gen;
 };
 
 /**
@@ -261,6 +279,8 @@ struct mknet_msg {
  * @area: our area in the shared region
  * @area_size: bytes in @area
  * @area_phys: physical address of @area
+ * @area_gen: generation of @area, never 0: a HELLO_ACK frees
+ *	@retired_area only if it names @area with this generation
  * @retired_area: on a link to another kernel, the area a reshape replaced,
  *	kept until the peer has attached to the new one: it may read the
  *	old one until then
@@ -273,6 +293,8 @@ struct mknet_msg {
  *	queue counts
  * @peer: the peer's area; valid once @peer_attached
  * @peer_attached: @peer may be used
+ * @peer_area_gen: generation of the peer's area we attached to, as its
+ *	HELLO or HELLO_ACK said; our HELLO_ACKs echo it
  * @peer_gone: the peer instance stopped or died: the polls free every
  *	frame of ours it still had
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
@@ -295,6 +317,9 @@ struct mknet_msg {
  * @fail_sends: fault injection: doorbells still to refuse
  * @fail_xmits: fault injection: frames still to drop as bad
  * @rx_stalled: fault injection: take no frames, as a hung peer would not
+ * @fail_resize: fault injection: the next NAPI context to add fails
+ * @complete_storm: fault injection: every TX completion finds another
+ *	poll asking for one more, as a storm of doorbells on every queue
  * @fault_buf: fault injection: memory of ours that forged frames name
  * @remote: a link to another instance, with the handshake of mknet_remote.c
  * @peer_generation: boot generation of the peer instance we attached to
@@ -316,6 +341,7 @@ struct mknet_priv {
 	struct mknet_area *area;
 	size_t area_size;
 	phys_addr_t area_phys;
+	u32 area_gen;
 	struct mknet_area *retired_area;
 	size_t retired_size;
 	u32 admin_state;
@@ -326,6 +352,7 @@ struct mknet_priv {
 
 	struct mknet_peer_view peer;
 	bool peer_attached;
+	u32 peer_area_gen;
 	bool peer_gone;
 	u32 peer_apicid[MKNET_MAX_QUEUES];
 	struct mk_bell peer_bell[MKNET_MAX_QUEUES];
@@ -348,6 +375,8 @@ struct mknet_priv {
 	atomic_t fail_sends;
 	atomic_t fail_xmits;
 	bool rx_stalled;
+	bool fail_resize;
+	bool complete_storm;
 	void *fault_buf;
 
 	bool remote;

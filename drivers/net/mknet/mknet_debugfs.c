@@ -27,6 +27,11 @@
  * unstall     take frames again after stall
  * xmit-more   transmit 4 frames as one xmit_more batch whose last frame
  *             is dropped
+ * fail-resize the next NAPI context ethtool -L (or an attach) adds cannot
+ *             have its page_pool, once
+ * storm, calm every TX completion of ours finds another poll asking for
+ *             one more, as under doorbells on every queue without pause;
+ *             until calm
  * restore     put the producer index and state back as the driver knows
  *             them
  *
@@ -324,6 +329,31 @@ static int mknet_fault_unstall(void *ctx, const char *args)
 	return 0;
 }
 
+/* Read under RTNL, which ethtool -L holds, as this file's writer does. */
+static int mknet_fault_fail_resize(void *ctx, const char *args)
+{
+	struct mknet_priv *priv = ctx;
+
+	priv->fail_resize = true;
+	return 0;
+}
+
+static int mknet_fault_storm(void *ctx, const char *args)
+{
+	struct mknet_priv *priv = ctx;
+
+	WRITE_ONCE(priv->complete_storm, true);
+	return 0;
+}
+
+static int mknet_fault_calm(void *ctx, const char *args)
+{
+	struct mknet_priv *priv = ctx;
+
+	WRITE_ONCE(priv->complete_storm, false);
+	return 0;
+}
+
 static int mknet_fault_restore(void *ctx, const char *args)
 {
 	struct mknet_priv *priv = ctx;
@@ -409,6 +439,9 @@ static const struct mk_debugfs_cmd mknet_faults[] = {
 	{ "stall", mknet_fault_stall },
 	{ "unstall", mknet_fault_unstall },
 	{ "xmit-more", mknet_fault_xmit_more },
+	{ "fail-resize", mknet_fault_fail_resize },
+	{ "storm", mknet_fault_storm },
+	{ "calm", mknet_fault_calm },
 	{ "restore", mknet_fault_restore },
 };
 

@@ -279,6 +279,26 @@ static void mknet_check_hello_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mknet_check_hello(0, U32_MAX), -EINVAL);
 }
 
+/*
+ * A reshape retires area A (generation 7) for B (generation 8), both
+ * named to the peer.  Only an ACK naming B as B frees A.
+ */
+static void mknet_hello_ack_test(struct kunit *test)
+{
+	const u64 a = 3 * MKNET_BUF_SIZE, b = 9 * MKNET_BUF_SIZE;
+
+	KUNIT_EXPECT_TRUE(test, mknet_hello_ack_matches(b, 8, b, 8));
+	/* The answer to a HELLO sent before the reshape: it polls A still. */
+	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(a, 7, b, 8));
+	/* A later area placed where an earlier one was. */
+	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(b, 5, b, 8));
+	/* A sender not attached names nothing, whatever the offset. */
+	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(b, 0, b, 8));
+	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(0, 0, 0, 0));
+	/* The right generation with another offset is a forged or stale one. */
+	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(a, 8, b, 8));
+}
+
 static void mknet_need_event_test(struct kunit *test)
 {
 	/* Moved from 10 to 20 past an event at 15: tell. */
@@ -336,6 +356,7 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_frame_copy_test),
 	KUNIT_CASE(mknet_span_find_test),
 	KUNIT_CASE(mknet_check_hello_test),
+	KUNIT_CASE(mknet_hello_ack_test),
 	KUNIT_CASE(mknet_need_event_test),
 	KUNIT_CASE(mknet_coal_test),
 	{}

@@ -28,6 +28,9 @@ static void mknet_msg_handler(const struct mk_msg *msg, void *ctx)
 	struct mknet_msg m;
 
 	if (msg->len != sizeof(m)) {
+		/* The length is the message ABI's version: say it once. */
+		pr_warn_once(MKNET_DRV_NAME ": message of %u bytes from instance %u, not %zu: another mknet version?\n",
+			     msg->len, msg->src_instance, sizeof(m));
 		atomic_inc(&mknet_stray_msgs);
 		return;
 	}

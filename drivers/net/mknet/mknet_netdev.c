@@ -17,9 +17,12 @@ static struct mknet_priv __rcu *mknet_remote_links[MK_MAX_INSTANCES];
 static DEFINE_IDA(mknet_ida);
 /* Links to other instances that exist; under RTNL. */
 static unsigned int mknet_remote_count;
+/* The generation of the last area taken, by any link; under RTNL. */
+static u32 mknet_area_gen;
 
 static_assert(sizeof(struct mknet_area) == 128);
 static_assert(sizeof(struct mknet_desc) == 24);
+static_assert(sizeof(struct mknet_msg) == 40);
 
 static size_t mknet_remote_reserve(void);
 
@@ -64,10 +67,14 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		kfree(bufs);
 		return -ENOMEM;
 	}
-	err = netif_set_real_num_tx_queues(priv->dev, nq);
-	/* Our TX rings need their completion contexts from now on. */
-	if (!err && priv->num_napi < nq)
-		err = mknet_napi_resize(priv, nq);
+	/*
+	 * Our TX rings need their completion contexts before the stack may
+	 * pick their queues, and on failure it keeps the queues it had: the
+	 * rings of the old area are all it can have.
+	 */
+	err = priv->num_napi < nq ? mknet_napi_resize(priv, nq) : 0;
+	if (!err)
+		err = netif_set_real_num_tx_queues(priv->dev, nq);
 	if (err) {
 		mk_pool_free(va, mknet_area_size(n, nq));
 		kfree(bufs);
@@ -78,6 +85,10 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	priv->area = va;
 	priv->area_size = mknet_area_size(n, nq);
 	priv->area_phys = phys;
+	/* Never 0, which a HELLO_ACK from a detached peer carries. */
+	if (!++mknet_area_gen)
+		mknet_area_gen = 1;
+	priv->area_gen = mknet_area_gen;
 	priv->ring_size = n;
 	priv->num_queues = nq;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
@@ -171,7 +182,13 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 		rxq->priv = priv;
 		rxq->index = priv->num_napi;
 		netif_napi_add(priv->dev, &rxq->napi, mknet_poll);
-		err = mknet_rxq_pool_create(priv, rxq);
+		/* Fault injection: the page_pool cannot be had, once. */
+		if (unlikely(priv->fail_resize)) {
+			priv->fail_resize = false;
+			err = -ENOMEM;
+		} else {
+			err = mknet_rxq_pool_create(priv, rxq);
+		}
 		if (err) {
 			netif_napi_del(&rxq->napi);
 			return err;
@@ -480,6 +497,8 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 
 free_bells:
 	mknet_bells_unregister(priv);
+	/* The contexts mknet_area_init() added before it failed. */
+	mknet_napi_resize(priv, 0);
 free_coal:
 	mknet_coal_free(priv);
 free_id:
@@ -806,7 +825,8 @@ static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 		s->alloc_fail = u64_stats_read(&rx->nomem);
 		*bad_desc = u64_stats_read(&rx->bad_desc);
 		*bad_other = u64_stats_read(&rx->bad_addr) +
-			     u64_stats_read(&rx->bad_hdr);
+			     u64_stats_read(&rx->bad_hdr) +
+			     u64_stats_read(&rx->poisoned);
 		/* Frames a program kept: not its drops, ours. */
 		*xdp_lost = u64_stats_read(&rx->xdp_tx_errors) +
 			    u64_stats_read(&rx->xdp_redirect_errors) +

@@ -17,6 +17,11 @@
  *
  * An end that takes new rings (ethtool -L or -G) says HELLO with its new
  * area, every second until the peer's HELLO_ACK shows the peer moved.
+ * Each area has a generation, which HELLO and HELLO_ACK carry beside its
+ * offset; a HELLO_ACK also names the receiver's area its sender is
+ * attached to.  Only an ACK naming our newest area frees the one before:
+ * an ACK to an older HELLO (discovery repeats them) would free an area
+ * the peer still polls.
  */
 #include <linux/etherdevice.h>
 #include <linux/multikernel.h>
@@ -32,9 +37,9 @@ static void mknet_remote_attach(struct work_struct *work)
 	struct mknet_priv *priv = container_of(to_delayed_work(work),
 					       struct mknet_priv, attach_work);
 	const struct mknet_area *area;
-	u32 src_id, kind, apicid;
+	u32 src_id, kind, apicid, gen, ack_gen;
+	u64 off, ack_off;
 	bool pending, up;
-	u64 off;
 	int err;
 
 	/* RTNL holders may wait for this work: never block on it here. */
@@ -47,6 +52,9 @@ static void mknet_remote_attach(struct work_struct *work)
 	src_id = priv->hello.src_id;
 	kind = priv->hello.kind;
 	off = priv->hello.area_off;
+	gen = priv->hello.area_gen;
+	ack_off = priv->hello.ack_off;
+	ack_gen = priv->hello.ack_gen;
 	priv->hello_pending = false;
 	raw_spin_unlock_irq(&priv->hello_lock);
 	if (!pending)
@@ -57,14 +65,16 @@ static void mknet_remote_attach(struct work_struct *work)
 		atomic64_inc(&priv->bad_hellos);
 		goto out;
 	}
+	/* The same offset with another generation is another area. */
 	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != src_id ||
-	    priv->peer.area != area) {
+	    priv->peer.area != area || priv->peer_area_gen != gen) {
 		up = netif_running(priv->dev);
 		if (up)
 			mknet_datapath_stop(priv);
 		WRITE_ONCE(priv->peer_attached, false);
 		priv->peer_id = src_id;
 		err = mknet_attach_peer(priv, area);
+		priv->peer_area_gen = err ? 0 : gen;
 		if (err)
 			atomic64_inc(&priv->bad_hellos);
 		else
@@ -77,7 +87,10 @@ static void mknet_remote_attach(struct work_struct *work)
 	    mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
 		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
 	/* The peer took our newest area: the one before is no one's. */
-	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached))
+	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached) &&
+	    mknet_hello_ack_matches(ack_off, ack_gen,
+				    mk_region_offset(priv->area),
+				    priv->area_gen))
 		mknet_area_retired_free(priv);
 out:
 	rtnl_unlock();

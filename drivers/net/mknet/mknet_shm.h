@@ -41,9 +41,13 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/virtio_net.h>
+#ifdef __KERNEL__
+#include <linux/uaccess.h>
+#endif
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-#define MKNET_AREA_VERSION	5
+/* 6: HELLO_ACK names the area it acknowledges (struct mknet_msg). */
+#define MKNET_AREA_VERSION	6
 /* Receive buffers are pages of this size; an area starts on one. */
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
@@ -338,6 +342,28 @@ static inline int mknet_check_hello(u64 area_off, u32 src_id)
 }
 
 /**
+ * mknet_hello_ack_matches - whether a HELLO_ACK shows its sender on our
+ *	current area
+ * @ack_off: the area of ours the ACK says its sender is attached to
+ * @ack_gen: that area's generation, as our HELLO gave it; 0 from a
+ *	sender that is not attached
+ * @area_off: our current area
+ * @area_gen: its generation, never 0
+ *
+ * Only such an ACK lets the end free the area a reshape retired.  An ACK
+ * to an older HELLO names the retired area, which the peer may still
+ * poll, or one before it; the generation also tells a later area placed
+ * where an earlier one was.
+ *
+ * Return: true if the ACK names @area_off with @area_gen.
+ */
+static inline bool mknet_hello_ack_matches(u64 ack_off, u32 ack_gen,
+					   u64 area_off, u32 area_gen)
+{
+	return ack_gen && ack_gen == area_gen && ack_off == area_off;
+}
+
+/**
  * mknet_rx_frags - page fragments a frame of @total bytes is received into
  * @total: frame length accepted by mknet_frame_check()
  * @head: bytes the receiver puts in the skb's linear part
@@ -378,6 +404,21 @@ static inline int mknet_span_find(const struct mknet_span *spans, u32 n,
 	return -EINVAL;
 }
 
+/*
+ * Copy @len bytes of the peer's memory; false if a source byte was
+ * poisoned.  The peer's RAM is another kernel's: a memory error in it
+ * costs us one frame, never a machine check panic.
+ */
+static inline bool mknet_copy_from_peer(void *dst, const void *src, u32 len)
+{
+#ifdef __KERNEL__
+	return !copy_mc_to_kernel(dst, src, len);
+#else
+	memcpy(dst, src, len);
+	return true;
+#endif
+}
+
 /**
  * mknet_frame_copy - copy part of a checked frame out of the peer's memory
  * @dst: where to
@@ -390,7 +431,9 @@ static inline int mknet_span_find(const struct mknet_span *spans, u32 n,
  *
  * Reads only the bytes the descriptors name, each within its own range.
  *
- * Return: 0, or -EINVAL if @off and @len do not lie within the frame.
+ * Return: 0, -EINVAL if @off and @len do not lie within the frame, or
+ * -EIO if the peer's memory is poisoned (what @dst holds is then not
+ * to be used).
  */
 static inline int mknet_frame_copy(void *dst, const u8 *const *src,
 				   const struct mknet_desc *d, u32 n,
@@ -403,7 +446,8 @@ static inline int mknet_frame_copy(void *dst, const u8 *const *src,
 	while (len && i < n) {
 		u32 chunk = len < d[i].len - off ? len : d[i].len - off;
 
-		memcpy(dst, src[i] + off, chunk);
+		if (!mknet_copy_from_peer(dst, src[i] + off, chunk))
+			return -EIO;
 		dst = (u8 *)dst + chunk;
 		len -= chunk;
 		off = 0;

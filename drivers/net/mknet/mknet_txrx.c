@@ -27,7 +27,9 @@
  * every address a descriptor names is checked, on a private copy,
  * against the peer's RAM as the multikernel core knows it.  A peer that
  * rewrites its area or its pages under us garbles its own frames, but
- * cannot make us read anything outside its RAM.
+ * cannot make us read anything outside its RAM.  The copy is machine
+ * check safe: a poisoned page of the peer's costs the frame
+ * (drop_poisoned), not this kernel.
  *
  * An XDP program sees each frame in our page_pool pages right after the
  * copy.  What it sends back (XDP_TX) and what other devices redirect to
@@ -65,8 +67,9 @@ static struct xdp_frame *mknet_buf_to_xdp(void *buf)
  * mknet_send_to - send a message of ours to a CPU of the peer instance
  * @priv: our end
  * @apicid: physical APIC ID of the peer's CPU
- * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area
- * @queue: the queue pair a DOORBELL is for
+ * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area, and
+ *	a HELLO_ACK the peer's area we are attached to
+ * @queue: zero
  *
  * Return: 0 or the error of mk_msg_send().
  */
@@ -79,8 +82,15 @@ int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
 		.queue = queue,
 	};
 
-	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK)
+	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK) {
 		m.area_off = mk_region_offset(priv->area);
+		m.area_gen = priv->area_gen;
+	}
+	/* The peer frees the area it retired only once we name its newest. */
+	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached)) {
+		m.ack_off = mk_region_offset(priv->peer.area);
+		m.ack_gen = priv->peer_area_gen;
+	}
 	return mk_msg_send(priv->peer_instance, apicid, MK_MSG_MKNET, &m,
 			   sizeof(m));
 }
@@ -390,12 +400,19 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	u32 q = skb_get_queue_mapping(skb), room, n, len = skb->len;
-	struct mknet_txq *txq = &priv->txq[q];
 	u32 piece_len[MKNET_MAX_DESCS];
 	u64 addr[MKNET_MAX_DESCS];
 	struct virtio_net_hdr hdr;
+	struct mknet_txq *txq;
 	bool kick;
 
+	/* A queue the stack has but we have no ring for: never written. */
+	if (unlikely(q >= priv->num_queues)) {
+		dev_core_stats_tx_dropped_inc(dev);
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	txq = &priv->txq[q];
 	if (unlikely(!READ_ONCE(priv->peer_attached)))
 		return mknet_tx_drop_last(priv, txq, q, skb,
 					  &txq->stats.drop_detached);
@@ -651,11 +668,14 @@ wake:
  * sends back, on whichever queue, gives us our frames back without a
  * completion doorbell of its own.  A poll that finds a ring being
  * completed elsewhere leaves a note the completer reads after it is done.
+ * Polls on other CPUs may keep leaving notes (a peer ringing every
+ * queue's doorbell without pause): after %MKNET_COMPLETE_ROUNDS rounds
+ * the note stays for our next run, which softirq's own budget schedules.
  */
 static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			      int budget)
 {
-	u32 q;
+	u32 q, round;
 
 	for (q = 0; q < priv->num_queues; q++) {
 		struct mknet_txq *txq = &priv->txq[q];
@@ -663,10 +683,21 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		WRITE_ONCE(txq->complete_again, true);
 		/* The note is seen by a completer that is about to unlock. */
 		smp_mb();
-		while (READ_ONCE(txq->complete_again) &&
-		       spin_trylock(&txq->complete_lock)) {
+		for (round = 0; READ_ONCE(txq->complete_again); round++) {
+			if (round == MKNET_COMPLETE_ROUNDS) {
+				mknet_rx_count(rxq,
+					       &rxq->stats.completions_rescheduled);
+				/* Running: NAPI polls us again, not at once. */
+				napi_schedule(&rxq->napi);
+				break;
+			}
+			if (!spin_trylock(&txq->complete_lock))
+				break;
 			WRITE_ONCE(txq->complete_again, false);
 			__mknet_tx_complete(priv, rxq, q, budget);
+			/* Fault injection: another poll asks again, always. */
+			if (unlikely(READ_ONCE(priv->complete_storm)))
+				WRITE_ONCE(txq->complete_again, true);
 			spin_unlock(&txq->complete_lock);
 			/* Pairs with the barrier after the note. */
 			smp_mb();
@@ -750,7 +781,11 @@ static_assert(PAGE_SIZE >= MKNET_BUF_SIZE);
 #define MKNET_RX_SHINFO		SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
 static_assert(MKNET_RX_LINEAR_MAX >= MKNET_RX_HEAD);
 
-/* A page_pool buffer with room for @len bytes after the headroom. */
+/*
+ * A page_pool buffer with room for @len bytes after the headroom.
+ * Returns the skb, ERR_PTR(-EIO) if the peer's memory is poisoned, or
+ * another ERR_PTR.
+ */
 static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src,
 				     const struct mknet_desc *descs, u32 n,
 				     u32 len)
@@ -759,27 +794,34 @@ static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src
 	struct sk_buff *skb;
 	struct page *page;
 	u32 off;
+	int err;
 	u8 *buf;
 
 	page = page_pool_dev_alloc_frag(rxq->page_pool, &off, truesize);
 	if (!page)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	buf = page_address(page) + off;
-	if (mknet_frame_copy(buf + MKNET_RX_HEADROOM, src, descs, n, 0, len))
+	err = mknet_frame_copy(buf + MKNET_RX_HEADROOM, src, descs, n, 0, len);
+	if (err)
 		goto put;
 	skb = napi_build_skb(buf, truesize);
-	if (!skb)
+	if (!skb) {
+		err = -ENOMEM;
 		goto put;
+	}
 	skb_mark_for_recycle(skb);
 	skb_reserve(skb, MKNET_RX_HEADROOM);
 	skb_put(skb, len);
 	return skb;
 put:
 	page_pool_put_full_page(rxq->page_pool, page, true);
-	return NULL;
+	return ERR_PTR(err);
 }
 
-/* The one copy of a frame: out of the peer's memory into our pages. */
+/*
+ * The one copy of a frame: out of the peer's memory into our pages.
+ * Errors as mknet_rx_head().
+ */
 static struct sk_buff *mknet_build_skb(struct mknet_rxq *rxq,
 				       const u8 *const *src,
 				       const struct mknet_desc *descs, u32 n,
@@ -788,30 +830,34 @@ static struct sk_buff *mknet_build_skb(struct mknet_rxq *rxq,
 	u32 head = total <= MKNET_RX_LINEAR_MAX ? total : MKNET_RX_HEAD;
 	struct sk_buff *skb;
 	u32 off;
+	int err;
 
 	/* mknet_frame_check() bounds the frame; say so where it matters. */
 	if (WARN_ON_ONCE(mknet_rx_frags(total, head) > MKNET_RX_MAX_FRAGS))
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	skb = mknet_rx_head(rxq, src, descs, n, head);
-	if (!skb)
-		return NULL;
+	if (IS_ERR(skb))
+		return skb;
 	for (off = head; off < total; ) {
 		u32 chunk = min(total - off, MKNET_BUF_SIZE);
 		struct page *page = page_pool_dev_alloc_pages(rxq->page_pool);
 
-		if (!page)
+		if (!page) {
+			err = -ENOMEM;
 			goto free;
+		}
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, chunk,
 				PAGE_SIZE);
-		if (mknet_frame_copy(page_address(page), src, descs, n, off,
-				     chunk))
+		err = mknet_frame_copy(page_address(page), src, descs, n, off,
+				       chunk);
+		if (err)
 			goto free;
 		off += chunk;
 	}
 	return skb;
 free:
 	kfree_skb(skb);
-	return NULL;
+	return ERR_PTR(err);
 }
 
 /* Hand a frame to the stack with the offloads the peer's header names. */
@@ -836,25 +882,28 @@ static void mknet_rx_deliver(struct mknet_priv *priv, struct mknet_rxq *rxq,
 /*
  * The one copy of a frame, for an XDP program: as much as fits beside
  * the headroom and the shared info in one page, the rest in fragments of
- * whole pages, which bpf_xdp_adjust_tail() may grow into.
+ * whole pages, which bpf_xdp_adjust_tail() may grow into.  Returns 0,
+ * -EIO if the peer's memory is poisoned, or another error.
  */
-static bool mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
-			   const u8 *const *src,
-			   const struct mknet_desc *descs, u32 n, u32 total)
+static int mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
+			  const u8 *const *src,
+			  const struct mknet_desc *descs, u32 n, u32 total)
 {
 	u32 head = min(total, MKNET_RX_LINEAR_MAX), off, chunk;
 	struct skb_shared_info *sh;
 	struct page *page;
+	int err;
 
 	page = page_pool_dev_alloc_pages(rxq->page_pool);
 	if (!page)
-		return false;
+		return -ENOMEM;
 	xdp_init_buff(xdp, PAGE_SIZE, &rxq->xdp_rxq);
 	xdp_prepare_buff(xdp, page_address(page), MKNET_RX_HEADROOM, head, true);
-	if (mknet_frame_copy(xdp->data, src, descs, n, 0, head))
+	err = mknet_frame_copy(xdp->data, src, descs, n, 0, head);
+	if (err)
 		goto put;
 	if (head == total)
-		return true;
+		return 0;
 	sh = xdp_get_shared_info_from_buff(xdp);
 	sh->nr_frags = 0;
 	sh->xdp_frags_size = 0;
@@ -862,8 +911,10 @@ static bool mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
 	for (off = head; off < total; off += chunk) {
 		chunk = min(total - off, MKNET_BUF_SIZE);
 		/* mknet_frame_check() bounds the frame; say so where it matters. */
+		err = -EINVAL;
 		if (WARN_ON_ONCE(sh->nr_frags >= MKNET_RX_MAX_FRAGS))
 			goto put;
+		err = -ENOMEM;
 		page = page_pool_dev_alloc_pages(rxq->page_pool);
 		if (!page)
 			goto put;
@@ -872,14 +923,15 @@ static bool mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
 		sh->xdp_frags_size += chunk;
 		if (page_is_pfmemalloc(page))
 			xdp_buff_set_frag_pfmemalloc(xdp);
-		if (mknet_frame_copy(page_address(page), src, descs, n, off,
-				     chunk))
+		err = mknet_frame_copy(page_address(page), src, descs, n, off,
+				       chunk);
+		if (err)
 			goto put;
 	}
-	return true;
+	return 0;
 put:
 	xdp_return_buff(xdp);
-	return false;
+	return err;
 }
 
 /* The program moved the frame's start by @shift bytes: so do the offsets. */
@@ -992,14 +1044,17 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	struct xdp_buff xdp;
 	void *data;
 	u32 act;
+	int err;
 
 	/* Only a frags-aware program sees a frame larger than a page. */
 	if (total > MKNET_RX_LINEAR_MAX && !prog->aux->xdp_has_frags) {
 		mknet_rx_count(rxq, &rxq->stats.xdp_too_big);
 		return;
 	}
-	if (!mknet_xdp_fill(rxq, &xdp, src, descs, n, total)) {
-		mknet_rx_count(rxq, &rxq->stats.nomem);
+	err = mknet_xdp_fill(rxq, &xdp, src, descs, n, total);
+	if (err) {
+		mknet_rx_count(rxq, err == -EIO ? &rxq->stats.poisoned :
+						  &rxq->stats.nomem);
 		return;
 	}
 	data = xdp.data;
@@ -1126,8 +1181,9 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		return n;
 	}
 	skb = mknet_build_skb(rxq, src, descs, n, total);
-	if (!skb) {
-		mknet_rx_count(rxq, &rxq->stats.nomem);
+	if (IS_ERR(skb)) {
+		mknet_rx_count(rxq, PTR_ERR(skb) == -EIO ? &rxq->stats.poisoned :
+							   &rxq->stats.nomem);
 		return n;
 	}
 	mknet_rx_deliver(priv, rxq, skb, &descs[0].hdr);

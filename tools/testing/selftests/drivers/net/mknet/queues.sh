@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # ethtool -L: counts checked, both ends follow, changes under traffic and
-# while the peer is down, flows spread over the queues, counters survive.
+# while the peer is down, flows spread over the queues, counters survive;
+# a failed -L keeps the old queues; TX completion rounds are bounded.
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
@@ -69,4 +70,45 @@ ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
 wait_carrier a 1 || fail "carrier after -L 1"
 ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping on 1 queue"
 echo "queue counts 4 1 8 2 3 4 1 under traffic and with the peer down; $busy of 4 pairs busy"
+
+sc=$(scribble_file a)
+need_scribble "$sc"
+
+# ethtool -L that cannot have the page_pool of a new queue fails whole:
+# the stack keeps one TX queue, so flows it would hash over eight go out
+# on the one ring there is, none dropped (once it oopsed on a ring it
+# did not have).
+echo fail-resize > "$sc" || fail "scribble fail-resize"
+ina $ETHTOOL -L mka0 combined 8 2>/dev/null && fail "-L 8 succeeded without its page_pool"
+[ "$(channels a)" = 1 ] || fail "a has $(channels a) queues after a failed -L, not 1"
+[ "$(sysqueues a)" = "1 1" ] || fail "a shows queues $(sysqueues a) after a failed -L"
+wait_carrier a 1 && wait_carrier b 1 || fail "carrier after a failed -L"
+# Drops of no ring's: tx_dropped less what the rings counted under a reason.
+unringed() { echo $(($(sysstat a tx_dropped) - $(qstat a dropped))); }
+drop0=$(unringed)
+inb $IPERF -s -1 -D -B $B4 >/dev/null
+sleep 1
+ina $IPERF -c $B4 -t 2 -P 8 >/dev/null || fail "iperf3 -P 8 after a failed -L"
+[ "$(unringed)" -eq "$drop0" ] ||
+	fail "$(($(unringed) - drop0)) frames for queues without a ring"
+ina $ETHTOOL -L mka0 combined 8 || fail "ethtool -L combined 8 after the fault"
+[ "$(sysqueues a)" = "8 8" ] || fail "a shows queues $(sysqueues a), not 8 8"
+wait_carrier a 1 || fail "carrier after -L 8"
+
+# Polls that keep asking each other to complete our TX rings again: each
+# gives up after a few rounds and runs again later, so softirq stays
+# within its budget (once a poll went round for as long as asked).
+ina $ETHTOOL -L mka0 combined 1 || fail "ethtool -L combined 1"
+wait_carrier a 1 || fail "carrier after -L 1"
+r0=$(qstat a completions_rescheduled)
+echo storm > "$sc" || fail "scribble storm"
+ina ping -q -c 5 -i 0.2 -W 2 $B4 >/dev/null
+ok=$?
+echo calm > "$sc" || fail "scribble calm"
+[ $ok -eq 0 ] || fail "ping under a completion storm"
+r1=$(qstat a completions_rescheduled)
+echo "completion storm: $((r1 - r0)) polls rescheduled"
+[ "$r1" -gt "$r0" ] || fail "the completion storm was not cut short"
+ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping after the storm"
+echo "a failed -L keeps 1 queue, 8 flows undropped; completion storm bounded"
 cleanup
