@@ -58,6 +58,7 @@ void mk_handle_ipi(void);
 void mk_arch_send_ipi(u32 apicid);
 u32 mk_arch_cpu_apicid(unsigned int cpu);
 u32 mk_arch_apicid_limit(void);
+void __init mk_arch_machine_shared(void);
 bool __init mk_arch_region_is_reserved(phys_addr_t start, phys_addr_t size);
 int mk_arch_instance_boot(const struct mk_boot *b);
 void mk_arch_instance_halt(u32 apicid);

@@ -133,7 +133,11 @@ void __init mk_reserve_region(void)
 	u64 size = mk_param_size;
 
 	mk_instance_memory_reserve();
-	if (!mk_param_given || mk_region_check_param())
+	if (!mk_param_given)
+		return;
+	/* Even a region refused below means other kernels may run here. */
+	mk_arch_machine_shared();
+	if (mk_region_check_param())
 		return;
 
 	if (memblock_is_region_memory(base, size)) {

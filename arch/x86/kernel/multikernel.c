@@ -68,6 +68,19 @@ u32 mk_arch_cpu_apicid(unsigned int cpu)
 }
 
 /**
+ * mk_arch_machine_shared - this kernel shares the machine with others
+ *
+ * Called at boot, before the secondary CPUs come up, by a kernel told of
+ * a shared region.  An IPI destination shorthand would reach the CPUs of
+ * every kernel of the machine: a panic's REBOOT_VECTOR, on_each_cpu()
+ * and NMI shootdowns must address this kernel's CPUs one by one.
+ */
+void __init mk_arch_machine_shared(void)
+{
+	apic_ipi_shorthand_forbid();
+}
+
+/**
  * mk_arch_region_is_reserved - is a range marked reserved in the e820 map
  * @start: physical start
  * @size: bytes
