@@ -9,7 +9,7 @@
  * local APIC timer rates from the command line the host composed.  Its
  * CPUs are the one it boots on and those the host parked for it (see
  * mk_ap_park= below); its memory is what its e820 map says.  A restart or
- * power-off must never reach the machine: it parks its CPU.
+ * power-off must never reach the machine: it parks its CPUs.
  *
  * The started kernel is recognised by X86_SUBARCH_MULTIKERNEL in its
  * boot_params, which only the host's loader sets.
@@ -29,6 +29,7 @@
 #include <asm/realmode.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 #include <asm/time.h>
 #include <asm/tsc.h>
 #include <asm/x86_init.h>
@@ -197,16 +198,27 @@ static void mk_spawn_park(void)
 		native_halt();
 }
 
+/*
+ * halt, reboot and poweroff end here with the other CPUs still running
+ * tasks: stop them first (REBOOT_VECTOR to each, never a shorthand, see
+ * mk_arch_machine_shared()), or the instance would live on in part.
+ * Its heartbeat then stands still and the host marks it crashed.
+ */
+static void mk_spawn_park_all(const char *what)
+{
+	pr_emerg("%s of an instance: parking its CPUs\n", what);
+	stop_other_cpus();
+	mk_spawn_park();
+}
+
 static void mk_spawn_restart(char *cmd)
 {
-	pr_emerg("restart of an instance: parking its CPU\n");
-	mk_spawn_park();
+	mk_spawn_park_all("restart");
 }
 
 static void mk_spawn_halt(void)
 {
-	pr_emerg("halt of an instance: parking its CPU\n");
-	mk_spawn_park();
+	mk_spawn_park_all("halt");
 }
 
 static void mk_spawn_shutdown(void)
