@@ -76,8 +76,8 @@ static phys_addr_t mk_tramp_page __ro_after_init;
 /*
  * A page below 1 MiB that is RAM and not our own real-mode blob.  The
  * whole first megabyte is kept from the page allocator, so the page is
- * free once found; it is looked for while the e820 map and the size of
- * the blob are still at hand.
+ * free once found.  real_mode_size_needed() reads 0 once the blob is
+ * placed: its extent is taken from the blob itself.
  */
 static int __init mk_trampoline_page_init(void)
 {
@@ -85,7 +85,7 @@ static int __init mk_trampoline_page_init(void)
 
 	if (real_mode_header) {
 		rm = __pa(real_mode_header);
-		rm_end = rm + real_mode_size_needed();
+		rm_end = rm + PAGE_ALIGN(real_mode_blob_end - real_mode_blob);
 	}
 	for (p = SZ_64K; p < SZ_512K + SZ_64K; p += PAGE_SIZE) {
 		if (p < rm_end && p + PAGE_SIZE > rm)
@@ -310,7 +310,12 @@ too_big:
  */
 int mk_arch_instance_cmdline(char *buf, size_t len)
 {
-	return snprintf(buf, len, "mk_tsc_khz=%u mk_lapic_period=%u lpj=%lu",
+	/*
+	 * no5lvl: our trampoline enters long mode with 4-level tables, and a
+	 * decompressor that switches to 5 levels wants a page below 1 MiB
+	 * of its own, which the instance does not have.
+	 */
+	return snprintf(buf, len, "mk_tsc_khz=%u mk_lapic_period=%u lpj=%lu no5lvl",
 			tsc_khz, lapic_timer_period, loops_per_jiffy);
 }
 
@@ -323,7 +328,7 @@ static int mk_wake_into_park(const struct mk_boot *b, void *mem,
 			     phys_addr_t tramp)
 {
 	struct mk_park_area *area = mem + MK_PARK_AREA_OFF;
-	struct mk_tramp_args args;
+	struct mk_tramp_args args = {};
 	unsigned int i, ms;
 
 	for (i = 1; i < b->nr_cpus; i++) {
@@ -352,6 +357,30 @@ static int mk_wake_into_park(const struct mk_boot *b, void *mem,
 	return 0;
 }
 
+/*
+ * The next start fills the trampoline page again: the boot CPU must be
+ * out of it first.  One that never gets there is stopped with the rest.
+ */
+static int mk_wait_left(const struct mk_boot *b, phys_addr_t tramp)
+{
+	const u64 *left = phys_to_virt(tramp) + mk_tramp_off(mk_tramp_args) +
+			  MK_TRAMP_ARG_LEFT;
+	unsigned int i, ms;
+
+	for (ms = 0; !READ_ONCE(*left); ms++) {
+		if (ms < MK_PARK_ARRIVE_MS) {
+			usleep_range(1000, 1100);
+			continue;
+		}
+		pr_err("instance %u: CPU with APIC ID %u did not leave the trampoline\n",
+		       b->instance, b->apicids[0]);
+		for (i = 0; i < b->nr_cpus; i++)
+			mk_send_init(b->apicids[i]);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
  * mk_arch_instance_boot - lay out a bzImage and start it on its CPUs
  * @b: image, memory and CPUs, checked by the caller except for the image
@@ -361,15 +390,16 @@ static int mk_wake_into_park(const struct mk_boot *b, void *mem,
  *
  * Context: process context, sleeps; the CPUs are offline and owned by the
  * caller.
- * Return: 0 when every CPU was sent INIT and STARTUP and all but the boot
- * CPU reached the park, -ENOEXEC for an image that is not a usable
- * bzImage, -E2BIG when it does not fit, -ERANGE for memory above 4 GiB,
- * -EIO when a CPU did not answer, -EINVAL for no CPU or too many, -ENOMEM.
+ * Return: 0 when every CPU was sent INIT and STARTUP, all but the boot
+ * CPU reached the park and the boot CPU left the trampoline, -ENOEXEC
+ * for an image that is not a usable bzImage, -E2BIG when it does not
+ * fit, -ERANGE for memory above 4 GiB, -EIO when a CPU did not answer,
+ * -EINVAL for no CPU or too many, -ENOMEM.
  */
 int mk_arch_instance_boot(const struct mk_boot *b)
 {
 	phys_addr_t load, initrd, tramp;
-	struct mk_tramp_args args;
+	struct mk_tramp_args args = {};
 	struct setup_header hdr;
 	struct boot_params *bp;
 	size_t setup_len, hdr_len;
@@ -451,7 +481,7 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	pr_info("instance %u: starting on APIC ID %u (%u CPUs), kernel at %pa, trampoline at %pa\n",
 		b->instance, b->apicids[0], b->nr_cpus, &load, &tramp);
 	mk_send_startup(b->apicids[0], tramp);
-	return 0;
+	return mk_wait_left(b, tramp);
 }
 
 /**

@@ -51,7 +51,7 @@ SYM_INNER_LABEL(mk_tramp_start32, SYM_L_GLOBAL)
 	movl	%cr4, %eax
 	orl	$X86_CR4_PAE, %eax
 	movl	%eax, %cr4
-	movl	TR(mk_tramp_args)(%ebx), %eax		/* cr3 */
+	movl	TR(mk_tramp_args) + MK_TRAMP_ARG_CR3(%ebx), %eax
 	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr
@@ -65,9 +65,11 @@ SYM_INNER_LABEL(mk_tramp_start32, SYM_L_GLOBAL)
 SYM_INNER_LABEL(mk_tramp_start64, SYM_L_GLOBAL)
 	/* The upper halves are undefined after the switch to long mode. */
 	movl	%ebx, %ebx
-	movq	TR(mk_tramp_args) + 24(%rbx), %rsp	/* stack */
-	movq	TR(mk_tramp_args) + 16(%rbx), %rsi	/* boot_params */
-	movq	TR(mk_tramp_args) + 8(%rbx), %rax	/* entry */
+	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_STACK(%rbx), %rsp
+	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_BOOT_PARAMS(%rbx), %rsi
+	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_ENTRY(%rbx), %rax
+	/* Last access to the page: the host may fill it for the next CPU. */
+	movq	$1, TR(mk_tramp_args) + MK_TRAMP_ARG_LEFT(%rbx)
 	xorl	%ebx, %ebx
 	xorl	%ebp, %ebp
 	xorl	%edi, %edi
@@ -90,7 +92,7 @@ SYM_INNER_LABEL(mk_tramp_jmp64, SYM_L_GLOBAL)
 	.word	TR_CS64
 	.balign	8
 SYM_INNER_LABEL(mk_tramp_args, SYM_L_GLOBAL)
-	.fill	4, 8, 0			/* struct mk_tramp_args */
+	.fill	MK_TRAMP_ARGS_SIZE, 1, 0	/* struct mk_tramp_args */
 SYM_DATA_END_LABEL(mk_trampoline, SYM_L_GLOBAL, mk_trampoline_end)
 
 /*

@@ -24,6 +24,14 @@
 #define MK_PARK_GO		2	/* instance: @cr3 and @entry are set */
 #define MK_PARK_LEFT		3	/* processor: gone to @entry */
 
+/* Offsets in struct mk_tramp_args, for the trampoline. */
+#define MK_TRAMP_ARG_CR3	0
+#define MK_TRAMP_ARG_ENTRY	8
+#define MK_TRAMP_ARG_BOOT_PARAMS 16
+#define MK_TRAMP_ARG_STACK	24
+#define MK_TRAMP_ARG_LEFT	32
+#define MK_TRAMP_ARGS_SIZE	40
+
 /* Offsets in struct mk_park_slot, for the park code. */
 #define MK_PARK_SLOT_STATE	4
 #define MK_PARK_SLOT_CR3	8
@@ -52,13 +60,24 @@ extern const u8 mk_tramp_args[];
  * @entry: 64-bit entry point of the image
  * @boot_params: physical address of its boot_params, passed in %rsi
  * @stack: initial stack pointer
+ * @left: 0 from the host; the CPU sets it once it no longer reads the
+ *	trampoline page, which may then be filled for the next CPU
  */
 struct mk_tramp_args {
 	u64 cr3;
 	u64 entry;
 	u64 boot_params;
 	u64 stack;
+	u64 left;
 };
+
+static_assert(offsetof(struct mk_tramp_args, cr3) == MK_TRAMP_ARG_CR3);
+static_assert(offsetof(struct mk_tramp_args, entry) == MK_TRAMP_ARG_ENTRY);
+static_assert(offsetof(struct mk_tramp_args, boot_params) ==
+	      MK_TRAMP_ARG_BOOT_PARAMS);
+static_assert(offsetof(struct mk_tramp_args, stack) == MK_TRAMP_ARG_STACK);
+static_assert(offsetof(struct mk_tramp_args, left) == MK_TRAMP_ARG_LEFT);
+static_assert(sizeof(struct mk_tramp_args) == MK_TRAMP_ARGS_SIZE);
 
 /**
  * struct mk_park_slot - where one processor of an instance waits
