@@ -29,8 +29,26 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/set_memory.h>
 #include <linux/string.h>
 #include "internal.h"
+
+/*
+ * Another kernel's RAM, mapped for reading only: a bug of ours that
+ * writes through the mapping faults here instead of corrupting that
+ * kernel.  The ranges are not RAM to us, so memremap() maps them through
+ * ioremap_cache(): address space only, no struct pages.
+ */
+static void *__init mk_foreign_map(phys_addr_t start, u64 size)
+{
+	void *virt = memremap(start, size, MEMREMAP_WB);
+
+	if (virt && set_memory_ro((unsigned long)virt, size >> PAGE_SHIFT)) {
+		memunmap(virt);
+		virt = NULL;
+	}
+	return virt;
+}
 
 static struct mk_mem_range mk_self_ram[MK_MAX_MEM_RANGES] __ro_after_init;
 static unsigned int mk_self_ram_nr __ro_after_init;
@@ -149,10 +167,8 @@ static int __init mk_host_ram_check(const struct mk_region *r)
 }
 
 /*
- * Map the host's RAM once, for good: a receiver then reads a frame
- * without mapping anything in its hot path.  The ranges are not RAM to
- * us, so memremap() maps them through ioremap_cache(): address space
- * only, no struct pages.
+ * Map the host's RAM once, for good and read-only: a receiver then reads
+ * a frame without mapping anything in its hot path.
  */
 static void __init mk_host_ram_map(const struct mk_region *r)
 {
@@ -168,7 +184,7 @@ static void __init mk_host_ram_map(const struct mk_region *r)
 	for (i = 0; i < mk_host_ram_nr; i++) {
 		struct mk_mem_range *m = &mk_host_ram[i];
 
-		m->virt = memremap(m->start, m->size, MEMREMAP_WB);
+		m->virt = mk_foreign_map(m->start, m->size);
 		if (!m->virt) {
 			pr_err("mk_host_ram=: cannot map entry %u (%#llx bytes at %pa); no memory of the host will be read\n",
 			       i, m->size, &m->start);
@@ -176,7 +192,7 @@ static void __init mk_host_ram_map(const struct mk_region *r)
 		}
 		total += m->size;
 	}
-	pr_info("host memory: %u ranges, %llu MiB, mapped\n", mk_host_ram_nr,
+	pr_info("host memory: %u ranges, %llu MiB, mapped read-only\n", mk_host_ram_nr,
 		total >> 20);
 	return;
 
@@ -225,7 +241,7 @@ static void __init mk_peer_ram_map(const struct mk_region *r)
 			       id, (u64)m->start, (u64)m->start + m->size, why);
 			goto unmap;
 		}
-		m->virt = memremap(m->start, m->size, MEMREMAP_WB);
+		m->virt = mk_foreign_map(m->start, m->size);
 		if (!m->virt) {
 			pr_err("mk_peer_ram=: cannot map instance %u's %#llx bytes at %pa; no memory of other instances will be read\n",
 			       id, m->size, &m->start);
@@ -233,7 +249,7 @@ static void __init mk_peer_ram_map(const struct mk_region *r)
 		}
 		nr++;
 	}
-	pr_info("memory of %u other instances: mapped\n", nr);
+	pr_info("memory of %u other instances: mapped read-only\n", nr);
 	return;
 
 unmap:
