@@ -9,7 +9,7 @@ shift 5
 : "${MK_REGION:=256M@0x10000000}"
 
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine q35 -accel tcg -cpu max,la57=off -smp "$MK_SMP" -m "$MK_MEM" \
+	-machine q35 -accel tcg -cpu "${MK_CPU:-max,la57=off}" -smp "$MK_SMP" -m "$MK_MEM" \
 	-display none -monitor none -nic none -serial "file:$log" -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 nokaslr oops=panic mk_shared_memory=$MK_REGION $append" \

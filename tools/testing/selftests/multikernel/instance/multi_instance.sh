@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Three kernels: this one, instance 1 on CPU 1 and instance 2 on CPU 2,
-# each in its own memory, with an mknet link between every pair.  Each
+# Three kernels: this one on CPU 0, instance 1 on CPUs 1-2 and instance 2
+# on CPU 3, each in its own memory, with an mknet link between every pair.  Each
 # instance learns the other's memory from us, and the two talk directly:
 # ping and iperf3 over every link, instance 1 <-> 2 driven through their
 # consoles.  Instance 1 panics while our link to instance 2 carries
-# iperf3, which must not notice, then starts again beside instance 2.  A
+# iperf3, which must not notice, then starts again beside instance 2 and
+# freezes under the same load.  No IPI of instance 1's reaches our CPU
+# but the multikernel vector, however busy its two CPUs are.  A
 # memory file an instance was told of is fixed until that instance
 # stops; then "none" gives it back.
 #
@@ -19,8 +21,8 @@ MEM=256M@0x40000000
 MEM2=256M@0x50000000
 out1=/tmp/multi-mkcon1.out
 
-[ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] ||
-	{ echo "SKIP: needs three CPUs"; exit 4; }
+[ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 4 ] ||
+	{ echo "SKIP: needs four CPUs"; exit 4; }
 # Bytes of a size as the memory files take it: 768M, 1G.
 bytes() {
 	case $1 in
@@ -43,6 +45,8 @@ link_to() {
 	return 1
 }
 carrier() { [ "$(cat /sys/class/net/$1/carrier 2>/dev/null)" = 1 ]; }
+# Function-call IPIs taken by our CPU 0, the only one we keep online.
+cal_ipis() { awk '$1 == "CAL:" { print $2 }' /proc/interrupts; }
 rx_packets() { cat /sys/class/net/$1/statistics/rx_packets; }
 
 # Type a command into instance $1's console until $3 shows in what it
@@ -81,12 +85,15 @@ trap cleanup EXIT
 
 # Both memory files are set before either starts: each is then told of
 # the other's.
-load_instance console=mkcon
+CPUS=1-2 load_instance console=mkcon
 cat /boot/bzImage > $d2/kernel || fail "loading instance 2's kernel"
 cat /boot/instance.cpio.gz > $d2/initrd || fail "loading instance 2's initrd"
 echo $MEM2 > $d2/memory || fail "memory $MEM2 for instance 2"
-offline_cpus 2
-echo 2 > $d2/cpus || fail "CPU 2 for instance 2"
+offline_cpus 3
+echo 3 > $d2/cpus || fail "CPU 3 for instance 2"
+[ "$(cat /sys/devices/system/cpu/online)" = 0 ] ||
+	fail "CPUs $(cat /sys/devices/system/cpu/online) online here, want 0 alone"
+cal0=$(cal_ipis)
 echo "$CMDLINE console=mkcon" > $d2/cmdline
 # Instance 2 starts once our link to instance 1 is made: the tests after
 # this one find that link as mknet0, and links are named in the order
@@ -98,7 +105,7 @@ for i in 1 2; do
 	wait_for 300 sh -c "[ \"\$(cat ${d%/1}/$i/state)\" = running ]" ||
 		fail "instance $i not running (state $(cat ${d%/1}/$i/state))"
 done
-echo "instances 1 (CPU 1, $MEM) and 2 (CPU 2, $MEM2) running"
+echo "instances 1 (CPUs 1-2, $MEM) and 2 (CPU 3, $MEM2) running"
 refused "memory of running instance 2" sh -c "echo $MEM2 > $d2/memory"
 
 for i in 1 2; do
@@ -163,6 +170,29 @@ echo "instance 1 <-> 2: ping, iperf3 $rate12 one way, $rate21 back;" \
 	"$seen packets on our links meanwhile"
 [ $seen -lt 1000 ] || fail "instance 1 <-> 2 went through us: $seen packets"
 
+# Work that makes instance 1 send function-call IPIs and TLB shootdowns
+# between its two CPUs: short-lived processes that move between them.
+# With one CPU online, nothing of ours sends us one; a shorthand of
+# instance 1's would.
+# Instance 1 counts what it sent its own CPUs: the test means something
+# only if that moves.
+its_cal() {	# tag
+	typed 1 "echo $1=\$(grep CAL: /proc/interrupts | tr -s ' ' | cut -d' ' -f3,4 | tr ' ' +)" \
+		"$1=[0-9]" 3 10 || fail "instance 1 does not show its CAL line"
+	_c=$(answer 1 $1=)
+	echo $((${_c#$1=}))
+}
+its0=$(its_cal mkcal0)
+typed 1 'for i in $(seq 8); do (for j in $(seq 40); do cat /proc/self/maps > /dev/null; done) & done; wait; echo mktlb=$((40 + 2))' \
+	mktlb=42 3 60 || fail "instance 1 did not finish its TLB-heavy work"
+its1=$(its_cal mkcal1)
+[ "$(cal_ipis)" = "$cal0" ] ||
+	fail "function-call IPIs reached our CPU 0 from another kernel: CAL $cal0 -> $(cal_ipis)"
+[ $((its1 - its0)) -ge 10 ] ||
+	fail "instance 1's work sent its own CPUs $((its1 - its0)) function-call IPIs: nothing was tested"
+echo "instance 1 on two CPUs, 320 processes: $((its1 - its0)) function-call IPIs" \
+	"between its CPUs, our CAL count stays $cal0"
+
 # Instance 1 panics from its console while instance 2 sends to us.
 $IPERF -c 10.0.2.3 -t 8 -R -f m > /tmp/iperf2.out 2>&1 &
 iperf=$!
@@ -190,6 +220,18 @@ wait_for 300 state_is running || fail "instance 1 not running again (state $(cat
 typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkagain=$((40 + 2))' \
 	mkagain=42 60 || fail "instance 1, restarted, cannot ping instance 2"
 echo "instance 1 restarted beside instance 2: their link attached again"
+
+# Instance 1 freezes (its CPUs held) while instance 2 sends to us.
+$IPERF -c 10.0.2.3 -t 8 -R -f m > /tmp/iperf2.out 2>&1 &
+iperf=$!
+sleep 2
+echo 1 > /sys/kernel/debug/multikernel/freeze || fail "freeze of instance 1 refused"
+wait_for 30 state_is crashed || fail "frozen instance 1 not marked crashed (state $(cat $d/state))"
+wait $iperf || { cat /tmp/iperf2.out; fail "iperf3 from instance 2 broke when instance 1 froze"; }
+[ "$(cat $d2/state)" = running ] || fail "instance 2 is $(cat $d2/state) after instance 1 froze"
+typed 2 'echo mkthawed=$((6 * 7))' mkthawed=42 10 || fail "instance 2's console died with instance 1"
+echo "instance 1 froze during iperf3 from instance 2:" \
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf2.out), instance 2 runs on"
 
 # Instance 1 was told of instance 2's memory: it stays until 1 stops.
 echo stop > $d2/control || fail "stop of instance 2 refused"
@@ -221,7 +263,7 @@ echo stop > $d/control || fail "stop of instance 1 refused"
 kill $readers 2>/dev/null
 wait 2>/dev/null
 trap - EXIT
-for n in 1 2; do
+for n in 1 2 3; do
 	echo 1 > /sys/devices/system/cpu/cpu$n/online || fail "CPU $n did not come back"
 done
-echo "CPUs 1 and 2 back online here"
+echo "CPUs 1-3 back online here"

@@ -40,6 +40,9 @@ stop_gives_back() {	# CPU list
 [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] ||
 	{ echo "SKIP: needs three CPUs"; exit 4; }
 
+# The instance boot gives us 5-level paging (la57) where QEMU has it: an
+# instance must still boot on several CPUs from our 4-level trampoline.
+grep -qw la57 /proc/cpuinfo && echo "this kernel pages with 5 levels (la57)"
 start_on 1-2 console=mkcon
 # What the instance itself says, through its console: a shell runs there.
 out=/tmp/smp-mkcon1.out
@@ -59,6 +62,36 @@ grep -q 'mkcpus=2' $out ||
 echo "/dev/mkcon1: instance 1's /proc/cpuinfo lists 2 processors"
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
 refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
+# halt in a two-CPU instance parks every CPU of it, not only the one
+# that ran halt: its shell stops answering and its heartbeat stops.
+cat /dev/mkcon1 > $out &
+reader=$!
+trap 'kill $reader 2>/dev/null' EXIT
+echo 'halt -f' > /dev/mkcon1
+wait_for 60 state_is crashed || fail "instance 1 on CPUs 1-2 still $(cat $d/state) after halt"
+echo 'echo mkafter=$((40 + 2))' > /dev/mkcon1
+sleep 3
+kill $reader
+wait $reader 2>/dev/null
+trap - EXIT
+! grep -q 'mkafter=42' $out || fail "a CPU of instance 1 still runs its shell after halt"
+echo "halt in instance 1 on CPUs 1-2: its heartbeat stopped, its shell is gone"
+# Neither kernel may send an IPI shorthand: it would reach the other's
+# CPUs (a panic's REBOOT_VECTOR, on_each_cpu()).
+dmesg | grep -q "IPI shorthand broadcast: disabled" ||
+	fail "IPI shorthands are on here: $(dmesg | grep 'IPI shorthand')"
+stop_gives_back 1-2
+
+# A two-CPU instance that panics stops its own CPUs, one by one: a
+# shorthand "all but self" REBOOT_VECTOR would stop ours too.
+CPUS=1-2 load_instance mkcrash
+echo start > $d/control || fail "start on CPUs 1-2 for the panic refused"
+wait_for 300 state_is crashed || fail "instance 1 on CPUs 1-2 not crashed after its panic (state $(cat $d/state))"
+hb=$(cat /sys/kernel/multikernel/instances/0/heartbeat)
+sleep 2
+[ "$(cat /sys/kernel/multikernel/instances/0/heartbeat)" -gt "$hb" ] ||
+	fail "our heartbeat stands still after instance 1 on CPUs 1-2 panicked"
+echo "instance 1 on CPUs 1-2 panicked: marked crashed, we run on"
 stop_gives_back 1-2
 
 start_on 2
@@ -89,5 +122,19 @@ d0=$(($(bells 0) - b0)) d1=$(($(bells 1) - b1))
 echo "instance 1 -> host, 16 flows: $(awk '/SUM.*receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out);" \
      "doorbells on rx0 $d0, rx1 $d1"
 [ "$d0" -ge 10 ] && [ "$d1" -ge 10 ] || fail "both RX queues must carry traffic: doorbells rx0 $d0, rx1 $d1"
-$IP link set mknet0 down
+# Stopped under load: both of its CPUs held in INIT, our carrier goes
+# down and what it held of ours in flight is freed.
+inflight() { cat /sys/class/net/mknet0/queues/tx-*/byte_queue_limits/inflight | awk '{ s += $1 } END { print s + 0 }'; }
+drained() { [ "$(inflight)" = 0 ]; }
+$IPERF -c 192.0.2.2 -P 4 -t 30 > /dev/null 2>&1 &
+iperf=$!
+sleep 3
 stop_gives_back 2-3
+nocarrier() { [ "$(cat /sys/class/net/mknet0/carrier)" = 0 ]; }
+wait_for 20 nocarrier ||
+	fail "carrier stayed up with instance 1 on CPUs 2-3 stopped"
+wait_for 10 drained || fail "$(inflight) bytes still in flight to a stopped two-CPU instance"
+kill $iperf 2>/dev/null
+wait $iperf 2>/dev/null
+echo "instance 1 on CPUs 2-3 stopped under TCP: carrier off, nothing in flight"
+$IP link set mknet0 down
