@@ -17,26 +17,44 @@
  *   cpus     offline CPUs of this kernel, as a list (2-3 or 1,3); the
  *            first boots the instance, the others wait in a park until
  *            its kernel brings them up
- *   control  "start" or "stop"; reads back empty, loaded, running,
- *            stopped
+ *   control  "start", "stop", or "unload" to free the kernel and initrd;
+ *            reads back empty, loaded, running, stopped
+ *
+ * Loading and starting a kernel is what kexec does, and the instance may
+ * read our memory: every write needs CAP_SYS_BOOT and is refused under
+ * lockdown, and with CONFIG_KEXEC_SIG_FORCE the kernel must carry a
+ * signature kexec_file_load() would accept.  Where memory lies is for
+ * root alone to read.
  *
  * A CPU given to an instance cannot be brought online here until the
  * instance is stopped.  Stopping sends INIT to its CPUs, marks the
  * instance stopped in the instance table, and gives the CPUs back.
+ * Whether an instance runs is decided from our own state, never from the
+ * table, which any kernel can write.  When this kernel panics or reboots
+ * (kexec included) it stops every instance it started the same way.
  *
  * An instance that panics marks itself crashed.  One that stops answering
  * cannot: the host marks it crashed when its heartbeat has not moved for
- * %MK_HEARTBEAT_TIMEOUT.  For tests, debugfs multikernel/freeze takes an
- * instance id and stops its CPU without telling anyone, as a hang would.
+ * %MK_HEARTBEAT_TIMEOUT, and sends INIT to its CPUs so that it cannot
+ * come back and say otherwise.  A crashed verdict holds until the next
+ * stop.  For tests, debugfs multikernel/freeze takes an instance id and
+ * stops its CPU without telling anyone, as a hang would; multikernel/revive
+ * writes its entry as its own heartbeat would, running.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/kexec.h>
 #include <linux/kobject.h>
 #include <linux/memblock.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
+#include <linux/reboot.h>
+#include <linux/security.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -89,6 +107,10 @@ struct mk_blob {
  * @mem_base: physical base of its memory
  * @mem_size: bytes of memory, 0 if not set
  * @state: &enum mk_child_state
+ * @published: the state we last wrote to its table entry, whatever the
+ *	entry says now
+ * @crashed: it was found crashed since its start; its entry must keep
+ *	saying so
  * @heartbeat: last heartbeat seen while it runs
  * @heartbeat_at: jiffies when @heartbeat last moved
  * @peers_told: instances whose memory was on its command line, while it
@@ -102,6 +124,8 @@ struct mk_child {
 	phys_addr_t mem_base;
 	u64 mem_size;
 	enum mk_child_state state;
+	u32 published;
+	bool crashed;
 	u64 heartbeat;
 	unsigned long heartbeat_at;
 	unsigned long peers_told;
@@ -117,6 +141,7 @@ static DEFINE_MUTEX(mk_children_lock);
  * reads the pair in any context, where the mutex cannot be taken.
  */
 static DEFINE_SPINLOCK(mk_children_mem_lock);
+/* Also read without the lock, by the panic notifier. */
 static struct cpumask mk_owned_cpus;
 
 static void mk_children_watch(struct work_struct *work);
@@ -227,6 +252,34 @@ static int mk_cpu_prepare(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * The instance of a control file, if the writer may drive it.  Loading
+ * and starting a kernel is what kexec does, with our memory readable to
+ * it: the same capability, and nothing under lockdown (which logs why).
+ * Checked at each write, not at open, so a file passed on to a process
+ * without the capability is of no use to it.
+ */
+static int mk_control_id(struct kobject *kobj)
+{
+	int id = mk_kobj_to_id(kobj), err;
+
+	if (id < 0)
+		return id;
+	if (!capable(CAP_SYS_BOOT)) {
+		pr_err_ratelimited("instance %d: control files need CAP_SYS_BOOT\n",
+				   id);
+		return -EPERM;
+	}
+	err = security_locked_down(LOCKDOWN_KEXEC);
+	return err ?: id;
+}
+
+static void mk_blob_free(struct mk_blob *b)
+{
+	vfree(b->data);
+	*b = (struct mk_blob){};
+}
+
 static int mk_blob_write(struct mk_blob *b, const char *buf, loff_t off,
 			 size_t count)
 {
@@ -264,7 +317,8 @@ static int mk_blob_write(struct mk_blob *b, const char *buf, loff_t off,
 static ssize_t mk_image_write(struct kobject *kobj, struct bin_attribute *attr,
 			      char *buf, loff_t off, size_t count, bool initrd)
 {
-	int id = mk_kobj_to_id(kobj), err;
+	int id = mk_control_id(kobj), err;
+	const char *what = initrd ? "initrd" : "kernel";
 	struct mk_child *c;
 
 	if (id < 0)
@@ -272,11 +326,16 @@ static ssize_t mk_image_write(struct kobject *kobj, struct bin_attribute *attr,
 	c = &mk_children[id];
 	mutex_lock(&mk_children_lock);
 	if (c->state == MK_CHILD_RUNNING) {
+		pr_err("instance %d: runs; stop it before writing its %s\n",
+		       id, what);
 		err = -EBUSY;
 	} else {
 		err = mk_blob_write(initrd ? &c->initrd : &c->kernel, buf, off,
 				    count);
-		if (!err && !initrd)
+		if (err)
+			pr_err("instance %d: %s write of %zu bytes at %lld refused (%d)\n",
+			       id, what, count, off, err);
+		else if (!initrd)
 			c->state = MK_CHILD_LOADED;
 	}
 	mutex_unlock(&mk_children_lock);
@@ -326,12 +385,15 @@ static ssize_t cmdline_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t cmdline_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int id = mk_kobj_to_id(kobj);
+	int id = mk_control_id(kobj);
 
 	if (id < 0)
 		return id;
-	if (count >= MK_CMDLINE_MAX)
+	if (count >= MK_CMDLINE_MAX) {
+		pr_err("instance %d: command line of %zu bytes, at most %d can be\n",
+		       id, count, MK_CMDLINE_MAX - 1);
 		return -E2BIG;
+	}
 	mutex_lock(&mk_children_lock);
 	strscpy(mk_children[id].cmdline, buf, MK_CMDLINE_MAX);
 	strim(mk_children[id].cmdline);
@@ -399,23 +461,29 @@ static int mk_cpus_check(u16 id, const struct cpumask *cpus)
 static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
-	int id = mk_kobj_to_id(kobj), err;
+	int id = mk_control_id(kobj), err;
 	cpumask_var_t cpus;
 
 	if (id < 0)
 		return id;
 	if (!alloc_cpumask_var(&cpus, GFP_KERNEL))
 		return -ENOMEM;
-	err = cpulist_parse(buf, cpus);
-	if (err) {
+	/*
+	 * Whatever the parser says (a number too large for a cpumask is
+	 * ERANGE or EOVERFLOW to it), to the writer the list does not parse.
+	 */
+	if (cpulist_parse(buf, cpus)) {
 		pr_err("instance %d: cannot parse CPU list '%.*s'\n", id,
 		       (int)strcspn(buf, "\n"), buf);
+		err = -EINVAL;
 		goto out;
 	}
 	/* In the order mk_child_start() takes them. */
 	mutex_lock(&mk_children_lock);
 	cpus_read_lock();
 	if (mk_children[id].state == MK_CHILD_RUNNING) {
+		pr_err("instance %d: runs; stop it before changing its CPUs\n",
+		       id);
 		err = -EBUSY;
 	} else {
 		err = mk_cpus_check(id, cpus);
@@ -503,7 +571,7 @@ static int mk_memory_told(int id)
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	int id = mk_kobj_to_id(kobj), err;
+	int id = mk_control_id(kobj), err;
 	phys_addr_t base;
 	u64 size;
 
@@ -513,11 +581,15 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 		size = 0;
 		base = 0;
 	} else if (mk_parse_range(buf, &size, &base)) {
+		pr_err("instance %d: memory '%.*s' is not <size>@<address> or none\n",
+		       id, (int)strcspn(buf, "\n"), buf);
 		return -EINVAL;
 	}
 
 	mutex_lock(&mk_children_lock);
 	if (mk_children[id].state == MK_CHILD_RUNNING) {
+		pr_err("instance %d: runs; stop it before changing its memory\n",
+		       id);
 		err = -EBUSY;
 	} else {
 		err = mk_memory_told(id);
@@ -560,6 +632,40 @@ static int mk_peer_ram_param(u16 id, char *buf, size_t len)
 	return n ? n + scnprintf(buf + n, len - n, " ") : 0;
 }
 
+/*
+ * The state of an instance's table entry, as this kernel decides it.  Any
+ * kernel can write the entry, so it is written, never asked.
+ */
+static void mk_child_publish(u16 id, u32 state)
+{
+	mk_children[id].published = state;
+	mk_instance_set_state(id, state);
+}
+
+/*
+ * The kernel must be signed where kexec_file_load() would insist on it.
+ * The initrd and the command line are not checked, as kexec does not.
+ */
+static int mk_child_verify(u16 id, const struct mk_blob *k)
+{
+	int err = -EKEYREJECTED;
+
+#if defined(CONFIG_KEXEC_SIG) && defined(CONFIG_SIGNED_PE_FILE_VERIFICATION)
+	err = kexec_kernel_verify_pe_sig(k->data, k->len);
+	if (!err)
+		return 0;
+#endif
+	if (IS_ENABLED(CONFIG_KEXEC_SIG_FORCE)) {
+		pr_err("instance %u: kernel signature verification failed (%d)\n",
+		       id, err);
+		return err;
+	}
+	if (IS_ENABLED(CONFIG_KEXEC_SIG))
+		pr_notice("instance %u: kernel signature not verified (%d), started as kexec would\n",
+			  id, err);
+	return 0;
+}
+
 static int mk_child_start(u16 id)
 {
 	struct mk_child *c = &mk_children[id];
@@ -567,7 +673,8 @@ static int mk_child_start(u16 id)
 	struct mk_boot b = {};
 	unsigned int cpu;
 	char *cmdline;
-	int n, err, prev;
+	u32 prev;
+	int n, err;
 
 	if (c->state == MK_CHILD_RUNNING) {
 		pr_err("instance %u: already running\n", id);
@@ -581,11 +688,13 @@ static int mk_child_start(u16 id)
 		pr_err("instance %u: no memory given\n", id);
 		return -ENOMEM;
 	}
-	if (mk_instance_status(id, NULL) == MK_INSTANCE_RUNNING) {
-		pr_err("instance %u: the instance table says it already runs\n",
-		       id);
-		return -EBUSY;
-	}
+	/*
+	 * What the table says is not asked: we stopped it (or never started
+	 * it) and hold its CPUs in INIT, whatever a peer wrote there since.
+	 */
+	err = mk_child_verify(id, &c->kernel);
+	if (err)
+		return err;
 
 	cmdline = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!cmdline)
@@ -614,16 +723,17 @@ static int mk_child_start(u16 id)
 	b.region_base = r->phys;
 	b.region_size = r->size;
 
-	prev = mk_instance_status(id, NULL);
+	prev = c->published;
 	cpumask_or(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
-	mk_instance_set_state(id, MK_INSTANCE_BOOTING);
+	mk_child_publish(id, MK_INSTANCE_BOOTING);
 	err = mk_arch_instance_boot(&b);
 	if (err) {
 		/* Refused: leave everything as it was. */
-		mk_instance_set_state(id, prev >= 0 ? prev : MK_INSTANCE_EMPTY);
+		mk_child_publish(id, prev);
 		cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	} else {
 		c->state = MK_CHILD_RUNNING;
+		c->crashed = false;
 		c->heartbeat = 0;
 		c->heartbeat_at = jiffies;
 		mod_delayed_work(system_wq, &mk_watch_work, HZ);
@@ -651,7 +761,7 @@ static int mk_child_stop(u16 id)
 		return -EINVAL;
 	}
 	mk_child_halt(c);
-	mk_instance_set_state(id, MK_INSTANCE_STOPPED);
+	mk_child_publish(id, MK_INSTANCE_STOPPED);
 	cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	c->state = MK_CHILD_STOPPED;
 	c->peers_told = 0;
@@ -660,11 +770,70 @@ static int mk_child_stop(u16 id)
 	return 0;
 }
 
-/* Mark crashed what runs, says it runs, and whose heartbeat stands still. */
+static int mk_child_unload(u16 id)
+{
+	struct mk_child *c = &mk_children[id];
+
+	if (c->state == MK_CHILD_RUNNING) {
+		pr_err("instance %u: runs; stop it before unloading it\n", id);
+		return -EBUSY;
+	}
+	mk_blob_free(&c->kernel);
+	mk_blob_free(&c->initrd);
+	c->state = MK_CHILD_EMPTY;
+	return 0;
+}
+
+/*
+ * One look at an instance that runs: crashed by its own word, or by a
+ * heartbeat that stood still.  A verdict holds until the next stop: the
+ * entry is written again if anything says otherwise.
+ */
+static void mk_child_watch(u16 id, struct mk_child *c)
+{
+	int state;
+	u64 hb;
+
+	state = mk_instance_status(id, &hb);
+	if (c->crashed) {
+		if (state != MK_INSTANCE_CRASHED) {
+			pr_warn_ratelimited("instance %u: entry says %d after it crashed; written again\n",
+					    id, state);
+			mk_child_publish(id, MK_INSTANCE_CRASHED);
+		}
+		return;
+	}
+	if (state == MK_INSTANCE_CRASHED) {
+		pr_info("instance %u: says it crashed\n", id);
+		c->crashed = true;
+		return;
+	}
+	if (state != MK_INSTANCE_RUNNING) {
+		c->heartbeat_at = jiffies;
+		return;
+	}
+	if (hb != c->heartbeat) {
+		c->heartbeat = hb;
+		c->heartbeat_at = jiffies;
+		return;
+	}
+	if (!time_after(jiffies, c->heartbeat_at + MK_HEARTBEAT_TIMEOUT))
+		return;
+	/*
+	 * Hung, or so slow that its peers gave up on it.  Held in INIT it
+	 * cannot come back and publish itself running: the verdict stands,
+	 * and it no longer reads what its peers named to it.
+	 */
+	pr_warn("instance %u: heartbeat stopped at %llu, marked crashed, CPUs %*pbl held in INIT\n",
+		id, hb, cpumask_pr_args(&c->cpus));
+	mk_child_halt(c);
+	c->crashed = true;
+	mk_child_publish(id, MK_INSTANCE_CRASHED);
+}
+
 static void mk_children_watch(struct work_struct *work)
 {
 	bool running = false;
-	u64 hb;
 	u16 id;
 
 	mutex_lock(&mk_children_lock);
@@ -674,24 +843,58 @@ static void mk_children_watch(struct work_struct *work)
 		if (c->state != MK_CHILD_RUNNING)
 			continue;
 		running = true;
-		if (mk_instance_status(id, &hb) != MK_INSTANCE_RUNNING) {
-			c->heartbeat_at = jiffies;
-			continue;
-		}
-		if (hb != c->heartbeat) {
-			c->heartbeat = hb;
-			c->heartbeat_at = jiffies;
-		} else if (time_after(jiffies, c->heartbeat_at + MK_HEARTBEAT_TIMEOUT)) {
-			pr_warn("instance %u: heartbeat stopped at %llu, marked crashed\n",
-				id, hb);
-			mk_instance_set_state(id, MK_INSTANCE_CRASHED);
-		}
+		mk_child_watch(id, c);
 	}
 	/* Started again by the next start. */
 	if (running)
 		schedule_delayed_work(&mk_watch_work, HZ);
 	mutex_unlock(&mk_children_lock);
 }
+
+/*
+ * Our panic: whatever lock is held stays held, so every CPU given to an
+ * instance (or being given) gets INIT, from a mask read without the lock.
+ * A CPU still booting may be missed; one already stopped gets INIT again,
+ * which does nothing.
+ */
+static int mk_children_panic(struct notifier_block *nb, unsigned long event,
+			     void *unused)
+{
+	unsigned int cpu;
+	u16 id;
+
+	for_each_cpu(cpu, &mk_owned_cpus)
+		mk_arch_instance_halt(mk_arch_cpu_apicid(cpu));
+	for (id = 0; id < MK_MAX_INSTANCES; id++)
+		if (READ_ONCE(mk_children[id].state) == MK_CHILD_RUNNING)
+			mk_instance_set_state(id, MK_INSTANCE_STOPPED);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_children_panic_nb = {
+	.notifier_call = mk_children_panic,
+};
+
+/*
+ * Reboot, halt, power off and kexec: a kernel started next on our CPUs
+ * would send STARTUP to every CPU it finds, instances' included.
+ */
+static int mk_children_reboot(struct notifier_block *nb, unsigned long event,
+			      void *unused)
+{
+	u16 id;
+
+	mutex_lock(&mk_children_lock);
+	for (id = 0; id < MK_MAX_INSTANCES; id++)
+		if (mk_children[id].state == MK_CHILD_RUNNING)
+			mk_child_stop(id);
+	mutex_unlock(&mk_children_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_children_reboot_nb = {
+	.notifier_call = mk_children_reboot,
+};
 
 static int mk_freeze_set(void *data, u64 val)
 {
@@ -711,6 +914,26 @@ static int mk_freeze_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(mk_freeze_fops, NULL, mk_freeze_set, "%llu\n");
 
+/*
+ * For tests: write an instance's entry as its own heartbeat would, the
+ * heartbeat one on and the state running; as a slow instance that comes
+ * back, or a peer that scribbles, would.
+ */
+static int mk_revive_set(void *data, u64 val)
+{
+	struct mk_instance_desc *e;
+
+	if (val >= MK_MAX_INSTANCES || val == mk_self_instance())
+		return -EINVAL;
+	e = &mk_region.instances[val];
+	WRITE_ONCE(e->heartbeat, READ_ONCE(e->heartbeat) + 1);
+	/* The heartbeat first, as the instance orders its own entry. */
+	smp_store_release(&e->state, MK_INSTANCE_RUNNING);
+	pr_warn("fault injection: instance %llu's entry says running\n", val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(mk_revive_fops, NULL, mk_revive_set, "%llu\n");
+
 static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -725,26 +948,33 @@ static ssize_t control_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int id = mk_kobj_to_id(kobj), err;
+	int id = mk_control_id(kobj), err;
 
 	if (id < 0)
 		return id;
 	if (id == mk_self_instance())
 		return -EINVAL;
 	mutex_lock(&mk_children_lock);
-	if (sysfs_streq(buf, "start"))
+	if (sysfs_streq(buf, "start")) {
 		err = mk_child_start(id);
-	else if (sysfs_streq(buf, "stop"))
+	} else if (sysfs_streq(buf, "stop")) {
 		err = mk_child_stop(id);
-	else
+	} else if (sysfs_streq(buf, "unload")) {
+		err = mk_child_unload(id);
+	} else {
+		pr_err("instance %d: control takes start, stop or unload, not '%.*s'\n",
+		       id, (int)strcspn(buf, "\n"), buf);
 		err = -EINVAL;
+	}
 	mutex_unlock(&mk_children_lock);
 	return err ?: count;
 }
 
 static struct kobj_attribute mk_attr_cmdline = __ATTR_RW(cmdline);
 static struct kobj_attribute mk_attr_cpus = __ATTR_RW(cpus);
-static struct kobj_attribute mk_attr_memory = __ATTR_RW(memory);
+/* Where the instance's memory lies is for root alone to know. */
+static struct kobj_attribute mk_attr_memory = __ATTR(memory, 0600, memory_show,
+						     memory_store);
 static struct kobj_attribute mk_attr_control = __ATTR_RW(control);
 
 static struct attribute *mk_child_attrs[] = {
@@ -782,8 +1012,12 @@ static int __init mk_instance_control_init(void)
 		if (err)
 			pr_warn("instance %u: no control files (%d)\n", id, err);
 	}
+	atomic_notifier_chain_register(&panic_notifier_list,
+				       &mk_children_panic_nb);
+	register_reboot_notifier(&mk_children_reboot_nb);
 	dir = debugfs_create_dir("multikernel", NULL);
 	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
+	debugfs_create_file_unsafe("revive", 0200, dir, NULL, &mk_revive_fops);
 	mk_fault_init(dir);
 	return 0;
 }

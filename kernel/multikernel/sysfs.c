@@ -56,7 +56,12 @@ static ssize_t ipis_received_show(struct kobject *kobj,
 			  atomic_long_read(&mk_region.ipis_received));
 }
 
-static struct kobj_attribute mk_attr_region = __ATTR_RO(region);
+/*
+ * Where memory lies (the region, an instance's RAM) and which physical
+ * CPUs run what: for root alone, as /proc/iomem's addresses are.
+ */
+static struct kobj_attribute mk_attr_region = __ATTR(region, 0400, region_show,
+						     NULL);
 static struct kobj_attribute mk_attr_instance = __ATTR_RO(instance);
 static struct kobj_attribute mk_attr_generation = __ATTR_RO(generation);
 static struct kobj_attribute mk_attr_abi_version = __ATTR_RO(abi_version);
@@ -188,9 +193,11 @@ MK_COUNTER_ATTR(bad_apicid, atomic_long_read(&mk_region.bad_apicid[id]));
 
 static struct kobj_attribute mk_attr_state = __ATTR_RO(state);
 static struct kobj_attribute mk_attr_heartbeat = __ATTR_RO(heartbeat);
-static struct kobj_attribute mk_attr_apic_ids = __ATTR_RO(apic_ids);
+/* Physical layout, root only: see mk_attr_region. */
+static struct kobj_attribute mk_attr_apic_ids = __ATTR(apic_ids, 0400,
+						       apic_ids_show, NULL);
 static struct kobj_attribute mk_attr_readable_memory =
-	__ATTR_RO(readable_memory);
+	__ATTR(readable_memory, 0400, readable_memory_show, NULL);
 
 static struct attribute *mk_instance_attrs[] = {
 	&mk_attr_state.attr,
