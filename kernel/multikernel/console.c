@@ -34,6 +34,15 @@
  * the new position (out_resync).  Output is copied into a private buffer
  * and kept only as far as the instance cannot have overwritten it while
  * it was copied.  The bytes themselves are only characters.
+ *
+ * The instance checks the input head the same way: an impossible one is
+ * counted (in_bad), and one still impossible a second later is taken as
+ * the new tail (in_resync), whatever lies between unread.  Our tail may
+ * be what is wrong (we read bytes the host never wrote, under a head a
+ * peer moved), and then nothing else would ever bring input back: the
+ * host, seeing that tail ahead of its head, writes nothing more.  The
+ * host binds the input doorbell only to the boot whose generation it
+ * read before the doorbell's number.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -53,6 +62,8 @@
 #define MK_CON_RESYNC		HZ
 /* Bytes copied out of an output ring at a time. */
 #define MK_CON_BOUNCE		1024
+/* Newlines the host's scribble puts in an input ring, at most. */
+#define MK_CON_SCRIBBLE_IN	32
 /* A printk record, as the replay of the log at boot formats it. */
 #define MK_CON_LINE		1024
 
@@ -68,6 +79,7 @@
  * @in_bad: times an input index (the tail on the host, the head on the
  *	instance) claimed more than a ring
  * @in_bells: host: times input rang the instance's doorbell
+ * @in_resync: instance: times we took an impossible input head as our tail
  */
 struct mk_con_stats {
 	u64 out_bytes;
@@ -78,6 +90,7 @@ struct mk_con_stats {
 	u64 in_dropped;
 	u64 in_bad;
 	u64 in_bells;
+	u64 in_resync;
 };
 
 /**
@@ -96,6 +109,7 @@ struct mk_con_stats {
  * @in_head: host: bytes of input written; published to the area
  * @in_tail: instance: bytes of input consumed; published to the area
  * @in_was_bad: the input ring was impossible at the last look
+ * @in_bad_since: instance: when the input head became impossible
  * @in_bell: host: the instance's doorbell for input, bound on first use
  * @stats: counters, in sysfs instances/<N>/console/
  * @bounce: host: private copy of output before it is trusted
@@ -114,6 +128,7 @@ struct mk_con {
 	u32 in_head;
 	u32 in_tail;
 	bool in_was_bad;
+	unsigned long in_bad_since;
 	struct mk_bell in_bell;
 	struct mk_con_stats stats;
 	u8 bounce[MK_CON_BOUNCE];
@@ -122,8 +137,11 @@ struct mk_con {
 static struct mk_con mk_cons[MK_MAX_INSTANCES];
 static struct tty_driver *mk_con_driver;
 static struct timer_list mk_con_timer;
-/* Instance: input to take, when the host rang our doorbell. */
-static struct work_struct mk_con_in_work;
+/*
+ * Instance: input to take, when the host rang our doorbell, or a second
+ * after the input head went impossible, to see whether it still is.
+ */
+static struct delayed_work mk_con_in_work;
 
 static struct mk_console_area *mk_con_area(struct mk_region *r, u16 id)
 {
@@ -211,14 +229,27 @@ static void mk_con_self_input(struct mk_con *c)
 {
 	struct mk_console_area *a = c->area;
 	struct mk_con_view v;
-	u32 n = 0, off, len;
+	u32 head, n = 0, off, len;
 	bool open;
 
 	/* The bytes before the head that names them: pairs with the host. */
-	if (mk_con_in_view(smp_load_acquire(&a->in_head), c->in_tail, &v)) {
-		if (!c->in_was_bad)
+	head = smp_load_acquire(&a->in_head);
+	if (mk_con_in_view(head, c->in_tail, &v)) {
+		if (!c->in_was_bad) {
+			c->in_was_bad = true;
+			c->in_bad_since = jiffies;
 			c->stats.in_bad++;
-		c->in_was_bad = true;
+		} else if (time_after(jiffies,
+				      c->in_bad_since + MK_CON_RESYNC)) {
+			/*
+			 * Not a scribble the host heals at its next look:
+			 * its head and our tail disagree.  What lies between
+			 * is not to be trusted; start afresh at its head.
+			 */
+			c->in_tail = head;
+			c->in_was_bad = false;
+			c->stats.in_resync++;
+		}
 		return;
 	}
 	c->in_was_bad = false;
@@ -262,13 +293,18 @@ static void mk_con_self_poll(struct mk_con *c)
 
 static void mk_con_self_work(struct work_struct *work)
 {
-	mk_con_self_poll(&mk_cons[mk_region.self]);
+	struct mk_con *c = &mk_cons[mk_region.self];
+
+	mk_con_self_poll(c);
+	/* Nothing may ring again: look once more when a resync is due. */
+	if (c->in_was_bad)
+		schedule_delayed_work(&mk_con_in_work, MK_CON_RESYNC + 1);
 }
 
 /* Any kernel may ring it: a ring that brings no input costs one look. */
 static void mk_con_in_rung(u16 src_instance, void *ctx)
 {
-	schedule_work(&mk_con_in_work);
+	mod_delayed_work(system_wq, &mk_con_in_work, 0);
 }
 
 /*
@@ -279,7 +315,7 @@ static bool __init mk_con_self_bell(struct mk_con *c)
 {
 	int bell;
 
-	INIT_WORK(&mk_con_in_work, mk_con_self_work);
+	INIT_DELAYED_WORK(&mk_con_in_work, mk_con_self_work);
 	bell = mk_bell_register(mk_con_in_rung, NULL);
 	if (bell < 0) {
 		pr_warn("console: no doorbell for input (%d): polling it\n",
@@ -289,7 +325,7 @@ static bool __init mk_con_self_bell(struct mk_con *c)
 	WRITE_ONCE(c->area->in_bell, bell + 1);
 	/* The bell before the head: pairs with mk_con_host_kick(). */
 	smp_mb();
-	schedule_work(&mk_con_in_work);
+	mod_delayed_work(system_wq, &mk_con_in_work, 0);
 	return true;
 }
 
@@ -377,23 +413,18 @@ static int __init mk_con_instance_init(void)
 /* Right after the region: the log goes to the host from here on. */
 core_initcall_sync(mk_con_instance_init);
 
-/**
- * mk_console_scribble - make our console area impossible, for tests
- * @r: the region, with hostile set so that nothing is republished
- *
- * The output head goes far behind where the host reads, the input tail
- * ahead of what the host wrote.  Output is still written, unpublished;
- * once hostile is cleared the next poll writes the real indices again.
+/*
+ * The instance's scribble: the output head goes far behind where the
+ * host reads, the input tail ahead of what the host wrote.
  */
-void mk_console_scribble(struct mk_region *r)
+static void mk_con_self_scribble(struct mk_con *c)
 {
 	/* Drawn first: nothing that may print runs under the output lock. */
 	u32 back = 3 * MK_CON_OUT_SIZE + get_random_u32_below(1U << 30);
 	u32 ahead = MK_CON_IN_SIZE + 1 + get_random_u32_below(1U << 30);
-	struct mk_con *c = &mk_cons[r->self];
 	unsigned long flags;
 
-	if (mk_con_is_host() || !c->area)
+	if (!c->area)
 		return;
 	raw_spin_lock_irqsave(&c->out_lock, flags);
 	WRITE_ONCE(c->area->out_head, c->out_head - back);
@@ -497,6 +528,37 @@ static int mk_con_host_room(struct mk_con *c, u32 *room)
 }
 
 /*
+ * Bind the instance's input doorbell, of the boot it runs now.  Its
+ * number, read before the generation, could be the last boot's; bound
+ * with the new one, it would ring another doorbell of the instance for
+ * the whole boot.  So: the generation, then the number, then the bind,
+ * which reads the generation again and must find it unchanged.
+ */
+static int mk_con_host_bind(struct mk_con *c)
+{
+	u32 bell, apicid;
+	u64 gen;
+
+	if (mk_instance_info(c->id, NULL, &gen, &apicid) !=
+	    MK_INSTANCE_RUNNING)
+		return -EHOSTDOWN;
+	/* Pairs with the smp_wmb() in mk_console_join(). */
+	smp_rmb();
+	bell = READ_ONCE(c->area->in_bell);
+	if (!bell)
+		return -ENOENT;
+	/* The number before the generation the bind reads. */
+	smp_rmb();
+	if (mk_bell_bind(&c->in_bell, c->id, apicid, bell - 1))
+		return -EINVAL;
+	if (c->in_bell.generation != gen) {
+		c->in_bell.bound = false;
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
  * Tell the instance it has input, or that its tail may need writing
  * again.  The doorbell's number is the instance's word: mk_bell_bind()
  * checks it, and a wrong one rings only another doorbell of its own.
@@ -504,18 +566,12 @@ static int mk_con_host_room(struct mk_con *c, u32 *room)
  */
 static void mk_con_host_kick(struct mk_con *c)
 {
-	u32 bell, apicid;
-
 	/* The head before the bell number: pairs with mk_con_self_bell(). */
 	smp_mb();
-	if (mk_bell_ring(&c->in_bell)) {
-		/* Not bound yet, or bound to an earlier boot. */
-		bell = READ_ONCE(c->area->in_bell);
-		if (!bell || mk_instance_info(c->id, NULL, NULL, &apicid) < 0 ||
-		    mk_bell_bind(&c->in_bell, c->id, apicid, bell - 1) ||
-		    mk_bell_ring(&c->in_bell))
-			return;
-	}
+	/* Not bound yet, or bound to an earlier boot: bind, then ring. */
+	if (mk_bell_ring(&c->in_bell) &&
+	    (mk_con_host_bind(c) || mk_bell_ring(&c->in_bell)))
+		return;
 	c->stats.in_bells++;
 }
 
@@ -532,9 +588,11 @@ static bool mk_con_host_poll(struct mk_con *c)
 	spin_lock_irqsave(&c->lock, flags);
 	/*
 	 * What we own, written again: a scribble heals within a poll.  Under
-	 * the lock, so an older head never follows a newer one.
+	 * the lock, so an older head never follows a newer one.  Fault
+	 * injection keeps its garbage until restore.
 	 */
-	WRITE_ONCE(c->area->in_head, c->in_head);
+	if (!READ_ONCE(mk_region.hostile))
+		WRITE_ONCE(c->area->in_head, c->in_head);
 	if (!tty) {
 		spin_unlock_irqrestore(&c->lock, flags);
 		return false;
@@ -574,8 +632,10 @@ static ssize_t mk_con_host_write(struct tty_struct *tty, const u8 *buf,
 	memcpy(a->in, buf + part, n - part);
 	c->in_head += n;
 	c->stats.in_bytes += n;
-	/* The bytes before the head that names them. */
-	smp_store_release(&a->in_head, c->in_head);
+	/* Fault injection keeps its garbage head until restore. */
+	if (!READ_ONCE(mk_region.hostile))
+		/* The bytes before the head that names them. */
+		smp_store_release(&a->in_head, c->in_head);
 unlock:
 	/* Dropped input rings too: a tail the instance wrote again heals. */
 	mk_con_host_kick(c);
@@ -617,6 +677,59 @@ static int mk_con_host_activate(struct tty_port *port, struct tty_struct *tty)
 static const struct tty_port_operations mk_con_host_port_ops = {
 	.activate	= mk_con_host_activate,
 };
+
+/*
+ * The host's scribble, as a peer that writes our word: the input head of
+ * each running instance moves ahead of what we wrote, over newlines we
+ * never counted, and its doorbell rings.  The instance reads them (empty
+ * lines to its shell), so its tail passes our head: once we write our
+ * head again, at restore, it is impossible to the instance, and input
+ * works only after the instance resyncs.
+ */
+static void mk_con_host_scribble(void)
+{
+	u32 extra = 1 + get_random_u32_below(MK_CON_SCRIBBLE_IN);
+	unsigned long flags;
+	struct mk_con *c;
+	u32 room, n, i;
+	u16 id;
+
+	for (id = 1; id < MK_MAX_INSTANCES; id++) {
+		c = &mk_cons[id];
+		if (!c->area)
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		if (!mk_con_host_room(c, &room) && room) {
+			n = min(extra, room);
+			for (i = 0; i < n; i++)
+				c->area->in[(c->in_head + i) &
+					    (MK_CON_IN_SIZE - 1)] = '\n';
+			/* The bytes before the head that names them. */
+			smp_store_release(&c->area->in_head, c->in_head + n);
+			mk_con_host_kick(c);
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+}
+
+/**
+ * mk_console_scribble - make console areas impossible, for tests
+ * @r: the region, with hostile set so that nothing is republished
+ *
+ * In an instance, our own area: the output head goes far behind where
+ * the host reads, the input tail ahead of what the host wrote.  Output is
+ * still written, unpublished.  On the host, the input head of every
+ * running instance: ahead of what we wrote, by up to %MK_CON_SCRIBBLE_IN
+ * newlines the instance takes as input.  Once hostile is cleared the next
+ * poll writes the real indices again.
+ */
+void mk_console_scribble(struct mk_region *r)
+{
+	if (mk_con_is_host())
+		mk_con_host_scribble();
+	else
+		mk_con_self_scribble(&mk_cons[r->self]);
+}
 
 /* ---- the tty, on either side ---- */
 
@@ -743,6 +856,7 @@ static const struct {
 	{ "in_dropped",	MK_CON_STAT(in_dropped) },
 	{ "in_bad",	MK_CON_STAT(in_bad) },
 	{ "in_bells",	MK_CON_STAT(in_bells) },
+	{ "in_resync",	MK_CON_STAT(in_resync) },
 };
 
 static struct mk_con_stat_attr mk_con_stat_attrs[ARRAY_SIZE(mk_con_stat_desc)];

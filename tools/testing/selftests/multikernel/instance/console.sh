@@ -5,6 +5,11 @@
 # on the host runs on the shell of the instance's console, and the
 # instance scribbling over its own console ring (impossible output head,
 # impossible input tail) is counted on the host, which reads on after it.
+# Then the host, as a peer writing the input head, moves it past what it
+# wrote: the instance reads bytes the host never counted, and once the
+# host writes its head again that head is behind the instance's tail,
+# impossible for good; the instance must take it as its tail a second
+# later (console/in_resync there) and input must work again.
 . "$(dirname "$0")/lib.sh"
 
 con=/dev/mkcon1
@@ -65,6 +70,20 @@ sleep 1
 typed 'echo mkcon$((7 * 8))' mkcon56 5 ||
 	fail "$con does not work again after the scribble"
 echo "$con works again after the scribble"
+
+scribble=/sys/kernel/debug/multikernel/scribble
+in_bad=$(cat $c/in_bad)
+echo console > $scribble || fail "console scribble refused on the host"
+# The instance read the newlines: its tail is past our head.
+wait_for 10 grew in_bad "$in_bad" ||
+	{ echo restore > $scribble; fail "instance 1 read no input past our head"; }
+echo restore > $scribble || fail "restore refused"
+typed 'echo mkcon$((8 * 9))' mkcon72 5 ||
+	fail "$con input dead once its head was behind the instance's tail"
+typed 'echo in_resync=$(cat /sys/kernel/multikernel/instances/1/console/in_resync)' \
+	'in_resync=[1-9]' 3 || fail "instance 1 counted no input resync"
+echo "input head moved by a peer: in_bad $in_bad -> $(cat $c/in_bad)," \
+	"$(grep -o 'in_resync=[0-9]*' $out | tail -1) in instance 1, $con works again"
 
 kill $reader
 wait $reader 2>/dev/null
