@@ -29,8 +29,9 @@ boot main 1500 "mkplan=selftests"
 
 # Two kernels: the first starts, stops and crashes a second one on CPU 1
 # (and on CPUs 1-2 and 2-3), whose console is COM2; then three kernels.
-MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance 1200 "kunit.enable=0 mkplan=instance mk_instance_memory=512M@0x40000000" \
+# The first runs with 5-level paging: instances must not try it.
+MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+	boot instance 1800 "kunit.enable=0 mkplan=instance mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
 # The loader with memory it cannot use: above 4 GiB, refused at boot and
