@@ -74,15 +74,17 @@ $IPERF -c 192.0.2.2 -t 5 -f m > /tmp/iperf.out 2>&1 || {
 before=$(awk '/sender/ { print $(NF-3), $(NF-2) }' /tmp/iperf.out)
 received=$(ipi received) deferred=$(ipi deferred) cut=$(ipi drains_cut)
 catchups=$(ipi catchups) bells=$(unknown_bells) t0=$(cat /proc/uptime)
+grep '^cpu[0-9]' /proc/stat > /tmp/stat0
 echo 'echo storm 30 > /sys/kernel/debug/multikernel/scribble' > $con
 storming() { [ "$(unknown_bells)" -gt "$bells" ]; }
 wait_for 20 storming || fail "no storm: bells_unknown of instance 1 stays $bells"
-ok=0 n=0
+# wait_for has its own n: ours are answered and pings.
+answered=0 pings=0
 $IPERF -c 192.0.2.2 -t 10 -f m > /tmp/iperf.out 2>&1 &
 iperf=$!
-while [ $n -lt 30 ] && ! grep -q 'storm: [0-9]* IPIs' $out; do
-	ping -c 1 -W 1 192.0.2.2 >/dev/null && ok=$((ok + 1))
-	n=$((n + 1))
+while [ $pings -lt 30 ] && ! grep -q 'storm: [0-9]* IPIs' $out; do
+	ping -c 1 -W 2 192.0.2.2 >/dev/null && answered=$((answered + 1))
+	pings=$((pings + 1))
 	sleep 0.5
 done
 wait $iperf || {
@@ -92,6 +94,11 @@ wait $iperf || {
 during=$(awk '/sender/ { print $(NF-3), $(NF-2) }' /tmp/iperf.out)
 wait_for 60 grep -q 'storm: [0-9]* IPIs' $out || fail "the storm did not end"
 secs=$(awk -v t0="${t0% *}" '{ printf "%.1f", $1 - t0 }' /proc/uptime)
+# Each CPU's share of time in hard and soft interrupts over the storm.
+irq=$(grep '^cpu[0-9]' /proc/stat | awk 'NR == FNR { i[$1] = $7 + $8; t[$1] = 0
+		for (f = 2; f <= NF; f++) t[$1] += $f; next }
+	$1 in t { s = 0; for (f = 2; f <= NF; f++) s += $f
+		if (s > t[$1]) printf "%s %d%% ", $1, 100 * ($7 + $8 - i[$1]) / (s - t[$1]) }' /tmp/stat0 -)
 kill $reader
 wait $reader 2>/dev/null
 trap - EXIT
@@ -99,10 +106,13 @@ echo "storm: $(grep -o 'storm: [0-9]* IPIs in [0-9]* ms' $out | tail -1) sent by
 	"here in ${secs} s: received +$(($(ipi received) - received))," \
 	"deferred +$(($(ipi deferred) - deferred)), drains_cut +$(($(ipi drains_cut) - cut))," \
 	"catchups +$(($(ipi catchups) - catchups)), bells_unknown +$(($(unknown_bells) - bells))"
-echo "traffic to instance 1: iperf3 $before before, $during during the storm; $ok of $n pings answered"
+echo "time in interrupts here during the storm: $irq"
+echo "traffic to instance 1: iperf3 $before before, $during during the storm;" \
+	"$answered of $pings pings answered"
 [ $(($(ipi deferred) + $(ipi drains_cut) - deferred - cut)) -gt 0 ] ||
 	fail "the storm never reached the drain budget"
-[ "$ok" -ge $((n / 2)) ] || fail "only $ok of $n pings answered during the storm"
+[ "$answered" -ge $((pings / 2)) ] ||
+	fail "only $answered of $pings pings answered during the storm"
 wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the storm"
 
 echo stop > $d/control || fail "stop refused"
