@@ -68,7 +68,9 @@ static DEFINE_MUTEX(mk_handlers_lock);
  * @next: the ring its next drain starts at, so a ring a peer keeps full
  *	cannot take every tick's budget before the others are looked at
  * @armed: @catchup is queued or running; touched with interrupts off only
- * @catchup: drains again a tick after a drain ran out of budget
+ * @catchup: drains again a tick after a drain ran out of budget.  When its
+ *	CPU goes offline it migrates and runs on another CPU; it drains
+ *	every ring from there, which is all it is for.
  */
 struct mk_drain {
 	struct mk_budget budget;
