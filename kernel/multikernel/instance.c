@@ -643,15 +643,17 @@ static void mk_child_publish(u16 id, u32 state)
 }
 
 /*
- * The kernel must be signed where kexec_file_load() would insist on it.
+ * The kernel must be signed where kexec_file_load() would insist on it:
+ * the same check of the bzImage's PE signature against the secondary
+ * (then platform) keyring, refused on failure with KEXEC_SIG_FORCE.
  * The initrd and the command line are not checked, as kexec does not.
  */
 static int mk_child_verify(u16 id, const struct mk_blob *k)
 {
 	int err = -EKEYREJECTED;
 
-#if defined(CONFIG_KEXEC_SIG) && defined(CONFIG_SIGNED_PE_FILE_VERIFICATION)
-	err = kexec_kernel_verify_pe_sig(k->data, k->len);
+#ifdef CONFIG_KEXEC_BZIMAGE_VERIFY_SIG
+	err = kexec_kernel_verify_pe_sig((const char *)k->data, k->len);
 	if (!err)
 		return 0;
 #endif
