@@ -296,7 +296,8 @@ struct mknet_msg {
  * @peer_area_gen: generation of the peer's area we attached to, as its
  *	HELLO or HELLO_ACK said; our HELLO_ACKs echo it
  * @peer_gone: the peer instance stopped or died: the polls free every
- *	frame of ours it still had
+ *	frame of ours it still had.  Never on a pair, whose other end is
+ *	this kernel
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
  * @peer_bell: the peer's doorbell of each queue, bound at attach
  * @stray_bells: doorbells of ours rung by an instance that is not our peer
