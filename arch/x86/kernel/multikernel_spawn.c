@@ -221,6 +221,12 @@ static void mk_spawn_halt(void)
 	mk_spawn_park_all("halt");
 }
 
+/* sysrq-b, and panic=-1 once panic() has stopped the other CPUs. */
+static void mk_spawn_emergency_restart(void)
+{
+	mk_spawn_park_all("emergency restart");
+}
+
 static void mk_spawn_shutdown(void)
 {
 }
@@ -272,5 +278,5 @@ void __init mk_spawn_init_platform(void)
 	machine_ops.halt = mk_spawn_halt;
 	machine_ops.power_off = mk_spawn_halt;
 	machine_ops.shutdown = mk_spawn_shutdown;
-	machine_ops.emergency_restart = mk_spawn_park;
+	machine_ops.emergency_restart = mk_spawn_emergency_restart;
 }
