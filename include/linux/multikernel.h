@@ -120,7 +120,8 @@ struct mk_bell {
  * @start: physical address of the first byte
  * @size: bytes, non-zero
  * @virt: this kernel's mapping of @start; the whole range is mapped,
- *	write-back, for as long as this kernel runs
+ *	write-back, for as long as this kernel runs; read-only where it is
+ *	another kernel's RAM
  */
 struct mk_mem_range {
 	phys_addr_t start;

@@ -787,9 +787,10 @@ static int mk_child_unload(u16 id)
 }
 
 /*
- * One look at an instance that runs: crashed by its own word, or by a
- * heartbeat that stood still.  A verdict holds until the next stop: the
- * entry is written again if anything says otherwise.
+ * One look at an instance that runs.  Only its heartbeat decides: the
+ * word "crashed" in its entry may come from any kernel, and an instance
+ * that panicked stops beating anyway.  A verdict holds until the next
+ * stop: the entry is written again if anything says otherwise.
  */
 static void mk_child_watch(u16 id, struct mk_child *c)
 {
@@ -805,16 +806,12 @@ static void mk_child_watch(u16 id, struct mk_child *c)
 		}
 		return;
 	}
-	if (state == MK_INSTANCE_CRASHED) {
-		pr_info("instance %u: says it crashed\n", id);
-		c->crashed = true;
-		return;
-	}
-	if (state != MK_INSTANCE_RUNNING) {
+	/* No heartbeat until its kernel has joined the region. */
+	if (state == MK_INSTANCE_BOOTING) {
 		c->heartbeat_at = jiffies;
 		return;
 	}
-	if (hb != c->heartbeat) {
+	if (state >= 0 && hb != c->heartbeat) {
 		c->heartbeat = hb;
 		c->heartbeat_at = jiffies;
 		return;
