@@ -276,9 +276,10 @@ struct mknet_msg {
  * @peer_instance: instance the other end lives in
  * @peer_id: link id of the other end in that instance
  * @loop_peer: the other end when both live in this kernel (a pair)
- * @area: our area in the shared region
+ * @area: our area: in the shared region on a link to another instance,
+ *	private memory (no other kernel can write it) on a pair
  * @area_size: bytes in @area
- * @area_phys: physical address of @area
+ * @area_phys: physical address of @area in the region; 0 on a pair
  * @area_gen: generation of @area, never 0: a HELLO_ACK frees
  *	@retired_area only if it names @area with this generation
  * @retired_area: on a link to another kernel, the area a reshape replaced,
@@ -416,6 +417,7 @@ void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 void mknet_area_free(struct mknet_priv *priv);
 void mknet_area_retired_free(struct mknet_priv *priv);
+bool mknet_area_in_region(const void *area, size_t size);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
 int mknet_napi_resize(struct mknet_priv *priv, u32 want);
 

@@ -35,6 +35,9 @@
  * restore     put the producer index and state back as the driver knows
  *             them
  *
+ * Each end's directory also has "area": whether our area, and the peer's
+ * once attached, lie in the shared region or in private memory.
+ *
  * Everything happens on queue pair 0.  Only for tests: the other end must
  * count what it drops, keep running and recover once the scribbling stops.
  */
@@ -43,6 +46,7 @@
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include "mknet.h"
 
 #define MKNET_FAIL_SENDS	10
@@ -173,7 +177,9 @@ static int mknet_fault_addr(void *ctx, const char *args)
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
+	phys_addr_t region;
 	u64 bad[6], end;
+	void *page;
 	int nr;
 	u32 i;
 
@@ -181,8 +187,16 @@ static int mknet_fault_addr(void *ctx, const char *args)
 	if (nr <= 0)
 		return nr ?: -ENODATA;
 	end = mem[nr - 1].start + mem[nr - 1].size;
+	/* A pair's area is private: borrow a pool page for its address. */
+	region = priv->area_phys;
+	if (!priv->remote) {
+		page = mk_pool_alloc(PAGE_SIZE, &region);
+		if (!page)
+			return -ENOMEM;
+		mk_pool_free(page, PAGE_SIZE);
+	}
 	bad[0] = 0;					/* no RAM */
-	bad[1] = priv->area_phys;			/* the region */
+	bad[1] = region;				/* the region */
 	bad[2] = 0xfee00000;				/* a local APIC */
 	bad[3] = ~0ULL - 31;				/* wraps round */
 	bad[4] = end - 32;				/* across the end */
@@ -471,6 +485,28 @@ static const struct file_operations mknet_scribble_fops = {
 	.llseek	= noop_llseek,
 };
 
+/* Where both ends' rings are: "region" is writable by other kernels. */
+static int mknet_area_show(struct seq_file *m, void *v)
+{
+	struct mknet_priv *priv = m->private;
+
+	/* As for scribble: the area is reshaped and freed under RTNL. */
+	if (!rtnl_trylock())
+		return restart_syscall();
+	seq_printf(m, "ours %s %zu\n",
+		   mknet_area_in_region(priv->area, priv->area_size) ?
+		   "region" : "private", priv->area_size);
+	if (READ_ONCE(priv->peer_attached))
+		seq_printf(m, "peer %s\n",
+			   mknet_area_in_region(priv->peer.area,
+						mknet_area_size(priv->peer.ring_size,
+								priv->peer.num_queues)) ?
+			   "region" : "private");
+	rtnl_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mknet_area);
+
 /**
  * mknet_debugfs_add - create the fault injection files of one end
  * @priv: our end
@@ -483,6 +519,8 @@ void mknet_debugfs_add(struct mknet_priv *priv)
 	priv->debugfs = debugfs_create_dir(name, mknet_debugfs_root);
 	debugfs_create_file("scribble", 0200, priv->debugfs, priv,
 			    &mknet_scribble_fops);
+	debugfs_create_file("area", 0400, priv->debugfs, priv,
+			    &mknet_area_fops);
 }
 
 void mknet_debugfs_remove(struct mknet_priv *priv)

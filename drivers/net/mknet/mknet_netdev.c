@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mknet links and their net_device: the link tables, each end's area in
- * the shared region from allocation to release, attaching to the peer's,
+ * mknet links and their net_device: the link tables, each end's area (in
+ * the shared region, or private for a pair) from allocation to release,
+ * attaching to the peer's,
  * carrier, open and stop, MTU and the standard statistics.
  */
 #include <linux/etherdevice.h>
 #include <linux/idr.h>
 #include <linux/multikernel.h>
 #include <linux/rtnetlink.h>
+#include <linux/slab.h>
 #include <net/netdev_queues.h>
 #include "mknet.h"
 
@@ -15,16 +17,12 @@
 static struct mknet_priv __rcu *mknet_links[MKNET_MAX_LINKS];
 static struct mknet_priv __rcu *mknet_remote_links[MK_MAX_INSTANCES];
 static DEFINE_IDA(mknet_ida);
-/* Links to other instances that exist; under RTNL. */
-static unsigned int mknet_remote_count;
 /* The generation of the last area taken, by any link; under RTNL. */
 static u32 mknet_area_gen;
 
 static_assert(sizeof(struct mknet_area) == 128);
 static_assert(sizeof(struct mknet_desc) == 24);
 static_assert(sizeof(struct mknet_msg) == 40);
-
-static size_t mknet_remote_reserve(void);
 
 /* The CPU of the @nth queue, counted round the online CPUs. */
 static int mknet_queue_cpu(u32 nth)
@@ -34,14 +32,49 @@ static int mknet_queue_cpu(u32 nth)
 	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
 }
 
+/*
+ * A link to another kernel has its area in the shared pool.  Both ends of
+ * a pair are this kernel: their areas are private memory, which no other
+ * kernel can write, so a descriptor in them is always one we wrote, and
+ * pairs never take pool memory a link to another instance needs.
+ */
+static void *mknet_area_alloc(struct mknet_priv *priv, size_t size,
+			      phys_addr_t *phys)
+{
+	if (priv->remote)
+		return mk_pool_alloc(size, phys);
+	*phys = 0;
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static void mknet_area_mem_free(struct mknet_priv *priv, void *va,
+				size_t size)
+{
+	if (priv->remote)
+		mk_pool_free(va, size);
+	else
+		kvfree(va);
+}
+
 /**
- * mknet_area_init - allocate and lay out our area in the shared region
+ * mknet_area_in_region - whether an area lies in the shared region
+ * @area: an area of ours or a peer's
+ * @size: its bytes
+ *
+ * Return: true for an area other kernels can write.
+ */
+bool mknet_area_in_region(const void *area, size_t size)
+{
+	return mk_region_ptr(mk_region_offset(area), size) == area;
+}
+
+/**
+ * mknet_area_init - allocate and lay out our area
  * @priv: our end
  * @n: descriptors in each of our TX rings
  * @nq: TX rings
  *
- * Any previous area is left to the caller to free.  An end of a pair
- * in this kernel leaves mknet_remote_reserve() bytes of the pool free.
+ * Any previous area is left to the caller to free.
  *
  * Context: RTNL held.
  * Return: 0, or -ENOMEM.
@@ -54,15 +87,10 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	int err;
 	u32 q;
 
-	/* Pairs leave room for the links to other instances. */
-	if (!priv->remote &&
-	    mk_pool_avail() < PAGE_ALIGN(mknet_area_size(n, nq)) +
-			      mknet_remote_reserve())
-		return -ENOMEM;
 	bufs = kcalloc(n * nq, sizeof(*bufs), GFP_KERNEL);
 	if (!bufs)
 		return -ENOMEM;
-	va = mk_pool_alloc(mknet_area_size(n, nq), &phys);
+	va = mknet_area_alloc(priv, mknet_area_size(n, nq), &phys);
 	if (!va) {
 		kfree(bufs);
 		return -ENOMEM;
@@ -76,7 +104,7 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	if (!err)
 		err = netif_set_real_num_tx_queues(priv->dev, nq);
 	if (err) {
-		mk_pool_free(va, mknet_area_size(n, nq));
+		mknet_area_mem_free(priv, va, mknet_area_size(n, nq));
 		kfree(bufs);
 		return err;
 	}
@@ -156,7 +184,7 @@ void mknet_area_free(struct mknet_priv *priv)
 		priv->txq[q].bufs = NULL;
 	kfree(bufs);
 	WRITE_ONCE(priv->area->magic, 0);
-	mk_pool_free(priv->area, priv->area_size);
+	mknet_area_mem_free(priv, priv->area, priv->area_size);
 	priv->area = NULL;
 }
 
@@ -210,7 +238,8 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 /**
  * mknet_attach_peer - start using the peer's area
  * @priv: our end, its data path stopped
- * @peer: the peer's area header, inside the shared region
+ * @peer: the peer's area header: inside the shared region for a link to
+ *	another instance, the other end's private area for a pair
  *
  * The peer's geometry is copied and checked once here; the data path
  * trusts only this copy.
@@ -233,8 +262,9 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	memcpy(&copy, peer, sizeof(copy));
 	if (mknet_check_area(&copy))
 		return -EINVAL;
-	if (!mk_region_ptr(mk_region_offset(peer),
-			   mknet_area_size(copy.ring_size, copy.num_queues)))
+	if (priv->remote &&
+	    !mknet_area_in_region(peer, mknet_area_size(copy.ring_size,
+							 copy.num_queues)))
 		return -EINVAL;
 	/* The peer's memory comes from the core, never from the peer. */
 	nr = mk_instance_memory(priv->peer_instance, mem, ARRAY_SIZE(mem));
@@ -451,8 +481,8 @@ static void mknet_watchdog(struct timer_list *t)
  * @dev: the device, not registered yet
  * @peer_instance: instance of the other end
  * @cpu_base: online CPU, by number, that serves our queue 0
- * @remote: a link to another instance; pairs in this kernel leave a link
- *	id for each of those
+ * @remote: a link to another instance, its area in the shared pool; pairs
+ *	in this kernel leave a link id for each of those
  *
  * Return: 0, or -ENOSPC / -ENOMEM.
  */
@@ -492,13 +522,11 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	/* One queue pair per online CPU. */
 	err = mknet_area_init(priv, MKNET_RING_DEFAULT,
 			      min(num_online_cpus(), mknet_max_queues(dev)));
-	/* What pairs left for a link to another instance is enough for this. */
+	/* A pool too full for that may still hold the smallest rings. */
 	if (err == -ENOMEM && remote)
 		err = mknet_area_init(priv, MKNET_RING_MIN, 1);
 	if (err)
 		goto free_bells;
-	if (remote)
-		mknet_remote_count++;
 	mknet_debugfs_add(priv);
 	return 0;
 
@@ -525,12 +553,9 @@ void mknet_link_release(struct mknet_priv *priv)
 	if (!priv->area)
 		return;
 	RCU_INIT_POINTER(mknet_links[priv->id], NULL);
-	if (priv->remote) {
-		if (rtnl_dereference(mknet_remote_links[priv->peer_instance]) == priv)
-			RCU_INIT_POINTER(mknet_remote_links[priv->peer_instance],
-					 NULL);
-		mknet_remote_count--;
-	}
+	if (priv->remote &&
+	    rtnl_dereference(mknet_remote_links[priv->peer_instance]) == priv)
+		RCU_INIT_POINTER(mknet_remote_links[priv->peer_instance], NULL);
 	synchronize_rcu();
 	/* Its work may have been scheduled by a HELLO up to now. */
 	if (priv->remote)
@@ -585,17 +610,6 @@ struct mknet_priv *mknet_remote_link(u16 instance)
 	       rcu_dereference_rtnl(mknet_remote_links[instance]) : NULL;
 }
 
-/*
- * Pool bytes kept for links to other instances: the smallest area for
- * each instance we have no link to yet, so that whatever pairs take,
- * every other instance that starts still gets its link.
- */
-static size_t mknet_remote_reserve(void)
-{
-	return (MK_MAX_INSTANCES - 1 - mknet_remote_count) *
-	       PAGE_ALIGN(mknet_area_size(MKNET_RING_MIN, 1));
-}
-
 /**
  * mknet_max_queues - queue pairs a device can have
  * @dev: the device; `ip link add` may have given it fewer queues
@@ -643,7 +657,7 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	kfree(old_bufs);
 	WRITE_ONCE(old->magic, 0);
 	if (!priv->remote) {
-		mk_pool_free(old, old_size);
+		kvfree(old);
 		return 0;
 	}
 	/* mknet_reshape_remote() freed or refused the one before. */
@@ -760,7 +774,7 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 	if (!err)
 		err = mknet_area_reshape(ppriv, rx, queues);
 	if (err)
-		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
+		NL_SET_ERR_MSG(extack, "no memory for the rings");
 	/* Whatever shape we ended with, the ends must find each other. */
 	if (mknet_attach_peer(priv, ppriv->area) ||
 	    mknet_attach_peer(ppriv, priv->area))

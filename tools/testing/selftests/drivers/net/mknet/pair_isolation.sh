@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # A pair's two ends are both this kernel: what another kernel writes into
-# the region must not touch it.  Our own entry in the instance table reads
+# the region must not touch it.  Both ends' rings are in private memory,
+# not in the shared region.  Our own entry in the instance table reads
 # an impossible state for longer than the peer timeout while TCP and ping
 # cross the pair; neither end may lose its carrier, free frames in flight
 # or drop a ping.
@@ -11,6 +12,14 @@ setup_pair
 mksc=/sys/kernel/debug/multikernel/scribble
 [ -w $mksc ] || { echo "no $mksc"; cleanup; exit 4; }
 self=$(cat /sys/kernel/multikernel/instance)
+
+for s in a b; do
+	area=$(dirname "$(scribble_file $s)")/area
+	[ -r "$area" ] || fail "no $area"
+	grep -qx "ours private [0-9]*" "$area" && grep -qx "peer private" "$area" ||
+		fail "$s's rings are not private: $(cat "$area" | tr '\n' ' ')"
+	echo "$s: $(cat "$area" | tr '\n' ' ')"
+done
 
 carriers_up() { carrier_is a 1 && carrier_is b 1; }
 freed() { echo $(($(qstat a tx_freed_in_flight) + $(qstat b tx_freed_in_flight))); }
