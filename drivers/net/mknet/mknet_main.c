@@ -73,8 +73,8 @@ static int mknet_newlink(struct net *src_net, struct net_device *dev,
 		return -ENODEV;
 	}
 	/*
-	 * A pair takes link ids and shared memory that every user namespace
-	 * of this kernel, and the links to other instances, draw from.
+	 * A pair takes link ids that every user namespace of this kernel,
+	 * and the links to other instances, draw from, and kernel memory.
 	 */
 	if (!capable(CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG(extack,

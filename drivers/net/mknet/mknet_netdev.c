@@ -743,10 +743,13 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 	bool up, peer_up;
 	int err;
 
-	/* Rings come from this instance's slice of the shared pool. */
+	/*
+	 * Rings come from our slice of the shared pool, or on a pair from
+	 * kernel memory every user namespace draws from.
+	 */
 	if (!capable(CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG(extack,
-			       "rings take shared memory: needs CAP_NET_ADMIN in the initial user namespace");
+			       "rings take memory the whole kernel shares: needs CAP_NET_ADMIN in the initial user namespace");
 		return -EPERM;
 	}
 	if (!peer_dev)
