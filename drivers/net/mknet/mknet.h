@@ -145,7 +145,7 @@ struct mknet_peer_view {
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @complete_lock: one poll at a time completes this ring
  * @complete_again: a poll found the ring being completed elsewhere; the
-	completer goes round again, %MKNET_COMPLETE_ROUNDS times at most
+ *	completer goes round again, %MKNET_COMPLETE_ROUNDS times at most
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
  * @coal: completion moderation: how long a completion may wait

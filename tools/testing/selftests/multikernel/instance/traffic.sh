@@ -7,8 +7,9 @@
 # ring and queue changes of our side are taken up by the instance.
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
-# carry bulk TCP again, with ethtool -C moderation on both ends.  All of it with this kernel's pool filled by
-# mknet pairs first: pairs must leave room for the link to instance 1.
+# carry bulk TCP again, with ethtool -C moderation on both ends.  All of
+# it with this kernel's pair link ids used up first: pairs must leave an
+# id, and the pool, for the link to instance 1.
 . "$(dirname "$0")/lib.sh"
 
 carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = "$1" ]; }
@@ -25,9 +26,11 @@ start() {
 	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
 }
 
-# Pairs until the pool refuses one; each pair's second end (the first's
-# iflink) is renamed, so that mknet0 stays free for the link to
-# instance 1, which an earlier test may have made already.
+# Pairs until link ids run out (pairs leave one for each possible link
+# to another instance); their rings are private memory, so they take
+# nothing from the pool.  Each pair's second end (the first's iflink) is
+# renamed, so that mknet0 stays free for the link to instance 1, which
+# an earlier test may have made already.
 pairs=0
 while [ $pairs -lt 40 ] && $IP link add mkfa$pairs type mknet 2>/dev/null; do
 	peer=$(cat /sys/class/net/mkfa$pairs/iflink)
@@ -37,8 +40,10 @@ while [ $pairs -lt 40 ] && $IP link add mkfa$pairs type mknet 2>/dev/null; do
 	$IP link set "$peer" name mkfb$pairs || fail "renaming a pair's end"
 	pairs=$((pairs + 1))
 done
-[ $pairs -gt 0 ] && [ $pairs -lt 40 ] || fail "$pairs pairs: the pool never refused one"
-echo "$pairs pairs filled the pool"
+[ $pairs -gt 0 ] && [ $pairs -lt 40 ] || fail "$pairs pairs: link ids never ran out"
+n=$(grep -l '^ours private' /sys/kernel/debug/mknet/link*/area | wc -l)
+[ $n -eq $((2 * pairs)) ] || fail "$n private areas for $pairs pairs"
+echo "$pairs pairs took every pair link id, all in private memory"
 del_pairs() {
 	while [ $pairs -gt 0 ]; do
 		pairs=$((pairs - 1))
@@ -54,6 +59,9 @@ $IP addr replace 192.0.2.1/24 dev mknet0
 $IP addr replace 2001:db8::1/64 dev mknet0 nodad
 $IP link set mknet0 up
 wait_for 120 carrier 1 || fail "no carrier on mknet0"
+link=$($ETHTOOL -i mknet0 | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
+grep -q '^ours region' /sys/kernel/debug/mknet/link$link/area ||
+	fail "our area of a link to another kernel is not in the region: $(cat /sys/kernel/debug/mknet/link$link/area)"
 echo "mknet0 carrier up: $($ETHTOOL -i mknet0 | grep bus-info)," \
      "TX ring $($ETHTOOL -g mknet0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print $2 }')"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 does not answer ping"
