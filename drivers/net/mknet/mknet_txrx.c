@@ -564,6 +564,24 @@ static void mknet_rx_count(struct mknet_rxq *rxq, u64_stats_t *ctr)
 	u64_stats_update_end(&rxq->stats.syncp);
 }
 
+/*
+ * A frame the copy could not take: the peer's memory poisoned (-EIO), a
+ * frame mknet_frame_check() should have refused (-EINVAL), or no memory.
+ */
+static void mknet_rx_count_copy_error(struct mknet_rxq *rxq, int err)
+{
+	switch (err) {
+	case -EIO:
+		mknet_rx_count(rxq, &rxq->stats.poisoned);
+		break;
+	case -EINVAL:
+		mknet_rx_count(rxq, &rxq->stats.bad_desc);
+		break;
+	default:
+		mknet_rx_count(rxq, &rxq->stats.nomem);
+	}
+}
+
 /* This pair has an RX ring: the peer has a TX ring of its index. */
 static bool mknet_rxq_live(const struct mknet_priv *priv,
 			   const struct mknet_rxq *rxq)
@@ -1053,8 +1071,7 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	}
 	err = mknet_xdp_fill(rxq, &xdp, src, descs, n, total);
 	if (err) {
-		mknet_rx_count(rxq, err == -EIO ? &rxq->stats.poisoned :
-						  &rxq->stats.nomem);
+		mknet_rx_count_copy_error(rxq, err);
 		return;
 	}
 	data = xdp.data;
@@ -1182,8 +1199,7 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	}
 	skb = mknet_build_skb(rxq, src, descs, n, total);
 	if (IS_ERR(skb)) {
-		mknet_rx_count(rxq, PTR_ERR(skb) == -EIO ? &rxq->stats.poisoned :
-							   &rxq->stats.nomem);
+		mknet_rx_count_copy_error(rxq, PTR_ERR(skb));
 		return n;
 	}
 	mknet_rx_deliver(priv, rxq, skb, &descs[0].hdr);
