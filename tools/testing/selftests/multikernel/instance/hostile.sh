@@ -131,10 +131,7 @@ hostile_on() {	# the instance's CPU list
 	# CPU of the instance back here.
 	$IP link set mknet0 down
 	echo stop > $d/control || fail "stop refused"
-	for n in $(cpu_list "$cpus"); do
-		echo 1 > /sys/devices/system/cpu/cpu$n/online ||
-			fail "CPU $n did not come back after stop"
-	done
+	online_cpus "$cpus"
 	say "stopped, back online here: $(cat /sys/devices/system/cpu/online)"
 }
 

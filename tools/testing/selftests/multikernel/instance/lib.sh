@@ -78,6 +78,14 @@ offline_cpus() {
 	done
 }
 
+# Bring each CPU of a list back online here, as a stop left it.
+online_cpus() {
+	for _n in $(cpu_list "$1"); do
+		echo 1 > /sys/devices/system/cpu/cpu$_n/online ||
+			fail "CPU $_n did not come back after stop"
+	done
+}
+
 # Whatever an earlier test left: load instance 1 again, with $1 added to
 # its command line, and take its CPUs ($CPUS, or CPU 1) offline for it.
 load_instance() {

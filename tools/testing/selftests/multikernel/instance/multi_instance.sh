@@ -263,7 +263,5 @@ echo stop > $d/control || fail "stop of instance 1 refused"
 kill $readers 2>/dev/null
 wait 2>/dev/null
 trap - EXIT
-for n in 1 2 3; do
-	echo 1 > /sys/devices/system/cpu/cpu$n/online || fail "CPU $n did not come back"
-done
+online_cpus 1-3
 echo "CPUs 1-3 back online here"

@@ -30,10 +30,7 @@ start_on() {	# CPU list, what to add to the instance's command line
 
 stop_gives_back() {	# CPU list
 	echo stop > $d/control || fail "stop refused"
-	for n in $(cpu_list "$1"); do
-		echo 1 > /sys/devices/system/cpu/cpu$n/online ||
-			fail "CPU $n did not come back after stop"
-	done
+	online_cpus "$1"
 	echo "stopped: CPUs $1 back online here ($(cat /sys/devices/system/cpu/online))"
 }
 
