@@ -121,8 +121,12 @@ for i in 1 2 3 4 5; do
 done
 wait $! || fail "iperf3 TCP while switching adaptive moderation"
 sent=$(( $(sysstat a tx_packets) - tx ))
-slowwait 5 until_counter_is "== $((rx + sent))" sysstat b rx_packets >/dev/null ||
+slowwait 5 until_counter_is "== $((rx + sent))" sysstat b rx_packets >/dev/null || {
+	# Where the frame went, for whoever reads the log.
+	ina $ETHTOOL -S mka0 | grep -vw 0 | sed 's/^/a: /'
+	inb $ETHTOOL -S mkb0 | grep -vw 0 | sed 's/^/b: /'
 	fail "a sent $sent frames, b received $(( $(sysstat b rx_packets) - rx ))"
+}
 for c in "a tx_dropped" "b rx_dropped" "b rx_errors" "a tx_errors"; do
 	# shellcheck disable=SC2086 # side and name
 	[ "$(sysstat $c)" -eq 0 ] || fail "$c: $(sysstat $c)"
