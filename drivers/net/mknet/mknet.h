@@ -27,6 +27,14 @@
 #define MKNET_WATCHDOG		(HZ / 2)
 /* A TX queue stopped this long has a peer that stopped taking frames. */
 #define MKNET_TX_TIMEOUT	(5 * HZ)
+/*
+ * Frames of ours the peer has not consumed for this long, whatever the
+ * carrier, are taken back: through a new ring epoch, or when the peer
+ * is known stopped.
+ */
+#define MKNET_TX_RECLAIM_AFTER	(3 * HZ)
+/* How long unregistering waits for the peer to let go of our frames. */
+#define MKNET_RELEASE_WAIT_MS	2000
 /* Receive buffers start this far into their page, as XDP wants. */
 #define MKNET_RX_HEADROOM	XDP_PACKET_HEADROOM
 /* The longest frame kept whole in the linear part, in one page. */
@@ -73,6 +81,7 @@ struct mknet_tx_stats {
 	u64_stats_t ring_full;
 	u64_stats_t linearized;
 	u64_stats_t timeouts;
+	u64_stats_t reclaims;
 	u64_stats_t doorbells_deferred;
 	u64_stats_t peer_coal_bounded;
 	u64_stats_t xdp_xmit;
@@ -95,6 +104,8 @@ struct mknet_rx_stats {
 	u64_stats_t wakes;
 	u64_stats_t tx_completed;
 	u64_stats_t tx_freed_in_flight;
+	u64_stats_t peer_resets;
+	u64_stats_t drop_peer_reset;
 	u64_stats_t bad_peer_cons;
 	u64_stats_t bad_index;
 	u64_stats_t bad_desc;
@@ -146,6 +157,12 @@ struct mknet_peer_view {
  * @complete_lock: one poll at a time completes this ring
  * @complete_again: a poll found the ring being completed elsewhere; the
  *	completer goes round again, %MKNET_COMPLETE_ROUNDS times at most
+ * @epoch: the epoch we published for this ring
+ * @reclaiming: we moved @epoch to take back the frames the peer has not
+ *	consumed; the ring stays stopped until the peer acknowledged it
+ *	(or is known stopped) and the completion has freed them
+ * @stall_done: @done when the watchdog last saw it move
+ * @stall_since: jiffies since when @done has not moved with frames out
  * @scribbled_prod: fault injection put a bad producer index out
  * @saved_prod: our real producer index meanwhile
  * @coal: completion moderation: how long a completion may wait
@@ -163,6 +180,10 @@ struct mknet_txq {
 	bool kick_owed;
 	spinlock_t complete_lock;	/* see @complete_lock above */
 	bool complete_again;
+	u32 epoch;
+	bool reclaiming;
+	u32 stall_done;
+	unsigned long stall_since;
 	bool scribbled_prod;
 	u32 saved_prod;
 	struct mknet_coal coal;
@@ -183,6 +204,7 @@ struct mknet_txq {
  * @xdp_tx_owed: XDP_TX posted frames on our TX ring; this poll rings
  * @xdp_redirected: XDP_REDIRECT queued frames; this poll flushes them
  * @cons: our consumer index (private copy)
+ * @epoch: the peer's epoch of this ring that @cons belongs to
  * @cons_notified: consumer index at the last completion doorbell decision
  * @prod_event: the event we asked the peer for (private copy)
  * @kick_owed: a completion doorbell could not be sent; retried
@@ -217,6 +239,7 @@ struct mknet_rxq {
 	bool xdp_tx_owed;
 	bool xdp_redirected;
 	u32 cons;
+	u32 epoch;
 	u32 cons_notified;
 	u32 prod_event;
 	bool kick_owed;
@@ -286,6 +309,8 @@ struct mknet_msg {
  *	kept until the peer has attached to the new one: it may read the
  *	old one until then
  * @retired_size: bytes in @retired_area
+ * @retired_bufs: the frames of @retired_area's rings, freed with it
+ * @retired_nbufs: entries in @retired_bufs
  * @admin_state: &enum mknet_admin_state we publish in @area
  * @notify_apicid: CPUs we publish for the peer's doorbells of each queue
  * @ring_size: descriptors in each of our TX rings
@@ -296,8 +321,9 @@ struct mknet_msg {
  * @peer_attached: @peer may be used
  * @peer_area_gen: generation of the peer's area we attached to, as its
  *	HELLO or HELLO_ACK said; our HELLO_ACKs echo it
- * @peer_gone: the peer instance stopped or died: the polls free every
- *	frame of ours it still had.  Never on a pair, whose other end is
+ * @peer_gone: the peer instance is stopped (its CPUs held by the host):
+ *	the polls free every frame of ours it still had.  Not for a
+ *	stalled heartbeat alone, and never on a pair, whose other end is
  *	this kernel
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
  * @peer_bell: the peer's doorbell of each queue, bound at attach
@@ -346,6 +372,8 @@ struct mknet_priv {
 	u32 area_gen;
 	struct mknet_area *retired_area;
 	size_t retired_size;
+	void **retired_bufs;
+	u32 retired_nbufs;
 	u32 admin_state;
 	u32 notify_apicid[MKNET_MAX_QUEUES];
 	u32 ring_size;
@@ -441,6 +469,11 @@ enum hrtimer_restart mknet_kick_timer(struct hrtimer *t);
 void mknet_tx_wake_ready(struct mknet_priv *priv);
 bool mknet_rx_pending(struct mknet_rxq *rxq);
 void mknet_tx_purge(struct mknet_priv *priv, u32 q);
+bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q);
+void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n);
+void mknet_tx_reclaim_stalled(struct mknet_priv *priv);
+bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q);
+void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
 void mknet_tx_timeout(struct net_device *dev, unsigned int q);
 void mknet_reset_work(struct work_struct *work);
 int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq);

@@ -299,6 +299,36 @@ static void mknet_hello_ack_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mknet_hello_ack_matches(a, 8, b, 8));
 }
 
+/*
+ * Epochs skip the two marks, so no acknowledgment of an idle or moved
+ * receiver passes for one of a real epoch and none is mistaken for them.
+ */
+static void mknet_epoch_test(struct kunit *test)
+{
+	u32 e;
+
+	KUNIT_EXPECT_EQ(test, mknet_epoch_next(MKNET_EPOCH_IDLE), 1U);
+	KUNIT_EXPECT_EQ(test, mknet_epoch_next(1), 2U);
+	KUNIT_EXPECT_EQ(test, mknet_epoch_next(MKNET_EPOCH_MOVED - 1), 1U);
+	KUNIT_EXPECT_EQ(test, mknet_epoch_next(MKNET_EPOCH_MOVED), 1U);
+	for (e = MKNET_EPOCH_MOVED - 3; e != 3; e++) {
+		u32 next = mknet_epoch_next(e);
+
+		KUNIT_EXPECT_NE(test, next, MKNET_EPOCH_IDLE);
+		KUNIT_EXPECT_NE(test, next, MKNET_EPOCH_MOVED);
+	}
+	/* The answer to this epoch, or a receiver that reads nothing. */
+	KUNIT_EXPECT_TRUE(test, mknet_epoch_quiet(5, 5));
+	KUNIT_EXPECT_TRUE(test, mknet_epoch_quiet(MKNET_EPOCH_IDLE, 5));
+	/* The answer to the epoch before: it may be copying still. */
+	KUNIT_EXPECT_FALSE(test, mknet_epoch_quiet(4, 5));
+	/* An area the receiver replaced: its answer is in the new one. */
+	KUNIT_EXPECT_FALSE(test, mknet_epoch_quiet(MKNET_EPOCH_MOVED, 5));
+	/* The control blocks keep their size with the epochs in them. */
+	KUNIT_EXPECT_EQ(test, sizeof(struct mknet_tx_ctl), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct mknet_rx_ctl), 64);
+}
+
 static void mknet_need_event_test(struct kunit *test)
 {
 	/* Moved from 10 to 20 past an event at 15: tell. */
@@ -357,6 +387,7 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_span_find_test),
 	KUNIT_CASE(mknet_check_hello_test),
 	KUNIT_CASE(mknet_hello_ack_test),
+	KUNIT_CASE(mknet_epoch_test),
 	KUNIT_CASE(mknet_need_event_test),
 	KUNIT_CASE(mknet_coal_test),
 	{}

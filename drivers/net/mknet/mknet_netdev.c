@@ -131,6 +131,11 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		txq->cons_event = 0;
 		txq->kick_owed = false;
 		txq->scribbled_prod = false;
+		/* Epochs go on across areas: the peer compares them. */
+		txq->reclaiming = false;
+		txq->stall_done = 0;
+		txq->stall_since = jiffies;
+		txq->ctl->epoch = txq->epoch;
 		priv->rxq[q].ctl = va + mknet_area_rx_ctl_off(q);
 		priv->rxq[q].cons = 0;
 		priv->rxq[q].prod_event = 0;
@@ -169,15 +174,62 @@ void mknet_area_publish(struct mknet_priv *priv)
 	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 }
 
-/* With the rings quiet: nothing of ours is in flight after this. */
+/*
+ * Whether the peer lets go of every frame of ours: it acknowledges a new
+ * epoch of each ring (or stopped reading, or is known stopped) within
+ * %MKNET_RELEASE_WAIT_MS.  Our data path is stopped.
+ */
+static bool mknet_tx_release_wait(struct mknet_priv *priv)
+{
+	unsigned long until = jiffies + msecs_to_jiffies(MKNET_RELEASE_WAIT_MS);
+	u32 q, busy;
+
+	for (q = 0; q < priv->num_queues; q++)
+		if (priv->txq[q].prod != priv->txq[q].done)
+			mknet_tx_reclaim(priv, q);
+	do {
+		busy = 0;
+		for (q = 0; q < priv->num_queues; q++)
+			if (priv->txq[q].reclaiming && !mknet_tx_quiet(priv, q))
+				busy++;
+		if (!busy)
+			return true;
+		msleep(20);
+		if (!priv->remote)
+			continue;
+		/* Peer gone: its CPUs are held, nothing reads our frames. */
+		if (mk_instance_status(priv->peer_instance, NULL) !=
+		    MK_INSTANCE_RUNNING)
+			return true;
+	} while (time_before(jiffies, until));
+	return false;
+}
+
+/*
+ * With the rings quiet: nothing of ours is in flight after this.  A peer
+ * that may still copy our frames and does not let go of them in time
+ * keeps them, and the area their descriptors are in, for good: a leak is
+ * better than pages of ours reused under its copy.
+ */
 void mknet_area_free(struct mknet_priv *priv)
 {
 	void **bufs = priv->txq[0].bufs;
 	u32 q;
 
-	mknet_area_retired_free(priv);
 	if (!priv->area)
 		return;
+	if (priv->retired_area &&
+	    mk_instance_status(priv->peer_instance, NULL) == MK_INSTANCE_RUNNING) {
+		netdev_warn(priv->dev, "peer never took up our last rings: leaving them to it\n");
+		priv->retired_area = NULL;
+		priv->retired_bufs = NULL;
+	}
+	mknet_area_retired_free(priv);
+	if (!mknet_tx_release_wait(priv)) {
+		netdev_warn(priv->dev, "peer holds frames of ours: leaving them and our area to it\n");
+		priv->area = NULL;
+		return;
+	}
 	for (q = 0; q < priv->num_queues; q++)
 		mknet_tx_purge(priv, q);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++)
@@ -287,9 +339,6 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	if (err)
 		return err;
 
-	/* Frames the old peer had, or that a new one will never look at. */
-	for (q = 0; q < priv->num_queues; q++)
-		mknet_tx_purge(priv, q);
 	v->area = peer;
 	v->ring_size = copy.ring_size;
 	v->num_queues = copy.num_queues;
@@ -312,6 +361,7 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 		rxq->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
 		rxq->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
 		/* Take up the peer's ring where it is now. */
+		rxq->epoch = READ_ONCE(rxq->peer_tx_ctl->epoch);
 		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
 		rxq->cons_notified = rxq->cons;
 		rxq->prod_event = rxq->cons;
@@ -319,6 +369,13 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
 	}
+	/*
+	 * Frames the old peer had, or that a new one will never look at:
+	 * freed once the peer says it reads none of them.
+	 */
+	for (q = 0; q < priv->num_queues; q++)
+		if (priv->txq[q].prod != priv->txq[q].done)
+			mknet_tx_reclaim(priv, q);
 	/* The view above is complete before the data path may use it. */
 	smp_store_release(&priv->peer_attached, true);
 	return 0;
@@ -333,12 +390,21 @@ void mknet_datapath_start(struct mknet_priv *priv)
 	struct net_device *dev = priv->dev;
 	u32 q;
 
+	mknet_rx_epochs_publish(priv, true);
 	for (q = 0; q < priv->num_napi; q++)
 		napi_enable(&priv->rxq[q].napi);
 	WRITE_ONCE(priv->admin_state, MKNET_STATE_UP);
 	/* The peer sees UP only with our NAPI ready for its doorbells. */
 	smp_store_release(&priv->area->state, MKNET_STATE_UP);
 	netif_tx_start_all_queues(dev);
+	/* A ring being taken back stays stopped; its peer polls for it. */
+	for (q = 0; q < priv->num_queues; q++) {
+		if (!priv->txq[q].reclaiming)
+			continue;
+		netif_stop_subqueue(dev, q);
+		if (READ_ONCE(priv->peer_attached))
+			mknet_ring_peer(priv, q);
+	}
 	mknet_send_msg(priv, MKNET_MSG_STATE, 0);
 	mknet_update_carrier(priv);
 	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
@@ -372,6 +438,8 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 		napi_disable(&priv->rxq[q].napi);
 		mknet_coal_stop(&priv->rxq[q]);
 	}
+	/* We read nothing of the peer's now: it may free what it likes. */
+	mknet_rx_epochs_publish(priv, false);
 	/* Only transmit and the polls arm it, and both are stopped now. */
 	hrtimer_cancel(&priv->kick_timer);
 	/* A last watchdog tick may have published the old state. */
@@ -417,13 +485,20 @@ static bool mknet_peer_broken(struct mknet_priv *priv)
 void mknet_update_carrier(struct mknet_priv *priv)
 {
 	struct net_device *dev = priv->dev;
-	bool up, alive;
+	bool up, alive, stopped;
 
 	alive = READ_ONCE(priv->peer_attached) && mknet_peer_alive(priv);
-	if (READ_ONCE(priv->peer_attached) && alive == READ_ONCE(priv->peer_gone)) {
-		/* Frames of ours a dead peer had are freed by the polls. */
-		WRITE_ONCE(priv->peer_gone, !alive);
-		if (!alive && netif_running(dev)) {
+	/*
+	 * A stalled heartbeat turns the carrier off, but the peer may still
+	 * copy our frames: only a peer the host holds stopped is gone.
+	 */
+	stopped = priv->remote &&
+		  mk_instance_status(priv->peer_instance, NULL) !=
+		  MK_INSTANCE_RUNNING;
+	if (READ_ONCE(priv->peer_attached) && stopped != READ_ONCE(priv->peer_gone)) {
+		/* Frames of ours a stopped peer had are freed by the polls. */
+		WRITE_ONCE(priv->peer_gone, stopped);
+		if (stopped && netif_running(dev)) {
 			local_bh_disable();
 			mknet_datapath_tick(priv);
 			local_bh_enable();
@@ -473,6 +548,7 @@ static void mknet_watchdog(struct timer_list *t)
 	mknet_area_publish(priv);
 	schedule_work(&priv->carrier_work);
 	mknet_datapath_tick(priv);
+	mknet_tx_reclaim_stalled(priv);
 	mod_timer(&priv->watchdog, jiffies + MKNET_WATCHDOG);
 }
 
@@ -627,6 +703,12 @@ u32 mknet_max_queues(const struct net_device *dev)
  */
 void mknet_area_retired_free(struct mknet_priv *priv)
 {
+	if (priv->retired_bufs) {
+		mknet_tx_free_bufs(priv, priv->retired_bufs,
+				   priv->retired_nbufs);
+		kfree(priv->retired_bufs);
+		priv->retired_bufs = NULL;
+	}
 	if (!priv->retired_area)
 		return;
 	mk_pool_free(priv->retired_area, priv->retired_size);
@@ -644,24 +726,40 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	void **old_bufs = priv->txq[0].bufs;
 	struct mknet_area *old = priv->area;
 	size_t old_size = priv->area_size;
+	u32 q, old_nbufs;
 	int err;
-	u32 q;
 
 	if (n == priv->ring_size && nq == priv->num_queues)
 		return 0;
-	for (q = 0; q < priv->num_queues; q++)
-		mknet_tx_purge(priv, q);
+	/* The other end of a pair is stopped: it reads nothing of ours. */
+	if (!priv->remote)
+		for (q = 0; q < priv->num_queues; q++)
+			mknet_tx_purge(priv, q);
+	old_nbufs = priv->num_queues * priv->ring_size;
 	err = mknet_area_init(priv, n, nq);
 	if (err)
 		return err;
-	kfree(old_bufs);
 	WRITE_ONCE(old->magic, 0);
 	if (!priv->remote) {
+		kfree(old_bufs);
 		kvfree(old);
 		return 0;
 	}
+	/*
+	 * The peer may be copying frames of the old rings until it takes up
+	 * the new: they go with the old area.  Their bytes leave the queues'
+	 * byte limits now, as the rings they were counted in.
+	 */
+	for (q = 0; q < priv->dev->num_tx_queues; q++)
+		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		WRITE_ONCE(((struct mknet_rx_ctl *)((void *)old +
+			     mknet_area_rx_ctl_off(q)))->epoch_ack,
+			   MKNET_EPOCH_MOVED);
 	/* mknet_reshape_remote() freed or refused the one before. */
 	priv->retired_size = old_size;
+	priv->retired_bufs = old_bufs;
+	priv->retired_nbufs = old_nbufs;
 	WRITE_ONCE(priv->retired_area, old);
 	return 0;
 }
@@ -854,7 +952,9 @@ static void mknet_rxq_stats(const struct mknet_rxq *rxq,
 		/* Frames a program kept: not its drops, ours. */
 		*xdp_lost = u64_stats_read(&rx->xdp_tx_errors) +
 			    u64_stats_read(&rx->xdp_redirect_errors) +
-			    u64_stats_read(&rx->xdp_too_big);
+			    u64_stats_read(&rx->xdp_too_big) +
+			    /* and frames the peer took back under our copy */
+			    u64_stats_read(&rx->drop_peer_reset);
 	} while (u64_stats_fetch_retry(&rx->syncp, start));
 }
 

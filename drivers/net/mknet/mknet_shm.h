@@ -46,8 +46,12 @@
 #endif
 
 #define MKNET_AREA_MAGIC	0x54454e4bU	/* "KNET" */
-/* 6: HELLO_ACK names the area it acknowledges (struct mknet_msg). */
-#define MKNET_AREA_VERSION	6
+/*
+ * 6: HELLO_ACK names the area it acknowledges (struct mknet_msg).
+ * 7: ring epochs: a sender frees frames the receiver may read only once
+ *    the receiver acknowledged a new epoch of their ring.
+ */
+#define MKNET_AREA_VERSION	7
 /* Receive buffers are pages of this size; an area starts on one. */
 #define MKNET_BUF_SIZE		4096U
 #define MKNET_RING_MIN		64U
@@ -122,6 +126,9 @@ struct mknet_area {
  * @coal_usecs: that doorbell may wait this long (0: ring at once)...
  * @coal_frames: ...unless this many descriptors were consumed past
  *	@cons_event (0: no such count)
+ * @epoch: moved when we take back the frames of this ring that the peer
+ *	has not consumed; never %MKNET_EPOCH_IDLE.  No descriptor is
+ *	published from then until the peer acknowledges it
  * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_tx_ctl {
@@ -129,7 +136,8 @@ struct mknet_tx_ctl {
 	u32 cons_event;
 	u32 coal_usecs;
 	u32 coal_frames;
-	u8 pad[48];
+	u32 epoch;
+	u8 pad[44];
 };
 
 /**
@@ -139,6 +147,11 @@ struct mknet_tx_ctl {
  * @coal_usecs: that doorbell may wait this long (0: ring at once)...
  * @coal_frames: ...unless this many descriptors were published past
  *	@prod_event (0: no such count)
+ * @epoch_ack: the peer's @epoch of this ring that we took up: we read
+ *	no descriptor and no frame of an earlier one any more, and @cons
+ *	is the peer's producer index of that moment.  %MKNET_EPOCH_IDLE
+ *	while we read none of the peer's rings at all (our receive path
+ *	stopped); %MKNET_EPOCH_MOVED in an area we replaced: ask the new one
  * @pad: zero; keeps each ring's control in a cache line of its own
  */
 struct mknet_rx_ctl {
@@ -146,8 +159,34 @@ struct mknet_rx_ctl {
 	u32 prod_event;
 	u32 coal_usecs;
 	u32 coal_frames;
-	u8 pad[48];
+	u32 epoch_ack;
+	u8 pad[44];
 };
+
+/* A fresh area acknowledges idle: it reads nothing yet. */
+#define MKNET_EPOCH_IDLE	0U
+#define MKNET_EPOCH_MOVED	0xffffffffU
+
+/* The epoch after @epoch: never one of the two marks above. */
+static inline u32 mknet_epoch_next(u32 epoch)
+{
+	epoch++;
+	return epoch == MKNET_EPOCH_IDLE || epoch == MKNET_EPOCH_MOVED ?
+	       1 : epoch;
+}
+
+/**
+ * mknet_epoch_quiet - whether a receiver no longer reads frames of ours
+ *	older than @epoch
+ * @ack: its @epoch_ack of our ring, read after @epoch was published
+ * @epoch: the epoch we published, from mknet_epoch_next()
+ *
+ * Return: true if the frames our ring had before @epoch may be freed.
+ */
+static inline bool mknet_epoch_quiet(u32 ack, u32 epoch)
+{
+	return ack == epoch || ack == MKNET_EPOCH_IDLE;
+}
 
 /* The longest wait for a doorbell an end may ask for. */
 #define MKNET_COAL_USECS_MAX	10000U

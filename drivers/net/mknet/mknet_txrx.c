@@ -148,6 +148,9 @@ static u32 mknet_tx_room(const struct mknet_priv *priv,
 	u32 unconsumed = txq->prod - READ_ONCE(txq->peer_rx_ctl->cons);
 	u32 used;
 
+	/* Taking frames back: nothing is published until the peer agrees. */
+	if (READ_ONCE(txq->reclaiming))
+		return 0;
 	/* Pairs with the completion's release: the slots are clean. */
 	used = txq->prod - smp_load_acquire(&txq->done);
 	if (unconsumed <= priv->ring_size && unconsumed > used)
@@ -417,6 +420,11 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		return mknet_tx_drop_last(priv, txq, q, skb,
 					  &txq->stats.drop_detached);
 	room = mknet_tx_room(priv, txq);
+	if (unlikely(READ_ONCE(txq->reclaiming))) {
+		netif_stop_subqueue(dev, q);
+		return mknet_tx_drop_last(priv, txq, q, skb,
+					  &txq->stats.drop_no_room);
+	}
 	if (unlikely(!mknet_tx_shape(txq, skb) ||
 		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
 		     mknet_tx_fail_injected(priv)))
@@ -638,6 +646,7 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 {
 	struct mknet_txq *txq = &priv->txq[q];
 	bool gone = READ_ONCE(priv->peer_gone);
+	bool reclaim = READ_ONCE(txq->reclaiming);
 	u32 prod, cons, pkts = 0, bytes = 0, xdp = 0;
 	struct netdev_queue *nq;
 
@@ -648,6 +657,14 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	prod = smp_load_acquire(&txq->prod);
 	if (prod - txq->done > priv->ring_size)
 		return;
+	if (reclaim && !gone) {
+		/* Our new epoch is visible before we read the peer's answer. */
+		smp_mb();
+		if (!mknet_epoch_quiet(READ_ONCE(txq->peer_rx_ctl->epoch_ack),
+				       txq->epoch))
+			return;
+		gone = true;
+	}
 	if (gone) {
 		cons = prod;
 	} else {
@@ -660,15 +677,17 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			return;
 		}
 	}
-	if (cons == txq->done)
-		goto wake;
-	mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes, &xdp);
-	netdev_tx_completed_queue(nq, pkts, bytes);
-	u64_stats_update_begin(&rxq->stats.syncp);
-	u64_stats_add(gone ? &rxq->stats.tx_freed_in_flight :
-			     &rxq->stats.tx_completed, pkts + xdp);
-	u64_stats_update_end(&rxq->stats.syncp);
-wake:
+	if (cons != txq->done) {
+		mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes, &xdp);
+		netdev_tx_completed_queue(nq, pkts, bytes);
+		u64_stats_update_begin(&rxq->stats.syncp);
+		u64_stats_add(gone ? &rxq->stats.tx_freed_in_flight :
+				     &rxq->stats.tx_completed, pkts + xdp);
+		u64_stats_update_end(&rxq->stats.syncp);
+	}
+	/* All taken back: the ring is ours to fill again. */
+	if (reclaim)
+		WRITE_ONCE(txq->reclaiming, false);
 	if (!netif_tx_queue_stopped(nq) ||
 	    mknet_tx_room(priv, txq) < MKNET_MAX_DESCS)
 		return;
@@ -740,12 +759,159 @@ void mknet_tx_purge(struct mknet_priv *priv, u32 q)
 		return;
 	/* Every slot, whatever fault injection did to the indices. */
 	txq->done = txq->prod - priv->ring_size;
+	WRITE_ONCE(txq->reclaiming, false);
 	mknet_tx_free(priv, txq, txq->prod, 0, &pkts, &bytes, &xdp);
 	if (q < priv->dev->num_tx_queues)
 		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
 	u64_stats_update_begin(&priv->rxq[q].stats.syncp);
 	u64_stats_add(&priv->rxq[q].stats.tx_freed_in_flight, pkts + xdp);
 	u64_stats_update_end(&priv->rxq[q].stats.syncp);
+}
+
+/**
+ * mknet_tx_free_bufs - free the frames of rings no peer reads any more
+ * @priv: our end
+ * @bufs: the rings' frames, as &mknet_txq.bufs holds them
+ * @n: entries in @bufs
+ *
+ * Context: process context.
+ */
+void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n)
+{
+	u32 i, freed = 0;
+
+	for (i = 0; i < n; i++) {
+		struct xdp_frame *frame;
+
+		if (!bufs[i])
+			continue;
+		frame = mknet_buf_to_xdp(bufs[i]);
+		if (frame)
+			xdp_return_frame(frame);
+		else
+			dev_kfree_skb_any(bufs[i]);
+		bufs[i] = NULL;
+		freed++;
+	}
+	u64_stats_update_begin(&priv->rxq[0].stats.syncp);
+	u64_stats_add(&priv->rxq[0].stats.tx_freed_in_flight, freed);
+	u64_stats_update_end(&priv->rxq[0].stats.syncp);
+}
+
+/**
+ * mknet_tx_reclaim - take back the frames of a TX ring that the peer holds
+ * @priv: our end
+ * @q: the ring
+ *
+ * The peer may be copying any frame it has not consumed, so none is freed
+ * here.  The ring's epoch moves and the ring stops; the peer, at its next
+ * poll of the ring, takes it up at our producer index and acknowledges
+ * the epoch in its area, and rings us.  Only then, or once the peer is
+ * known stopped, does the completion free the frames and start the ring
+ * again.
+ *
+ * Context: TX queue lock of @q held, or the data path stopped.
+ * Return: true if a reclaim started, false if one is already under way.
+ */
+bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q)
+{
+	struct mknet_txq *txq = &priv->txq[q];
+
+	if (txq->reclaiming || !txq->bufs)
+		return false;
+	netif_stop_subqueue(priv->dev, q);
+	txq->epoch = mknet_epoch_next(txq->epoch);
+	WRITE_ONCE(txq->reclaiming, true);
+	/* Pairs with the acquire of the peer's poll. */
+	smp_store_release(&txq->ctl->epoch, txq->epoch);
+	mknet_tx_count(txq, &txq->stats.reclaims);
+	if (READ_ONCE(priv->peer_attached))
+		mknet_ring_peer(priv, q);
+	return true;
+}
+
+/**
+ * mknet_tx_quiet - whether the peer reads no frame of a TX ring any more
+ * @priv: our end
+ * @q: the ring, with a reclaim started
+ *
+ * Return: true once the peer acknowledged the ring's epoch, stopped
+ * reading our rings, or is known stopped.
+ */
+bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q)
+{
+	const struct mknet_txq *txq = &priv->txq[q];
+
+	if (READ_ONCE(priv->peer_gone) || !txq->peer_rx_ctl)
+		return true;
+	/* Our epoch is visible before we read the peer's answer. */
+	smp_mb();
+	return mknet_epoch_quiet(READ_ONCE(txq->peer_rx_ctl->epoch_ack),
+				 txq->epoch);
+}
+
+/**
+ * mknet_tx_reclaim_stalled - take back frames the peer sits on
+ * @priv: our end
+ *
+ * A peer that stopped its receive path, stopped advancing its consumer
+ * index or restarted into a kernel without mknet would hold our skbs,
+ * their sockets' memory and other devices' XDP pages for good, whatever
+ * our carrier says.  A ring whose completions have not moved for
+ * %MKNET_TX_RECLAIM_AFTER with frames out is reclaimed.
+ *
+ * Context: the watchdog timer.
+ */
+void mknet_tx_reclaim_stalled(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < priv->num_queues; q++) {
+		struct mknet_txq *txq = &priv->txq[q];
+		struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
+		/* Pairs with the completion's release. */
+		u32 done = smp_load_acquire(&txq->done);
+
+		if (READ_ONCE(txq->prod) == done || done != txq->stall_done) {
+			txq->stall_done = done;
+			txq->stall_since = jiffies;
+			continue;
+		}
+		if (!time_after(jiffies, txq->stall_since +
+					 MKNET_TX_RECLAIM_AFTER))
+			continue;
+		__netif_tx_lock(nq, smp_processor_id());
+		if (mknet_tx_reclaim(priv, q))
+			netdev_warn_once(priv->dev,
+					 "peer holds frames without consuming them: taking them back\n");
+		__netif_tx_unlock(nq);
+		txq->stall_since = jiffies;
+	}
+}
+
+/**
+ * mknet_rx_epochs_publish - say in our area whether we read the peer's rings
+ * @priv: our end, its NAPI contexts disabled
+ * @running: the receive path is about to start; else it just stopped
+ *
+ * A stopped receive path acknowledges every epoch: the peer may free
+ * whatever it likes.  A starting one acknowledges the epochs it took up,
+ * and its polls take up any later one before they read a descriptor.
+ */
+void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running)
+{
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		struct mknet_rxq *rxq = &priv->rxq[q];
+		bool reads = running && READ_ONCE(priv->peer_attached) &&
+			     q < priv->peer.num_queues;
+
+		WRITE_ONCE(rxq->ctl->epoch_ack,
+			   reads ? rxq->epoch : MKNET_EPOCH_IDLE);
+	}
+	/* Seen before any poll reads the peer's epochs or descriptors. */
+	smp_mb();
 }
 
 /**
@@ -791,6 +957,25 @@ enum hrtimer_restart mknet_kick_timer(struct hrtimer *t)
 			napi_schedule(&rxq->napi);
 	}
 	return HRTIMER_NORESTART;
+}
+
+/**
+ * mknet_rx_epoch_moved - whether a frame just copied was taken back
+ * @rxq: the queue it came from
+ *
+ * The peer frees frames only after we acknowledge their epoch; one that
+ * moved during our copy says the peer no longer stands by the frame.
+ *
+ * Return: true to drop it.
+ */
+static bool mknet_rx_epoch_moved(struct mknet_rxq *rxq)
+{
+	/* The copy is done before we look at the epoch. */
+	smp_rmb();
+	if (likely(READ_ONCE(rxq->peer_tx_ctl->epoch) == rxq->epoch))
+		return false;
+	mknet_rx_count(rxq, &rxq->stats.drop_peer_reset);
+	return true;
 }
 
 /* What the receive path builds must fit the skb it builds it in. */
@@ -1074,6 +1259,8 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		mknet_rx_count_copy_error(rxq, err);
 		return;
 	}
+	if (mknet_rx_epoch_moved(rxq))
+		goto drop;
 	data = xdp.data;
 	mknet_rx_count(rxq, &rxq->stats.xdp_packets);
 	act = bpf_prog_run_xdp(prog, &xdp);
@@ -1202,6 +1389,10 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		mknet_rx_count_copy_error(rxq, PTR_ERR(skb));
 		return n;
 	}
+	if (mknet_rx_epoch_moved(rxq)) {
+		kfree_skb(skb);
+		return n;
+	}
 	mknet_rx_deliver(priv, rxq, skb, &descs[0].hdr);
 	return n;
 }
@@ -1328,14 +1519,43 @@ static void mknet_set_peer_broken(struct mknet_priv *priv,
 	schedule_work(&priv->carrier_work);
 }
 
+/*
+ * The peer moved the epoch of this ring: it takes back every frame we
+ * have not consumed and publishes nothing until we answer.  We take the
+ * ring up at its producer index, acknowledge (our reads of its frames are
+ * done), and ring it, since it waits for that to free them.
+ */
+static bool mknet_rx_take_epoch(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	/* Pairs with the release in the peer's mknet_tx_reclaim(). */
+	u32 epoch = smp_load_acquire(&rxq->peer_tx_ctl->epoch);
+
+	if (likely(epoch == rxq->epoch))
+		return false;
+	rxq->epoch = epoch;
+	rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
+	rxq->cons_notified = rxq->cons;
+	rxq->prod_event = rxq->cons;
+	WRITE_ONCE(rxq->ctl->cons, rxq->cons);
+	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	/* Our reads of its frames are done before it frees them. */
+	smp_store_release(&rxq->ctl->epoch_ack, epoch);
+	mknet_rx_count(rxq, &rxq->stats.peer_resets);
+	mknet_ring_peer(priv, rxq->index);
+	return true;
+}
+
 /* Returns frames taken, or -ERANGE when the peer's index is impossible. */
 static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		    int budget)
 {
-	u32 prod, avail, old = rxq->cons;
+	u32 prod, avail, old;
 	struct bpf_prog *prog;
 	int done = 0;
 
+	if (mknet_rx_take_epoch(priv, rxq))
+		return 0;
+	old = rxq->cons;
 	/* Pairs with the peer's release: descriptors up to prod are written. */
 	prod = smp_load_acquire(&rxq->peer_tx_ctl->prod);
 	avail = prod - rxq->cons;
@@ -1347,7 +1567,8 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	mknet_set_peer_broken(priv, rxq, false);
 	rcu_read_lock();
 	prog = rcu_dereference(priv->xdp_prog);
-	while (done < budget && avail) {
+	while (done < budget && avail &&
+	       READ_ONCE(rxq->peer_tx_ctl->epoch) == rxq->epoch) {
 		u32 used = mknet_rx_frame(priv, rxq, prog, rxq->cons, avail);
 
 		rxq->cons += used;
@@ -1422,6 +1643,8 @@ static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		WRITE_ONCE(rxq->republish, false);
 		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+		WRITE_ONCE(rxq->ctl->epoch_ack, mknet_rxq_live(priv, rxq) ?
+			   rxq->epoch : MKNET_EPOCH_IDLE);
 		mknet_coal_publish(priv, rxq, true);
 	}
 	if (mknet_rxq_live(priv, rxq) &&
@@ -1435,6 +1658,10 @@ static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	if (republish) {
 		WRITE_ONCE(txq->ctl->prod, txq->prod);
 		WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
+		WRITE_ONCE(txq->ctl->epoch, txq->epoch);
+		/* A reclaim waits for the peer's poll: ask for it again. */
+		if (txq->reclaiming && READ_ONCE(priv->peer_attached))
+			mknet_ring_peer(priv, rxq->index);
 	}
 	if (txq->kick_owed || republish)
 		mknet_tx_doorbell(priv, txq, rxq->index);
@@ -1478,8 +1705,13 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	}
 	mknet_pair_upkeep(priv, rxq);
 	mknet_tx_complete(priv, rxq, budget);
-	/* Fault injection may have us stop taking frames, as a hung peer. */
+	/*
+	 * Fault injection may have us stop taking frames, as a peer that
+	 * never advances its consumer index; it still answers reclaims.
+	 */
 	if (!mknet_rxq_live(priv, rxq) || READ_ONCE(priv->rx_stalled)) {
+		if (mknet_rxq_live(priv, rxq))
+			mknet_rx_take_epoch(priv, rxq);
 		napi_complete_done(napi, 0);
 		return 0;
 	}
@@ -1653,40 +1885,23 @@ void mknet_rxq_pool_destroy(struct mknet_rxq *rxq)
 }
 
 /*
- * Free what a stuck ring holds.  The descriptors are cleaned as their
- * skbs go, so a peer that resumes counts them as bad and moves on; the
- * ring has room again once it has.  The other end of a pair is ours: its
- * polls must not be reading these skbs while they are freed.
+ * Take back what the stuck rings hold.  The frames are freed once the
+ * peer has acknowledged, by the completion, as for any other reclaim.
  */
 static void mknet_tx_reset(struct mknet_priv *priv)
 {
-	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
-	struct mknet_priv *ppriv = peer_dev && netif_running(peer_dev) ?
-				   netdev_priv(peer_dev) : NULL;
 	u32 q;
 
-	if (ppriv)
-		for (q = 0; q < ppriv->num_napi; q++)
-			napi_disable(&ppriv->rxq[q].napi);
-	for (q = 0; q < priv->num_napi; q++)
-		napi_disable(&priv->rxq[q].napi);
 	for (q = 0; q < priv->num_queues; q++) {
 		struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
 
 		__netif_tx_lock_bh(nq);
-		mknet_tx_purge(priv, q);
+		mknet_tx_reclaim(priv, q);
 		__netif_tx_unlock_bh(nq);
 	}
 	local_bh_disable();
-	for (q = 0; q < priv->num_napi; q++) {
-		napi_enable(&priv->rxq[q].napi);
+	for (q = 0; q < priv->num_napi; q++)
 		napi_schedule(&priv->rxq[q].napi);
-	}
-	if (ppriv)
-		for (q = 0; q < ppriv->num_napi; q++) {
-			napi_enable(&ppriv->rxq[q].napi);
-			napi_schedule(&ppriv->rxq[q].napi);
-		}
 	local_bh_enable();
 }
 
@@ -1705,7 +1920,7 @@ void mknet_reset_work(struct work_struct *work)
 		return;
 	}
 	if (netif_running(priv->dev) && READ_ONCE(priv->peer_attached)) {
-		netdev_warn(priv->dev, "peer stopped taking frames: freeing those in flight\n");
+		netdev_warn(priv->dev, "peer stopped taking frames: taking back those in flight\n");
 		mknet_tx_reset(priv);
 	}
 	rtnl_unlock();
