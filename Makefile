@@ -16,6 +16,10 @@ OBJ_TEST := $(BUILD)/obj-test
 OBJ_BENCH := $(BUILD)/obj-bench
 
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Hits whatever path the clone is at: paths under it hash as relative,
+# and the build directory itself is not hashed.
+export CCACHE_BASEDIR ?= $(TOP)
+export CCACHE_NOHASHDIR ?= 1
 export KBUILD_BUILD_TIMESTAMP := 2025-01-01
 export KBUILD_BUILD_USER := mknet
 export KBUILD_BUILD_HOST := mknet

@@ -194,10 +194,11 @@ cat /tmp/reshape.out
 [ "$(grep -c 'instance 1: combined' /tmp/reshape.out)" = 6 ] ||
 	fail "instance 1 did not reshape its end six times"
 size=$(wc -c < /tmp/echoed)
+rounds=$n
 cmp -s /tmp/pattern /tmp/echoed ||
 	fail "echo under reshapes: $size of 16 MiB came back, $(cmp /tmp/pattern /tmp/echoed 2>&1 | head -1)"
 wait_for 30 carrier 1 || fail "no carrier after the reshapes"
-echo "16 MiB echoed through $((n * 2)) reshapes of ours and 6 of instance 1's:" \
+echo "16 MiB echoed through $((rounds * 2)) reshapes of ours and 6 of instance 1's:" \
 	"every byte back; we took back frames $(($(qsum reclaims) - reclaims0)) times," \
 	"took up instance 1's new epochs $(($(qsum peer_resets) - resets0)) times"
 
