@@ -752,10 +752,11 @@ static int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	 */
 	for (q = 0; q < priv->dev->num_tx_queues; q++)
 		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
-	for (q = 0; q < MKNET_MAX_QUEUES; q++)
-		WRITE_ONCE(((struct mknet_rx_ctl *)((void *)old +
-			     mknet_area_rx_ctl_off(q)))->epoch_ack,
-			   MKNET_EPOCH_MOVED);
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		struct mknet_rx_ctl *ctl = (void *)old + mknet_area_rx_ctl_off(q);
+
+		WRITE_ONCE(ctl->epoch_ack, MKNET_EPOCH_MOVED);
+	}
 	/* mknet_reshape_remote() freed or refused the one before. */
 	priv->retired_size = old_size;
 	priv->retired_bufs = old_bufs;

@@ -420,11 +420,6 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		return mknet_tx_drop_last(priv, txq, q, skb,
 					  &txq->stats.drop_detached);
 	room = mknet_tx_room(priv, txq);
-	if (unlikely(READ_ONCE(txq->reclaiming))) {
-		netif_stop_subqueue(dev, q);
-		return mknet_tx_drop_last(priv, txq, q, skb,
-					  &txq->stats.drop_no_room);
-	}
 	if (unlikely(!mknet_tx_shape(txq, skb) ||
 		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
 		     mknet_tx_fail_injected(priv)))
@@ -598,6 +593,18 @@ static bool mknet_rxq_live(const struct mknet_priv *priv,
 	       rxq->index < priv->peer.num_queues;
 }
 
+/* Free one frame of a TX ring: an skb, or an XDP frame. */
+static void mknet_tx_buf_free(void *buf, int budget)
+{
+	struct xdp_frame *frame = mknet_buf_to_xdp(buf);
+
+	/* Maybe another device's page_pool: never direct. */
+	if (frame)
+		xdp_return_frame(frame);
+	else
+		napi_consume_skb(buf, budget);
+}
+
 /*
  * Free the frames of descriptors @txq->done up to @to.  Only skbs count
  * in @pkts and @bytes, which byte queue limits hear of; XDP frames, which
@@ -610,25 +617,19 @@ static void mknet_tx_free(struct mknet_priv *priv, struct mknet_txq *txq,
 
 	for (; done != to; done++) {
 		void *buf = txq->bufs[done & mask];
-		struct xdp_frame *frame;
-		struct sk_buff *skb;
 
 		/* A stale descriptor must never name memory we freed. */
 		WRITE_ONCE(txq->desc[done & mask].len, 0);
 		if (!buf)
 			continue;
 		txq->bufs[done & mask] = NULL;
-		frame = mknet_buf_to_xdp(buf);
-		if (frame) {
-			/* Maybe another device's page_pool: never direct. */
-			xdp_return_frame(frame);
+		if (mknet_buf_to_xdp(buf)) {
 			(*xdp)++;
-			continue;
+		} else {
+			(*pkts)++;
+			*bytes += ((struct sk_buff *)buf)->len;
 		}
-		skb = buf;
-		(*pkts)++;
-		*bytes += skb->len;
-		napi_consume_skb(skb, budget);
+		mknet_tx_buf_free(buf, budget);
 	}
 	/* The descriptors are clean before transmit may fill them again. */
 	smp_store_release(&txq->done, done);
@@ -657,11 +658,9 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	prod = smp_load_acquire(&txq->prod);
 	if (prod - txq->done > priv->ring_size)
 		return;
-	if (reclaim && !gone) {
-		/* Our new epoch is visible before we read the peer's answer. */
-		smp_mb();
-		if (!mknet_epoch_quiet(READ_ONCE(txq->peer_rx_ctl->epoch_ack),
-				       txq->epoch))
+	/* A reclaim the peer acknowledged frees all, as for a gone peer. */
+	if (reclaim) {
+		if (!mknet_tx_quiet(priv, q))
 			return;
 		gone = true;
 	}
@@ -781,15 +780,10 @@ void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n)
 	u32 i, freed = 0;
 
 	for (i = 0; i < n; i++) {
-		struct xdp_frame *frame;
-
 		if (!bufs[i])
 			continue;
-		frame = mknet_buf_to_xdp(bufs[i]);
-		if (frame)
-			xdp_return_frame(frame);
-		else
-			dev_kfree_skb_any(bufs[i]);
+		/* Budget 0: not in NAPI, the skb goes the slow way. */
+		mknet_tx_buf_free(bufs[i], 0);
 		bufs[i] = NULL;
 		freed++;
 	}
@@ -904,11 +898,10 @@ void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running)
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		struct mknet_rxq *rxq = &priv->rxq[q];
-		bool reads = running && READ_ONCE(priv->peer_attached) &&
-			     q < priv->peer.num_queues;
 
 		WRITE_ONCE(rxq->ctl->epoch_ack,
-			   reads ? rxq->epoch : MKNET_EPOCH_IDLE);
+			   running && mknet_rxq_live(priv, rxq) ?
+			   rxq->epoch : MKNET_EPOCH_IDLE);
 	}
 	/* Seen before any poll reads the peer's epochs or descriptors. */
 	smp_mb();
