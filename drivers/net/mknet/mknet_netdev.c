@@ -184,6 +184,12 @@ static bool mknet_tx_release_wait(struct mknet_priv *priv)
 	unsigned long until = jiffies + msecs_to_jiffies(MKNET_RELEASE_WAIT_MS);
 	u32 q, busy;
 
+	/*
+	 * The other end of a pair goes with us: closed before either is
+	 * released, its area maybe freed already.  Nothing reads our frames.
+	 */
+	if (!priv->remote)
+		return true;
 	for (q = 0; q < priv->num_queues; q++)
 		if (priv->txq[q].prod != priv->txq[q].done)
 			mknet_tx_reclaim(priv, q);
@@ -195,8 +201,6 @@ static bool mknet_tx_release_wait(struct mknet_priv *priv)
 		if (!busy)
 			return true;
 		msleep(20);
-		if (!priv->remote)
-			continue;
 		/* Peer gone: its CPUs are held, nothing reads our frames. */
 		if (mk_instance_status(priv->peer_instance, NULL) !=
 		    MK_INSTANCE_RUNNING)
