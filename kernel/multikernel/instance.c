@@ -668,6 +668,9 @@ static int mk_child_verify(u16 id, const struct mk_blob *k)
 	return 0;
 }
 
+/* Set once this kernel reboots, halts or kexecs; under mk_children_lock. */
+static bool mk_children_closed;
+
 static int mk_child_start(u16 id)
 {
 	struct mk_child *c = &mk_children[id];
@@ -681,6 +684,10 @@ static int mk_child_start(u16 id)
 	if (c->state == MK_CHILD_RUNNING) {
 		pr_err("instance %u: already running\n", id);
 		return -EBUSY;
+	}
+	if (mk_children_closed) {
+		pr_err("instance %u: not started, this kernel is going down\n", id);
+		return -ESHUTDOWN;
 	}
 	if (!c->kernel.len) {
 		pr_err("instance %u: no kernel loaded\n", id);
@@ -884,6 +891,8 @@ static int mk_children_reboot(struct notifier_block *nb, unsigned long event,
 	u16 id;
 
 	mutex_lock(&mk_children_lock);
+	/* Nor may one start on them between now and the end. */
+	mk_children_closed = true;
 	for (id = 0; id < MK_MAX_INSTANCES; id++)
 		if (mk_children[id].state == MK_CHILD_RUNNING)
 			mk_child_stop(id);

@@ -362,8 +362,18 @@ static void mk_drain_later(struct mk_drain *d)
 static enum hrtimer_restart mk_drain_catchup(struct hrtimer *t)
 {
 	struct mk_drain *d = container_of(t, struct mk_drain, catchup);
+	struct mk_drain *here = this_cpu_ptr(&mk_drain);
 	struct mk_region *r = &mk_region;
 
+	/*
+	 * Moved here when its CPU went offline: that CPU's budget and ring
+	 * position are not ours to spend.  This CPU's own timer takes over.
+	 */
+	if (unlikely(d != here)) {
+		d->armed = false;
+		mk_drain_later(here);
+		return HRTIMER_NORESTART;
+	}
 	atomic_long_inc(&r->catchups);
 	if (!mk_budget_refill(&d->budget, jiffies, MK_DRAIN_BUDGET,
 			      MK_DRAIN_NSEC) ||

@@ -49,12 +49,20 @@ static ssize_t abi_version_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", MK_ABI_VERSION);
 }
 
-static ssize_t ipis_received_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lu\n",
-			  atomic_long_read(&mk_region.ipis_received));
-}
+/* What the IPI storm budget did, machine-wide for this kernel. */
+#define MK_IPI_ATTR(_name, _field)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lu\n",					\
+			  atomic_long_read(&mk_region._field));		\
+}									\
+static struct kobj_attribute mk_attr_##_name = __ATTR_RO(_name)
+
+MK_IPI_ATTR(ipis_received, ipis_received);
+MK_IPI_ATTR(ipis_deferred, ipis_deferred);
+MK_IPI_ATTR(drains_cut, drains_cut);
+MK_IPI_ATTR(drain_catchups, catchups);
 
 /*
  * Where memory lies (the region, an instance's RAM) and which physical
@@ -65,7 +73,6 @@ static struct kobj_attribute mk_attr_region = __ATTR(region, 0400, region_show,
 static struct kobj_attribute mk_attr_instance = __ATTR_RO(instance);
 static struct kobj_attribute mk_attr_generation = __ATTR_RO(generation);
 static struct kobj_attribute mk_attr_abi_version = __ATTR_RO(abi_version);
-static struct kobj_attribute mk_attr_ipis_received = __ATTR_RO(ipis_received);
 
 static struct attribute *mk_attrs[] = {
 	&mk_attr_region.attr,
@@ -73,6 +80,9 @@ static struct attribute *mk_attrs[] = {
 	&mk_attr_generation.attr,
 	&mk_attr_abi_version.attr,
 	&mk_attr_ipis_received.attr,
+	&mk_attr_ipis_deferred.attr,
+	&mk_attr_drains_cut.attr,
+	&mk_attr_drain_catchups.attr,
 	NULL,
 };
 

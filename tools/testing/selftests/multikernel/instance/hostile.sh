@@ -123,6 +123,13 @@ hostile_on() {	# the instance's CPU list
 		"$answered of $pings pings answered"
 	[ $(($(ipi deferred) + $(ipi drains_cut) - deferred - cut)) -gt 0 ] ||
 		fail "the storm from CPUs $cpus never reached the drain budget"
+	# The same counters where users read them.
+	for ctr in ipis_deferred:deferred drains_cut:drains_cut \
+		 drain_catchups:catchups; do
+		dbgv=$(ipi ${ctr#*:}) sysv=$(cat /sys/kernel/multikernel/${ctr%:*})
+		[ "$sysv" -ge "$dbgv" ] && [ "$sysv" -le $((dbgv + 100000)) ] ||
+			fail "/sys/kernel/multikernel/${ctr%:*} $sysv, debugfs ${ctr#*:} $dbgv"
+	done
 	[ "$answered" -ge $((pings / 2)) ] ||
 		fail "only $answered of $pings pings answered during the storm"
 	wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the storm"
