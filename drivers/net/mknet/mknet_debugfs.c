@@ -507,6 +507,50 @@ static int mknet_area_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(mknet_area);
 
+/*
+ * Each ring as both ends see it: our private indices and epochs, and what
+ * the shared words say now.  What a stuck link is waiting for, at a look.
+ */
+static int mknet_rings_show(struct seq_file *m, void *v)
+{
+	struct mknet_priv *priv = m->private;
+	u32 q;
+
+	/* As for scribble: the area is reshaped and freed under RTNL. */
+	if (!rtnl_trylock())
+		return restart_syscall();
+	seq_printf(m, "attached %d gone %d retired %d carrier %d\n",
+		   READ_ONCE(priv->peer_attached), READ_ONCE(priv->peer_gone),
+		   !!priv->retired_area, netif_carrier_ok(priv->dev));
+	for (q = 0; q < priv->num_queues; q++) {
+		const struct mknet_txq *txq = &priv->txq[q];
+
+		seq_printf(m, "tx%u prod %u done %u epoch %u reclaiming %d stopped %d",
+			   q, READ_ONCE(txq->prod), READ_ONCE(txq->done),
+			   txq->epoch, READ_ONCE(txq->reclaiming),
+			   netif_tx_queue_stopped(netdev_get_tx_queue(priv->dev, q)));
+		if (READ_ONCE(priv->peer_attached) && txq->peer_rx_ctl)
+			seq_printf(m, " peer cons %u epoch_ack %u",
+				   READ_ONCE(txq->peer_rx_ctl->cons),
+				   READ_ONCE(txq->peer_rx_ctl->epoch_ack));
+		seq_putc(m, '\n');
+	}
+	for (q = 0; q < priv->num_napi; q++) {
+		const struct mknet_rxq *rxq = &priv->rxq[q];
+
+		seq_printf(m, "rx%u cons %u epoch %u ack %u", q, rxq->cons,
+			   rxq->epoch, READ_ONCE(rxq->ctl->epoch_ack));
+		if (READ_ONCE(priv->peer_attached) && rxq->peer_tx_ctl)
+			seq_printf(m, " peer prod %u epoch %u",
+				   READ_ONCE(rxq->peer_tx_ctl->prod),
+				   READ_ONCE(rxq->peer_tx_ctl->epoch));
+		seq_putc(m, '\n');
+	}
+	rtnl_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mknet_rings);
+
 /**
  * mknet_debugfs_add - create the fault injection files of one end
  * @priv: our end
@@ -521,6 +565,8 @@ void mknet_debugfs_add(struct mknet_priv *priv)
 			    &mknet_scribble_fops);
 	debugfs_create_file("area", 0400, priv->debugfs, priv,
 			    &mknet_area_fops);
+	debugfs_create_file("rings", 0400, priv->debugfs, priv,
+			    &mknet_rings_fops);
 }
 
 void mknet_debugfs_remove(struct mknet_priv *priv)
