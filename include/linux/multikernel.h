@@ -151,6 +151,8 @@ int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
 		     u32 *apicid);
 int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 		       unsigned int max);
+int mk_instance_memory_get(u16 instance);
+void mk_instance_memory_put(u16 instance);
 
 /**
  * mk_instance_status - state and heartbeat of an instance

@@ -14,11 +14,15 @@
  *   writes, and only while the instance is stopped;
  * - on an instance, the host's RAM: the host's own list above, which it
  *   put on our command line as mk_host_ram= when it started us.  It is
- *   checked whole and mapped once at boot, and never read from the region;
+ *   checked whole at boot and never read from the region;
  * - on an instance, the RAM of each other instance the host had given
  *   memory when it started us: their memory files, put on our command
- *   line as mk_peer_ram=, checked and mapped the same way.  The host
- *   refuses to change such a memory file while we run.
+ *   line as mk_peer_ram=, checked the same way.  The host refuses to
+ *   change such a memory file while we run.
+ *
+ * Another kernel's RAM is not RAM to us: it is mapped, read-only, only
+ * while a caller of mk_instance_memory_get() reads from it (a link to
+ * that kernel, from its first attach until it is deleted).
  *
  * Callers check every range a peer names against these before reading a
  * byte of it.  Every list is page aligned, sorted, free of overlap and
@@ -39,7 +43,7 @@
  * kernel.  The ranges are not RAM to us, so memremap() maps them through
  * ioremap_cache(): address space only, no struct pages.
  */
-static void *__init mk_foreign_map(phys_addr_t start, u64 size)
+static void *mk_foreign_map(phys_addr_t start, u64 size)
 {
 	void *virt = memremap(start, size, MEMREMAP_WB);
 
@@ -52,11 +56,19 @@ static void *__init mk_foreign_map(phys_addr_t start, u64 size)
 
 static struct mk_mem_range mk_self_ram[MK_MAX_MEM_RANGES] __ro_after_init;
 static unsigned int mk_self_ram_nr __ro_after_init;
-/* On an instance: the host's RAM from mk_host_ram=, mapped at boot. */
+/* On an instance: the host's RAM from mk_host_ram=, checked at boot. */
 static struct mk_mem_range mk_host_ram[MK_MAX_MEM_RANGES] __ro_after_init;
 static unsigned int mk_host_ram_nr __ro_after_init;
 /* On an instance: other instances' RAM from mk_peer_ram=, by id. */
 static struct mk_mem_range mk_peer_ram[MK_MAX_INSTANCES] __ro_after_init;
+/*
+ * Where the two lists above are mapped while someone reads them: written
+ * under mk_foreign_lock, read by mk_instance_memory() in any context.
+ */
+static void *mk_host_ram_virt[MK_MAX_MEM_RANGES];
+static void *mk_peer_ram_virt[MK_MAX_INSTANCES];
+static unsigned int mk_foreign_users[MK_MAX_INSTANCES];
+static DEFINE_MUTEX(mk_foreign_lock);
 
 static int __init mk_host_ram_setup(char *arg)
 {
@@ -166,41 +178,25 @@ static int __init mk_host_ram_check(const struct mk_region *r)
 	return 0;
 }
 
-/*
- * Map the host's RAM once, for good and read-only: a receiver then reads
- * a frame without mapping anything in its hot path.
- */
-static void __init mk_host_ram_map(const struct mk_region *r)
+/* The host's RAM list, whole, or none of it. */
+static void __init mk_host_ram_accept(const struct mk_region *r)
 {
-	unsigned int i;
 	u64 total = 0;
+	unsigned int i;
 
 	if (r->self == 0) {
 		pr_warn("mk_host_ram= ignored: this kernel is the host\n");
-		goto none;
+		mk_host_ram_nr = 0;
+		return;
 	}
-	if (mk_host_ram_check(r))
-		goto none;
-	for (i = 0; i < mk_host_ram_nr; i++) {
-		struct mk_mem_range *m = &mk_host_ram[i];
-
-		m->virt = mk_foreign_map(m->start, m->size);
-		if (!m->virt) {
-			pr_err("mk_host_ram=: cannot map entry %u (%#llx bytes at %pa); no memory of the host will be read\n",
-			       i, m->size, &m->start);
-			goto unmap;
-		}
-		total += m->size;
+	if (mk_host_ram_check(r)) {
+		mk_host_ram_nr = 0;
+		return;
 	}
-	pr_info("host memory: %u ranges, %llu MiB, mapped read-only\n", mk_host_ram_nr,
-		total >> 20);
-	return;
-
-unmap:
-	while (i--)
-		memunmap(mk_host_ram[i].virt);
-none:
-	mk_host_ram_nr = 0;
+	for (i = 0; i < mk_host_ram_nr; i++)
+		total += mk_host_ram[i].size;
+	pr_info("host memory: %u ranges, %llu MiB, mapped read-only while a link reads it\n",
+		mk_host_ram_nr, total >> 20);
 }
 
 /*
@@ -222,15 +218,15 @@ static const char *__init mk_peer_ram_why(const struct mk_region *r, u16 id)
 	return mk_foreign_ram_why(r, m);
 }
 
-/* Map every other instance's RAM once, or none of it. */
-static void __init mk_peer_ram_map(const struct mk_region *r)
+/* Every other instance's RAM list, or none of them. */
+static void __init mk_peer_ram_accept(const struct mk_region *r)
 {
 	unsigned int nr = 0;
 	const char *why;
 	u16 id;
 
 	for (id = 0; id < MK_MAX_INSTANCES; id++) {
-		struct mk_mem_range *m = &mk_peer_ram[id];
+		const struct mk_mem_range *m = &mk_peer_ram[id];
 
 		if (!m->size)
 			continue;
@@ -239,24 +235,13 @@ static void __init mk_peer_ram_map(const struct mk_region *r)
 		if (why) {
 			pr_err("mk_peer_ram=: instance %u (%#llx-%#llx) %s; no memory of other instances will be read\n",
 			       id, (u64)m->start, (u64)m->start + m->size, why);
-			goto unmap;
-		}
-		m->virt = mk_foreign_map(m->start, m->size);
-		if (!m->virt) {
-			pr_err("mk_peer_ram=: cannot map instance %u's %#llx bytes at %pa; no memory of other instances will be read\n",
-			       id, m->size, &m->start);
-			goto unmap;
+			memset(mk_peer_ram, 0, sizeof(mk_peer_ram));
+			return;
 		}
 		nr++;
 	}
-	pr_info("memory of %u other instances: mapped read-only\n", nr);
-	return;
-
-unmap:
-	for (id = 0; id < MK_MAX_INSTANCES; id++)
-		if (mk_peer_ram[id].virt)
-			memunmap(mk_peer_ram[id].virt);
-	memset(mk_peer_ram, 0, sizeof(mk_peer_ram));
+	pr_info("memory of %u other instances: mapped read-only while a link reads it\n",
+		nr);
 }
 
 /**
@@ -276,10 +261,135 @@ void __init mk_memory_init(const struct mk_region *r)
 		pr_warn("our RAM has %u ranges beyond the first %d: no peer will read from them\n",
 			w.dropped, MK_MAX_MEM_RANGES);
 	if (mk_host_ram_nr)
-		mk_host_ram_map(r);
+		mk_host_ram_accept(r);
 	if (memchr_inv(mk_peer_ram, 0, sizeof(mk_peer_ram)))
-		mk_peer_ram_map(r);
+		mk_peer_ram_accept(r);
 }
+
+/*
+ * On an instance, another kernel's RAM as the host listed it, and where
+ * each range is mapped while in use.  Return: the number of ranges.
+ */
+static unsigned int mk_foreign_ranges(u16 id, const struct mk_mem_range **ranges,
+				      void ***virt)
+{
+	if (id == 0) {
+		*ranges = mk_host_ram;
+		*virt = mk_host_ram_virt;
+		return mk_host_ram_nr;
+	}
+	*ranges = &mk_peer_ram[id];
+	*virt = &mk_peer_ram_virt[id];
+	return mk_peer_ram[id].size ? 1 : 0;
+}
+
+static void mk_foreign_unmap(void **virt, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!virt[i])
+			continue;
+		memunmap(virt[i]);
+		WRITE_ONCE(virt[i], NULL);
+	}
+}
+
+/* Whether @instance's RAM is another kernel's that we map to read it. */
+static bool mk_foreign(u16 instance)
+{
+	u16 self = mk_self_instance();
+
+	return self != 0 && instance != self;
+}
+
+/**
+ * mk_instance_memory_get - keep an instance's RAM mapped for reading
+ * @instance: instance id
+ *
+ * Our own RAM is always mapped, and so, on the host, is the memory it
+ * gave its instances.  On an instance, the RAM of another kernel is
+ * mapped, read-only, from the first get to the last put: while no link
+ * reads from a kernel, none of its memory is in our page tables.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENOENT if this kernel knows nothing of the instance's
+ * memory, -ENOMEM if it cannot be mapped, -EINVAL for an id beyond
+ * %MK_MAX_INSTANCES, -ENODEV if the framework is off.
+ */
+int mk_instance_memory_get(u16 instance)
+{
+	const struct mk_mem_range *m;
+	unsigned int i, nr;
+	void **virt;
+	u64 total = 0;
+	int err = 0;
+
+	if (!mk_ready())
+		return -ENODEV;
+	if (instance >= MK_MAX_INSTANCES)
+		return -EINVAL;
+	if (!mk_foreign(instance))
+		return 0;
+	mutex_lock(&mk_foreign_lock);
+	nr = mk_foreign_ranges(instance, &m, &virt);
+	if (!nr) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (mk_foreign_users[instance]++)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		void *v = mk_foreign_map(m[i].start, m[i].size);
+
+		if (!v) {
+			pr_err("instance %u: cannot map its %#llx bytes at %pa\n",
+			       instance, m[i].size, &m[i].start);
+			mk_foreign_unmap(virt, i);
+			mk_foreign_users[instance] = 0;
+			err = -ENOMEM;
+			goto out;
+		}
+		WRITE_ONCE(virt[i], v);
+		total += m[i].size;
+	}
+	pr_info("instance %u: %llu MiB of its RAM mapped read-only\n",
+		instance, total >> 20);
+out:
+	mutex_unlock(&mk_foreign_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(mk_instance_memory_get);
+
+/**
+ * mk_instance_memory_put - let go of what mk_instance_memory_get() mapped
+ * @instance: the instance given to a get that returned 0
+ *
+ * The caller reads nothing through the mappings any more: the last put
+ * unmaps them.
+ *
+ * Context: process context; may sleep.
+ */
+void mk_instance_memory_put(u16 instance)
+{
+	const struct mk_mem_range *m;
+	unsigned int nr;
+	void **virt;
+
+	if (instance >= MK_MAX_INSTANCES || !mk_ready() || !mk_foreign(instance))
+		return;
+	mutex_lock(&mk_foreign_lock);
+	if (WARN_ON_ONCE(!mk_foreign_users[instance]))
+		goto out;
+	if (--mk_foreign_users[instance])
+		goto out;
+	nr = mk_foreign_ranges(instance, &m, &virt);
+	mk_foreign_unmap(virt, nr);
+	pr_info("instance %u: its RAM unmapped\n", instance);
+out:
+	mutex_unlock(&mk_foreign_lock);
+}
+EXPORT_SYMBOL_GPL(mk_instance_memory_put);
 
 /**
  * mk_host_ram_param - mk_host_ram= for an instance this kernel starts
@@ -312,7 +422,9 @@ int mk_host_ram_param(char *buf, size_t len)
 /**
  * mk_instance_memory - RAM of an instance that this kernel may read
  * @instance: instance id; this kernel's own is allowed
- * @ranges: filled with the ranges, lowest first, each mapped
+ * @ranges: filled with the ranges, lowest first, each with its mapping;
+ *	on an instance, another kernel's RAM is mapped (@virt not NULL)
+ *	only while mk_instance_memory_get() holds it
  * @max: room in @ranges; when the instance has more, the lowest @max
  *
  * The ranges are page aligned, do not overlap each other or the shared
@@ -335,7 +447,8 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 {
 	const struct mk_mem_range *src;
 	struct mk_mem_range child;
-	unsigned int n;
+	unsigned int n, i;
+	void **virt = NULL;
 	u16 self;
 
 	if (!mk_ready())
@@ -351,17 +464,15 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 			return -ENOENT;
 		src = &child;
 		n = 1;
-	} else if (instance == 0) {
-		src = mk_host_ram;
-		n = mk_host_ram_nr;
 	} else {
-		src = &mk_peer_ram[instance];
-		n = src->size ? 1 : 0;
+		n = mk_foreign_ranges(instance, &src, &virt);
 	}
 	if (!n)
 		return -ENOENT;
 	n = min(n, max);
 	memcpy(ranges, src, n * sizeof(*ranges));
+	for (i = 0; virt && i < n; i++)
+		ranges[i].virt = READ_ONCE(virt[i]);
 	return n;
 }
 EXPORT_SYMBOL_GPL(mk_instance_memory);

@@ -318,6 +318,8 @@ struct mknet_msg {
  * @num_napi: NAPI contexts added: the larger of our and the peer's
  *	queue counts
  * @peer: the peer's area; valid once @peer_attached
+ * @peer_mem_held: the peer's RAM is mapped for us, by
+ *	mk_instance_memory_get(), from the first attach to the link's release
  * @peer_attached: @peer may be used
  * @peer_area_gen: generation of the peer's area we attached to, as its
  *	HELLO or HELLO_ACK said; our HELLO_ACKs echo it
@@ -381,6 +383,7 @@ struct mknet_priv {
 	u32 num_napi;
 
 	struct mknet_peer_view peer;
+	bool peer_mem_held;
 	bool peer_attached;
 	u32 peer_area_gen;
 	bool peer_gone;

@@ -323,6 +323,15 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 							 copy.num_queues)))
 		return -EINVAL;
 	/* The peer's memory comes from the core, never from the peer. */
+	if (!priv->peer_mem_held) {
+		err = mk_instance_memory_get(priv->peer_instance);
+		if (err) {
+			netdev_err_once(priv->dev, "memory of instance %u not mapped (%d)\n",
+					priv->peer_instance, err);
+			return err;
+		}
+		priv->peer_mem_held = true;
+	}
 	nr = mk_instance_memory(priv->peer_instance, mem, ARRAY_SIZE(mem));
 	if (nr <= 0) {
 		netdev_err_once(priv->dev, "memory of instance %u unknown (%d)\n",
@@ -649,6 +658,10 @@ void mknet_link_release(struct mknet_priv *priv)
 	hrtimer_cancel(&priv->kick_timer);
 	mknet_coal_free(priv);
 	mknet_area_free(priv);
+	/* No poll reads the peer's frames any more. */
+	if (priv->peer_mem_held)
+		mk_instance_memory_put(priv->peer_instance);
+	priv->peer_mem_held = false;
 	ida_free(&mknet_ida, priv->id);
 }
 

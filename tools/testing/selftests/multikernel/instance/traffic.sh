@@ -70,8 +70,10 @@ ping -c 3 2001:db8::2 >/dev/null || fail "no IPv6 ping to instance 1"
 echo "ping both families: ok"
 
 # What instance 1 may read of our memory is our own list: on its command
-# line as we handed it over, as its core mapped it, with no complaint of
-# its core at boot.  Its init serves these on port 5301.
+# line as we handed it over, as its core took it, with no complaint of
+# its core at boot; none of it mapped there before its mknet loaded, and
+# every range once its link to us reads frames.  Its init serves these
+# on port 5301.
 report() { nc -w 5 192.0.2.2 5301 </dev/null >/tmp/host-memory 2>/dev/null && [ -s /tmp/host-memory ]; }
 wait_for 30 report || fail "instance 1 does not say what it may read of us"
 sed 's/^/instance 1: /' /tmp/host-memory
@@ -80,7 +82,13 @@ sed 's/^/instance 1: /' /tmp/host-memory
 	fail "instance 1 was not handed our readable memory, $(readable 0)"
 [ "$(sed -n 's/^readable //p' /tmp/host-memory)" = "$(readable 0)" ] ||
 	fail "instance 1 may read other than what it was handed"
-echo "instance 1 may read our RAM as we listed it: $(readable 0)"
+ranges=$(readable 0 | awk -F, '{ print NF }')
+[ "$(sed -n 's/^mapped-before-mknet //p' /tmp/host-memory)" = 0 ] ||
+	fail "instance 1 mapped our RAM before a link needed it"
+[ "$(sed -n 's/^mapped //p' /tmp/host-memory)" = "$ranges" ] ||
+	fail "instance 1 has $(sed -n 's/^mapped //p' /tmp/host-memory) of our $ranges RAM ranges mapped with mknet0 up"
+echo "instance 1 may read our RAM as we listed it: $(readable 0);" \
+	"mapped there only since its mknet0 attached"
 
 tx0=$(sysstat tx_bytes)
 db0=$(qsum doorbells)
