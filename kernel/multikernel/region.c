@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -327,10 +328,22 @@ void mk_instance_set_state(u16 instance, u32 state)
 	smp_store_release(&r->instances[instance].state, state);
 }
 
+/* The APIC IDs of the CPUs we run on now, into @ids.  Return: how many. */
+static u32 mk_self_cpus(u32 *ids)
+{
+	unsigned int cpu;
+	u32 n = 0;
+
+	for_each_online_cpu(cpu) {
+		if (n == MK_MAX_INSTANCE_CPUS)
+			break;
+		ids[n++] = mk_arch_cpu_apicid(cpu);
+	}
+	return n;
+}
+
 static void __init mk_instance_register(struct mk_region *r)
 {
-	unsigned int cpu, n = 0;
-
 	/*
 	 * The only value of our entry read from the region: the generation
 	 * our previous incarnation published, to count on from.  Whatever
@@ -338,16 +351,46 @@ static void __init mk_instance_register(struct mk_region *r)
 	 */
 	r->me.boot_generation =
 		READ_ONCE(r->instances[r->self].boot_generation) + 1;
-	for_each_online_cpu(cpu) {
-		if (n == MK_MAX_INSTANCE_CPUS) {
-			pr_warn("only the first %d CPUs are listed\n", n);
-			break;
-		}
-		r->me.apic_ids[n++] = mk_arch_cpu_apicid(cpu);
-	}
-	r->me.nr_cpus = n;
+	r->me.nr_cpus = mk_self_cpus(r->me.apic_ids);
+	if (num_online_cpus() > MK_MAX_INSTANCE_CPUS)
+		pr_warn("only the first %d CPUs are listed\n",
+			MK_MAX_INSTANCE_CPUS);
 	r->me.state = MK_INSTANCE_RUNNING;
 	mk_publish_self(r);
+}
+
+/*
+ * Our entry lists the CPUs we run on now, not those we booted with: a
+ * CPU we take offline may be given to an instance next, and a peer that
+ * checks the CPU of a doorbell of ours against our entry must not find
+ * it there.  Called once the CPU is dead, or online.
+ */
+static int mk_self_cpus_changed(unsigned int cpu)
+{
+	struct mk_region *r = &mk_region;
+	u32 ids[MK_MAX_INSTANCE_CPUS], n, i;
+
+	n = mk_self_cpus(ids);
+	/*
+	 * The heartbeat may publish the list while it changes: shorter
+	 * first, so that a torn copy, mended at the next heartbeat, is more
+	 * likely to leave one of ours out than to name one that is not.
+	 */
+	WRITE_ONCE(r->me.nr_cpus, min(n, r->me.nr_cpus));
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(r->me.apic_ids[i], ids[i]);
+	WRITE_ONCE(r->me.nr_cpus, n);
+	mk_publish_self(r);
+	return 0;
+}
+
+static void __init mk_self_cpus_watch(void)
+{
+	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "multikernel:online",
+				      mk_self_cpus_changed, NULL) < 0 ||
+	    cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "multikernel:dead",
+				      NULL, mk_self_cpus_changed) < 0)
+		pr_warn("CPU hotplug not followed: our entry keeps the CPUs we booted with\n");
 }
 
 static int __init mk_region_join(struct mk_region *r)
@@ -408,6 +451,7 @@ static int __init mk_region_init(void)
 	mk_messaging_start(r);
 	mk_console_join(r);
 	mk_instance_register(r);
+	mk_self_cpus_watch();
 	mk_heartbeat_start(r);
 	/* Everything above is set up before anyone sees the flag. */
 	smp_store_release(&mk_joined, true);

@@ -358,6 +358,8 @@ struct mknet_msg {
  *	ring lock: hence raw
  * @hello: the last HELLO or HELLO_ACK, for @attach_work
  * @hello_pending: @hello is not handled yet
+ * @hello_unanswered: our area took a new generation that the peer has
+ *	not acknowledged; discovery says HELLO until it does
  * @bad_hellos: HELLOs refused, shown as drop_bad_hello
  * @attach_work: attaches to the area a HELLO named, in process context
  */
@@ -417,6 +419,7 @@ struct mknet_priv {
 	raw_spinlock_t hello_lock;
 	struct mknet_msg hello;
 	bool hello_pending;
+	bool hello_unanswered;
 	atomic64_t bad_hellos;
 	struct delayed_work attach_work;
 };
@@ -450,6 +453,9 @@ void mknet_area_free(struct mknet_priv *priv);
 void mknet_area_retired_free(struct mknet_priv *priv);
 bool mknet_area_in_region(const void *area, size_t size);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
+void mknet_retarget(struct mknet_priv *priv);
+int mknet_cpus_watch(void);
+void mknet_cpus_unwatch(void);
 int mknet_napi_resize(struct mknet_priv *priv, u32 want);
 
 /* mknet_remote.c: links to other instances */

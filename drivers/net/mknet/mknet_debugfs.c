@@ -546,6 +546,10 @@ static int mknet_rings_show(struct seq_file *m, void *v)
 				   READ_ONCE(rxq->peer_tx_ctl->epoch));
 		seq_putc(m, '\n');
 	}
+	seq_puts(m, "notify");
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		seq_printf(m, " %u", priv->notify_apicid[q]);
+	seq_putc(m, '\n');
 	rtnl_unlock();
 	return 0;
 }

@@ -177,19 +177,27 @@ static int __init mknet_init(void)
 	if (err)
 		return err;
 	mknet_debugfs_init(&mknet_stray_msgs);
+	err = mknet_cpus_watch();
+	if (err)
+		goto debugfs_exit;
 	err = rtnl_link_register(&mknet_link_ops);
-	if (err) {
-		mknet_debugfs_exit();
-		mk_msg_unregister(MK_MSG_MKNET);
-		return err;
-	}
+	if (err)
+		goto cpus_unwatch;
 	mknet_remote_start();
 	return 0;
+
+cpus_unwatch:
+	mknet_cpus_unwatch();
+debugfs_exit:
+	mknet_debugfs_exit();
+	mk_msg_unregister(MK_MSG_MKNET);
+	return err;
 }
 
 static void __exit mknet_exit(void)
 {
 	mknet_remote_stop();
+	mknet_cpus_unwatch();
 	rtnl_link_unregister(&mknet_link_ops);
 	mknet_debugfs_exit();
 	mk_msg_unregister(MK_MSG_MKNET);

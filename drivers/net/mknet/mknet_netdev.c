@@ -5,6 +5,7 @@
  * attaching to the peer's,
  * carrier, open and stop, MTU and the standard statistics.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/etherdevice.h>
 #include <linux/idr.h>
 #include <linux/multikernel.h>
@@ -30,6 +31,14 @@ static int mknet_queue_cpu(u32 nth)
 	int cpu = cpumask_nth(nth % num_online_cpus(), cpu_online_mask);
 
 	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+/* Never 0, which a HELLO_ACK from a detached peer carries.  Under RTNL. */
+static u32 mknet_next_area_gen(void)
+{
+	if (!++mknet_area_gen)
+		mknet_area_gen = 1;
+	return mknet_area_gen;
 }
 
 /*
@@ -113,10 +122,7 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	priv->area = va;
 	priv->area_size = mknet_area_size(n, nq);
 	priv->area_phys = phys;
-	/* Never 0, which a HELLO_ACK from a detached peer carries. */
-	if (!++mknet_area_gen)
-		mknet_area_gen = 1;
-	priv->area_gen = mknet_area_gen;
+	priv->area_gen = mknet_next_area_gen();
 	priv->ring_size = n;
 	priv->num_queues = nq;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
@@ -904,6 +910,132 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 	if (up)
 		mknet_datapath_start(priv);
 	return err;
+}
+
+/* Whether @apicid is a CPU this kernel runs on now. */
+static bool mknet_apicid_online(u32 apicid)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		if (mk_cpu_apicid(cpu) == apicid)
+			return true;
+	return false;
+}
+
+/*
+ * The other end of a pair binds our doorbells again: it stops, attaches
+ * to our area afresh and starts.  Frames in flight between the two are
+ * lost, as in a reshape.
+ */
+static void mknet_pair_rebind(struct mknet_priv *priv)
+{
+	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
+	struct mknet_priv *ppriv;
+	bool peer_up;
+
+	if (!peer_dev)
+		return;
+	ppriv = netdev_priv(peer_dev);
+	peer_up = netif_running(peer_dev);
+	if (peer_up)
+		mknet_datapath_stop(ppriv);
+	WRITE_ONCE(ppriv->peer_attached, false);
+	if (mknet_attach_peer(ppriv, priv->area))
+		netdev_err(peer_dev, "cannot attach to %s again\n",
+			   priv->dev->name);
+	if (peer_up)
+		mknet_datapath_start(ppriv);
+}
+
+/**
+ * mknet_retarget - keep the peer's doorbells on CPUs we run on
+ * @priv: our end
+ *
+ * Each queue pair's doorbell interrupts the CPU our area names for it.
+ * A CPU we took offline may be given to another kernel next, and the
+ * peer's doorbells would then interrupt that kernel instead of us: only
+ * the heartbeat would find the frames.  Queues whose CPU is gone move to
+ * one that is online, and the peer binds them again: the other end of a
+ * pair attaches afresh, a peer instance takes our area up again under a
+ * new generation, which our HELLO names until it answers.
+ *
+ * Context: RTNL held.
+ */
+void mknet_retarget(struct mknet_priv *priv)
+{
+	bool moved = false;
+	u32 q, apicid;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		if (mknet_apicid_online(priv->notify_apicid[q]))
+			continue;
+		priv->notify_apicid[q] =
+			mk_cpu_apicid(mknet_queue_cpu(priv->cpu_base + q));
+		moved = true;
+	}
+	if (!moved)
+		return;
+	mknet_area_publish(priv);
+	netdev_info(priv->dev, "doorbells moved off CPUs that went offline\n");
+	if (!priv->remote) {
+		mknet_pair_rebind(priv);
+		return;
+	}
+	priv->area_gen = mknet_next_area_gen();
+	priv->hello_unanswered = true;
+	if (mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
+		mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
+}
+
+static void mknet_retarget_all(struct work_struct *work)
+{
+	struct mknet_priv *priv;
+	u32 id;
+
+	rtnl_lock();
+	for (id = 0; id < MKNET_MAX_LINKS; id++) {
+		priv = rtnl_dereference(mknet_links[id]);
+		if (priv)
+			mknet_retarget(priv);
+	}
+	rtnl_unlock();
+}
+
+static DECLARE_WORK(mknet_retarget_work, mknet_retarget_all);
+static int mknet_cpuhp_state;
+
+/* Under the CPU hotplug lock, which RTNL holders may wait for: no RTNL here. */
+static int mknet_cpu_dead(unsigned int cpu)
+{
+	schedule_work(&mknet_retarget_work);
+	return 0;
+}
+
+/**
+ * mknet_cpus_watch - move doorbells off CPUs that go offline, from now on
+ *
+ * Return: 0 or the error of cpuhp_setup_state_nocalls().
+ */
+int mknet_cpus_watch(void)
+{
+	int state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					      "net/mknet:dead", NULL,
+					      mknet_cpu_dead);
+
+	if (state < 0)
+		return state;
+	mknet_cpuhp_state = state;
+	return 0;
+}
+
+/**
+ * mknet_cpus_unwatch - undo mknet_cpus_watch()
+ */
+void mknet_cpus_unwatch(void)
+{
+	cpuhp_remove_state_nocalls(mknet_cpuhp_state);
+	cancel_work_sync(&mknet_retarget_work);
 }
 
 static int mknet_open(struct net_device *dev)

@@ -90,8 +90,10 @@ static void mknet_remote_attach(struct work_struct *work)
 	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached) &&
 	    mknet_hello_ack_matches(ack_off, ack_gen,
 				    mk_region_offset(priv->area),
-				    priv->area_gen))
+				    priv->area_gen)) {
 		mknet_area_retired_free(priv);
+		priv->hello_unanswered = false;
+	}
 out:
 	rtnl_unlock();
 }
@@ -188,8 +190,12 @@ static void mknet_discover(struct work_struct *work)
 			mknet_area_retired_free(priv);
 			mknet_update_carrier(priv);
 		}
-		/* Also until the peer takes up the area of our last reshape. */
-		if (!READ_ONCE(priv->peer_attached) || priv->retired_area)
+		/*
+		 * Also until the peer takes up the area of our last reshape,
+		 * or the generation our doorbells moved in.
+		 */
+		if (!READ_ONCE(priv->peer_attached) || priv->retired_area ||
+		    priv->hello_unanswered)
 			mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
 	}
 	rtnl_unlock();

@@ -49,6 +49,27 @@ wait_for() {	# seconds, then a command that must come true
 
 state_is() { [ "$(cat $d/state)" = "$1" ]; }
 
+# The APIC IDs of the CPUs we run on now, lowest CPU first, joined by
+# commas as our instance entry lists them.
+our_apicids() {
+	awk '/^apicid/ { printf "%s%s", s, $3; s = "," } END { print "" }' /proc/cpuinfo
+}
+
+# Our instance entry lists only the CPUs we run on now, and every
+# doorbell of mknet$1 (0 if not given) interrupts one of them: none
+# reaches a CPU we gave to an instance.
+doorbells_ours() {
+	_ours=$(our_apicids)
+	[ "$(cat ${d%/*}/0/apic_ids)" = "$_ours" ] || return 1
+	_l=$($ETHTOOL -i mknet${1:-0} | sed -n 's/^bus-info: mk[0-9]*:\([0-9]*\)-.*/\1/p')
+	for _a in $(sed -n 's/^notify //p' /sys/kernel/debug/mknet/link$_l/rings); do
+		case ",$_ours," in
+		*",$_a,"*) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
 # readable_memory of an instance, one "<start>-<end>" per line, joined by
 # commas as on a command line.
 readable() { tr '\n' ',' < "${d%/*}/$1/readable_memory" | sed 's/,$//'; }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # ethtool -L: counts checked, both ends follow, changes under traffic and
 # while the peer is down, flows spread over the queues, counters survive;
-# a failed -L keeps the old queues; TX completion rounds are bounded.
+# a failed -L keeps the old queues; TX completion rounds are bounded;
+# doorbells leave a CPU that goes offline.
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
@@ -111,4 +112,30 @@ echo "completion storm: $((r1 - r0)) polls rescheduled"
 [ "$r1" -gt "$r0" ] || fail "the completion storm was not cut short"
 ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping after the storm"
 echo "a failed -L keeps 1 queue, 8 flows undropped; completion storm bounded"
+
+# A CPU that goes offline may be given to another kernel next: no
+# doorbell of either end may name it after, and the ends find each
+# other on the CPUs left.
+ina $ETHTOOL -L mka0 combined 2 || fail "ethtool -L combined 2"
+wait_carrier a 1 || fail "carrier after -L 2"
+notify_of() { sed -n 's/^notify //p' "$(scribble_file $1 | sed 's/scribble$/rings/')"; }
+gone=$(awk '/^apicid/ { n++ } /^apicid/ && n == 2 { print $3 }' /proc/cpuinfo)
+cpu1=/sys/devices/system/cpu/cpu1/online
+[ -n "$gone" ] && [ -w $cpu1 ] || { echo "one CPU: nothing to take offline"; cleanup; exit 0; }
+notify_off() {
+	[ -n "$(notify_of a)" ] && [ -n "$(notify_of b)" ] || return 1
+	for x in $(notify_of a) $(notify_of b); do
+		[ "$x" != "$gone" ] || return 1
+	done
+}
+echo 0 > $cpu1 || fail "taking CPU 1 offline"
+slowwait 10 notify_off
+ok=$?
+a=$(notify_of a) b=$(notify_of b)
+ina ping -c 3 -W 2 $B4 >/dev/null
+pinged=$?
+echo 1 > $cpu1 || fail "CPU 1 did not come back"
+[ $ok -eq 0 ] || fail "CPU 1 (APIC $gone) offline, doorbells still name it: a $a, b $b"
+[ $pinged -eq 0 ] || fail "no ping with CPU 1 offline"
+echo "CPU 1 (APIC $gone) offline: doorbells moved (a $a, b $b), ping answered"
 cleanup
