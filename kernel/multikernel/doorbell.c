@@ -157,13 +157,34 @@ int mk_bell_bind(struct mk_bell *b, u16 instance, u32 apicid, u32 bell)
 }
 EXPORT_SYMBOL_GPL(mk_bell_bind);
 
+/*
+ * Whether an instance entry lists @apicid now.  An instance takes CPUs
+ * it gives away out of its list; what the entry says only stops us.
+ */
+static bool mk_entry_lists(const struct mk_instance_desc *d, u32 apicid)
+{
+	u32 i, n = min_t(u32, READ_ONCE(d->nr_cpus), MK_MAX_INSTANCE_CPUS);
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(d->apic_ids[i]) == apicid)
+			return true;
+	return false;
+}
+
 /**
  * mk_bell_ring - ring a doorbell of another instance
  * @b: a doorbell mk_bell_bind() accepted
  *
+ * The CPU is checked against the owner's entry again on every ring, as
+ * mk_msg_send() does for a message: once the owner has taken it out of
+ * its list (it went offline there, and may run another kernel next),
+ * the bell is not rung until its owner names a CPU of its own again and
+ * the caller binds that.
+ *
  * Context: any; does not sleep.
  * Return: 0; -ENOTCONN if @b is not bound; -EHOSTDOWN once its instance
- * stopped or restarted since it was bound.
+ * stopped or restarted since it was bound; -EADDRNOTAVAIL if its CPU is
+ * no longer one of the instance's.
  */
 int mk_bell_ring(const struct mk_bell *b)
 {
@@ -173,11 +194,13 @@ int mk_bell_ring(const struct mk_bell *b)
 
 	if (unlikely(!b->bound))
 		return -ENOTCONN;
-	/* Two words of the entry decide; what they say only stops us. */
+	/* The entry decides; what it says only stops us. */
 	d = &r->instances[b->instance];
 	if (READ_ONCE(d->state) != MK_INSTANCE_RUNNING ||
 	    READ_ONCE(d->boot_generation) != b->generation)
 		return -EHOSTDOWN;
+	if (unlikely(!mk_entry_lists(d, b->apicid)))
+		return -EADDRNOTAVAIL;
 	tx = &r->tx[b->instance];
 	/* A full barrier: what the bell announces is visible before it. */
 	if (test_and_set_bit(b->bell, (unsigned long *)tx->ring->bells)) {

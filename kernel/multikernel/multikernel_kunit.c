@@ -1800,6 +1800,10 @@ static void mk_loopback_bell_errors(struct kunit *test)
 	bell.generation++;
 	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), -EHOSTDOWN);
 	bell.generation--;
+	/* Nor one whose CPU its owner lists no more: no IPI goes there. */
+	bell.apicid = U32_MAX - 1;
+	KUNIT_EXPECT_EQ(test, mk_bell_ring(&bell), -EADDRNOTAVAIL);
+	bell.apicid = apicid;
 
 	/* Rung after its handler went: counted, nothing called. */
 	mk_bell_unregister(nr);
