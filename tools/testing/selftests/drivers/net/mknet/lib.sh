@@ -87,6 +87,27 @@ slowwait_for_counter() {	# timeout in s, delta, then the command
 	slowwait "$timeout_s" until_counter_is ">= $((base + delta))" "$@"
 }
 
+# Pings from a to b in the background while a test changes the link
+# under them: ping_under COUNT starts them, ping_under_done WHAT waits
+# and fails the test unless at least half were answered (a change may
+# lose the frames in flight, never the link).
+ping_under() {
+	_ping_count=$1
+	_ping_out=$(mktemp)
+	ina ping -q -i 0.05 -c "$_ping_count" $B4 >"$_ping_out" 2>&1 &
+	_ping_pid=$!
+}
+
+ping_under_done() {
+	local got
+	wait $_ping_pid
+	got=$(sed -n 's/.* transmitted, \([0-9]*\) .*/\1/p' "$_ping_out")
+	rm -f "$_ping_out"
+	[ "${got:-0}" -ge $((_ping_count / 2)) ] ||
+		fail "$1: ${got:-0} of $_ping_count pings answered"
+	echo "$1: $got of $_ping_count pings answered"
+}
+
 carrier_is() {	# side, 0 or 1
 	[ "$(in$1 cat /sys/class/net/mk${1}0/carrier 2>/dev/null)" = "$2" ]
 }

@@ -7,13 +7,13 @@ setup_pair
 ina $IP link set mka0 mtu 67 2>/dev/null && fail "MTU 67 accepted"
 ina $IP link set mka0 mtu 65536 2>/dev/null && fail "MTU 65536 accepted"
 
-ina ping -q -i 0.05 -c 200 $B4 >/dev/null 2>&1 &
+ping_under 200
 for m in 9000 65535 1500; do
 	ina $IP link set mka0 mtu $m || fail "MTU $m on a"
 	inb $IP link set mkb0 mtu $m || fail "MTU $m on b"
 	sleep 0.3
 done
-wait
+ping_under_done "MTU changes under ping"
 for m in 9000 65535; do
 	ina $IP link set mka0 mtu $m
 	inb $IP link set mkb0 mtu $m

@@ -16,7 +16,7 @@ sysqueues() {
 ina $ETHTOOL -L mka0 combined 0 2>/dev/null && fail "0 queues accepted"
 ina $ETHTOOL -L mka0 combined 9 2>/dev/null && fail "9 queues accepted"
 
-ina ping -q -i 0.05 -c 150 $B4 >/dev/null 2>&1 &
+ping_under 150
 for n in 4 1 8 2; do
 	ina $ETHTOOL -L mka0 combined $n || fail "ethtool -L combined $n"
 	[ "$(channels a)" = $n ] || fail "a has $(channels a) queues, not $n"
@@ -24,7 +24,7 @@ for n in 4 1 8 2; do
 	[ "$(sysqueues b)" = "$n $n" ] || fail "b shows queues $(sysqueues b), not $n"
 	sleep 0.5
 done
-wait
+ping_under_done "queue changes under ping"
 
 # Changed from the peer's side while this one is down.
 ina $IP link set mka0 down

@@ -7,12 +7,12 @@ setup_pair
 ina $ETHTOOL -G mka0 tx 100 2>/dev/null && fail "ring of 100 accepted"
 ina $ETHTOOL -G mka0 tx 2048 2>/dev/null && fail "ring of 2048 accepted"
 
-ina ping -q -i 0.05 -c 150 $B4 >/dev/null 2>&1 &
+ping_under 150
 for n in 64 1024 128 256; do
 	ina $ETHTOOL -G mka0 tx $n rx $n || fail "ethtool -G $n"
 	sleep 0.5
 done
-wait
+ping_under_done "ring resizes under ping"
 ina $ETHTOOL -G mka0 tx 512 rx 128 || fail "ethtool -G tx 512 rx 128"
 ina $ETHTOOL -g mka0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print "tx", $2 } c && /^RX:/ { print "rx", $2 }'
 [ "$(ina $ETHTOOL -g mka0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print $2 }')" = 512 ] ||
