@@ -88,8 +88,10 @@ done
 [ "$many" -lt "$four" ] || fail "rx-frames 32 rang as often as rx-frames 4"
 [ "$many" -lt "$one" ] || fail "rx-frames 32 rang as often as rx-frames 1"
 
-# A lone ping waits for rx-usecs on each side, 5 ms here, and no more:
-# the sender holds the doorbell on its timer, not for frames to come.
+# A lone ping waits for rx-usecs on each side, 5 ms here: the sender
+# holds the doorbell on its timer, not for frames to come.  Under TCG a
+# timer may fire tens of ms late, so the bound only tells the timer from
+# the once-a-second heartbeat that would otherwise find the frame.
 for s in a b; do
 	in$s $ETHTOOL -C mk${s}0 adaptive-rx off rx-usecs 5000 rx-frames 1024 ||
 		fail "-C $s rx-usecs 5000"
@@ -102,7 +104,7 @@ max=${rtt#* }
 echo "ping with rx-usecs 5000 on both ends: min ${min} ms, max ${max} ms," \
 	"a's timer rang $(( $(stat a rx0_doorbells_timed) - timed )) doorbells"
 [ "${min%.*}" -ge 5 ] || fail "a ping took ${min} ms: its doorbell was not held"
-[ "${max%.*}" -lt 40 ] || fail "a ping took ${max} ms: held past rx-usecs"
+[ "${max%.*}" -lt 500 ] || fail "a ping took ${max} ms: held past rx-usecs"
 [ "$(stat a rx0_doorbells_timed)" -gt "$timed" ] || fail "no held doorbell rang"
 
 # Adaptive moderation switched on and off under TCP: no drop, no error,
