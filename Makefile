@@ -30,7 +30,7 @@ OVERLAY_DIRS := kernel include arch drivers Documentation tools
 OVERLAY_FILES := $(shell find $(OVERLAY_DIRS) -type f 2>/dev/null)
 
 .PHONY: all help deps tree kernel bench-kernel initramfs test run check \
-	bench profile fuzz stress clean distclean
+	bench bench-latency profile fuzz stress clean distclean
 
 all: test
 
@@ -38,6 +38,7 @@ help:
 	@echo "make run      boot the VM and show the multikernel demo"
 	@echo "make test     debug kernel, KUnit and selftests in QEMU; last line 'N passed, N failed'"
 	@echo "make bench    plain kernel: veth and mknet pairs, then mknet0 to a second kernel; build/bench.txt"
+	@echo "make bench-latency  the same, round trips only (ping, sockperf, busy polling)"
 	@echo "make profile  perf of one TCP stream over veth, mknet, mknet0 to a second kernel; build/profile.txt"
 	@echo "make stress   5 minutes of traffic with flaps, resizes, reloads; judged for splats"
 	@echo "make fuzz     fuzz the checks of peer-written state (FUZZ_TIME=600 s)"
@@ -90,6 +91,13 @@ bench: bench-kernel
 	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
 	@bash $(TESTDIR)/run-bench.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \
 		$(OBJ_BENCH)/initramfs.cpio.gz $(BUILD)/bench.txt
+
+# Round trips only (ping, sockperf, busy polling): build/bench-latency.txt
+bench-latency: bench-kernel
+	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
+	@MKBENCH_ONLY=latency bash $(TESTDIR)/run-bench.sh \
+		$(OBJ_BENCH)/arch/x86/boot/bzImage $(OBJ_BENCH)/initramfs.cpio.gz \
+		$(BUILD)/bench-latency.txt
 
 # Where the time goes: perf in the guest, on the bench kernel.
 profile: bench-kernel

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev
       cpio xz-utils ccache rsync kmod python3 sparse clang libclang-rt-14-dev
       qemu-system-x86 busybox-static iproute2 ethtool iperf3 kexec-tools
-      python3-yaml socat iputils-ping libbpf-dev bpftool xdp-tools)
+      python3-yaml socat iputils-ping libbpf-dev bpftool xdp-tools sockperf)
 # `make profile` alone needs perf: scripts/deps.sh perf
 [ "${1:-}" = perf ] && pkgs=(linux-perf)
 

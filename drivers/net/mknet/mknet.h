@@ -221,6 +221,8 @@ struct mknet_txq {
  *	receive and completion
  * @bell_timer: rings the peer's doorbell of this pair when the wait it
  *	asked for is over
+ * @bell_last: when we last rang the peer's doorbell of this pair, for
+ *	any of the three reasons (frames, completions, @bell_timer)
  * @bell_timer_rang: held doorbells @bell_timer rang
  * @stats: its counters, updated in NAPI
  * @doorbells_received: doorbells taken for this queue in the IPI handler
@@ -252,6 +254,7 @@ struct mknet_rxq {
 	struct dim tx_dim;
 	struct mknet_coal published[2];
 	struct hrtimer bell_timer;
+	ktime_t bell_last;
 	atomic64_t bell_timer_rang;
 	struct mknet_rx_stats stats;
 	atomic64_t doorbells_received;

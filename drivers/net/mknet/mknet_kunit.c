@@ -367,14 +367,19 @@ static void mknet_coal_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mknet_coal_bound(&usecs, &frames, 256));
 	KUNIT_EXPECT_EQ(test, usecs, MKNET_COAL_USECS_MAX);
 
-	/* No wait: at once, whatever the count. */
-	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(0, 0, 0));
-	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(0, 64, 1));
-	/* A wait: held until the count is reached, if there is one. */
-	KUNIT_EXPECT_FALSE(test, mknet_coal_ring_now(10, 0, 1000));
-	KUNIT_EXPECT_FALSE(test, mknet_coal_ring_now(10, 64, 63));
-	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(10, 64, 64));
-	KUNIT_EXPECT_TRUE(test, mknet_coal_ring_now(10, 1, 1));
+	/* No moderation: at once, whatever the count. */
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(0, 0, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(0, 64, 1, 0), 0);
+	/* Within the interval: held for its rest, unless the count is due. */
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 0, 1000, 0), 10);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 63, 3), 7);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 64, 3), 0);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 1, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1, 9), 1);
+	/* After a quiet interval: at once, however long the quiet. */
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1, 10), 0);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(MKNET_COAL_USECS_MAX, 0, 1,
+					      U64_MAX), 0);
 }
 
 static struct kunit_case mknet_shm_cases[] = {

@@ -214,16 +214,24 @@ static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
 }
 
 /**
- * mknet_coal_ring_now - whether a doorbell the other end wants is due
- * @usecs: its bounded wait; 0 means at once
+ * mknet_coal_wait - how long a doorbell the other end wants may wait
+ * @usecs: its bounded interval; 0 means no moderation
  * @frames: its bounded count; 0 means none
  * @past: descriptors published (or consumed) past its event index
+ * @since: microseconds since the last doorbell of the same queue pair
  *
- * Return: true to ring now, false to ring when the wait is over.
+ * Moderation spaces doorbells, as a NIC throttles its interrupts: at
+ * most one per @usecs, and one at once when @frames are due.  The first
+ * after a quiet spell of @usecs rings at once, so a lone frame (a ping,
+ * a request) never waits for moderation meant for a stream.
+ *
+ * Return: 0 to ring now, else the microseconds to hold it.
  */
-static inline bool mknet_coal_ring_now(u32 usecs, u32 frames, u32 past)
+static inline u32 mknet_coal_wait(u32 usecs, u32 frames, u32 past, u64 since)
 {
-	return !usecs || (frames && past >= frames);
+	if (!usecs || (frames && past >= frames) || since >= usecs)
+		return 0;
+	return usecs - (u32)since;
 }
 
 #define MKNET_DESC_MORE		0x1	/* frame continues in the next one */

@@ -175,10 +175,27 @@ static ktime_t mknet_usecs(u32 usecs)
 /* A doorbell went: one held for the same pair would be spare. */
 static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
 {
-	struct hrtimer *t = &priv->rxq[q].bell_timer;
+	struct mknet_rxq *rxq = &priv->rxq[q];
 
-	if (hrtimer_is_queued(t))
-		hrtimer_try_to_cancel(t);
+	WRITE_ONCE(rxq->bell_last, ktime_get());
+	if (hrtimer_is_queued(&rxq->bell_timer))
+		hrtimer_try_to_cancel(&rxq->bell_timer);
+}
+
+/*
+ * How long the doorbell of pair @q may wait under the moderation the
+ * peer asked for (mknet_coal_wait()); the clock is read only when there
+ * is moderation to apply.
+ */
+static u32 mknet_bell_wait(struct mknet_priv *priv, u32 q, u32 usecs,
+			   u32 frames, u32 past)
+{
+	s64 since;
+
+	if (!usecs || (frames && past >= frames))
+		return 0;
+	since = ktime_us_delta(ktime_get(), READ_ONCE(priv->rxq[q].bell_last));
+	return mknet_coal_wait(usecs, frames, past, max_t(s64, since, 0));
 }
 
 /*
@@ -212,6 +229,7 @@ enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
 	struct mknet_priv *priv = rxq->priv;
 
 	if (!mknet_ring_peer(priv, rxq->index)) {
+		WRITE_ONCE(rxq->bell_last, ktime_get());
 		atomic64_inc(&rxq->bell_timer_rang);
 	} else if (READ_ONCE(priv->peer_attached)) {
 		/* Refused: the kick timer's NAPI rings it as owed. */
@@ -233,7 +251,7 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 			      u32 q)
 {
 	const struct mknet_rx_ctl *ctl = txq->peer_rx_ctl;
-	u32 event, usecs, frames;
+	u32 event, usecs, frames, wait;
 	int err;
 
 	if (txq->prod == txq->notified)
@@ -252,10 +270,11 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 	if (mknet_coal_bound(&usecs, &frames, priv->ring_size))
 		mknet_tx_count(txq, &txq->stats.peer_coal_bounded);
 	/* Still owed (@notified stays), so later frames decide again. */
-	if (!txq->kick_owed &&
-	    !mknet_coal_ring_now(usecs, frames, txq->prod - event)) {
+	wait = txq->kick_owed ? 0 :
+	       mknet_bell_wait(priv, q, usecs, frames, txq->prod - event);
+	if (wait) {
 		mknet_tx_count(txq, &txq->stats.doorbells_deferred);
-		mknet_bell_defer(priv, q, usecs);
+		mknet_bell_defer(priv, q, wait);
 		return;
 	}
 	err = mknet_ring_peer(priv, q);
@@ -1397,7 +1416,7 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
 	const struct mknet_tx_ctl *ctl = rxq->peer_tx_ctl;
-	u32 event, usecs, frames;
+	u32 event, usecs, frames, wait;
 	int err;
 
 	/* Our consumer index must be visible before we read the event. */
@@ -1412,11 +1431,13 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	frames = READ_ONCE(ctl->coal_frames);
 	if (mknet_coal_bound(&usecs, &frames, priv->peer.ring_size))
 		mknet_rx_count(rxq, &rxq->stats.peer_coal_bounded);
-	if (!rxq->kick_owed &&
-	    !mknet_coal_ring_now(usecs, frames, rxq->cons - event)) {
+	wait = rxq->kick_owed ? 0 :
+	       mknet_bell_wait(priv, rxq->index, usecs, frames,
+			       rxq->cons - event);
+	if (wait) {
 		/* Owed until rung: @cons_notified stays. */
 		mknet_rx_count(rxq, &rxq->stats.completions_deferred);
-		mknet_bell_defer(priv, rxq->index, usecs);
+		mknet_bell_defer(priv, rxq->index, wait);
 		return;
 	}
 	err = mknet_ring_peer(priv, rxq->index);

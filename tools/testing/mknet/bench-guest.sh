@@ -12,17 +12,25 @@
 # Every column runs MKBENCH_RUNS times, the columns of a table taking turns
 # run by run.  Prints "mkbench: <table> <column> <metric> <value>" once per
 # run; run-bench.sh takes the median.  Instance 1's init runs this script
-# with "instance": it then serves iperf3 and the host's commands.
+# with "instance": it then serves iperf3, sockperf and the host's commands.
+# MKBENCH_ONLY=latency (`make bench-latency`) measures round trips only.
 . "$(dirname "$0")/bench-lib.sh"
-export IP IPERF ETHTOOL
+export IP IPERF ETHTOOL SOCKPERF
 T=${MKBENCH_TIME:-5}
 RUNS=${MKBENCH_RUNS:-3}
+ONLY=${MKBENCH_ONLY:-}
 
 # Settings of the mknet columns beyond the driver's defaults: one line of
 # shell run on each end, $d naming the device.  A column whose commands
 # fail on either end (an ethtool -C the driver does not have) prints '-'.
 MKBENCH_DEFER='echo 20 > /sys/class/net/$d/napi_defer_hard_irqs && echo 100000 > /sys/class/net/$d/gro_flush_timeout'
 MKBENCH_TUNED='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 50 rx-frames 32 tx-usecs 50 tx-frames 32'
+MKBENCH_NOMOD='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 0 tx-usecs 0'
+# NAPI busy polling: sockets poll the device's queue for 50 us before
+# they sleep.  The sysctls are the kernel's, not a namespace's, so a
+# column with them sets them for its own runs only (busy_on, busy_off).
+MKBENCH_BUSY='echo 50 > /proc/sys/net/core/busy_read && echo 50 > /proc/sys/net/core/busy_poll'
+MKBENCH_NOBUSY='echo 0 > /proc/sys/net/core/busy_read && echo 0 > /proc/sys/net/core/busy_poll'
 
 case "${1:-}" in
 instance)
@@ -67,12 +75,80 @@ iperf() {	# extra iperf3 arguments; output in /tmp/iperf.out
 	return 1
 }
 
+# Round trips from $pinger to $pingee: ping (and the IPIs per round trip),
+# then sockperf ping-pong and under-load (10000 messages a second) with UDP,
+# half round trips in percentiles.  The server runs through $spserver for
+# these runs only: a socket takes net.core.busy_read when it is made.
+latency() {
+	at_server $SOCKPERF server -i $pingee -p $SPPORT --daemonize
+	sleep 1
+	sockperf_runs
+	at_server killall sockperf
+}
+
+at_server() {	# command, run where $spserver says, its output dropped
+	case $spserver in
+	remote)	remote "$* >/dev/null 2>&1 </dev/null" ;;
+	*)	$spserver "$@" >/dev/null 2>&1 </dev/null ;;
+	esac
+}
+
+sockperf_runs() {
+	i0=$(${ipis:-true})
+	r=$($pinger ping -q -c 200 -i 0.01 $pingee | awk -F/ '/min\/avg/ { printf "%d", $4 * 1000 }')
+	i1=$(${ipis:-true})
+	[ -n "$r" ] || return 0
+	echo "mkbench: $out rtt_avg_us $r"
+	[ -n "$ipis" ] && echo "mkbench: $out ipi_per_ping" \
+		"$(awk -v n=$((i1 - i0)) 'BEGIN { printf "%.2f", n / 200 }')"
+	for mode in pp ul; do
+		$pinger timeout $((T + 30)) $SOCKPERF $mode -i $pingee -p $SPPORT \
+			-t $T --mps=$([ $mode = ul ] && echo 10000 || echo max) \
+			> /tmp/sockperf.out 2>&1 || {
+			sed "s|^|mkbench-stat: $out sockperf $mode failed: |" /tmp/sockperf.out | tail -3
+			continue
+		}
+		awk -v p="mkbench: $out $mode" '
+			/percentile 50.000/ { print p "_p50_us", $NF }
+			/percentile 99.000/ { print p "_p99_us", $NF }
+			/percentile 99.900/ { print p "_p999_us", $NF }' /tmp/sockperf.out
+	done
+}
+
 # One run of every metric: iperf3 from $client to $peer ($rev: -R, the
-# other way), ping from $pinger to $pingee.  $packets and $ipis name
-# commands that count the packets through the device and the IPIs; an
-# empty $ipis leaves the IPI metric out.
+# other way), then latency().  $packets and $ipis name commands that
+# count the packets through the device and the IPIs; an empty $ipis
+# leaves the IPI metrics out.  A column whose name ends in "-busy" runs
+# with busy polling on.
 run_once() {	# table column
 	out="$1 $2"
+	case $2 in
+	*-busy*) busy_on $1 ;;
+	esac
+	[ "$ONLY" = latency ] || case $2 in
+	*-busy*) ;;
+	*) throughput ;;
+	esac
+	latency
+	case $2 in
+	*-busy*) busy_off $1 ;;
+	esac
+}
+
+# Busy polling on this kernel and, between kernels, on instance 1.
+busy_on() {
+	sh -c "$MKBENCH_BUSY"
+	[ "$1" = link ] || return 0
+	remote "$MKBENCH_BUSY"
+}
+
+busy_off() {
+	sh -c "$MKBENCH_NOBUSY"
+	[ "$1" = link ] || return 0
+	remote "$MKBENCH_NOBUSY"
+}
+
+throughput() {
 	p0=$($packets)
 	i0=$(${ipis:-true})
 	if iperf; then
@@ -94,8 +170,6 @@ run_once() {	# table column
 		echo "mkbench: $out udp64_pps $(awk '/receiver/ { split($(NF-2), a, "/");
 			split($3, t, "-"); print int((a[2] - a[1]) / t[2]) }' /tmp/iperf.out)"
 	fi
-	r=$($pinger ping -q -c 200 -i 0.01 $pingee | awk -F/ '/min\/avg/ { printf "%d", $4 * 1000 }')
-	[ -n "$r" ] && echo "mkbench: $out rtt_avg_us $r"
 }
 
 # What a column's settings are, for the notes under the tables.
@@ -146,15 +220,21 @@ pair_run() {	# column
 	*)	dev=mkneta peer=192.0.2.2 ipis=mki ;;
 	esac
 	client="$IP netns exec $c-a" rev=''
-	pinger=$client pingee=$peer
+	pinger=$client pingee=$peer spserver="$IP netns exec $c-b"
 	packets="pkts $c-a $dev"
 	run_once pair $c
 }
 
 pair_column veth veth
+pair_column veth-busy veth
 pair_column mknet mknet
-pair_column mknet-defer mknet "$MKBENCH_DEFER"
-pair_column mknet-tuned mknet "$MKBENCH_TUNED"
+pair_column mknet-busy mknet
+pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
+if [ "$ONLY" != latency ]; then
+	pair_column mknet-defer mknet "$MKBENCH_DEFER"
+	pair_column mknet-tuned mknet "$MKBENCH_TUNED"
+fi
+settings busy "$MKBENCH_BUSY"
 sleep 1
 for r in $(seq $RUNS); do
 	for c in $pair_cols; do
@@ -165,6 +245,8 @@ for c in $pair_cols; do
 	case $c in
 	mknet*)	for e in a b; do
 			counters "pair $c mknet$e" $IP netns exec $c-$e $ETHTOOL -S mknet$e
+			$IP netns exec $c-$e $ETHTOOL -c mknet$e | tr '\n' ' ' |
+				sed "s|^|mkbench-stat: pair $c mknet$e coalesce |"; echo
 		done ;;
 	esac
 done
@@ -218,14 +300,16 @@ xdp_run() {	# column kind
 	xdp_set $c-b $b off
 	echo "mkbench: xdp $c xdp_tx_pps $(( (n1 - n0) / T ))"
 }
-echo "mkbench-column: xdp veth"
-echo "mkbench-column: xdp mknet"
-for r in $(seq $RUNS); do
-	xdp_run veth veth
-	xdp_run mknet mknet
-done
+if [ "$ONLY" != latency ]; then
+	echo "mkbench-column: xdp veth"
+	echo "mkbench-column: xdp mknet"
+	for r in $(seq $RUNS); do
+		xdp_run veth veth
+		xdp_run mknet mknet
+	done
+fi
 umount $bpffs 2>/dev/null
-killall iperf3 2>/dev/null
+killall iperf3 sockperf 2>/dev/null
 sleep 1
 
 # Between two kernels: the reference first, veth with both CPUs here.
@@ -234,10 +318,11 @@ $IP netns exec veth-b taskset -c 1 $IPERF -s -D -B 198.51.100.2 >/dev/null
 sleep 1
 client="$IP netns exec veth-a taskset -c 0" rev='' peer=198.51.100.2
 pinger=$client pingee=$peer packets="pkts veth-a vetha" ipis=''
+spserver="$IP netns exec veth-b taskset -c 1"
 for r in $(seq $RUNS); do
 	run_once link veth-ref
 done
-killall iperf3 2>/dev/null
+killall iperf3 sockperf 2>/dev/null
 for c in $pair_made; do
 	$IP netns del $c-a
 	$IP netns del $c-b
@@ -278,9 +363,9 @@ link_column() {	# name [commands]
 	fi
 	client='' peer=$INSTANCE packets=link_pkts ipis=link_ipis
 	for r in $(seq $RUNS); do
-		rev='' pinger='' pingee=$INSTANCE
+		rev='' pinger='' pingee=$INSTANCE spserver=remote
 		run_once link "$1/h->i"
-		rev=-R pinger=remote pingee=192.0.2.1
+		rev=-R pinger=remote pingee=192.0.2.1 spserver=''
 		run_once link "$1/i->h"
 	done
 	counters "link $1 host" $ETHTOOL -S mknet0
@@ -288,6 +373,7 @@ link_column() {	# name [commands]
 }
 
 link_column mknet
-link_column mknet-tuned "$MKBENCH_TUNED"
+link_column mknet-busy
+[ "$ONLY" = latency ] || link_column mknet-tuned "$MKBENCH_TUNED"
 echo stop > $inst/control
 echo "mkbench: end"

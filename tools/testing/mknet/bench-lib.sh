@@ -7,8 +7,10 @@ IP=/opt/mknet/bin/ip
 IPERF=/opt/mknet/bin/iperf3
 ETHTOOL=/opt/mknet/bin/ethtool
 BPFTOOL=/opt/mknet/bin/bpftool
+SOCKPERF=/opt/mknet/bin/sockperf
 INSTANCE=192.0.2.2
 CMDPORT=5302
+SPPORT=11111
 inst=/sys/kernel/multikernel/instances/1
 
 wait_for() {	# seconds, then a command that must come true

@@ -17,7 +17,7 @@ done
 
 # busybox has its own ip: the real tools go first in PATH, by full path.
 # MK_WITH_PERF=1 adds perf, for `make profile`.
-tools="ip ethtool iperf3 bpftool"
+tools="ip ethtool iperf3 bpftool sockperf"
 [ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
 for tool in $tools; do
 	bin=$(command -v "$tool" || echo "/usr/sbin/$tool")

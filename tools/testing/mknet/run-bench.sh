@@ -12,11 +12,17 @@ log=$(dirname "$out")/bench-console.log
 ilog=$(dirname "$out")/bench-instance.console
 rm -f "$ilog"
 
+# The kernel hands unknown name=value parameters to init as environment.
+settings=
+for v in MKBENCH_ONLY MKBENCH_RUNS MKBENCH_TIME; do
+	[ -n "${!v:-}" ] && settings="$settings $v=${!v}"
+done
+
 # Under TCG the host's other work shows in every figure: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "  BOOT    bench kernel, QEMU q35 TCG, 2 CPUs, 2 GiB (console in $log, instance 1 in $ilog)"
 MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" "$log" 1800 \
-	"kunit.enable=0 mkplan=bench mk_instance_memory=512M@0x40000000" \
+	"kunit.enable=0 mkplan=bench mk_instance_memory=512M@0x40000000 $settings" \
 	-serial "file:$ilog"
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -48,7 +54,9 @@ tables() {
 		if (!ncol[t])
 			return
 		print title
-		n = split("tcp1_mbps tcp4_mbps udp64_pps xdp_drop_pps xdp_tx_pps rtt_avg_us ipi_per_1000_pkts tcp1_retr tcp4_retr", order, " ")
+		n = split("tcp1_mbps tcp4_mbps udp64_pps xdp_drop_pps xdp_tx_pps rtt_avg_us " \
+			  "pp_p50_us pp_p99_us pp_p999_us ul_p50_us ul_p99_us ul_p999_us " \
+			  "ipi_per_1000_pkts ipi_per_ping tcp1_retr tcp4_retr", order, " ")
 		# Cells first, then the width of each column.
 		head[0] = "metric"
 		for (c = 1; c <= ncol[t]; c++) {
@@ -126,7 +134,11 @@ report() {
 	tables
 	cat <<-EOF
 	Each figure: the median of ${MKBENCH_RUNS:-3} runs in one boot (min-max), the columns of
-	a table taking turns run by run; iperf3 runs of ${MKBENCH_TIME:-5} s, ping 200 x 10 ms.
+	a table taking turns run by run; iperf3 runs of ${MKBENCH_TIME:-5} s, ping 200 x 10 ms
+	(rtt_avg_us, and ipi_per_ping: IPIs per round trip), sockperf UDP runs of
+	${MKBENCH_TIME:-5} s: pp, ping-pong; ul, under-load at 10000 messages/s; pNN_us,
+	percentiles of half a round trip.  -busy columns: net.core.busy_read and
+	busy_poll 50 us on both ends, latency only.
 	ratio: against the first column (for rtt lower is better).  Pairs: each
 	column is a pair of its own, nothing pinned.  Between kernels: h->i, the
 	host sends (iperf3 client, ping); i->h, instance 1 sends (iperf3 -R, ping

@@ -315,22 +315,28 @@ static void fuzz_mknet(void)
  */
 static void fuzz_mknet_coal(void)
 {
-	u32 usecs, frames, past, ring, shift;
+	u32 usecs, frames, past, ring, shift, wait;
+	u64 since;
 	bool bad;
 
 	take(&usecs, sizeof(usecs));
 	take(&frames, sizeof(frames));
 	take(&past, sizeof(past));
 	take(&shift, sizeof(shift));
+	take(&since, sizeof(since));
 	ring = MKNET_RING_MIN << (shift % 5);
 	bad = usecs > MKNET_COAL_USECS_MAX || frames > ring;
 	assert(mknet_coal_bound(&usecs, &frames, ring) == bad);
 	assert(usecs <= MKNET_COAL_USECS_MAX && frames <= ring);
-	/* No wait means now; a count reached means now. */
-	if (!usecs || (frames && past >= frames))
-		assert(mknet_coal_ring_now(usecs, frames, past));
+	/*
+	 * No moderation, a count reached or a quiet interval mean now;
+	 * otherwise the rest of the interval, never more.
+	 */
+	wait = mknet_coal_wait(usecs, frames, past, since);
+	if (!usecs || (frames && past >= frames) || since >= usecs)
+		assert(wait == 0);
 	else
-		assert(!mknet_coal_ring_now(usecs, frames, past));
+		assert(wait > 0 && wait <= usecs && wait == usecs - since);
 }
 
 /* What an honest console writes at index i, so a reader can check it. */
