@@ -9,7 +9,8 @@ ETHTOOL=/opt/mknet/bin/ethtool
 BPFTOOL=/opt/mknet/bin/bpftool
 SOCKPERF=/opt/mknet/bin/sockperf
 INSTANCE=192.0.2.2
-CMDPORT=5302
+# Apart from the ports the instance's init serves for the selftests (5301-5306).
+CMDPORT=5320
 SPPORT=11111
 inst=/sys/kernel/multikernel/instances/1
 
