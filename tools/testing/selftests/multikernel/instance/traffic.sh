@@ -230,8 +230,8 @@ killall iperf3 2>/dev/null
 wait
 # Back with fixed moderation on both ends (mkcoal: the instance's init
 # runs ethtool -C): each end holds the doorbells the other asked to.
-$ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 50 rx-frames 32 \
-	tx-usecs 50 tx-frames 32 || fail "ethtool -C on a link to another kernel"
+$ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 1000 rx-frames 32 \
+	tx-usecs 1000 tx-frames 32 || fail "ethtool -C on a link to another kernel"
 echo "$CMDLINE mkcoal" > $d/cmdline
 start
 wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
