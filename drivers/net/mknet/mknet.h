@@ -42,6 +42,8 @@
 				 MKNET_RX_HEADROOM - SMP_CACHE_BYTES)
 /* The largest MTU whose frames an XDP program sees in one buffer. */
 #define MKNET_XDP_MTU_MAX	(MKNET_RX_LINEAR_MAX - ETH_HLEN - VLAN_HLEN)
+/* XDP_TX frames a poll gathers before it takes the TX lock for them. */
+#define MKNET_XDP_TX_BULK	16
 /*
  * Rounds a poll completes one TX ring for as long as other polls keep
  * asking; after that it leaves the ring to its own next run.
@@ -201,7 +203,9 @@ struct mknet_txq {
  * @peer_desc: the peer's descriptors
  * @page_pool: pages we copy the peer's frames into
  * @xdp_rxq: the XDP view of this queue, its memory the page_pool
- * @xdp_tx_owed: XDP_TX posted frames on our TX ring; this poll rings
+ * @xdp_tx_bulk: frames XDP_TX sends back, posted together (one TX lock,
+ *	one doorbell) when the bulk is full and when the poll ends
+ * @xdp_tx_count: frames in @xdp_tx_bulk
  * @xdp_redirected: XDP_REDIRECT queued frames; this poll flushes them
  * @cons: our consumer index (private copy)
  * @epoch: the peer's epoch of this ring that @cons belongs to
@@ -238,7 +242,8 @@ struct mknet_rxq {
 	const struct mknet_desc *peer_desc;
 	struct page_pool *page_pool;
 	struct xdp_rxq_info xdp_rxq;
-	bool xdp_tx_owed;
+	struct xdp_frame *xdp_tx_bulk[MKNET_XDP_TX_BULK];
+	u32 xdp_tx_count;
 	bool xdp_redirected;
 	u32 cons;
 	u32 epoch;

@@ -1229,23 +1229,43 @@ static struct sk_buff *mknet_xdp_build_skb(struct xdp_buff *xdp)
 	return skb;
 }
 
-/* Send a frame back to the peer on our TX ring of this queue pair. */
+/*
+ * Post what XDP_TX gathered on our TX ring of this queue pair, under one
+ * lock, with one doorbell.  What does not fit is dropped, as a full NIC
+ * ring drops, and counted.
+ */
+static void mknet_xdp_tx_flush(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	u32 q = rxq->index % priv->num_queues, n = rxq->xdp_tx_count, sent, i;
+	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
+
+	if (!n)
+		return;
+	rxq->xdp_tx_count = 0;
+	__netif_tx_lock(nq, smp_processor_id());
+	sent = mknet_xdp_post(priv, q, rxq->xdp_tx_bulk, n);
+	if (sent)
+		mknet_tx_doorbell(priv, &priv->txq[q], q);
+	__netif_tx_unlock(nq);
+	for (i = sent; i < n; i++)
+		xdp_return_frame_rx_napi(rxq->xdp_tx_bulk[i]);
+	u64_stats_update_begin(&rxq->stats.syncp);
+	u64_stats_add(&rxq->stats.xdp_tx, sent);
+	u64_stats_add(&rxq->stats.xdp_tx_errors, n - sent);
+	u64_stats_update_end(&rxq->stats.syncp);
+}
+
+/* Gather a frame to send back to the peer; posted with the bulk. */
 static int mknet_xdp_tx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			struct xdp_buff *xdp)
 {
 	struct xdp_frame *frame = xdp_convert_buff_to_frame(xdp);
-	u32 q = rxq->index % priv->num_queues, sent;
-	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
 
 	if (!frame)
 		return -ENOMEM;
-	__netif_tx_lock(nq, smp_processor_id());
-	sent = mknet_xdp_post(priv, q, &frame, 1);
-	__netif_tx_unlock(nq);
-	if (!sent)
-		return -ENOSPC;
-	/* One doorbell for all a poll sends back, when it is done. */
-	rxq->xdp_tx_owed = true;
+	rxq->xdp_tx_bulk[rxq->xdp_tx_count++] = frame;
+	if (rxq->xdp_tx_count == MKNET_XDP_TX_BULK)
+		mknet_xdp_tx_flush(priv, rxq);
 	return 0;
 }
 
@@ -1296,7 +1316,6 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			trace_xdp_exception(priv->dev, prog, act);
 			goto drop;
 		}
-		mknet_rx_count(rxq, &rxq->stats.xdp_tx);
 		return;
 	case XDP_REDIRECT:
 		if (mknet_xdp_csum(&xdp, &hdr) ||
@@ -1322,23 +1341,14 @@ drop:
 	xdp_return_buff(&xdp);
 }
 
-/* What a poll's XDP verdicts left to do: flush redirects, ring for XDP_TX. */
+/* What a poll's XDP verdicts left to do: flush redirects, post XDP_TX. */
 static void mknet_xdp_finish(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
-	u32 q = rxq->index % priv->num_queues;
-	struct netdev_queue *nq;
-
 	if (rxq->xdp_redirected) {
 		rxq->xdp_redirected = false;
 		xdp_do_flush();
 	}
-	if (!rxq->xdp_tx_owed)
-		return;
-	rxq->xdp_tx_owed = false;
-	nq = netdev_get_tx_queue(priv->dev, q);
-	__netif_tx_lock(nq, smp_processor_id());
-	mknet_tx_doorbell(priv, &priv->txq[q], q);
-	__netif_tx_unlock(nq);
+	mknet_xdp_tx_flush(priv, rxq);
 }
 
 /*
