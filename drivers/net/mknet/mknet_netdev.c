@@ -400,6 +400,26 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	return 0;
 }
 
+/*
+ * Name each queue's NAPI context to the stack (netdev netlink's queue
+ * and napi ids), or forget them before the contexts stop or go: a busy
+ * poller finds the context of its socket's queue this way.
+ */
+static void mknet_queues_set_napi(struct mknet_priv *priv, bool set)
+{
+	struct net_device *dev = priv->dev;
+	u32 q;
+
+	for (q = 0; q < priv->num_napi; q++) {
+		struct napi_struct *napi = set ? &priv->rxq[q].napi : NULL;
+
+		if (q < dev->real_num_rx_queues)
+			netif_queue_set_napi(dev, q, NETDEV_QUEUE_TYPE_RX, napi);
+		if (q < dev->real_num_tx_queues)
+			netif_queue_set_napi(dev, q, NETDEV_QUEUE_TYPE_TX, napi);
+	}
+}
+
 /**
  * mknet_datapath_start - let frames and doorbells flow on an up device
  * @priv: our end
@@ -412,6 +432,7 @@ void mknet_datapath_start(struct mknet_priv *priv)
 	mknet_rx_epochs_publish(priv, true);
 	for (q = 0; q < priv->num_napi; q++)
 		napi_enable(&priv->rxq[q].napi);
+	mknet_queues_set_napi(priv, true);
 	WRITE_ONCE(priv->admin_state, MKNET_STATE_UP);
 	/* The peer sees UP only with our NAPI ready for its doorbells. */
 	smp_store_release(&priv->area->state, MKNET_STATE_UP);
@@ -453,6 +474,7 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	netif_tx_disable(dev);
 	timer_delete_sync(&priv->watchdog);
 	cancel_work_sync(&priv->carrier_work);
+	mknet_queues_set_napi(priv, false);
 	for (q = 0; q < priv->num_napi; q++) {
 		napi_disable(&priv->rxq[q].napi);
 		mknet_coal_stop(&priv->rxq[q]);
