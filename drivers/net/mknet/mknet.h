@@ -155,6 +155,8 @@ struct mknet_peer_view {
  *	again; written by NAPI only
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
+ * @cons_checked: the peer's consumer index as the poll of this pair last
+ *	read it after asking for a doorbell (mknet_poll_rearm())
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @complete_lock: one poll at a time completes this ring
  * @complete_again: a poll found the ring being completed elsewhere; the
@@ -179,6 +181,7 @@ struct mknet_txq {
 	u32 done;
 	u32 notified;
 	u32 cons_event;
+	u32 cons_checked;
 	bool kick_owed;
 	spinlock_t complete_lock;	/* see @complete_lock above */
 	bool complete_again;

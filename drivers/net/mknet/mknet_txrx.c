@@ -1508,14 +1508,36 @@ static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
 }
 
 /*
+ * Whether the peer's NAPI context of this pair is still on: it has not
+ * asked for a doorbell since it took our last frame (its event index is
+ * not at our producer index), because it is scheduled, deferred
+ * (napi_defer_hard_irqs) or owned by a busy-polling socket.  Each of
+ * these ends in a poll, and every poll completes its TX rings.  When it
+ * asks, it reads our consumer index after (mknet_poll_rearm()), as we
+ * read its event after publishing ours: one of us sees the other.
+ */
+static bool mknet_peer_napi_on(const struct mknet_priv *priv,
+			       const struct mknet_rxq *rxq)
+{
+	const struct mknet_txq *txq;
+
+	if (rxq->index >= priv->num_queues)
+		return false;
+	txq = &priv->txq[rxq->index];
+	return txq->peer_rx_ctl &&
+	       READ_ONCE(txq->peer_rx_ctl->prod_event) != READ_ONCE(txq->prod);
+}
+
+/*
  * The completion doorbell, decided once GRO has handed our frames up, so
  * that what answers them (TCP's ACKs) is sent.  Every poll of the peer
  * completes all its TX rings after taking our frames.  A frame of ours
  * published after our consumer index is ordered after it, so the poll
  * that takes it sees the index; for one pending before, it reads our
  * index after publishing its own consumer index and we read that after
- * publishing ours, so one of us sees the other.  Only when neither holds
- * is a doorbell needed.
+ * publishing ours, so one of us sees the other.  A peer whose NAPI is
+ * still on polls anyway.  Only when none of these holds is a doorbell
+ * needed.
  */
 static void mknet_rx_complete_due(struct mknet_priv *priv,
 				  struct mknet_rxq *rxq)
@@ -1525,7 +1547,8 @@ static void mknet_rx_complete_due(struct mknet_priv *priv,
 	rxq->completion_due = false;
 	/* Our consumer index is visible before we look at the peer's. */
 	smp_mb();
-	if (mknet_tx_makes_peer_poll(priv, rxq->prods_seen)) {
+	if (mknet_tx_makes_peer_poll(priv, rxq->prods_seen) ||
+	    mknet_peer_napi_on(priv, rxq)) {
 		rxq->cons_notified = rxq->cons;
 		mknet_rx_count(rxq, &rxq->stats.completions_covered);
 		return;
@@ -1604,6 +1627,37 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	if (rxq->cons != old)
 		mknet_rx_release(priv, rxq);
 	return done;
+}
+
+/*
+ * NAPI completed: ask for a doorbell at the next frame, then look once
+ * more, at the peer's frames and at its consumer index of our TX ring of
+ * this pair: until the event was visible, the peer took our NAPI for on
+ * (mknet_peer_napi_on()) and may have consumed without ringing.
+ */
+static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
+{
+	struct mknet_txq *txq = &priv->txq[rxq->index];
+	bool again;
+	u32 cons;
+
+	rxq->prod_event = rxq->cons;
+	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	/*
+	 * The event must be visible before we re-read the peer's indices,
+	 * or what it published in between is never signalled.
+	 */
+	smp_mb();
+	again = mknet_rx_pending(rxq);
+	if (rxq->index < priv->num_queues && txq->peer_rx_ctl) {
+		/* Each consumption once: a ring that cannot complete yet waits. */
+		cons = READ_ONCE(txq->peer_rx_ctl->cons);
+		if (cons != txq->cons_checked && cons != READ_ONCE(txq->done))
+			again = true;
+		txq->cons_checked = cons;
+	}
+	if (again)
+		napi_schedule(&rxq->napi);
 }
 
 /**
@@ -1759,16 +1813,7 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	if (complete) {
 		mknet_dim_sample(priv, rxq);
 		mknet_coal_publish(priv, rxq, false);
-		/* Ask for a doorbell at the next frame, then look once more. */
-		rxq->prod_event = rxq->cons;
-		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
-		/*
-		 * The event must be visible before we re-read the producer
-		 * index, or a frame published in between is never signalled.
-		 */
-		smp_mb();
-		if (mknet_rx_pending(rxq))
-			napi_schedule(napi);
+		mknet_poll_rearm(priv, rxq);
 	}
 	return done;
 }
