@@ -56,7 +56,7 @@ tables() {
 		print title
 		n = split("tcp1_mbps tcp4_mbps udp64_pps xdp_drop_pps xdp_tx_pps rtt_avg_us " \
 			  "pp_p50_us pp_p99_us pp_p999_us ul_p50_us ul_p99_us ul_p999_us " \
-			  "ipi_per_1000_pkts ipi_per_ping tcp1_retr tcp4_retr", order, " ")
+			  "ipi_per_1000_pkts ipi_per_ping ipi_per_pp tcp1_retr tcp4_retr", order, " ")
 		# Cells first, then the width of each column.
 		head[0] = "metric"
 		for (c = 1; c <= ncol[t]; c++) {
