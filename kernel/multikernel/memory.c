@@ -288,10 +288,13 @@ static void mk_foreign_unmap(void **virt, unsigned int nr)
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		if (!virt[i])
+		void *v = virt[i];
+
+		if (!v)
 			continue;
-		memunmap(virt[i]);
+		/* mk_instance_memory() never hands out an address going away. */
 		WRITE_ONCE(virt[i], NULL);
+		memunmap(v);
 	}
 }
 
