@@ -156,7 +156,8 @@ struct mknet_peer_view {
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
  * @cons_checked: the peer's consumer index as the poll of this pair last
- *	read it after asking for a doorbell (mknet_poll_rearm())
+ *	read it after asking for a doorbell (mknet_poll_rearm()); written
+ *	by that poll only
  * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @complete_lock: one poll at a time completes this ring
  * @complete_again: a poll found the ring being completed elsewhere; the

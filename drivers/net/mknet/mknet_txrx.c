@@ -1441,9 +1441,13 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	frames = READ_ONCE(ctl->coal_frames);
 	if (mknet_coal_bound(&usecs, &frames, priv->peer.ring_size))
 		mknet_rx_count(rxq, &rxq->stats.peer_coal_bounded);
+	/*
+	 * No one waits on a completion as on a frame: it is held for the
+	 * whole interval from the first, and a doorbell for frames of ours
+	 * that goes meanwhile (the answer to a request) carries it.
+	 */
 	wait = rxq->kick_owed ? 0 :
-	       mknet_bell_wait(priv, rxq->index, usecs, frames,
-			       rxq->cons - event);
+	       mknet_coal_wait(usecs, frames, rxq->cons - event, 0);
 	if (wait) {
 		/* Owed until rung: @cons_notified stays. */
 		mknet_rx_count(rxq, &rxq->stats.completions_deferred);
@@ -1508,24 +1512,25 @@ static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
 }
 
 /*
- * Whether the peer's NAPI context of this pair is still on: it has not
- * asked for a doorbell since it took our last frame (its event index is
- * not at our producer index), because it is scheduled, deferred
- * (napi_defer_hard_irqs) or owned by a busy-polling socket.  Each of
- * these ends in a poll, and every poll completes its TX rings.  When it
- * asks, it reads our consumer index after (mknet_poll_rearm()), as we
- * read its event after publishing ours: one of us sees the other.
+ * Whether the peer's NAPI context of this pair is still on: it took
+ * frames of ours since it last asked for a doorbell (its consumer index
+ * is past its event index), and has not asked again because it is
+ * scheduled, deferred (napi_defer_hard_irqs) or owned by a busy-polling
+ * socket.  Each of these ends in a poll, and every poll completes its TX
+ * rings.  A peer that took nothing since it asked is not on, even with
+ * frames of ours waiting: their doorbell may be held by its moderation.
+ * When it asks, it reads our consumer index after (mknet_poll_rearm()),
+ * as we read its event after publishing ours: one of us sees the other.
  */
 static bool mknet_peer_napi_on(const struct mknet_priv *priv,
 			       const struct mknet_rxq *rxq)
 {
-	const struct mknet_txq *txq;
+	const struct mknet_rx_ctl *ctl;
 
 	if (rxq->index >= priv->num_queues)
 		return false;
-	txq = &priv->txq[rxq->index];
-	return txq->peer_rx_ctl &&
-	       READ_ONCE(txq->peer_rx_ctl->prod_event) != READ_ONCE(txq->prod);
+	ctl = priv->txq[rxq->index].peer_rx_ctl;
+	return ctl && READ_ONCE(ctl->prod_event) != READ_ONCE(ctl->cons);
 }
 
 /*
@@ -1631,14 +1636,16 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 
 /*
  * NAPI completed: ask for a doorbell at the next frame, then look once
- * more, at the peer's frames and at its consumer index of our TX ring of
- * this pair: until the event was visible, the peer took our NAPI for on
- * (mknet_peer_napi_on()) and may have consumed without ringing.
+ * more at the peer's frames.  If we had taken frames since we last asked,
+ * the peer took our NAPI for on (mknet_peer_napi_on()) until the event
+ * was visible, and may have consumed past the completion we asked for
+ * without ringing: look at its consumer index too.  Only then, so that
+ * a peer consuming a flood of ours does not keep this poll running.
  */
 static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
 	struct mknet_txq *txq = &priv->txq[rxq->index];
-	bool again;
+	bool was_on = rxq->prod_event != rxq->cons, again;
 	u32 cons;
 
 	rxq->prod_event = rxq->cons;
@@ -1649,10 +1656,11 @@ static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	 */
 	smp_mb();
 	again = mknet_rx_pending(rxq);
-	if (rxq->index < priv->num_queues && txq->peer_rx_ctl) {
-		/* Each consumption once: a ring that cannot complete yet waits. */
+	if (was_on && rxq->index < priv->num_queues && txq->peer_rx_ctl) {
 		cons = READ_ONCE(txq->peer_rx_ctl->cons);
-		if (cons != txq->cons_checked && cons != READ_ONCE(txq->done))
+		/* What the peer would have rung for, had it seen the event. */
+		if (mknet_need_event(READ_ONCE(txq->cons_event), cons,
+				     txq->cons_checked))
 			again = true;
 		txq->cons_checked = cons;
 	}
