@@ -38,6 +38,7 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/if_ether.h>
+#include <linux/minmax.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/virtio_net.h>
@@ -213,6 +214,12 @@ static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
 	return bad;
 }
 
+/*
+ * A doorbell after this long without one is for a lone frame, never held
+ * by moderation meant for a stream, unless the interval is longer still.
+ */
+#define MKNET_COAL_QUIET_USECS	1000U
+
 /**
  * mknet_coal_wait - how long a doorbell the other end wants may wait
  * @usecs: its bounded interval; 0 means no moderation
@@ -220,18 +227,21 @@ static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
  * @past: descriptors published (or consumed) past its event index
  * @since: microseconds since the last doorbell of the same queue pair
  *
- * Moderation spaces doorbells, as a NIC throttles its interrupts: at
- * most one per @usecs, and one at once when @frames are due.  The first
- * after a quiet spell of @usecs rings at once, so a lone frame (a ping,
- * a request) never waits for moderation meant for a stream.
+ * Within a stream a doorbell is held for the interval from the first
+ * frame it covers, and rings at once when @frames are due: that is what
+ * batches a flood.  A doorbell after a quiet spell (%MKNET_COAL_QUIET_USECS
+ * or the interval, the longer) rings at once, so that a lone frame, a
+ * ping or a request after a pause, never waits for the moderation the
+ * last stream left behind.
  *
  * Return: 0 to ring now, else the microseconds to hold it.
  */
 static inline u32 mknet_coal_wait(u32 usecs, u32 frames, u32 past, u64 since)
 {
-	if (!usecs || (frames && past >= frames) || since >= usecs)
+	if (!usecs || (frames && past >= frames) ||
+	    since >= max(usecs, MKNET_COAL_QUIET_USECS))
 		return 0;
-	return usecs - (u32)since;
+	return usecs;
 }
 
 #define MKNET_DESC_MORE		0x1	/* frame continues in the next one */

@@ -3,8 +3,8 @@
 # Interrupt moderation the ethtool way: adaptive by default; rx/tx usecs
 # and frames round-trip, per queue too, and are refused out of range;
 # rx-frames N cuts the doorbells a flood costs as N grows; a lone ping
-# waits for rx-usecs and no longer; switching adaptive moderation on and
-# off under TCP loses and miscounts nothing.
+# does not wait for rx-usecs while a stream does; switching adaptive
+# moderation on and off under TCP loses and miscounts nothing.
 . "$(dirname "$0")/lib.sh"
 setup_pair
 
@@ -88,9 +88,10 @@ done
 [ "$many" -lt "$four" ] || fail "rx-frames 32 rang as often as rx-frames 4"
 [ "$many" -lt "$one" ] || fail "rx-frames 32 rang as often as rx-frames 1"
 
-# Moderation spaces doorbells: at most one per rx-usecs, 5 ms here.  A
-# lone ping comes after a quiet spell longer than that, so its doorbell
-# goes at once on both ends, while a stream's are held for the timer.
+# Moderation holds a stream's doorbells for rx-usecs, 5 ms here, but not
+# a lone frame's: a ping 0.3 s after the last comes after a quiet spell
+# longer than that, so its doorbell goes at once on both ends, while a
+# stream's are held for the timer.
 for s in a b; do
 	in$s $ETHTOOL -C mk${s}0 adaptive-rx off rx-usecs 5000 rx-frames 1024 ||
 		fail "-C $s rx-usecs 5000"
