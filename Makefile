@@ -87,17 +87,12 @@ run: kernel initramfs
 
 # Pairs in one kernel, then mknet0 to a second one it starts on CPU 1:
 # the -host initramfs carries the instance's kernel and initramfs.
-bench: bench-kernel
+# bench-latency: the round trips only (ping, sockperf, busy polling).
+bench-latency: export MKBENCH_ONLY := latency
+bench bench-latency: bench-kernel
 	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
 	@bash $(TESTDIR)/run-bench.sh $(OBJ_BENCH)/arch/x86/boot/bzImage \
-		$(OBJ_BENCH)/initramfs.cpio.gz $(BUILD)/bench.txt
-
-# Round trips only (ping, sockperf, busy polling): build/bench-latency.txt
-bench-latency: bench-kernel
-	@bash $(TESTDIR)/mkinitramfs.sh $(OBJ_BENCH) $(OBJ_BENCH)/initramfs.cpio.gz
-	@MKBENCH_ONLY=latency bash $(TESTDIR)/run-bench.sh \
-		$(OBJ_BENCH)/arch/x86/boot/bzImage $(OBJ_BENCH)/initramfs.cpio.gz \
-		$(BUILD)/bench-latency.txt
+		$(OBJ_BENCH)/initramfs.cpio.gz $(BUILD)/$@.txt
 
 # Where the time goes: perf in the guest, on the bench kernel.
 profile: bench-kernel

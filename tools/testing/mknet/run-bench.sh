@@ -138,7 +138,8 @@ report() {
 	(rtt_avg_us, and ipi_per_ping: IPIs per round trip), sockperf UDP runs of
 	${MKBENCH_TIME:-5} s: pp, ping-pong; ul, under-load at 10000 messages/s; pNN_us,
 	percentiles of half a round trip.  -busy columns: net.core.busy_read and
-	busy_poll 50 us on both ends, latency only.
+	busy_poll 1000 us on both ends, and on mknet devices napi_defer_hard_irqs
+	1000000 and gro_flush_timeout 1 ms; no ping (raw sockets do not busy-poll).
 	ratio: against the first column (for rtt lower is better).  Pairs: each
 	column is a pair of its own, nothing pinned.  Between kernels: h->i, the
 	host sends (iperf3 client, ping); i->h, instance 1 sends (iperf3 -R, ping
