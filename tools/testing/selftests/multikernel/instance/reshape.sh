@@ -67,6 +67,10 @@ for cpus in 1 1-2; do
 	queues=$(channels) tx=$(ring TX)
 	q2=$((queues == 1 ? 2 : 1)) tx2=$((tx == 512 ? 256 : 512))
 	reclaims0=$(qsum reclaims) resets0=$(qsum peer_resets)
+	# Nothing sent, the MD5 of nothing back: instance 1 listens.
+	wait_for 30 sh -c 'nc 192.0.2.2 5302 < /dev/null 2>/dev/null |
+		grep -q ^d41d8cd98f00b204e9800998ecf8427e' ||
+		fail "instance 1 does not listen on port 5302"
 
 	nc 192.0.2.2 5302 < /tmp/pattern > /tmp/up.md5 2>/dev/null &
 	up_pid=$!
