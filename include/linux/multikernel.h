@@ -129,19 +129,6 @@ struct mk_mem_range {
 	void *virt;
 };
 
-/**
- * struct mk_debugfs_cmd - one command of a debugfs command file
- * @name: the word that selects it
- * @fn: runs it, given the file's context and the command's arguments,
- *	NULL if none were written; returns 0 or an error for the write
- *
- * See mk_debugfs_cmd_write().
- */
-struct mk_debugfs_cmd {
-	const char *name;
-	int (*fn)(void *ctx, const char *args);
-};
-
 #ifdef CONFIG_MULTIKERNEL
 
 bool mk_ready(void);
@@ -181,12 +168,6 @@ void mk_pool_free(void *vaddr, size_t size);
 size_t mk_pool_avail(void);
 void *mk_region_ptr(u64 offset, u64 len);
 u64 mk_region_offset(const void *vaddr);
-
-#ifdef CONFIG_DEBUG_FS
-ssize_t mk_debugfs_cmd_write(const char __user *ubuf, size_t len,
-			     const struct mk_debugfs_cmd *cmds,
-			     unsigned int nr_cmds, void *ctx);
-#endif
 
 #else
 

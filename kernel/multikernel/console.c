@@ -182,7 +182,7 @@ static void mk_con_out(struct mk_con *c, const u8 *buf, size_t len)
 		buf += n;
 		len -= n;
 		/* Fault injection keeps its garbage head until restore. */
-		if (!READ_ONCE(mk_region.hostile))
+		if (!mk_hostile(&mk_region))
 			/* The bytes before the head that names them. */
 			smp_store_release(&a->out_head, c->out_head);
 	}
@@ -278,7 +278,7 @@ static void mk_con_self_poll(struct mk_con *c)
 	unsigned long flags;
 
 	mk_con_self_input(c);
-	if (READ_ONCE(mk_region.hostile))
+	if (mk_hostile(&mk_region))
 		return;
 	raw_spin_lock_irqsave(&c->out_lock, flags);
 	/*
@@ -412,25 +412,6 @@ static int __init mk_con_instance_init(void)
 
 /* Right after the region: the log goes to the host from here on. */
 core_initcall_sync(mk_con_instance_init);
-
-/*
- * The instance's scribble: the output head goes far behind where the
- * host reads, the input tail ahead of what the host wrote.
- */
-static void mk_con_self_scribble(struct mk_con *c)
-{
-	/* Drawn first: nothing that may print runs under the output lock. */
-	u32 back = 3 * MK_CON_OUT_SIZE + get_random_u32_below(1U << 30);
-	u32 ahead = MK_CON_IN_SIZE + 1 + get_random_u32_below(1U << 30);
-	unsigned long flags;
-
-	if (!c->area)
-		return;
-	raw_spin_lock_irqsave(&c->out_lock, flags);
-	WRITE_ONCE(c->area->out_head, c->out_head - back);
-	raw_spin_unlock_irqrestore(&c->out_lock, flags);
-	WRITE_ONCE(c->area->in_tail, c->in_tail + ahead);
-}
 
 /* ---- the host: /dev/mkcon<N> ---- */
 
@@ -591,7 +572,7 @@ static bool mk_con_host_poll(struct mk_con *c)
 	 * the lock, so an older head never follows a newer one.  Fault
 	 * injection keeps its garbage until restore.
 	 */
-	if (!READ_ONCE(mk_region.hostile))
+	if (!mk_hostile(&mk_region))
 		WRITE_ONCE(c->area->in_head, c->in_head);
 	if (!tty) {
 		spin_unlock_irqrestore(&c->lock, flags);
@@ -633,7 +614,7 @@ static ssize_t mk_con_host_write(struct tty_struct *tty, const u8 *buf,
 	c->in_head += n;
 	c->stats.in_bytes += n;
 	/* Fault injection keeps its garbage head until restore. */
-	if (!READ_ONCE(mk_region.hostile))
+	if (!mk_hostile(&mk_region))
 		/* The bytes before the head that names them. */
 		smp_store_release(&a->in_head, c->in_head);
 unlock:
@@ -677,6 +658,26 @@ static int mk_con_host_activate(struct tty_port *port, struct tty_struct *tty)
 static const struct tty_port_operations mk_con_host_port_ops = {
 	.activate	= mk_con_host_activate,
 };
+
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
+/*
+ * The instance's scribble: the output head goes far behind where the
+ * host reads, the input tail ahead of what the host wrote.
+ */
+static void mk_con_self_scribble(struct mk_con *c)
+{
+	/* Drawn first: nothing that may print runs under the output lock. */
+	u32 back = 3 * MK_CON_OUT_SIZE + get_random_u32_below(1U << 30);
+	u32 ahead = MK_CON_IN_SIZE + 1 + get_random_u32_below(1U << 30);
+	unsigned long flags;
+
+	if (!c->area)
+		return;
+	raw_spin_lock_irqsave(&c->out_lock, flags);
+	WRITE_ONCE(c->area->out_head, c->out_head - back);
+	raw_spin_unlock_irqrestore(&c->out_lock, flags);
+	WRITE_ONCE(c->area->in_tail, c->in_tail + ahead);
+}
 
 /*
  * The host's scribble, as a peer that writes our word: the input head of
@@ -730,6 +731,7 @@ void mk_console_scribble(struct mk_region *r)
 	else
 		mk_con_self_scribble(&mk_cons[r->self]);
 }
+#endif /* CONFIG_MULTIKERNEL_FAULT_INJECTION */
 
 /* ---- the tty, on either side ---- */
 

@@ -39,19 +39,24 @@
  * running, and go on talking to us once we restore; we must be whole
  * again a few seconds after a garble.
  *
- * multikernel/ipis (read) shows what the IPI handler's drain budget did:
- * IPIs taken, those that found their CPU's budget for the tick spent,
- * drains cut short, catch-up drains, and the doorbell bits per peer.
+ * Only with CONFIG_MULTIKERNEL_FAULT_INJECTION.  The command files of the
+ * drivers' own fault injection (mknet's scribble) share the parser below.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/export.h>
 #include <linux/jiffies.h>
+#include <linux/multikernel_fault.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include "internal.h"
+
+/* Longest write taken, with room for arguments and echo's newline. */
+#define MK_DEBUGFS_CMD_LEN	64
 
 #define MK_FLOOD_MSGS		20000
 #define MK_FLOOD_TYPE		(MK_MSG_TYPE_MAX - 1)
@@ -60,6 +65,55 @@
 #define MK_STORM_MAX_SECS	600
 /* What garble writes: random bytes, or this byte value. */
 #define MK_GARBLE_RANDOM	(-1)
+
+/**
+ * mk_debugfs_cmd_write - run the command written to a debugfs file
+ * @ubuf: what user space wrote
+ * @len: bytes at @ubuf
+ * @cmds: the commands the file knows
+ * @nr_cmds: entries in @cmds
+ * @ctx: passed to the command's function
+ *
+ * A write is one command: its name, then optionally whitespace and its
+ * arguments.  Whitespace around the whole is ignored, so ``echo NAME``
+ * works; a command must come in one write.  The function gets the
+ * arguments with the whitespace around them removed, or NULL when the
+ * name stood alone.
+ *
+ * Whatever lock the commands need, the caller takes around this call.
+ *
+ * Context: process; may sleep to fault @ubuf in.
+ * Return: @len once the command returned 0, else its error; -EINVAL for
+ * a write of 64 bytes or more or a name not in @cmds, -EFAULT when @ubuf
+ * cannot be read.
+ */
+ssize_t mk_debugfs_cmd_write(const char __user *ubuf, size_t len,
+			     const struct mk_debugfs_cmd *cmds,
+			     unsigned int nr_cmds, void *ctx)
+{
+	char buf[MK_DEBUGFS_CMD_LEN], *args, *name;
+	unsigned int i;
+	int err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	args = strim(buf);
+	name = strsep(&args, " \t\n");
+	if (args)
+		args = skip_spaces(args);
+
+	for (i = 0; i < nr_cmds; i++) {
+		if (strcmp(name, cmds[i].name))
+			continue;
+		err = cmds[i].fn(ctx, args);
+		return err ?: len;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(mk_debugfs_cmd_write);
 
 static int mk_fault_peer_apicid(u16 i, u32 *apicid)
 {
@@ -367,33 +421,11 @@ static const struct file_operations mk_scribble_fops = {
 	.llseek	= noop_llseek,
 };
 
-static int mk_ipis_show(struct seq_file *m, void *unused)
-{
-	struct mk_region *r = m->private;
-	u16 i;
-
-	seq_printf(m, "received %ld\n", atomic_long_read(&r->ipis_received));
-	seq_printf(m, "deferred %ld\n", atomic_long_read(&r->ipis_deferred));
-	seq_printf(m, "drains_cut %ld\n", atomic_long_read(&r->drains_cut));
-	seq_printf(m, "catchups %ld\n", atomic_long_read(&r->catchups));
-	seq_printf(m, "budget_per_tick %u\n", MK_DRAIN_BUDGET);
-	for (i = 0; i < MK_MAX_INSTANCES; i++)
-		seq_printf(m, "instance %u bells_received %ld bells_unknown %ld bells_later %ld\n",
-			   i, atomic_long_read(&r->rx[i].bells_received),
-			   atomic_long_read(&r->rx[i].bells_unknown),
-			   atomic_long_read(&r->rx[i].bells_later));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(mk_ipis);
-
 /**
- * mk_fault_init - create debugfs multikernel/scribble and multikernel/ipis
+ * mk_fault_init - create debugfs multikernel/scribble
  * @dir: debugfs multikernel/
  */
 void __init mk_fault_init(struct dentry *dir)
 {
 	debugfs_create_file("scribble", 0200, dir, NULL, &mk_scribble_fops);
-	if (mk_ready())
-		debugfs_create_file("ipis", 0400, dir, &mk_region,
-				    &mk_ipis_fops);
 }

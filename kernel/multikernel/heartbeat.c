@@ -33,7 +33,7 @@ static void mk_heartbeat(struct timer_list *t)
 
 	/* Only this timer writes it; the region's copy is never read back. */
 	WRITE_ONCE(r->me.heartbeat, r->me.heartbeat + 1);
-	if (!READ_ONCE(r->hostile))
+	if (!mk_hostile(r))
 		mk_republish(r);
 	mod_timer(&r->heartbeat, jiffies + HZ);
 }

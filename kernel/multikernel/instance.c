@@ -1026,7 +1026,7 @@ static int __init mk_instance_control_init(void)
 	dir = debugfs_create_dir("multikernel", NULL);
 	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
 	debugfs_create_file_unsafe("revive", 0200, dir, NULL, &mk_revive_fops);
-	mk_fault_init(dir);
+	mk_debugfs_init(dir);
 	return 0;
 }
 late_initcall(mk_instance_control_init);

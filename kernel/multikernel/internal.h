@@ -156,7 +156,8 @@ struct mk_ring_rx {
  * @me: our instance entry; the one in the table is rewritten from it
  * @self: our instance id, from mk_instance=
  * @hostile: fault injection plays a hostile peer: the garbage it wrote
- *	stays until it is told to restore, nothing is republished
+ *	stays until it is told to restore, nothing is republished; only
+ *	with CONFIG_MULTIKERNEL_FAULT_INJECTION, read through mk_hostile()
  * @tx: rings [@self][dst], indexed by destination instance
  * @rx: rings [src][@self], indexed by source instance
  * @ipis_received: multikernel IPIs taken by this kernel
@@ -178,7 +179,9 @@ struct mk_region {
 	struct mk_instance_desc *instances;
 	struct mk_instance_desc me;
 	u16 self;
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
 	bool hostile;
+#endif
 	struct mk_ring_tx tx[MK_MAX_INSTANCES];
 	struct mk_ring_rx rx[MK_MAX_INSTANCES];
 	atomic_long_t ipis_received;
@@ -248,16 +251,36 @@ void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
 #ifdef CONFIG_TTY
 void __init mk_console_join(struct mk_region *r);
-void mk_console_scribble(struct mk_region *r);
 #else
 static inline void mk_console_join(struct mk_region *r) { }
-static inline void mk_console_scribble(struct mk_region *r) { }
 #endif
 struct dentry;
 #ifdef CONFIG_DEBUG_FS
+void __init mk_debugfs_init(struct dentry *dir);
+#else
+static inline void mk_debugfs_init(struct dentry *dir) { }
+#endif
+
+/*
+ * fault.c: this kernel as a hostile peer of the others, for the tests.
+ * Without CONFIG_MULTIKERNEL_FAULT_INJECTION nothing of it is built and
+ * the region is never hostile.
+ */
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
 void __init mk_fault_init(struct dentry *dir);
+#if IS_ENABLED(CONFIG_TTY)
+void mk_console_scribble(struct mk_region *r);
+#else
+static inline void mk_console_scribble(struct mk_region *r) { }
+#endif
+
+static inline bool mk_hostile(const struct mk_region *r)
+{
+	return READ_ONCE(r->hostile);
+}
 #else
 static inline void mk_fault_init(struct dentry *dir) { }
+static inline bool mk_hostile(const struct mk_region *r) { return false; }
 #endif
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

@@ -13,6 +13,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/multikernel_fault.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -1861,7 +1862,7 @@ static struct kunit_suite mk_loopback_suite = {
 
 /* ---- debugfs command files ---- */
 
-#ifdef CONFIG_DEBUG_FS
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
 
 /**
  * struct cmd_test - what the commands of the test table saw
@@ -2017,7 +2018,7 @@ static struct kunit_suite mk_cmd_suite = {
 };
 
 kunit_test_suite(mk_cmd_suite);
-#endif /* CONFIG_DEBUG_FS */
+#endif /* CONFIG_MULTIKERNEL_FAULT_INJECTION */
 
 kunit_test_suites(&mk_layout_suite, &mk_range_suite, &mk_mem_suite,
 		  &mk_ring_suite, &mk_con_suite, &mk_loopback_suite);
