@@ -49,8 +49,6 @@
  * asking; after that it leaves the ring to its own next run.
  */
 #define MKNET_COMPLETE_ROUNDS	4
-/* A refused doorbell is tried again after this. */
-#define MKNET_KICK_RETRY_NS	(200 * NSEC_PER_USEC)
 /**
  * struct mknet_coal - interrupt moderation of one direction of a queue
  * @usecs: the other end may hold our doorbell this long after it is due;
@@ -158,7 +156,6 @@ struct mknet_peer_view {
  * @cons_checked: the peer's consumer index as the poll of this pair last
  *	read it after asking for a doorbell (mknet_poll_rearm()); written
  *	by that poll only
- * @kick_owed: a doorbell could not be sent; the kick timer retries it
  * @complete_lock: one poll at a time completes this ring
  * @complete_again: a poll found the ring being completed elsewhere; the
  *	completer goes round again, %MKNET_COMPLETE_ROUNDS times at most
@@ -168,8 +165,6 @@ struct mknet_peer_view {
  *	(or is known stopped) and the completion has freed them
  * @stall_done: @done when the watchdog last saw it move
  * @stall_since: jiffies since when @done has not moved with frames out
- * @scribbled_prod: fault injection put a bad producer index out
- * @saved_prod: our real producer index meanwhile
  * @coal: completion moderation: how long a completion may wait
  * @stats: its counters, updated under the TX queue lock
  */
@@ -183,15 +178,12 @@ struct mknet_txq {
 	u32 notified;
 	u32 cons_event;
 	u32 cons_checked;
-	bool kick_owed;
 	spinlock_t complete_lock;	/* see @complete_lock above */
 	bool complete_again;
 	u32 epoch;
 	bool reclaiming;
 	u32 stall_done;
 	unsigned long stall_since;
-	bool scribbled_prod;
-	u32 saved_prod;
 	struct mknet_coal coal;
 	struct mknet_tx_stats stats;
 } ____cacheline_aligned_in_smp;
@@ -215,7 +207,6 @@ struct mknet_txq {
  * @epoch: the peer's epoch of this ring that @cons belongs to
  * @cons_notified: consumer index at the last completion doorbell decision
  * @prod_event: the event we asked the peer for (private copy)
- * @kick_owed: a completion doorbell could not be sent; retried
  * @completion_due: we consumed frames; whether to tell the peer is
  *	decided at the end of the poll
  * @prods_seen: our producer indices, summed, when we consumed them
@@ -253,7 +244,6 @@ struct mknet_rxq {
 	u32 epoch;
 	u32 cons_notified;
 	u32 prod_event;
-	bool kick_owed;
 	bool completion_due;
 	u32 prods_seen;
 	bool republish;
@@ -305,6 +295,31 @@ struct mknet_msg {
 };
 
 /**
+ * struct mknet_faults - what fault injection makes one end do wrong
+ * @fail_xmits: frames still to drop as bad
+ * @rx_stalled: take no frames, as a hung peer would not
+ * @fail_resize: the next NAPI context to add fails
+ * @complete_storm: every TX completion finds another poll asking for one
+ *	more, as under a storm of doorbells on every queue
+ * @buf: memory of ours that forged frames name
+ * @prod_scribbled: TX ring 0 shows the peer a bad producer index
+ * @prod_area_gen: the area it was shown in
+ * @saved_prod: the real producer index meanwhile
+ *
+ * Only with CONFIG_MKNET_FAULT_INJECTION; mknet_fault.c sets them.
+ */
+struct mknet_faults {
+	atomic_t fail_xmits;
+	bool rx_stalled;
+	bool fail_resize;
+	bool complete_storm;
+	void *buf;
+	bool prod_scribbled;
+	u32 prod_area_gen;
+	u32 saved_prod;
+};
+
+/**
  * struct mknet_priv - one end of a link
  * @dev: our net_device
  * @id: link id of this end, unique in this kernel
@@ -350,19 +365,12 @@ struct mknet_msg {
  * @txq: our TX rings
  * @rxq: the peer's TX rings as we consume them, with their NAPI
  * @watchdog: carrier and lost-doorbell checks; republishes our area
- * @kick_timer: retries refused doorbells
  * @carrier_work: re-evaluates the carrier in process context
  * @reset_work: frees the frames of TX rings the peer stopped taking
  * @peer_heartbeat: last heartbeat seen of the peer instance
  * @peer_heartbeat_at: jiffies when it last moved
- * @debugfs: fault injection directory
- * @fail_sends: fault injection: doorbells still to refuse
- * @fail_xmits: fault injection: frames still to drop as bad
- * @rx_stalled: fault injection: take no frames, as a hung peer would not
- * @fail_resize: fault injection: the next NAPI context to add fails
- * @complete_storm: fault injection: every TX completion finds another
- *	poll asking for one more, as a storm of doorbells on every queue
- * @fault_buf: fault injection: memory of ours that forged frames name
+ * @debugfs: our directory in debugfs: the rings as both ends see them
+ * @faults: what fault injection makes this end do wrong
  * @remote: a link to another instance, with the handshake of mknet_remote.c
  * @peer_generation: boot generation of the peer instance we attached to
  * @hello_lock: guards @hello and @hello_pending against the message
@@ -413,18 +421,14 @@ struct mknet_priv {
 	struct mknet_rxq rxq[MKNET_MAX_QUEUES];
 
 	struct timer_list watchdog;
-	struct hrtimer kick_timer;
 	struct work_struct carrier_work;
 	struct delayed_work reset_work;
 	u64 peer_heartbeat;
 	unsigned long peer_heartbeat_at;
 	struct dentry *debugfs;
-	atomic_t fail_sends;
-	atomic_t fail_xmits;
-	bool rx_stalled;
-	bool fail_resize;
-	bool complete_storm;
-	void *fault_buf;
+#ifdef CONFIG_MKNET_FAULT_INJECTION
+	struct mknet_faults faults;
+#endif
 
 	bool remote;
 	u64 peer_generation;
@@ -436,14 +440,24 @@ struct mknet_priv {
 	struct delayed_work attach_work;
 };
 
-/*
- * Calls go one way: mknet_main.c -> mknet_remote.c -> mknet_netdev.c ->
- * mknet_txrx.c; ethtool and debugfs sit beside netdev and call down;
- * mknet_coal.c is called by netdev and ethtool and calls down to txrx.
+/**
+ * mknet_area_in_region - whether an area lies in the shared region
+ * @area: an area of ours or a peer's
+ * @size: its bytes
+ *
+ * Return: true for an area other kernels can write.
  */
+static inline bool mknet_area_in_region(const void *area, size_t size)
+{
+	return mk_region_ptr(mk_region_offset(area), size) == area;
+}
 
-/* mknet_main.c */
-extern struct rtnl_link_ops mknet_link_ops;
+/*
+ * Calls go one way, down this list: mknet_main.c (the module, link ops),
+ * mknet_remote.c (links to other instances), mknet_ethtool.c,
+ * mknet_netdev.c (links, areas, carrier, net_device ops), mknet_debugfs.c,
+ * mknet_fault.c, mknet_coal.c (moderation), mknet_txrx.c (rings, NAPI).
+ */
 
 /* mknet_netdev.c: links, areas, carrier, net_device ops */
 int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
@@ -457,23 +471,17 @@ int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
 		  struct netlink_ext_ack *extack);
 u32 mknet_max_queues(const struct net_device *dev);
 void mknet_setup(struct net_device *dev);
-int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq);
-void mknet_area_publish(struct mknet_priv *priv);
 void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
-void mknet_area_free(struct mknet_priv *priv);
 void mknet_area_retired_free(struct mknet_priv *priv);
-bool mknet_area_in_region(const void *area, size_t size);
 int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
-void mknet_retarget(struct mknet_priv *priv);
 int mknet_cpus_watch(void);
 void mknet_cpus_unwatch(void);
 int mknet_napi_resize(struct mknet_priv *priv, u32 want);
 
 /* mknet_remote.c: links to other instances */
 void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
-void mknet_remote_init_link(struct mknet_priv *priv);
-void mknet_remote_start(void);
+void mknet_remote_start(const struct rtnl_link_ops *ops);
 void mknet_remote_stop(void);
 
 /* mknet_txrx.c: rings, doorbells, NAPI */
@@ -486,9 +494,7 @@ void mknet_bells_unregister(struct mknet_priv *priv);
 void mknet_datapath_tick(struct mknet_priv *priv);
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int mknet_poll(struct napi_struct *napi, int budget);
-enum hrtimer_restart mknet_kick_timer(struct hrtimer *t);
 void mknet_tx_wake_ready(struct mknet_priv *priv);
-bool mknet_rx_pending(struct mknet_rxq *rxq);
 void mknet_tx_purge(struct mknet_priv *priv, u32 q);
 bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q);
 void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n);
@@ -509,7 +515,7 @@ void mknet_coal_stop(struct mknet_rxq *rxq);
 void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
 		    const struct mknet_coal *tx);
 
-/* mknet_debugfs.c: fault injection for the hostile-peer tests */
+/* mknet_debugfs.c: the rings and areas of each link, for a look */
 #ifdef CONFIG_DEBUG_FS
 void mknet_debugfs_add(struct mknet_priv *priv);
 void mknet_debugfs_remove(struct mknet_priv *priv);
@@ -524,5 +530,57 @@ static inline void mknet_debugfs_exit(void) { }
 
 /* mknet_ethtool.c */
 extern const struct ethtool_ops mknet_ethtool_ops;
+
+/*
+ * mknet_fault.c: make this end a hostile or broken peer, for the tests.
+ * Without CONFIG_MKNET_FAULT_INJECTION the checks below are constant
+ * false and the data path carries none of them.
+ */
+#ifdef CONFIG_MKNET_FAULT_INJECTION
+void mknet_fault_add(struct mknet_priv *priv);
+void mknet_fault_remove(struct mknet_priv *priv);
+
+/* The frame being sent is dropped as one the peer could not take. */
+static inline bool mknet_fault_xmit(struct mknet_priv *priv)
+{
+	return unlikely(atomic_read(&priv->faults.fail_xmits)) &&
+	       atomic_dec_if_positive(&priv->faults.fail_xmits) >= 0;
+}
+
+/* Take no frames, as a hung peer would not. */
+static inline bool mknet_fault_rx_stalled(const struct mknet_priv *priv)
+{
+	return READ_ONCE(priv->faults.rx_stalled);
+}
+
+/* The NAPI context being added cannot have its page_pool; RTNL held. */
+static inline bool mknet_fault_resize(struct mknet_priv *priv)
+{
+	if (likely(!priv->faults.fail_resize))
+		return false;
+	priv->faults.fail_resize = false;
+	return true;
+}
+
+/* A completion finds another poll asking for one more. */
+static inline bool mknet_fault_storming(const struct mknet_priv *priv)
+{
+	return unlikely(READ_ONCE(priv->faults.complete_storm));
+}
+#else
+static inline void mknet_fault_add(struct mknet_priv *priv) { }
+static inline void mknet_fault_remove(struct mknet_priv *priv) { }
+static inline bool mknet_fault_xmit(struct mknet_priv *priv) { return false; }
+static inline bool mknet_fault_rx_stalled(const struct mknet_priv *priv)
+{
+	return false;
+}
+
+static inline bool mknet_fault_resize(struct mknet_priv *priv) { return false; }
+static inline bool mknet_fault_storming(const struct mknet_priv *priv)
+{
+	return false;
+}
+#endif
 
 #endif /* _MKNET_H */

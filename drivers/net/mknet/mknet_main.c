@@ -159,10 +159,17 @@ static unsigned int mknet_num_queues(void)
 	return MKNET_MAX_QUEUES;
 }
 
-struct rtnl_link_ops mknet_link_ops = {
+/* Every mknet device, a pair's end or a link to another instance. */
+static void mknet_link_setup(struct net_device *dev)
+{
+	mknet_setup(dev);
+	dev->ethtool_ops = &mknet_ethtool_ops;
+}
+
+static struct rtnl_link_ops mknet_link_ops = {
 	.kind			= MKNET_DRV_NAME,
 	.priv_size		= sizeof(struct mknet_priv),
-	.setup			= mknet_setup,
+	.setup			= mknet_link_setup,
 	.get_num_tx_queues	= mknet_num_queues,
 	.get_num_rx_queues	= mknet_num_queues,
 	.newlink		= mknet_newlink,
@@ -183,7 +190,7 @@ static int __init mknet_init(void)
 	err = rtnl_link_register(&mknet_link_ops);
 	if (err)
 		goto cpus_unwatch;
-	mknet_remote_start();
+	mknet_remote_start(&mknet_link_ops);
 	return 0;
 
 cpus_unwatch:

@@ -66,15 +66,29 @@ static void mknet_area_mem_free(struct mknet_priv *priv, void *va,
 }
 
 /**
- * mknet_area_in_region - whether an area lies in the shared region
- * @area: an area of ours or a peer's
- * @size: its bytes
+ * mknet_area_publish - write our area's header from what we know
+ * @priv: our end
  *
- * Return: true for an area other kernels can write.
+ * Nothing in the header is ever read back: it is published again from
+ * private state at every watchdog tick, so a peer that scribbled over it
+ * is undone within one.
  */
-bool mknet_area_in_region(const void *area, size_t size)
+static void mknet_area_publish(struct mknet_priv *priv)
 {
-	return mk_region_ptr(mk_region_offset(area), size) == area;
+	struct mknet_area *area = priv->area;
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		WRITE_ONCE(area->notify_apicid[q], priv->notify_apicid[q]);
+		WRITE_ONCE(area->notify_bell[q], priv->rxq[q].bell);
+	}
+	WRITE_ONCE(area->ring_size, priv->ring_size);
+	WRITE_ONCE(area->num_queues, priv->num_queues);
+	WRITE_ONCE(area->state, READ_ONCE(priv->admin_state));
+	WRITE_ONCE(area->rx_flags, READ_ONCE(priv->rx_flags));
+	WRITE_ONCE(area->version, MKNET_AREA_VERSION);
+	/* The magic last: a peer that sees it sees a complete header. */
+	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 }
 
 /**
@@ -88,7 +102,7 @@ bool mknet_area_in_region(const void *area, size_t size)
  * Context: RTNL held.
  * Return: 0, or -ENOMEM.
  */
-int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
+static int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 {
 	void **bufs;
 	phys_addr_t phys;
@@ -135,8 +149,6 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		txq->done = 0;
 		txq->notified = 0;
 		txq->cons_event = 0;
-		txq->kick_owed = false;
-		txq->scribbled_prod = false;
 		/* Epochs go on across areas: the peer compares them. */
 		txq->reclaiming = false;
 		txq->stall_done = 0;
@@ -152,32 +164,6 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	priv->admin_state = MKNET_STATE_DOWN;
 	mknet_area_publish(priv);
 	return 0;
-}
-
-/**
- * mknet_area_publish - write our area's header from what we know
- * @priv: our end
- *
- * Nothing in the header is ever read back: it is published again from
- * private state at every watchdog tick, so a peer that scribbled over it
- * is undone within one.
- */
-void mknet_area_publish(struct mknet_priv *priv)
-{
-	struct mknet_area *area = priv->area;
-	u32 q;
-
-	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		WRITE_ONCE(area->notify_apicid[q], priv->notify_apicid[q]);
-		WRITE_ONCE(area->notify_bell[q], priv->rxq[q].bell);
-	}
-	WRITE_ONCE(area->ring_size, priv->ring_size);
-	WRITE_ONCE(area->num_queues, priv->num_queues);
-	WRITE_ONCE(area->state, READ_ONCE(priv->admin_state));
-	WRITE_ONCE(area->rx_flags, READ_ONCE(priv->rx_flags));
-	WRITE_ONCE(area->version, MKNET_AREA_VERSION);
-	/* The magic last: a peer that sees it sees a complete header. */
-	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 }
 
 /*
@@ -221,7 +207,7 @@ static bool mknet_tx_release_wait(struct mknet_priv *priv)
  * keeps them, and the area their descriptors are in, for good: a leak is
  * better than pages of ours reused under its copy.
  */
-void mknet_area_free(struct mknet_priv *priv)
+static void mknet_area_free(struct mknet_priv *priv)
 {
 	void **bufs = priv->txq[0].bufs;
 	u32 q;
@@ -272,13 +258,8 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 		rxq->priv = priv;
 		rxq->index = priv->num_napi;
 		netif_napi_add(priv->dev, &rxq->napi, mknet_poll);
-		/* Fault injection: the page_pool cannot be had, once. */
-		if (unlikely(priv->fail_resize)) {
-			priv->fail_resize = false;
-			err = -ENOMEM;
-		} else {
-			err = mknet_rxq_pool_create(priv, rxq);
-		}
+		err = mknet_fault_resize(priv) ? -ENOMEM :
+		      mknet_rxq_pool_create(priv, rxq);
 		if (err) {
 			netif_napi_del(&rxq->napi);
 			return err;
@@ -384,7 +365,6 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
 		rxq->cons_notified = rxq->cons;
 		rxq->prod_event = rxq->cons;
-		rxq->kick_owed = false;
 		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
 		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
 	}
@@ -481,8 +461,6 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	}
 	/* We read nothing of the peer's now: it may free what it likes. */
 	mknet_rx_epochs_publish(priv, false);
-	/* Only transmit and the polls arm it, and both are stopped now. */
-	hrtimer_cancel(&priv->kick_timer);
 	/* A last watchdog tick may have published the old state. */
 	WRITE_ONCE(priv->area->state, MKNET_STATE_DOWN);
 }
@@ -625,8 +603,6 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 		u64_stats_init(&priv->rxq[q].stats.syncp);
 	}
 	timer_setup(&priv->watchdog, mknet_watchdog, 0);
-	hrtimer_init(&priv->kick_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	priv->kick_timer.function = mknet_kick_timer;
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
 	INIT_DELAYED_WORK(&priv->reset_work, mknet_reset_work);
 	err = mknet_coal_init(priv);
@@ -683,7 +659,6 @@ void mknet_link_release(struct mknet_priv *priv)
 	mknet_debugfs_remove(priv);
 	mknet_bells_unregister(priv);
 	mknet_napi_resize(priv, 0);
-	hrtimer_cancel(&priv->kick_timer);
 	mknet_coal_free(priv);
 	mknet_area_free(priv);
 	/* No poll reads the peer's frames any more. */
@@ -984,7 +959,7 @@ static void mknet_pair_rebind(struct mknet_priv *priv)
  *
  * Context: RTNL held.
  */
-void mknet_retarget(struct mknet_priv *priv)
+static void mknet_retarget(struct mknet_priv *priv)
 {
 	bool moved = false;
 	u32 q, apicid;
@@ -1309,7 +1284,6 @@ void mknet_setup(struct net_device *dev)
 {
 	ether_setup(dev);
 	dev->netdev_ops = &mknet_netdev_ops;
-	dev->ethtool_ops = &mknet_ethtool_ops;
 	dev->stat_ops = &mknet_stat_ops;
 	dev->needs_free_netdev = true;
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;

@@ -31,6 +31,8 @@
 #define MKNET_DISCOVER_INTERVAL	HZ
 
 static struct delayed_work mknet_discover_work;
+/* What the links found are made with: mknet_main.c's, given at start. */
+static const struct rtnl_link_ops *mknet_remote_ops;
 
 static void mknet_remote_attach(struct work_struct *work)
 {
@@ -129,7 +131,7 @@ void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m)
  * mknet_remote_init_link - set up what a link to another instance needs
  * @priv: our end
  */
-void mknet_remote_init_link(struct mknet_priv *priv)
+static void mknet_remote_init_link(struct mknet_priv *priv)
 {
 	raw_spin_lock_init(&priv->hello_lock);
 	INIT_DELAYED_WORK(&priv->attach_work, mknet_remote_attach);
@@ -141,11 +143,11 @@ static void mknet_remote_create(u16 instance, u64 gen)
 	struct net_device *dev;
 
 	dev = alloc_netdev_mqs(sizeof(*priv), MKNET_DRV_NAME "%d",
-			       NET_NAME_ENUM, mknet_setup, MKNET_MAX_QUEUES,
-			       MKNET_MAX_QUEUES);
+			       NET_NAME_ENUM, mknet_remote_ops->setup,
+			       MKNET_MAX_QUEUES, MKNET_MAX_QUEUES);
 	if (!dev)
 		return;
-	dev->rtnl_link_ops = &mknet_link_ops;
+	dev->rtnl_link_ops = mknet_remote_ops;
 	priv = netdev_priv(dev);
 	mknet_remote_init_link(priv);
 	if (mknet_link_init(dev, instance, 0, true)) {
@@ -204,9 +206,12 @@ static void mknet_discover(struct work_struct *work)
 
 /**
  * mknet_remote_start - look for other instances from now on
+ * @ops: the link ops the devices of the links found are made with, as
+ *	``ip link add`` makes a pair
  */
-void mknet_remote_start(void)
+void mknet_remote_start(const struct rtnl_link_ops *ops)
 {
+	mknet_remote_ops = ops;
 	INIT_DELAYED_WORK(&mknet_discover_work, mknet_discover);
 	schedule_delayed_work(&mknet_discover_work, 0);
 }

@@ -6,8 +6,9 @@
  * receive from.  Transmit publishes descriptors that name the skb's own
  * memory (its linear part and fragments, by physical address), keeps the
  * skb, and rings the peer's doorbell for q only if the peer asked for it
- * (virtio's event index).  A doorbell that cannot be rung stays owed
- * and is retried from a short timer through NAPI q.
+ * (virtio's event index).  A doorbell can only be refused when the peer
+ * stopped or moved its CPUs; it stays owed, and the watchdog's
+ * republishing rings it once the peer is back.
  *
  * The doorbell is a multikernel doorbell (a pending bit and a bare IPI);
  * its handler schedules NAPI q on the CPU the doorbell went to.  The poll
@@ -116,17 +117,13 @@ int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
  * @priv: our end
  * @q: the queue pair
  *
- * Return: 0, -ENOTCONN before the ends are attached, -ENOSPC when fault
- * injection refuses it, or the error of mk_bell_ring().
+ * Return: 0, -ENOTCONN before the ends are attached, or the error of
+ * mk_bell_ring(): the peer stopped or moved, which the watchdog handles.
  */
 int mknet_ring_peer(struct mknet_priv *priv, u32 q)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-	/* Fault injection: a doorbell that cannot be rung for now. */
-	if (unlikely(atomic_read(&priv->fail_sends)) &&
-	    atomic_dec_if_positive(&priv->fail_sends) >= 0)
-		return -ENOSPC;
 	return mk_bell_ring(&priv->peer_bell[q]);
 }
 
@@ -157,14 +154,6 @@ static u32 mknet_tx_room(const struct mknet_priv *priv,
 		used = unconsumed;
 	/* Fault injection may have put our producer index far ahead. */
 	return used <= priv->ring_size ? priv->ring_size - used : 0;
-}
-
-/* Try a refused doorbell again soon. */
-static void mknet_kick_later(struct mknet_priv *priv)
-{
-	if (!hrtimer_active(&priv->kick_timer))
-		hrtimer_start(&priv->kick_timer, ns_to_ktime(MKNET_KICK_RETRY_NS),
-			      HRTIMER_MODE_REL_SOFT);
 }
 
 static ktime_t mknet_usecs(u32 usecs)
@@ -228,22 +217,19 @@ enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
 	struct mknet_rxq *rxq = container_of(t, struct mknet_rxq, bell_timer);
 	struct mknet_priv *priv = rxq->priv;
 
+	/* Refused only when the peer stopped or moved: the watchdog's. */
 	if (!mknet_ring_peer(priv, rxq->index)) {
 		WRITE_ONCE(rxq->bell_last, ktime_get());
 		atomic64_inc(&rxq->bell_timer_rang);
-	} else if (READ_ONCE(priv->peer_attached)) {
-		/* Refused: the kick timer's NAPI rings it as owed. */
-		WRITE_ONCE(rxq->kick_owed, true);
-		mknet_kick_later(priv);
 	}
 	return HRTIMER_NORESTART;
 }
 
 /*
  * Ring the peer's doorbell for the frames published since the last one,
- * if it asked for one.  A doorbell that cannot be sent stays owed: @notified
- * keeps its old value, so the next decision still covers these frames, and
- * the kick timer retries it.
+ * if it asked for one.  A doorbell that cannot be sent (the peer stopped
+ * or moved) stays owed: @notified keeps its old value, so the next
+ * decision, or the watchdog's republishing, still covers these frames.
  *
  * Context: TX queue lock of @q held.
  */
@@ -252,7 +238,6 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 {
 	const struct mknet_rx_ctl *ctl = txq->peer_rx_ctl;
 	u32 event, usecs, frames, wait;
-	int err;
 
 	if (txq->prod == txq->notified)
 		return;
@@ -261,7 +246,6 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 	event = READ_ONCE(ctl->prod_event);
 	if (!mknet_need_event(event, txq->prod, txq->notified)) {
 		txq->notified = txq->prod;
-		WRITE_ONCE(txq->kick_owed, false);
 		mknet_tx_count(txq, &txq->stats.doorbells_suppressed);
 		return;
 	}
@@ -270,26 +254,19 @@ static void mknet_tx_doorbell(struct mknet_priv *priv, struct mknet_txq *txq,
 	if (mknet_coal_bound(&usecs, &frames, priv->ring_size))
 		mknet_tx_count(txq, &txq->stats.peer_coal_bounded);
 	/* Still owed (@notified stays), so later frames decide again. */
-	wait = txq->kick_owed ? 0 :
-	       mknet_bell_wait(priv, q, usecs, frames, txq->prod - event);
+	wait = mknet_bell_wait(priv, q, usecs, frames, txq->prod - event);
 	if (wait) {
 		mknet_tx_count(txq, &txq->stats.doorbells_deferred);
 		mknet_bell_defer(priv, q, wait);
 		return;
 	}
-	err = mknet_ring_peer(priv, q);
-	if (!err) {
-		mknet_bell_rung(priv, q);
-		txq->notified = txq->prod;
-		WRITE_ONCE(txq->kick_owed, false);
-		mknet_tx_count(txq, &txq->stats.doorbells);
+	if (mknet_ring_peer(priv, q)) {
+		mknet_tx_count(txq, &txq->stats.doorbell_busy);
 		return;
 	}
-	mknet_tx_count(txq, &txq->stats.doorbell_busy);
-	/* Only a refusal clears by itself; a peer gone is the watchdog's. */
-	WRITE_ONCE(txq->kick_owed, err == -ENOSPC);
-	if (err == -ENOSPC)
-		mknet_kick_later(priv);
+	mknet_bell_rung(priv, q);
+	txq->notified = txq->prod;
+	mknet_tx_count(txq, &txq->stats.doorbells);
 }
 
 /*
@@ -398,13 +375,6 @@ static netdev_tx_t mknet_tx_drop_last(struct mknet_priv *priv,
 	return NETDEV_TX_OK;
 }
 
-/* Fault injection: fail this frame as a bad one would. */
-static bool mknet_tx_fail_injected(struct mknet_priv *priv)
-{
-	return unlikely(atomic_read(&priv->fail_xmits)) &&
-	       atomic_dec_if_positive(&priv->fail_xmits) >= 0;
-}
-
 /* A frame the peer can take in one piece per descriptor, or none. */
 static bool mknet_tx_shape(struct mknet_txq *txq, struct sk_buff *skb)
 {
@@ -441,7 +411,7 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	room = mknet_tx_room(priv, txq);
 	if (unlikely(!mknet_tx_shape(txq, skb) ||
 		     virtio_net_hdr_from_skb(skb, &hdr, true, false, 0) ||
-		     mknet_tx_fail_injected(priv)))
+		     mknet_fault_xmit(priv)))
 		return mknet_tx_drop_last(priv, txq, q, skb,
 					  &txq->stats.drop_bad_frame);
 	n = mknet_tx_pieces(skb, addr, piece_len);
@@ -750,8 +720,7 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 				break;
 			WRITE_ONCE(txq->complete_again, false);
 			__mknet_tx_complete(priv, rxq, q, budget);
-			/* Fault injection: another poll asks again, always. */
-			if (unlikely(READ_ONCE(priv->complete_storm)))
+			if (mknet_fault_storming(priv))
 				WRITE_ONCE(txq->complete_again, true);
 			spin_unlock(&txq->complete_lock);
 			/* Pairs with the barrier after the note. */
@@ -946,29 +915,6 @@ void mknet_tx_wake_ready(struct mknet_priv *priv)
 			netif_tx_wake_queue(nq);
 		__netif_tx_unlock_bh(nq);
 	}
-}
-
-/**
- * mknet_kick_timer - retry the doorbells that were refused
- * @t: &mknet_priv.kick_timer
- *
- * Context: softirq (a soft hrtimer); each queue pair's NAPI does the work.
- *
- * Return: %HRTIMER_NORESTART; a retry that fails again restarts it.
- */
-enum hrtimer_restart mknet_kick_timer(struct hrtimer *t)
-{
-	struct mknet_priv *priv = container_of(t, struct mknet_priv, kick_timer);
-	u32 q;
-
-	for (q = 0; q < priv->num_napi; q++) {
-		struct mknet_rxq *rxq = &priv->rxq[q];
-
-		if (READ_ONCE(rxq->kick_owed) ||
-		    (q < priv->num_queues && READ_ONCE(priv->txq[q].kick_owed)))
-			napi_schedule(&rxq->napi);
-	}
-	return HRTIMER_NORESTART;
 }
 
 /**
@@ -1421,20 +1367,18 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 
 /*
  * Tell the peer we freed room, if it asked.  As on transmit, a doorbell
- * that cannot be sent stays owed and is retried.
+ * that cannot be sent stays owed (@cons_notified stays).
  */
 static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 {
 	const struct mknet_tx_ctl *ctl = rxq->peer_tx_ctl;
 	u32 event, usecs, frames, wait;
-	int err;
 
 	/* Our consumer index must be visible before we read the event. */
 	smp_mb();
 	event = READ_ONCE(ctl->cons_event);
 	if (!mknet_need_event(event, rxq->cons, rxq->cons_notified)) {
 		rxq->cons_notified = rxq->cons;
-		WRITE_ONCE(rxq->kick_owed, false);
 		return;
 	}
 	usecs = READ_ONCE(ctl->coal_usecs);
@@ -1446,26 +1390,20 @@ static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	 * whole interval from the first, and a doorbell for frames of ours
 	 * that goes meanwhile (the answer to a request) carries it.
 	 */
-	wait = rxq->kick_owed ? 0 :
-	       mknet_coal_wait(usecs, frames, rxq->cons - event, 0);
+	wait = mknet_coal_wait(usecs, frames, rxq->cons - event, 0);
 	if (wait) {
 		/* Owed until rung: @cons_notified stays. */
 		mknet_rx_count(rxq, &rxq->stats.completions_deferred);
 		mknet_bell_defer(priv, rxq->index, wait);
 		return;
 	}
-	err = mknet_ring_peer(priv, rxq->index);
-	if (!err) {
-		mknet_bell_rung(priv, rxq->index);
-		rxq->cons_notified = rxq->cons;
-		WRITE_ONCE(rxq->kick_owed, false);
-		mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
+	if (mknet_ring_peer(priv, rxq->index)) {
+		mknet_rx_count(rxq, &rxq->stats.completion_doorbell_busy);
 		return;
 	}
-	mknet_rx_count(rxq, &rxq->stats.completion_doorbell_busy);
-	WRITE_ONCE(rxq->kick_owed, err == -ENOSPC);
-	if (err == -ENOSPC)
-		mknet_kick_later(priv);
+	mknet_bell_rung(priv, rxq->index);
+	rxq->cons_notified = rxq->cons;
+	mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
 }
 
 /*
@@ -1634,6 +1572,18 @@ static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	return done;
 }
 
+/**
+ * mknet_rx_pending - has the peer published frames we have not taken
+ * @rxq: the queue to look at
+ *
+ * Return: true if its NAPI has work.
+ */
+static bool mknet_rx_pending(struct mknet_rxq *rxq)
+{
+	return mknet_rxq_live(rxq->priv, rxq) &&
+	       READ_ONCE(rxq->peer_tx_ctl->prod) != rxq->cons;
+}
+
 /*
  * NAPI completed: ask for a doorbell at the next frame, then look once
  * more at the peer's frames.  If we had taken frames since we last asked,
@@ -1666,18 +1616,6 @@ static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
 	}
 	if (again)
 		napi_schedule(&rxq->napi);
-}
-
-/**
- * mknet_rx_pending - has the peer published frames we have not taken
- * @rxq: the queue to look at
- *
- * Return: true if its NAPI has work.
- */
-bool mknet_rx_pending(struct mknet_rxq *rxq)
-{
-	return mknet_rxq_live(rxq->priv, rxq) &&
-	       READ_ONCE(rxq->peer_tx_ctl->prod) != rxq->cons;
 }
 
 /* Write one direction's moderation into our area if it changed. */
@@ -1714,43 +1652,38 @@ static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_rxq *rxq,
 }
 
 /*
- * What this pair owes or must rewrite in our area: doorbells that could
- * not be sent, and, when the watchdog asks, our indices and events
- * published again from our private copies, so that a peer that scribbled
- * over them is undone without a frame of ours to carry the fix.
+ * When the watchdog asks: our indices and events published again from our
+ * private copies, so that a peer that scribbled over them is undone without
+ * a frame of ours to carry the fix, and the doorbells that could not be
+ * sent (the peer stopped or moved meanwhile) rung now.
  */
-static void mknet_pair_upkeep(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_pair_republish(struct mknet_priv *priv,
+				 struct mknet_rxq *rxq)
 {
 	struct mknet_txq *txq = &priv->txq[rxq->index];
-	bool republish = READ_ONCE(rxq->republish);
 	struct netdev_queue *nq;
 
-	if (republish) {
-		WRITE_ONCE(rxq->republish, false);
-		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
-		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
-		WRITE_ONCE(rxq->ctl->epoch_ack, mknet_rxq_live(priv, rxq) ?
-			   rxq->epoch : MKNET_EPOCH_IDLE);
-		mknet_coal_publish(priv, rxq, true);
-	}
-	if (mknet_rxq_live(priv, rxq) &&
-	    (rxq->kick_owed || (republish && rxq->cons != rxq->cons_notified)))
+	if (!READ_ONCE(rxq->republish))
+		return;
+	WRITE_ONCE(rxq->republish, false);
+	WRITE_ONCE(rxq->ctl->cons, rxq->cons);
+	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	WRITE_ONCE(rxq->ctl->epoch_ack, mknet_rxq_live(priv, rxq) ?
+		   rxq->epoch : MKNET_EPOCH_IDLE);
+	mknet_coal_publish(priv, rxq, true);
+	if (mknet_rxq_live(priv, rxq) && rxq->cons != rxq->cons_notified)
 		mknet_rx_kick(priv, rxq);
-	if (rxq->index >= priv->num_queues ||
-	    !(republish || READ_ONCE(txq->kick_owed)))
+	if (rxq->index >= priv->num_queues)
 		return;
 	nq = netdev_get_tx_queue(priv->dev, rxq->index);
 	__netif_tx_lock(nq, smp_processor_id());
-	if (republish) {
-		WRITE_ONCE(txq->ctl->prod, txq->prod);
-		WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
-		WRITE_ONCE(txq->ctl->epoch, txq->epoch);
-		/* A reclaim waits for the peer's poll: ask for it again. */
-		if (txq->reclaiming && READ_ONCE(priv->peer_attached))
-			mknet_ring_peer(priv, rxq->index);
-	}
-	if (txq->kick_owed || republish)
-		mknet_tx_doorbell(priv, txq, rxq->index);
+	WRITE_ONCE(txq->ctl->prod, txq->prod);
+	WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
+	WRITE_ONCE(txq->ctl->epoch, txq->epoch);
+	/* A reclaim waits for the peer's poll: ask for it again. */
+	if (txq->reclaiming && READ_ONCE(priv->peer_attached))
+		mknet_ring_peer(priv, rxq->index);
+	mknet_tx_doorbell(priv, txq, rxq->index);
 	__netif_tx_unlock(nq);
 }
 
@@ -1789,13 +1722,13 @@ int mknet_poll(struct napi_struct *napi, int budget)
 		napi_complete_done(napi, 0);
 		return 0;
 	}
-	mknet_pair_upkeep(priv, rxq);
+	mknet_pair_republish(priv, rxq);
 	mknet_tx_complete(priv, rxq, budget);
 	/*
 	 * Fault injection may have us stop taking frames, as a peer that
 	 * never advances its consumer index; it still answers reclaims.
 	 */
-	if (!mknet_rxq_live(priv, rxq) || READ_ONCE(priv->rx_stalled)) {
+	if (!mknet_rxq_live(priv, rxq) || mknet_fault_rx_stalled(priv)) {
 		if (mknet_rxq_live(priv, rxq))
 			mknet_rx_take_epoch(priv, rxq);
 		napi_complete_done(napi, 0);
