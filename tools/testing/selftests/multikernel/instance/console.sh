@@ -14,13 +14,13 @@
 
 con=/dev/mkcon1
 c=$d/console
-late=/tmp/mkcon1.late
-out=/tmp/mkcon1.out
+late=$TMP_DIR/mkcon1.late
+out=$TMP_DIR/mkcon1.out
 
 grew() { [ "$(cat $c/$1)" -gt "$2" ]; }
 # Open late, take what the ring still holds, close.
-read_late() { (timeout 1 cat $con > $late) 2>/dev/null; grep -q "$1" $late; }
-shows() { grep -q "$1" $out; }
+read_late() { (timeout 1 cat $con > "$late") 2>/dev/null; grep -q "$1" "$late"; }
+shows() { grep -q "$1" "$out"; }
 # Type a command until its output shows, $3 times at most: the shell
 # may not read yet.
 typed() {
@@ -39,13 +39,13 @@ wait_for 300 state_is running || fail "instance 1 not running"
 # Nobody had the tty open while it booted: the ring kept the log.
 wait_for 120 read_late "mkinstance: instance 1 up" ||
 	fail "no 'mkinstance: instance 1 up' on $con"
-grep -q "Linux version" $late || fail "$con does not show the boot log from its start"
-echo "late reader of $con: $(grep -c . $late) lines, from '$(grep -m1 -o 'Linux version [^ ]*' $late)'"
+grep -q "Linux version" "$late" || fail "$con does not show the boot log from its start"
+echo "late reader of $con: $(grep -c . "$late") lines, from '$(grep -m1 -o 'Linux version [^ ]*' "$late")'"
 
-cat $con > $out &
+cat $con > "$out" &
 reader=$!
 # Whatever happens, the reader must not outlive us: it holds our output.
-trap 'kill $reader 2>/dev/null' EXIT
+trap 'kill $reader 2>/dev/null; rm_tmp' EXIT
 # $((6 * 7)) is only 42 once the shell ran it, not in its echo.
 bells=$(cat $c/in_bells)
 typed 'echo mkcon$((6 * 7))' mkcon42 20 ||
@@ -54,7 +54,7 @@ typed 'echo mkcon$((6 * 7))' mkcon42 20 ||
 grew in_bells "$bells" || fail "typing on $con rang no doorbell"
 echo "typed on $con: echo, answered, $(($(cat $c/in_bells) - bells)) doorbells"
 typed 'cat /proc/cpuinfo' '^processor' || fail "no /proc/cpuinfo of instance 1 on $con"
-echo "instance 1's /proc/cpuinfo on $con: $(grep -c '^processor' $out) CPU(s)"
+echo "instance 1's /proc/cpuinfo on $con: $(grep -c '^processor' "$out") CPU(s)"
 
 # Hostile: instance 1 makes its own console ring impossible for 3 s.
 bad=$(cat $c/out_bad)
@@ -83,11 +83,11 @@ typed 'echo mkcon$((8 * 9))' mkcon72 5 ||
 typed 'echo in_resync=$(cat /sys/kernel/multikernel/instances/1/console/in_resync)' \
 	'in_resync=[1-9]' 3 || fail "instance 1 counted no input resync"
 echo "input head moved by a peer: in_bad $in_bad -> $(cat $c/in_bad)," \
-	"$(grep -o 'in_resync=[0-9]*' $out | tail -1) in instance 1, $con works again"
+	"$(grep -o 'in_resync=[0-9]*' "$out" | tail -1) in instance 1, $con works again"
 
 kill $reader
 wait $reader 2>/dev/null
-trap - EXIT
+trap rm_tmp EXIT
 echo stop > $d/control || fail "stop refused"
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 echo "console counters: $(grep -H . $c/* | sed 's|.*/||' | tr '\n' ' ')"

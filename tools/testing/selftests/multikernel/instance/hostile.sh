@@ -69,30 +69,30 @@ hostile_on() {	# the instance's CPU list
 	# the console), pings and TCP to it go on, and the counters show the
 	# storm.
 	[ -r $ipis ] || fail "no $ipis"
-	out=/tmp/hostile-mkcon1-$cpus.out
+	out=$TMP_DIR/mkcon1-$cpus.out
 	cat $con > $out &
 	reader=$!
-	trap 'kill $reader 2>/dev/null' EXIT
+	trap 'kill $reader 2>/dev/null; rm_tmp' EXIT
 	# Its shell answers first, so that the storm is typed once only.
 	for i in $(seq 20); do
 		echo 'echo mkstorm$((6 * 7))' > $con
 		wait_for 3 grep -q mkstorm42 $out && break
 	done
 	grep -q mkstorm42 $out || fail "no shell of instance 1 on $con"
-	$IPERF -c 192.0.2.2 -t 5 -f m > /tmp/iperf.out 2>&1 || {
-		cat /tmp/iperf.out
+	$IPERF -c 192.0.2.2 -t 5 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+		cat "$TMP_DIR/iperf.out"
 		fail "iperf3 to instance 1 before the storm"
 	}
-	before=$(awk '/sender/ { print $(NF-3), $(NF-2) }' /tmp/iperf.out)
+	before=$(awk '/sender/ { print $(NF-3), $(NF-2) }' "$TMP_DIR/iperf.out")
 	received=$(ipi received) deferred=$(ipi deferred) cut=$(ipi drains_cut)
 	catchups=$(ipi catchups) bells=$(unknown_bells) t0=$(cat /proc/uptime)
-	grep '^cpu[0-9]' /proc/stat > /tmp/stat0
+	grep '^cpu[0-9]' /proc/stat > "$TMP_DIR/stat0"
 	echo 'echo storm 30 > /sys/kernel/debug/multikernel/scribble' > $con
 	storming() { [ "$(unknown_bells)" -gt "$bells" ]; }
 	wait_for 20 storming || fail "no storm: bells_unknown of instance 1 stays $bells"
 	# wait_for has its own n: ours are answered and pings.
 	answered=0 pings=0
-	$IPERF -c 192.0.2.2 -t 10 -f m > /tmp/iperf.out 2>&1 &
+	$IPERF -c 192.0.2.2 -t 10 -f m > "$TMP_DIR/iperf.out" 2>&1 &
 	iperf=$!
 	while [ $pings -lt 30 ] && ! grep -q 'storm: [0-9]* IPIs' $out; do
 		ping -c 1 -W 2 192.0.2.2 >/dev/null && answered=$((answered + 1))
@@ -100,20 +100,20 @@ hostile_on() {	# the instance's CPU list
 		sleep 0.5
 	done
 	wait $iperf || {
-		cat /tmp/iperf.out
+		cat "$TMP_DIR/iperf.out"
 		fail "iperf3 to instance 1 during the storm"
 	}
-	during=$(awk '/sender/ { print $(NF-3), $(NF-2) }' /tmp/iperf.out)
+	during=$(awk '/sender/ { print $(NF-3), $(NF-2) }' "$TMP_DIR/iperf.out")
 	wait_for 60 grep -q 'storm: [0-9]* IPIs' $out || fail "the storm did not end"
 	secs=$(awk -v t0="${t0% *}" '{ printf "%.1f", $1 - t0 }' /proc/uptime)
 	# Each CPU's share of time in hard and soft interrupts over the storm.
 	irq=$(grep '^cpu[0-9]' /proc/stat | awk 'NR == FNR { i[$1] = $7 + $8; t[$1] = 0
 			for (f = 2; f <= NF; f++) t[$1] += $f; next }
 		$1 in t { s = 0; for (f = 2; f <= NF; f++) s += $f
-			if (s > t[$1]) printf "%s %d%% ", $1, 100 * ($7 + $8 - i[$1]) / (s - t[$1]) }' /tmp/stat0 -)
+			if (s > t[$1]) printf "%s %d%% ", $1, 100 * ($7 + $8 - i[$1]) / (s - t[$1]) }' "$TMP_DIR/stat0" -)
 	kill $reader
 	wait $reader 2>/dev/null
-	trap - EXIT
+	trap rm_tmp EXIT
 	say "storm: $(grep -o 'storm: [0-9]* IPIs in [0-9]* ms' $out | tail -1) sent by instance 1;" \
 		"here in ${secs} s: received +$(($(ipi received) - received))," \
 		"deferred +$(($(ipi deferred) - deferred)), drains_cut +$(($(ipi drains_cut) - cut))," \

@@ -14,6 +14,22 @@ IPERF=/opt/mknet/bin/iperf3
 CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
 CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"
 
+# An instance joins the shared region: a kernel booted without
+# mk_shared_memory= has none, which is no failure of ours (the main
+# boot's multikernel/region.sh fails if the parameter was given).
+case $(cat /sys/kernel/multikernel/region 2>/dev/null) in
+""|off)
+	echo "SKIP: no multikernel shared region (mk_shared_memory=)"
+	exit 4 ;;
+esac
+
+# The test's own files, removed however it ends; a test that sets an
+# EXIT trap of its own calls rm_tmp in it.
+TMP_DIR=$(mktemp -d) || { echo "FAIL: mktemp"; exit 1; }
+rm_tmp() { rm -rf "$TMP_DIR"; }
+trap rm_tmp EXIT
+trap 'exit 1' HUP INT TERM
+
 # A failed test leaves the machine as the next one expects it: no
 # instance running, every CPU of ours online.
 fail() {

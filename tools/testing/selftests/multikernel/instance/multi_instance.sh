@@ -19,7 +19,7 @@ d2=${d%/1}/2
 # Half each of what the instance boot sets aside, 512M@0x40000000.
 MEM=256M@0x40000000
 MEM2=256M@0x50000000
-out1=/tmp/multi-mkcon1.out
+out1=$TMP_DIR/mkcon1.out
 
 [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 4 ] ||
 	{ echo "SKIP: needs four CPUs"; exit 4; }
@@ -54,11 +54,11 @@ rx_packets() { cat /sys/class/net/$1/statistics/rx_packets; }
 typed() {
 	for _i in $(seq ${4:-1}); do
 		echo "$2" > /dev/mkcon$1
-		wait_for ${5:-3} grep -q "$3" /tmp/multi-mkcon$1.out && return 0
+		wait_for ${5:-3} grep -q "$3" "$TMP_DIR/mkcon$1.out" && return 0
 	done
 	return 1
 }
-answer() { tr -d '\r' < /tmp/multi-mkcon$1.out | grep -o "$2[^ ]*" | tail -1; }
+answer() { tr -d '\r' < "$TMP_DIR/mkcon$1.out" | grep -o "$2[^ ]*" | tail -1; }
 
 # iperf3 from instance $1 to instance $2, typed on $1's console; sets
 # rate$1$2 to what the receiver counted.
@@ -80,6 +80,7 @@ cleanup() {
 	for i in 1 2; do
 		echo stop > ${d%/1}/$i/control 2>/dev/null
 	done
+	rm_tmp
 }
 trap cleanup EXIT
 
@@ -109,7 +110,7 @@ echo "instances 1 (CPUs 1-2, $MEM) and 2 (CPU 3, $MEM2) running"
 refused "memory of running instance 2" sh -c "echo $MEM2 > $d2/memory"
 
 for i in 1 2; do
-	cat /dev/mkcon$i > /tmp/multi-mkcon$i.out &
+	cat /dev/mkcon$i > "$TMP_DIR/mkcon$i.out" &
 	readers="$readers $!"
 done
 # What each instance may read of the other: exactly the memory we gave it.
@@ -138,12 +139,12 @@ for i in 1 2; do
 	wait_for 120 carrier $dev || fail "no carrier on $dev, our link to instance $i"
 	wait_for 60 ping -c 1 -W 1 10.0.$i.$((i + 1)) >/dev/null ||
 		fail "instance $i does not answer ping on $dev"
-	$IPERF -c 10.0.$i.$((i + 1)) -t 3 -f m > /tmp/iperf.out 2>&1 || {
-		cat /tmp/iperf.out
+	$IPERF -c 10.0.$i.$((i + 1)) -t 3 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+		cat "$TMP_DIR/iperf.out"
 		fail "iperf3 to instance $i"
 	}
 	echo "host <-> instance $i on $dev: ping, iperf3" \
-		"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+		"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out")"
 done
 
 # Our TX rings to instance 2 are ours to reshape (ethtool -L): it takes
@@ -194,17 +195,17 @@ echo "instance 1 on two CPUs, 320 processes: $((its1 - its0)) function-call IPIs
 	"between its CPUs, our CAL count stays $cal0"
 
 # Instance 1 panics from its console while instance 2 sends to us.
-$IPERF -c 10.0.2.3 -t 8 -R -f m > /tmp/iperf2.out 2>&1 &
+$IPERF -c 10.0.2.3 -t 8 -R -f m > "$TMP_DIR/iperf2.out" 2>&1 &
 iperf=$!
 sleep 2
 echo 'echo c > /proc/sysrq-trigger' > /dev/mkcon1
 wait_for 30 state_is crashed || fail "instance 1 not crashed after a panic (state $(cat $d/state))"
-wait $iperf || { cat /tmp/iperf2.out; fail "iperf3 from instance 2 broke when instance 1 crashed"; }
+wait $iperf || { cat "$TMP_DIR/iperf2.out"; fail "iperf3 from instance 2 broke when instance 1 crashed"; }
 [ "$(cat $d2/state)" = running ] || fail "instance 2 is $(cat $d2/state) after instance 1 crashed"
 ping -c 3 -W 2 10.0.2.3 >/dev/null || fail "instance 2 stopped answering after instance 1 crashed"
 typed 2 'echo mkalive=$((6 * 7))' mkalive=42 10 || fail "instance 2's console died with instance 1"
 echo "instance 1 crashed during iperf3 from instance 2:" \
-	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf2.out), instance 2 runs on"
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf2.out"), instance 2 runs on"
 
 # Instance 1 starts again while instance 2 runs: told of instance 2's
 # memory again, its link to instance 2 attaches to the new incarnation.
@@ -222,16 +223,16 @@ typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkagain=$((40 + 2))' \
 echo "instance 1 restarted beside instance 2: their link attached again"
 
 # Instance 1 freezes (its CPUs held) while instance 2 sends to us.
-$IPERF -c 10.0.2.3 -t 8 -R -f m > /tmp/iperf2.out 2>&1 &
+$IPERF -c 10.0.2.3 -t 8 -R -f m > "$TMP_DIR/iperf2.out" 2>&1 &
 iperf=$!
 sleep 2
 echo 1 > /sys/kernel/debug/multikernel/freeze || fail "freeze of instance 1 refused"
 wait_for 30 state_is crashed || fail "frozen instance 1 not marked crashed (state $(cat $d/state))"
-wait $iperf || { cat /tmp/iperf2.out; fail "iperf3 from instance 2 broke when instance 1 froze"; }
+wait $iperf || { cat "$TMP_DIR/iperf2.out"; fail "iperf3 from instance 2 broke when instance 1 froze"; }
 [ "$(cat $d2/state)" = running ] || fail "instance 2 is $(cat $d2/state) after instance 1 froze"
 typed 2 'echo mkthawed=$((6 * 7))' mkthawed=42 10 || fail "instance 2's console died with instance 1"
 echo "instance 1 froze during iperf3 from instance 2:" \
-	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf2.out), instance 2 runs on"
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf2.out"), instance 2 runs on"
 
 # Instance 1 was told of instance 2's memory: it stays until 1 stops.
 echo stop > $d2/control || fail "stop of instance 2 refused"
@@ -262,6 +263,6 @@ echo stop > $d/control || fail "stop of instance 1 refused"
 
 kill $readers 2>/dev/null
 wait 2>/dev/null
-trap - EXIT
+trap rm_tmp EXIT
 online_cpus 1-3
 echo "CPUs 1-3 back online here"

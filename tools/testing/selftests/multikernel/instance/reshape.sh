@@ -46,7 +46,7 @@ watchdog() {
 	killall nc 2>/dev/null
 }
 
-dd if=/dev/urandom of=/tmp/pattern bs=64k count=256 2>/dev/null
+dd if=/dev/urandom of="$TMP_DIR/pattern" bs=64k count=256 2>/dev/null
 for cpus in 1 1-2; do
 	CPUS=$cpus load_instance
 	echo start > $d/control || fail "start refused"
@@ -72,11 +72,11 @@ for cpus in 1 1-2; do
 		grep -q ^d41d8cd98f00b204e9800998ecf8427e' ||
 		fail "instance 1 does not listen on port 5302"
 
-	nc 192.0.2.2 5302 < /tmp/pattern > /tmp/up.md5 2>/dev/null &
+	nc 192.0.2.2 5302 < "$TMP_DIR/pattern" > "$TMP_DIR/up.md5" 2>/dev/null &
 	up_pid=$!
-	nc 192.0.2.2 5304 < /dev/null > /tmp/down 2>/dev/null &
+	nc 192.0.2.2 5304 < /dev/null > "$TMP_DIR/down" 2>/dev/null &
 	down_pid=$!
-	nc 192.0.2.2 5303 < /dev/null > /tmp/reshape.out 2>&1 &
+	nc 192.0.2.2 5303 < /dev/null > "$TMP_DIR/reshape.out" 2>&1 &
 	reshape_pid=$!
 	watchdog &
 	dog=$!
@@ -92,13 +92,13 @@ for cpus in 1 1-2; do
 	wait $up_pid $down_pid $reshape_pid
 	kill $dog 2>/dev/null
 	wait $dog 2>/dev/null
-	cat /tmp/reshape.out
-	[ "$(cut -c1-32 /tmp/up.md5)" = "$(md5sum < /tmp/pattern | cut -c1-32)" ] ||
+	cat "$TMP_DIR/reshape.out"
+	[ "$(cut -c1-32 "$TMP_DIR/up.md5")" = "$(md5sum < "$TMP_DIR/pattern" | cut -c1-32)" ] ||
 		fail "CPUs $cpus: instance 1 received other bytes than we sent"
-	size=$(($(wc -c < /tmp/down) - 33))
-	[ "$(tail -c +34 /tmp/down | md5sum | cut -c1-32)" = "$(head -c 32 /tmp/down)" ] ||
+	size=$(($(wc -c < "$TMP_DIR/down") - 33))
+	[ "$(tail -c +34 "$TMP_DIR/down" | md5sum | cut -c1-32)" = "$(head -c 32 "$TMP_DIR/down")" ] ||
 		fail "CPUs $cpus: $size bytes of 16 MiB from instance 1, not what it sent"
-	[ "$(grep -c 'instance 1: combined' /tmp/reshape.out)" = 6 ] ||
+	[ "$(grep -c 'instance 1: combined' "$TMP_DIR/reshape.out")" = 6 ] ||
 		fail "instance 1 on CPUs $cpus did not reshape its end six times"
 	wait_for 30 carrier 1 || fail "no carrier after the reshapes"
 	echo "CPUs $cpus: 16 MiB each way through $((rounds * 2)) reshapes of ours" \

@@ -44,20 +44,20 @@ stop_gives_back() {	# CPU list
 grep -qw la57 /proc/cpuinfo && echo "this kernel pages with 5 levels (la57)"
 start_on 1-2 console=mkcon
 # What the instance itself says, through its console: a shell runs there.
-out=/tmp/smp-mkcon1.out
-cat /dev/mkcon1 > $out &
+out=$TMP_DIR/mkcon1.out
+cat /dev/mkcon1 > "$out" &
 reader=$!
-trap 'kill $reader 2>/dev/null' EXIT
+trap 'kill $reader 2>/dev/null; rm_tmp' EXIT
 # The answer, not the echo of the command typed, has a digit after '='.
 for i in $(seq 20); do
 	echo 'echo mkcpus=$(grep -c ^processor /proc/cpuinfo)' > /dev/mkcon1
-	wait_for 3 grep -q 'mkcpus=[0-9]' $out && break
+	wait_for 3 grep -q 'mkcpus=[0-9]' "$out" && break
 done
 kill $reader
 wait $reader 2>/dev/null
-trap - EXIT
-grep -q 'mkcpus=2' $out ||
-	fail "/proc/cpuinfo of instance 1 on CPUs 1-2, by /dev/mkcon1: '$(grep -o 'mkcpus=[0-9]*' $out | tail -1)'"
+trap rm_tmp EXIT
+grep -q 'mkcpus=2' "$out" ||
+	fail "/proc/cpuinfo of instance 1 on CPUs 1-2, by /dev/mkcon1: '$(grep -o 'mkcpus=[0-9]*' "$out" | tail -1)'"
 echo "/dev/mkcon1: instance 1's /proc/cpuinfo lists 2 processors"
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
 refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
@@ -65,11 +65,11 @@ refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
 # that ran halt: a loop pinned to its second CPU stops printing at once,
 # while the instance still reads running, before our heartbeat verdict
 # would hold its CPUs in INIT.
-cat /dev/mkcon1 > $out &
+cat /dev/mkcon1 > "$out" &
 reader=$!
-trap 'kill $reader 2>/dev/null' EXIT
+trap 'kill $reader 2>/dev/null; rm_tmp' EXIT
 echo 'taskset -c 1 sh -c "while :; do echo mktick; sleep 0.2; done" & (sleep 3; halt -f) &' > /dev/mkcon1
-ticks() { tr -d '\r' < $out | grep -c 'mktick$'; }
+ticks() { tr -d '\r' < "$out" | grep -c 'mktick$'; }
 has_ticks() { [ "$(ticks)" -gt 0 ]; }
 wait_for 30 has_ticks || fail "instance 1's second CPU printed nothing"
 for i in $(seq 60); do
@@ -84,7 +84,7 @@ done
 wait_for 60 state_is crashed || fail "instance 1 on CPUs 1-2 still $(cat $d/state) after halt"
 kill $reader
 wait $reader 2>/dev/null
-trap - EXIT
+trap rm_tmp EXIT
 echo "halt in instance 1 on CPUs 1-2: its second CPU stopped after $t0 ticks, then the heartbeat"
 # Neither kernel may send an IPI shorthand: it would reach the other's
 # CPUs (a panic's REBOOT_VECTOR, on_each_cpu()).
@@ -124,12 +124,12 @@ wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 on CPUs 2-3 
 b0=$(bells 0) b1=$(bells 1)
 [ -n "$b1" ] || fail "mknet0 has no second RX queue: $($ETHTOOL -l mknet0 | tr -s '\n\t ' ' ')"
 # Sixteen flows: the instance hashes them over its two rings.
-$IPERF -c 192.0.2.2 -R -P 16 -t 3 -f m > /tmp/iperf.out 2>&1 || {
-	cat /tmp/iperf.out
+$IPERF -c 192.0.2.2 -R -P 16 -t 3 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+	cat "$TMP_DIR/iperf.out"
 	fail "iperf3 from instance 1 on CPUs 2-3"
 }
 d0=$(($(bells 0) - b0)) d1=$(($(bells 1) - b1))
-echo "instance 1 -> host, 16 flows: $(awk '/SUM.*receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out);" \
+echo "instance 1 -> host, 16 flows: $(awk '/SUM.*receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out");" \
      "doorbells on rx0 $d0, rx1 $d1"
 [ "$d0" -ge 10 ] && [ "$d1" -ge 10 ] || fail "both RX queues must carry traffic: doorbells rx0 $d0, rx1 $d1"
 # Stopped under load: both of its CPUs held in INIT, our carrier goes

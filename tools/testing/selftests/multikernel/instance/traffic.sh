@@ -74,58 +74,58 @@ echo "ping both families: ok"
 # its core at boot; none of it mapped there before its mknet loaded, and
 # every range once its link to us reads frames.  Its init serves these
 # on port 5301.
-report() { nc -w 5 192.0.2.2 5301 </dev/null >/tmp/host-memory 2>/dev/null && [ -s /tmp/host-memory ]; }
+report() { nc -w 5 192.0.2.2 5301 </dev/null >"$TMP_DIR/host-memory" 2>/dev/null && [ -s "$TMP_DIR/host-memory" ]; }
 wait_for 30 report || fail "instance 1 does not say what it may read of us"
-sed 's/^/instance 1: /' /tmp/host-memory
-! grep -q "^logged" /tmp/host-memory || fail "instance 1 complained at boot"
-[ "$(sed -n 's/^cmdline //p' /tmp/host-memory)" = "$(readable 0)" ] ||
+sed 's/^/instance 1: /' "$TMP_DIR/host-memory"
+! grep -q "^logged" "$TMP_DIR/host-memory" || fail "instance 1 complained at boot"
+[ "$(sed -n 's/^cmdline //p' "$TMP_DIR/host-memory")" = "$(readable 0)" ] ||
 	fail "instance 1 was not handed our readable memory, $(readable 0)"
-[ "$(sed -n 's/^readable //p' /tmp/host-memory)" = "$(readable 0)" ] ||
+[ "$(sed -n 's/^readable //p' "$TMP_DIR/host-memory")" = "$(readable 0)" ] ||
 	fail "instance 1 may read other than what it was handed"
 ranges=$(readable 0 | awk -F, '{ print NF }')
-[ "$(sed -n 's/^mapped-before-mknet //p' /tmp/host-memory)" = 0 ] ||
+[ "$(sed -n 's/^mapped-before-mknet //p' "$TMP_DIR/host-memory")" = 0 ] ||
 	fail "instance 1 mapped our RAM before a link needed it"
-[ "$(sed -n 's/^mapped //p' /tmp/host-memory)" = "$ranges" ] ||
-	fail "instance 1 has $(sed -n 's/^mapped //p' /tmp/host-memory) of our $ranges RAM ranges mapped with mknet0 up"
+[ "$(sed -n 's/^mapped //p' "$TMP_DIR/host-memory")" = "$ranges" ] ||
+	fail "instance 1 has $(sed -n 's/^mapped //p' "$TMP_DIR/host-memory") of our $ranges RAM ranges mapped with mknet0 up"
 echo "instance 1 may read our RAM as we listed it: $(readable 0);" \
 	"mapped there only since its mknet0 attached"
 
 tx0=$(sysstat tx_bytes)
 db0=$(qsum doorbells)
-$IPERF -c 192.0.2.2 -t 10 -f m > /tmp/iperf.out 2>&1 || {
-	cat /tmp/iperf.out
+$IPERF -c 192.0.2.2 -t 10 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+	cat "$TMP_DIR/iperf.out"
 	fail "iperf3 to instance 1"
 }
-grep -E "sender|receiver" /tmp/iperf.out
-rate=$(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)
+grep -E "sender|receiver" "$TMP_DIR/iperf.out"
+rate=$(awk '/receiver/ { print $(NF-2) }' "$TMP_DIR/iperf.out")
 [ "${rate%.*}" -gt 0 ] 2>/dev/null || fail "no throughput ($rate Mbit/s)"
 moved=$(($(sysstat tx_bytes) - tx0))
-got=$(awk '/receiver/ { print $5 }' /tmp/iperf.out)
+got=$(awk '/receiver/ { print $5 }' "$TMP_DIR/iperf.out")
 echo "host -> instance 1: $rate Mbit/s; iperf3 received $got MiB," \
 	"tx_bytes grew by $((moved >> 20)) MiB"
 # Everything the far end received went through mknet0, headers on top;
 # iperf3 rounds to a MiB.
 [ $(((moved >> 20) + 1)) -ge "${got%.*}" ] || fail "tx_bytes counted less than iperf3 received"
 echo "doorbells for it: $(($(qsum doorbells) - db0))"
-$IPERF -c 192.0.2.2 -t 5 -R -f m > /tmp/iperf.out 2>&1 || {
-	cat /tmp/iperf.out
+$IPERF -c 192.0.2.2 -t 5 -R -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+	cat "$TMP_DIR/iperf.out"
 	fail "iperf3 from instance 1"
 }
-echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out")"
 
 # The instance's one iperf3 server takes a client at a time: the last
 # run may still be closing.
-udp() { $IPERF -c 192.0.2.2 -u -b 20M -t 3 > /tmp/iperf.out 2>&1; }
+udp() { $IPERF -c 192.0.2.2 -u -b 20M -t 3 > "$TMP_DIR/iperf.out" 2>&1; }
 tx0=$(sysstat tx_bytes)
 wait_for 20 udp || {
-	cat /tmp/iperf.out
+	cat "$TMP_DIR/iperf.out"
 	fail "iperf3 UDP to instance 1"
 }
-grep -E "sender|receiver" /tmp/iperf.out
+grep -E "sender|receiver" "$TMP_DIR/iperf.out"
 # Bytes of UDP payload iperf3 sent, against what left through mknet0.
 sent=$(awk '/sender/ { v = $5; u = $6;
 	m = (u == "MBytes") ? 1048576 : (u == "KBytes") ? 1024 : 1;
-	print int(v * m) }' /tmp/iperf.out)
+	print int(v * m) }' "$TMP_DIR/iperf.out")
 moved=$(($(sysstat tx_bytes) - tx0))
 echo "UDP: iperf3 sent $sent bytes, tx_bytes grew by $moved"
 [ "${sent:-0}" -gt 0 ] || fail "iperf3 UDP sent nothing"
@@ -154,12 +154,12 @@ q2=$((queues == 1 ? 2 : 1)) tx2=$((tx == 512 ? 256 : 512))
 $ETHTOOL -L mknet0 combined $q2 || fail "-L combined $q2 refused on a link to another kernel"
 $ETHTOOL -G mknet0 tx $tx2 || fail "-G tx $tx2 refused on a link to another kernel"
 reshaped $q2 $tx2
-$IPERF -c 192.0.2.2 -t 3 -f m > /tmp/iperf.out 2>&1 || {
-	cat /tmp/iperf.out
+$IPERF -c 192.0.2.2 -t 3 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
+	cat "$TMP_DIR/iperf.out"
 	fail "iperf3 after -L $q2 -G tx $tx2"
 }
 echo "-L combined $q2, -G tx $tx2 on mknet0: instance 1 took up the new rings;" \
-	"iperf3 $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out)"
+	"iperf3 $(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out")"
 $ETHTOOL -L mknet0 combined $queues && $ETHTOOL -G mknet0 tx $tx ||
 	fail "back to $queues queue pairs of $tx"
 reshaped $queues $tx
@@ -237,10 +237,10 @@ start
 wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
 held=$(qsum doorbells_deferred)
-wait_for 30 $IPERF -c 192.0.2.2 -t 3 -f m > /tmp/iperf.out 2>&1 ||
+wait_for 30 $IPERF -c 192.0.2.2 -t 3 -f m > "$TMP_DIR/iperf.out" 2>&1 ||
 	fail "no bulk TCP after the restart"
 echo "instance 1 restarted: carrier on, ping answered," \
-	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/iperf.out) after," \
+	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out") after," \
 	"moderated: we held $(( $(qsum doorbells_deferred) - held )) doorbells" \
 	"as instance 1 asked"
 [ "$(qsum doorbells_deferred)" -gt "$held" ] ||

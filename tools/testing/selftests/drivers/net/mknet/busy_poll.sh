@@ -10,7 +10,7 @@
 SOCKPERF=/opt/mknet/bin/sockperf
 PORT=11111
 [ -x $SOCKPERF ] || { echo "no sockperf"; exit 4; }
-out=$(mktemp)
+out=$TMP_DIR/sockperf
 setup_pair
 
 # One queue pair and no moderation, so that every doorbell goes at once.

@@ -27,7 +27,7 @@ freed() { echo $(($(qstat a tx_freed_in_flight) + $(qstat b tx_freed_in_flight))
 freed0=$(freed)
 inb $IPERF -s -1 -D -B $B4 >/dev/null
 sleep 1
-ina $IPERF -c $B4 -t 8 >/tmp/pair_isolation.iperf 2>&1 &
+ina $IPERF -c $B4 -t 8 >"$TMP_DIR/iperf" 2>&1 &
 iperf=$!
 sleep 1
 echo instance > $mksc || fail "scribble instance"
@@ -48,7 +48,7 @@ echo restore > $mksc
 wait $iperf
 rc=$?
 [ $lost -eq 0 ] || fail "$lost carrier losses or lost pings while our entry was scribbled"
-[ $rc -eq 0 ] || fail "iperf3 TCP failed: $(tail -3 /tmp/pair_isolation.iperf)"
+[ $rc -eq 0 ] || fail "iperf3 TCP failed: $(tail -3 "$TMP_DIR/iperf")"
 [ "$(freed)" = "$freed0" ] || fail "tx_freed_in_flight moved: $freed0 -> $(freed)"
 echo "own entry scribbled 5 s: carrier kept, no ping lost, tx_freed_in_flight $(freed)"
 cleanup

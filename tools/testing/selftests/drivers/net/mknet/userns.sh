@@ -6,13 +6,13 @@
 . "$(dirname "$0")/lib.sh"
 cleanup
 
-if unshare -Urn $IP link add mku0 type mknet 2>/tmp/userns.err; then
+if unshare -Urn $IP link add mku0 type mknet 2>"$TMP_DIR/userns.err"; then
 	fail "root in a user namespace created an mknet pair"
 fi
 # iproute2 shows the driver's extack message in place of strerror(EPERM).
-grep -qE "Operation not permitted|CAP_NET_ADMIN" /tmp/userns.err ||
-	fail "refused, but not for want of CAP_NET_ADMIN: $(cat /tmp/userns.err)"
-echo "user namespace: $(head -1 /tmp/userns.err)"
+grep -qE "Operation not permitted|CAP_NET_ADMIN" "$TMP_DIR/userns.err" ||
+	fail "refused, but not for want of CAP_NET_ADMIN: $(cat "$TMP_DIR/userns.err")"
+echo "user namespace: $(head -1 "$TMP_DIR/userns.err")"
 # The real root still can.
 setup_pair
 ina ping -c 2 -W 2 $B4 >/dev/null || fail "ping over a pair made by root"

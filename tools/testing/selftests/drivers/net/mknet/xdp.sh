@@ -198,7 +198,7 @@ if [ -w "$sc" ]; then
 fi
 
 # Programs come and go under TCP: nothing breaks, the stream finishes.
-ina $IPERF -c $B4 -t 8 >/tmp/xdp-iperf.$run_id 2>&1 &
+ina $IPERF -c $B4 -t 8 >"$TMP_DIR/iperf" 2>&1 &
 client=$!
 i=0
 while [ $i -lt 10 ]; do
@@ -210,8 +210,7 @@ while [ $i -lt 10 ]; do
 	sleep 0.3
 	i=$((i + 1))
 done
-wait $client || { cat /tmp/xdp-iperf.$run_id; fail "TCP under attach/detach"; }
-rm -f /tmp/xdp-iperf.$run_id
+wait $client || { cat "$TMP_DIR/iperf"; fail "TCP under attach/detach"; }
 pings a $B4 3 || fail "no ping after the churn"
 echo "churn: 10 attach/swap/detach rounds under TCP"
 
