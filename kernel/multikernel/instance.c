@@ -568,11 +568,43 @@ static int mk_memory_told(int id)
 	return 0;
 }
 
+/* A size alone: a place in the pool, the lowest no other instance has. */
+static int mk_memory_place(int id, u64 size, phys_addr_t *base)
+{
+	struct mk_mem_range taken[MK_MAX_INSTANCES] = {};
+	u64 free = mk_pool_size, at;
+	int i, err;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (i == id)
+			continue;
+		taken[i].start = mk_children[i].mem_base;
+		taken[i].size = mk_children[i].mem_size;
+		free -= min(free, taken[i].size);
+	}
+	err = mk_mem_ranges_first_fit(taken, MK_MAX_INSTANCES, mk_pool_base,
+				      mk_pool_size, size, MK_INSTANCE_ALIGN,
+				      &at);
+	if (err == -EINVAL) {
+		pr_err("instance %d: memory %#llx is not a multiple of 2 MiB\n",
+		       id, size);
+	} else if (err) {
+		pr_err("instance %d: no %llu MiB free in one piece in mk_instance_memory=%#llx@%pa (%llu MiB free in all)\n",
+		       id, size >> 20, mk_pool_size, &mk_pool_base, free >> 20);
+		err = -ENOMEM;
+	} else {
+		*base = at;
+	}
+	return err;
+}
+
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
 	int id = mk_control_id(kobj), err;
+	bool place = false;
 	phys_addr_t base;
+	char *end;
 	u64 size;
 
 	if (id < 0)
@@ -580,10 +612,13 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (sysfs_streq(buf, "none")) {
 		size = 0;
 		base = 0;
+	} else if (!strchr(buf, '@')) {
+		size = memparse(buf, &end);
+		if (end == buf || !size || (*end && strcmp(end, "\n")))
+			goto bad;
+		place = true;
 	} else if (mk_parse_range(buf, &size, &base)) {
-		pr_err("instance %d: memory '%.*s' is not <size>@<address> or none\n",
-		       id, (int)strcspn(buf, "\n"), buf);
-		return -EINVAL;
+		goto bad;
 	}
 
 	mutex_lock(&mk_children_lock);
@@ -593,6 +628,13 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 		err = -EBUSY;
 	} else {
 		err = mk_memory_told(id);
+		if (!err && place && !mk_pool_size) {
+			pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
+			       id);
+			err = -ENOMEM;
+		}
+		if (!err && place)
+			err = mk_memory_place(id, size, &base);
 		if (!err && size)
 			err = mk_memory_check(id, base, size);
 		if (!err) {
@@ -604,6 +646,10 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	mutex_unlock(&mk_children_lock);
 	return err ?: count;
+bad:
+	pr_err("instance %d: memory '%.*s' is not <size>, <size>@<address> or none\n",
+	       id, (int)strcspn(buf, "\n"), buf);
+	return -EINVAL;
 }
 
 /*

@@ -676,3 +676,54 @@ int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
 			return i;
 	return -ENOENT;
 }
+
+/* @x rounded up to a multiple of @align, a power of two: false past 2^64. */
+static bool mk_round_up(u64 x, u64 align, u64 *up)
+{
+	*up = (x + align - 1) & ~(align - 1);
+	return *up >= x;
+}
+
+/**
+ * mk_mem_ranges_first_fit - the lowest free place for a range in a pool
+ * @r: ranges taken; one of size 0 takes nothing
+ * @n: ranges in @r
+ * @pool_start: first byte of the space to place in
+ * @pool_size: its bytes
+ * @size: bytes wanted
+ * @align: alignment of the place and of @size, a power of two
+ * @start: set to the place found
+ *
+ * Every range of @r that meets a candidate moves it past that range's
+ * end, so each range is passed once: at most @n + 1 candidates.
+ *
+ * Return: 0; -EINVAL for a @size of 0 or not a multiple of @align, or an
+ * @align that is no power of two; -ENOSPC when no aligned gap of @size is
+ * free in the pool.
+ */
+int mk_mem_ranges_first_fit(const struct mk_mem_range *r, unsigned int n,
+			    u64 pool_start, u64 pool_size, u64 size, u64 align,
+			    u64 *start)
+{
+	u64 pool_end = pool_start + pool_size, at, end;
+	int i;
+
+	if (!size || !align || (align & (align - 1)) || (size & (align - 1)))
+		return -EINVAL;
+	if (pool_end < pool_start)
+		pool_end = ~0ULL;
+	if (!mk_round_up(pool_start, align, &at))
+		return -ENOSPC;
+	while (at + size > at && at + size <= pool_end) {
+		i = mk_mem_ranges_overlap(r, n, at, size);
+		if (i < 0) {
+			*start = at;
+			return 0;
+		}
+		/* It meets [at, at + size): its end lies past @at. */
+		end = r[i].start + r[i].size;
+		if (end < r[i].start || !mk_round_up(end, align, &at))
+			break;
+	}
+	return -ENOSPC;
+}

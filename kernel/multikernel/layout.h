@@ -259,5 +259,8 @@ int mk_mem_ranges_subtract(struct mk_mem_range *r, unsigned int n,
 			   unsigned int max, u64 start, u64 size);
 int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
 			  u64 start, u64 size);
+int mk_mem_ranges_first_fit(const struct mk_mem_range *r, unsigned int n,
+			    u64 pool_start, u64 pool_size, u64 size, u64 align,
+			    u64 *start);
 
 #endif /* _KERNEL_MULTIKERNEL_LAYOUT_H */

@@ -15,6 +15,7 @@
 #include <linux/mman.h>
 #include <linux/multikernel_fault.h>
 #include <linux/sched/task.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -613,7 +614,95 @@ static void mk_mem_self_list(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_instance_memory(MK_MAX_INSTANCES, r, 1), -EINVAL);
 }
 
+/* ---- placing an instance's memory in the pool ---- */
+
+#define FIT_POOL	0x40000000ULL
+
+static int fit(const struct mk_mem_range *r, unsigned int n, u64 size,
+	       u64 *at)
+{
+	*at = 0xdead;
+	return mk_mem_ranges_first_fit(r, n, FIT_POOL, SZ_512M, size, SZ_2M,
+				       at);
+}
+
+static void mk_fit_empty_pool(struct kunit *test)
+{
+	u64 at;
+
+	KUNIT_EXPECT_EQ(test, fit(NULL, 0, SZ_512M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL);
+	KUNIT_EXPECT_EQ(test, fit(NULL, 0, SZ_512M + SZ_2M, &at), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, at, 0xdead);
+}
+
+/* Between the others, lowest first; ranges of size 0 and elsewhere ignored. */
+static void mk_fit_gaps(struct kunit *test)
+{
+	const struct mk_mem_range r[] = {
+		{ .start = FIT_POOL + SZ_64M, .size = SZ_64M },
+		{ .start = FIT_POOL, .size = SZ_32M },
+		{ .start = FIT_POOL + SZ_32M, .size = 0 },
+		{ .start = 0x1000000, .size = SZ_256M },
+		{ .start = FIT_POOL + SZ_256M, .size = SZ_64M },
+	};
+	u64 at;
+
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_32M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_32M);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_64M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_128M);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_128M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_128M);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_128M + SZ_2M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_256M + SZ_64M);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_256M, &at), -ENOSPC);
+}
+
+/* A range that ends off the alignment pushes the next place up to it. */
+static void mk_fit_unaligned_neighbour(struct kunit *test)
+{
+	const struct mk_mem_range r[] = {
+		{ .start = FIT_POOL, .size = SZ_2M + 1 },
+	};
+	u64 at;
+
+	KUNIT_EXPECT_EQ(test, fit(r, 1, SZ_2M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_4M);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_first_fit(NULL, 0, FIT_POOL + 1,
+						      SZ_4M, SZ_2M, SZ_2M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_2M);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_first_fit(NULL, 0, FIT_POOL + 1,
+						      SZ_4M - 2, SZ_2M, SZ_2M, &at),
+			-ENOSPC);
+}
+
+static void mk_fit_refused(struct kunit *test)
+{
+	const struct mk_mem_range wraps[] = {
+		{ .start = ~0ULL - SZ_2M, .size = SZ_4M },
+	};
+	u64 at;
+
+	KUNIT_EXPECT_EQ(test, fit(NULL, 0, 0, &at), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fit(NULL, 0, SZ_2M + 4096, &at), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_first_fit(NULL, 0, FIT_POOL, SZ_4M,
+						      SZ_2M, 3 * SZ_1M, &at),
+			-EINVAL);
+	/* The top of the address space: no wrap, in the pool or a range. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_first_fit(NULL, 0, ~0ULL - SZ_1M,
+						      SZ_4M, SZ_2M, SZ_2M, &at),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_first_fit(wraps, 1, ~0ULL - SZ_8M,
+						      SZ_8M, SZ_2M, SZ_2M, &at), 0);
+	KUNIT_EXPECT_EQ(test, at, ~0ULL - SZ_8M + 1);
+}
+
 static struct kunit_case mk_mem_cases[] = {
+	KUNIT_CASE(mk_fit_empty_pool),
+	KUNIT_CASE(mk_fit_gaps),
+	KUNIT_CASE(mk_fit_unaligned_neighbour),
+	KUNIT_CASE(mk_fit_refused),
 	KUNIT_CASE(mk_mem_parse_good),
 	KUNIT_CASE(mk_mem_parse_unsorted),
 	KUNIT_CASE(mk_mem_parse_overlapping),

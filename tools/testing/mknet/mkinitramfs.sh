@@ -34,6 +34,9 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > "$root/etc/hosts"
 
 cp "$top/tools/testing/mknet/init" "$root/init"
 chmod +x "$root/init"
+# The instance tool, in PATH on every kernel.
+cp "$top/tools/multikernel/mkctl" "$root/bin/mkctl"
+chmod +x "$root/bin/mkctl"
 # The kselftest collections, laid out as `make install` of the selftests
 # would: each directory with its settings and TEST_FILES, and
 # kselftest-list.txt naming its TEST_PROGS in the Makefile's order.  Only
