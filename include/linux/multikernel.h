@@ -141,18 +141,6 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 int mk_instance_memory_get(u16 instance);
 void mk_instance_memory_put(u16 instance);
 
-/**
- * mk_instance_status - state and heartbeat of an instance
- * @instance: instance id
- * @heartbeat: if not NULL, set to its heartbeat counter
- *
- * Return: as mk_instance_info().
- */
-static inline int mk_instance_status(u16 instance, u64 *heartbeat)
-{
-	return mk_instance_info(instance, heartbeat, NULL, NULL);
-}
-
 int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx);
 void mk_msg_unregister(u16 type);
 int mk_msg_send(u16 instance, u32 apicid, u16 type, const void *data,

@@ -496,7 +496,7 @@ static int mk_con_host_room(struct mk_con *c, u32 *room)
 	/* The instance read the bytes before it gave them back. */
 	u32 tail = smp_load_acquire(&c->area->in_tail);
 
-	if (mk_instance_status(c->id, NULL) != MK_INSTANCE_RUNNING)
+	if (mk_instance_info(c->id, NULL, NULL, NULL) != MK_INSTANCE_RUNNING)
 		return -EHOSTDOWN;
 	if (mk_con_in_room(c->in_head, tail, room)) {
 		if (!c->in_was_bad)

@@ -850,7 +850,7 @@ static void mk_child_watch(u16 id, struct mk_child *c)
 	int state;
 	u64 hb;
 
-	state = mk_instance_status(id, &hb);
+	state = mk_instance_info(id, &hb, NULL, NULL);
 	if (c->crashed) {
 		if (state != MK_INSTANCE_CRASHED) {
 			pr_warn_ratelimited("instance %u: entry says %d after it crashed; written again\n",

@@ -1582,7 +1582,7 @@ static void mk_loopback_self_listed(struct kunit *test)
 	unsigned int cpu;
 	struct mk_instance_desc d;
 
-	KUNIT_EXPECT_EQ(test, mk_instance_status(mk_self_instance(), &hb),
+	KUNIT_EXPECT_EQ(test, mk_instance_info(mk_self_instance(), &hb, NULL, NULL),
 			MK_INSTANCE_RUNNING);
 	KUNIT_ASSERT_EQ(test, mk_instance_read(mk_self_instance(), &d), 0);
 	for_each_online_cpu(cpu)
@@ -1606,7 +1606,7 @@ static void mk_loopback_send_errors(struct kunit *test)
 					  sizeof(big)), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, mk_msg_send(MK_MAX_INSTANCES, apic1, MK_MSG_TEST,
 					  &x, 4), -EINVAL);
-	if (mk_instance_status(other, NULL) != MK_INSTANCE_RUNNING)
+	if (mk_instance_info(other, NULL, NULL, NULL) != MK_INSTANCE_RUNNING)
 		KUNIT_EXPECT_EQ(test, mk_msg_send(other, apic1, MK_MSG_TEST,
 						  &x, 4), -EHOSTDOWN);
 	KUNIT_EXPECT_EQ(test, mk_msg_register(0, lb_handler, lb),
@@ -1743,7 +1743,7 @@ static void mk_loopback_broadcast_refused(struct kunit *test)
 
 	for (i = 0; i < MK_MAX_INSTANCES; i++)
 		if (i != mk_self_instance() &&
-		    mk_instance_status(i, NULL) == MK_INSTANCE_EMPTY)
+		    mk_instance_info(i, NULL, NULL, NULL) == MK_INSTANCE_EMPTY)
 			break;
 	if (i == MK_MAX_INSTANCES)
 		kunit_skip(test, "no unused instance entry to play the peer");
@@ -1757,7 +1757,7 @@ static void mk_loopback_broadcast_refused(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, mk_msg_send(i, limit, MK_MSG_TEST, &x, sizeof(x)),
 			-ERANGE);
-	KUNIT_EXPECT_EQ(test, mk_instance_status(i, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mk_instance_info(i, NULL, NULL, NULL), -ERANGE);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&mk_region.bad_apicid[i]) - bad0, 2);
 
 	/* Not running first, so nobody sends while the rest is put back. */

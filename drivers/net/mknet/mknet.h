@@ -452,6 +452,12 @@ static inline bool mknet_area_in_region(const void *area, size_t size)
 	return mk_region_ptr(mk_region_offset(area), size) == area;
 }
 
+/* The peer instance's state as the table says (MK_INSTANCE_*). */
+static inline int mknet_peer_state(const struct mknet_priv *priv)
+{
+	return mk_instance_info(priv->peer_instance, NULL, NULL, NULL);
+}
+
 /*
  * Calls go one way, down this list: mknet_main.c (the module, link ops),
  * mknet_remote.c (links to other instances), mknet_ethtool.c,

@@ -194,8 +194,7 @@ static bool mknet_tx_release_wait(struct mknet_priv *priv)
 			return true;
 		msleep(20);
 		/* Peer gone: its CPUs are held, nothing reads our frames. */
-		if (mk_instance_status(priv->peer_instance, NULL) !=
-		    MK_INSTANCE_RUNNING)
+		if (mknet_peer_state(priv) != MK_INSTANCE_RUNNING)
 			return true;
 	} while (time_before(jiffies, until));
 	return false;
@@ -215,7 +214,7 @@ static void mknet_area_free(struct mknet_priv *priv)
 	if (!priv->area)
 		return;
 	if (priv->retired_area &&
-	    mk_instance_status(priv->peer_instance, NULL) == MK_INSTANCE_RUNNING) {
+	    mknet_peer_state(priv) == MK_INSTANCE_RUNNING) {
 		netdev_warn(priv->dev, "peer never took up our last rings: leaving them to it\n");
 		priv->retired_area = NULL;
 		priv->retired_bufs = NULL;
@@ -476,7 +475,7 @@ static bool mknet_peer_alive(struct mknet_priv *priv)
 	 */
 	if (!priv->remote)
 		return true;
-	if (mk_instance_status(priv->peer_instance, &hb) != MK_INSTANCE_RUNNING)
+	if (mk_instance_info(priv->peer_instance, &hb, NULL, NULL) != MK_INSTANCE_RUNNING)
 		return false;
 	if (hb != priv->peer_heartbeat) {
 		priv->peer_heartbeat = hb;
@@ -511,9 +510,7 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	 * A stalled heartbeat turns the carrier off, but the peer may still
 	 * copy our frames: only a peer the host holds stopped is gone.
 	 */
-	stopped = priv->remote &&
-		  mk_instance_status(priv->peer_instance, NULL) !=
-		  MK_INSTANCE_RUNNING;
+	stopped = priv->remote && mknet_peer_state(priv) != MK_INSTANCE_RUNNING;
 	if (READ_ONCE(priv->peer_attached) && stopped != READ_ONCE(priv->peer_gone)) {
 		/* Frames of ours a stopped peer had are freed by the polls. */
 		WRITE_ONCE(priv->peer_gone, stopped);
@@ -811,8 +808,7 @@ static int mknet_reshape_remote(struct mknet_priv *priv, u32 tx, u32 rx,
 		return 0;
 	/* It may still read the area before the current one. */
 	if (priv->retired_area) {
-		if (mk_instance_status(priv->peer_instance, NULL) ==
-		    MK_INSTANCE_RUNNING) {
+		if (mknet_peer_state(priv) == MK_INSTANCE_RUNNING) {
 			NL_SET_ERR_MSG(extack,
 				       "the other kernel has not taken up the last change yet");
 			return -EBUSY;
