@@ -41,6 +41,15 @@ if [ -n "$out" ]; then
 fi
 echo "  CHECK   kernel-doc -Wall: $(echo "$csrc" | wc -w) files"
 
+# mknet's files call one way, in the order mknet.h gives.
+m=drivers/net/mknet
+if ! python3 scripts/check-calls.py $m/mknet_main.c $m/mknet_remote.c \
+	$m/mknet_ethtool.c $m/mknet_netdev.c $m/mknet_debugfs.c \
+	$m/mknet_fault.c $m/mknet_coal.c $m/mknet_txrx.c; then
+	fail=1
+fi
+echo "  CHECK   calls between mknet's files go one way"
+
 # Our objects, rebuilt with W=1 and sparse; only our paths are judged.
 dirs="kernel/multikernel/ arch/x86/kernel/multikernel.o arch/x86/kernel/multikernel_start.o"
 dirs="$dirs arch/x86/kernel/multikernel_spawn.o arch/x86/kernel/multikernel_trampoline.o"
