@@ -15,6 +15,22 @@
 #include <linux/timer.h>
 #include "internal.h"
 
+/**
+ * mk_republish - write everything this kernel owns in the region again
+ * @r: the region
+ *
+ * Our instance entry, the indices of our rings and, on instance 0, the
+ * header.  Called every heartbeat: whatever a peer scribbled over them is
+ * gone a second after it stops, and nothing we own is read back.
+ */
+void mk_republish(struct mk_region *r)
+{
+	if (r->self == 0)
+		memcpy(r->hdr, &r->hdr_own, sizeof(r->hdr_own));
+	mk_publish_self(r);
+	mk_rings_republish(r);
+}
+
 static int mk_panic_notify(struct notifier_block *nb, unsigned long event,
 			   void *unused)
 {

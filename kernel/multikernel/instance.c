@@ -3,7 +3,8 @@
  * Starting other kernel instances from this one.
  *
  * mk_instance_memory=<size>@<address> sets memory aside at boot for the
- * instances this kernel starts.  Each instance is then driven from
+ * instances this kernel starts; memory.c keeps it, and what each instance
+ * was given of it.  Each instance is then driven from
  * /sys/kernel/multikernel/instances/<id>/:
  *
  *   kernel   write the bzImage (cat bzImage > kernel)
@@ -11,9 +12,9 @@
  *   cmdline  its command line; the region, its id, our RAM and that of
  *            every other instance with memory (which it may read frames
  *            from), and the timer rates are appended
- *   memory   <size>@<address> inside the reserved memory, or "none" to
- *            give it back; fixed while this instance or one told of it
- *            runs
+ *   memory   <size>@<address> inside the reserved memory, <size> alone
+ *            for its lowest free part, or "none" to give it back; fixed
+ *            while this instance or one told of it runs
  *   cpus     offline CPUs of this kernel, as a list (2-3 or 1,3); the
  *            first boots the instance, the others wait in a park until
  *            its kernel brings them up
@@ -49,7 +50,6 @@
 #include <linux/debugfs.h>
 #include <linux/kexec.h>
 #include <linux/kobject.h>
-#include <linux/memblock.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
@@ -63,14 +63,8 @@
 
 #define MK_IMAGE_MAX		SZ_256M
 #define MK_CMDLINE_MAX		1024
-#define MK_INSTANCE_ALIGN	SZ_2M
 /* Instances bump their heartbeat about once a second. */
 #define MK_HEARTBEAT_TIMEOUT	(5 * HZ)
-/*
- * The x86 loader starts an instance through identity page tables of the
- * first 4 GiB, with a 32-bit CR3: memory above cannot be started in.
- */
-#define MK_INSTANCE_MEM_END	SZ_4G
 
 enum mk_child_state {
 	MK_CHILD_EMPTY,
@@ -104,8 +98,6 @@ struct mk_blob {
  * @initrd: its initramfs
  * @cmdline: command line as written by the user
  * @cpus: logical CPUs of ours it runs on; the first boots it
- * @mem_base: physical base of its memory
- * @mem_size: bytes of memory, 0 if not set
  * @state: &enum mk_child_state
  * @published: the state we last wrote to its table entry, whatever the
  *	entry says now
@@ -121,8 +113,6 @@ struct mk_child {
 	struct mk_blob initrd;
 	char cmdline[MK_CMDLINE_MAX];
 	struct cpumask cpus;
-	phys_addr_t mem_base;
-	u64 mem_size;
 	enum mk_child_state state;
 	u32 published;
 	bool crashed;
@@ -136,111 +126,11 @@ static_assert(MK_INSTANCE_MAX_CPUS <= MK_MAX_INSTANCE_CPUS);
 static struct mk_child mk_children[MK_MAX_INSTANCES];
 /* Serialises every change to mk_children and mk_owned_cpus. */
 static DEFINE_MUTEX(mk_children_lock);
-/*
- * Also held to change a child's mem_base and mem_size: mk_child_memory()
- * reads the pair in any context, where the mutex cannot be taken.
- */
-static DEFINE_SPINLOCK(mk_children_mem_lock);
 /* Also read without the lock, by the panic notifier. */
 static struct cpumask mk_owned_cpus;
 
 static void mk_children_watch(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mk_watch_work, mk_children_watch);
-
-static phys_addr_t mk_pool_base;
-static u64 mk_pool_size;
-
-/* Does [base, base + size) end at or below MK_INSTANCE_MEM_END, unwrapped */
-static bool mk_below_mem_end(phys_addr_t base, u64 size)
-{
-	return size <= MK_INSTANCE_MEM_END && base <= MK_INSTANCE_MEM_END - size;
-}
-
-static int __init mk_instance_memory_setup(char *arg)
-{
-	if (mk_parse_range(arg, &mk_pool_size, &mk_pool_base)) {
-		mk_pool_size = 0;
-		pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
-		       arg ?: "");
-	} else if (!mk_below_mem_end(mk_pool_base, mk_pool_size)) {
-		mk_pool_size = 0;
-		pr_err("mk_instance_memory=%s: ends above 4 GiB, where instances cannot be started; no instances can start\n",
-		       arg);
-	}
-	return 0;
-}
-early_param("mk_instance_memory", mk_instance_memory_setup);
-
-/**
- * mk_instance_memory_reserve - set the instances' memory aside
- *
- * Called with the shared region's reservation, before memblock is
- * released.  The memory stays out of this kernel's page allocator.
- */
-void __init mk_instance_memory_reserve(void)
-{
-	phys_addr_t base = mk_pool_base;
-	u64 size = mk_pool_size;
-
-	if (!size)
-		return;
-	if (!IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
-	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base + size < base) {
-		pr_err("instance memory %llx@%pa: not 2 MiB aligned\n", size, &base);
-	} else if (!memblock_is_region_memory(base, size)) {
-		pr_err("instance memory %llx@%pa: not RAM\n", size, &base);
-	} else if (memblock_is_region_reserved(base, size)) {
-		pr_err("instance memory %llx@%pa: overlaps memory in use\n",
-		       size, &base);
-	} else if (memblock_reserve(base, size)) {
-		pr_err("instance memory %llx@%pa: cannot reserve\n", size, &base);
-	} else {
-		pr_info("instance memory %llx@%pa reserved\n", size, &base);
-		return;
-	}
-	mk_pool_size = 0;
-}
-
-/**
- * mk_instance_pool - the memory set aside for instances
- * @base: set to its physical base
- * @size: set to its bytes, 0 if none was set aside
- */
-void mk_instance_pool(phys_addr_t *base, u64 *size)
-{
-	*base = mk_pool_base;
-	*size = mk_pool_size;
-}
-
-/**
- * mk_child_memory - the memory this kernel gave an instance
- * @id: instance id, below %MK_MAX_INSTANCES
- * @range: set to that memory, with its mapping
- *
- * Context: any.
- * Return: 0, or -ENOENT if the instance has no memory.
- */
-int mk_child_memory(u16 id, struct mk_mem_range *range)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&mk_children_mem_lock, flags);
-	range->start = mk_children[id].mem_base;
-	range->size = mk_children[id].mem_size;
-	spin_unlock_irqrestore(&mk_children_mem_lock, flags);
-	if (!range->size)
-		return -ENOENT;
-	/*
-	 * memory_store() accepts only parts of mk_instance_memory=.  That is
-	 * RAM to us, so it is in the direct map (which maps all of memblock's
-	 * memory, reserved or not), and memblock_reserve() kept it from the
-	 * page allocator for good.  A caller still holding this range after
-	 * the memory file changed, while the instance was stopped, reads
-	 * memory set aside for instances, never pages of ours in use.
-	 */
-	range->virt = phys_to_virt(range->start);
-	return 0;
-}
 
 static int mk_cpu_prepare(unsigned int cpu)
 {
@@ -501,51 +391,12 @@ static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
 	int id = mk_kobj_to_id(kobj);
-	struct mk_child *c;
-	ssize_t n;
+	struct mk_mem_range m;
 
 	if (id < 0)
 		return id;
-	c = &mk_children[id];
-	mutex_lock(&mk_children_lock);
-	n = sysfs_emit(buf, "%#llx@%#llx\n", c->mem_size, (u64)c->mem_base);
-	mutex_unlock(&mk_children_lock);
-	return n;
-}
-
-/* Memory of an instance: inside the pool, and nobody else's. */
-static int mk_memory_check(int id, phys_addr_t base, u64 size)
-{
-	int i;
-
-	if (!mk_below_mem_end(base, size)) {
-		pr_err("instance %d: memory %llx@%pa ends above 4 GiB, where instances cannot be started\n",
-		       id, size, &base);
-		return -ERANGE;
-	}
-	if (!mk_pool_size) {
-		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
-		       id);
-		return -ENOMEM;
-	}
-	if (!size || !IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
-	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base < mk_pool_base ||
-	    base + size < base || base + size > mk_pool_base + mk_pool_size) {
-		pr_err("instance %d: memory %llx@%pa is not a 2 MiB aligned part of %llx@%pa\n",
-		       id, size, &base, mk_pool_size, &mk_pool_base);
-		return -EINVAL;
-	}
-	for (i = 0; i < MK_MAX_INSTANCES; i++) {
-		const struct mk_child *o = &mk_children[i];
-
-		if (i != id && o->mem_size && base < o->mem_base + o->mem_size &&
-		    o->mem_base < base + size) {
-			pr_err("instance %d: memory overlaps instance %d's\n",
-			       id, i);
-			return -EBUSY;
-		}
-	}
-	return 0;
+	mk_child_memory(id, &m);
+	return sysfs_emit(buf, "%#llx@%#llx\n", m.size, (u64)m.start);
 }
 
 /*
@@ -566,36 +417,6 @@ static int mk_memory_told(int id)
 		}
 	}
 	return 0;
-}
-
-/* A size alone: a place in the pool, the lowest no other instance has. */
-static int mk_memory_place(int id, u64 size, phys_addr_t *base)
-{
-	struct mk_mem_range taken[MK_MAX_INSTANCES] = {};
-	u64 free = mk_pool_size, at;
-	int i, err;
-
-	for (i = 0; i < MK_MAX_INSTANCES; i++) {
-		if (i == id)
-			continue;
-		taken[i].start = mk_children[i].mem_base;
-		taken[i].size = mk_children[i].mem_size;
-		free -= min(free, taken[i].size);
-	}
-	err = mk_mem_ranges_first_fit(taken, MK_MAX_INSTANCES, mk_pool_base,
-				      mk_pool_size, size, MK_INSTANCE_ALIGN,
-				      &at);
-	if (err == -EINVAL) {
-		pr_err("instance %d: memory %#llx is not a multiple of 2 MiB\n",
-		       id, size);
-	} else if (err) {
-		pr_err("instance %d: no %llu MiB free in one piece in mk_instance_memory=%#llx@%pa (%llu MiB free in all)\n",
-		       id, size >> 20, mk_pool_size, &mk_pool_base, free >> 20);
-		err = -ENOMEM;
-	} else {
-		*base = at;
-	}
-	return err;
 }
 
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -628,21 +449,12 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 		err = -EBUSY;
 	} else {
 		err = mk_memory_told(id);
-		if (!err && place && !mk_pool_size) {
-			pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
-			       id);
-			err = -ENOMEM;
-		}
 		if (!err && place)
-			err = mk_memory_place(id, size, &base);
+			err = mk_child_memory_place(id, size, &base);
 		if (!err && size)
-			err = mk_memory_check(id, base, size);
-		if (!err) {
-			spin_lock_irq(&mk_children_mem_lock);
-			mk_children[id].mem_base = base;
-			mk_children[id].mem_size = size;
-			spin_unlock_irq(&mk_children_mem_lock);
-		}
+			err = mk_child_memory_check(id, base, size);
+		if (!err)
+			mk_child_memory_set(id, base, size);
 	}
 	mutex_unlock(&mk_children_lock);
 	return err ?: count;
@@ -661,17 +473,16 @@ static int mk_peer_ram_param(u16 id, char *buf, size_t len)
 {
 	struct mk_child *c = &mk_children[id];
 	const char *sep = "mk_peer_ram=";
+	struct mk_mem_range m;
 	int n = 0;
 	u16 i;
 
 	c->peers_told = 0;
 	for (i = 0; i < MK_MAX_INSTANCES; i++) {
-		const struct mk_child *o = &mk_children[i];
-
-		if (i == id || !o->mem_size)
+		if (i == id || mk_child_memory(i, &m))
 			continue;
 		n += scnprintf(buf + n, len - n, "%s%u:%#llx-%#llx", sep, i,
-			       (u64)o->mem_base, (u64)o->mem_base + o->mem_size);
+			       (u64)m.start, (u64)m.start + m.size);
 		sep = ",";
 		__set_bit(i, &c->peers_told);
 	}
@@ -722,6 +533,7 @@ static int mk_child_start(u16 id)
 	struct mk_child *c = &mk_children[id];
 	struct mk_region *r = &mk_region;
 	struct mk_boot b = {};
+	struct mk_mem_range mem;
 	unsigned int cpu;
 	char *cmdline;
 	u32 prev;
@@ -739,7 +551,7 @@ static int mk_child_start(u16 id)
 		pr_err("instance %u: no kernel loaded\n", id);
 		return -ENOEXEC;
 	}
-	if (!c->mem_size) {
+	if (mk_child_memory(id, &mem)) {
 		pr_err("instance %u: no memory given\n", id);
 		return -ENOMEM;
 	}
@@ -773,8 +585,8 @@ static int mk_child_start(u16 id)
 	b.initrd = c->initrd.data;
 	b.initrd_len = c->initrd.len;
 	b.cmdline = cmdline;
-	b.mem_base = c->mem_base;
-	b.mem_size = c->mem_size;
+	b.mem_base = mem.start;
+	b.mem_size = mem.size;
 	b.region_base = r->phys;
 	b.region_size = r->size;
 
@@ -1044,9 +856,18 @@ static const struct attribute_group mk_child_group = {
 	.bin_attrs = mk_child_bin_attrs,
 };
 
+/**
+ * mk_instance_debugfs_init - create debugfs multikernel/freeze and revive
+ * @dir: debugfs multikernel/
+ */
+void __init mk_instance_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
+	debugfs_create_file_unsafe("revive", 0200, dir, NULL, &mk_revive_fops);
+}
+
 static int __init mk_instance_control_init(void)
 {
-	struct dentry *dir;
 	int err;
 	u16 id;
 
@@ -1069,10 +890,6 @@ static int __init mk_instance_control_init(void)
 	atomic_notifier_chain_register(&panic_notifier_list,
 				       &mk_children_panic_nb);
 	register_reboot_notifier(&mk_children_reboot_nb);
-	dir = debugfs_create_dir("multikernel", NULL);
-	debugfs_create_file_unsafe("freeze", 0200, dir, NULL, &mk_freeze_fops);
-	debugfs_create_file_unsafe("revive", 0200, dir, NULL, &mk_revive_fops);
-	mk_debugfs_init(dir);
 	return 0;
 }
 late_initcall(mk_instance_control_init);

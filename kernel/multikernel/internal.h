@@ -238,15 +238,20 @@ void *mk_msg_pfn_ptr(const struct mk_msg *msg, u32 *len);
 
 int mk_instance_read(u16 instance, struct mk_instance_desc *copy);
 int mk_parse_range(const char *s, u64 *size, phys_addr_t *base);
+void __init mk_set_ready(void);
+void mk_publish_self(struct mk_region *r);
 void mk_messaging_start(struct mk_region *r);
+void __init mk_ipi_start(void);
 int __init mk_pool_init(struct mk_region *r);
 void __init mk_heartbeat_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
 int mk_kobj_to_id(struct kobject *kobj);
 void __init mk_instance_memory_reserve(void);
-void mk_instance_pool(phys_addr_t *base, u64 *size);
 int mk_child_memory(u16 id, struct mk_mem_range *range);
+int mk_child_memory_check(int id, phys_addr_t base, u64 size);
+int mk_child_memory_place(int id, u64 size, phys_addr_t *base);
+void mk_child_memory_set(int id, phys_addr_t base, u64 size);
 void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
 #ifdef CONFIG_TTY
@@ -255,6 +260,7 @@ void __init mk_console_join(struct mk_region *r);
 static inline void mk_console_join(struct mk_region *r) { }
 #endif
 struct dentry;
+void __init mk_instance_debugfs_init(struct dentry *dir);
 #ifdef CONFIG_DEBUG_FS
 void __init mk_debugfs_init(struct dentry *dir);
 #else

@@ -27,13 +27,20 @@
  * Callers check every range a peer names against these before reading a
  * byte of it.  Every list is page aligned, sorted, free of overlap and
  * clear of the shared region.
+ *
+ * On the host this file also keeps the memory set aside for instances
+ * and the part of it each instance was given, which instance.c's memory
+ * files change: the records the lists above are made from.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/set_memory.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include "internal.h"
 
@@ -244,6 +251,213 @@ static void __init mk_peer_ram_accept(const struct mk_region *r)
 		nr);
 }
 
+/* ---- memory this kernel gives the instances it starts ---- */
+
+/*
+ * The x86 loader starts an instance through identity page tables of the
+ * first 4 GiB, with a 32-bit CR3: memory above cannot be started in.
+ */
+#define MK_INSTANCE_MEM_END	SZ_4G
+#define MK_INSTANCE_ALIGN	SZ_2M
+
+static phys_addr_t mk_pool_base;
+static u64 mk_pool_size;
+/*
+ * The memory of each instance we start, as its memory file says.  Its
+ * changes are serialised by instance.c's lock; this one lets
+ * mk_child_memory() read a range whole in any context.
+ */
+static struct mk_mem_range mk_child_mem[MK_MAX_INSTANCES];
+static DEFINE_SPINLOCK(mk_child_mem_lock);
+
+/* Does [base, base + size) end at or below MK_INSTANCE_MEM_END, unwrapped */
+static bool mk_below_mem_end(phys_addr_t base, u64 size)
+{
+	return size <= MK_INSTANCE_MEM_END && base <= MK_INSTANCE_MEM_END - size;
+}
+
+static int __init mk_instance_memory_setup(char *arg)
+{
+	if (mk_parse_range(arg, &mk_pool_size, &mk_pool_base)) {
+		mk_pool_size = 0;
+		pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
+		       arg ?: "");
+	} else if (!mk_below_mem_end(mk_pool_base, mk_pool_size)) {
+		mk_pool_size = 0;
+		pr_err("mk_instance_memory=%s: ends above 4 GiB, where instances cannot be started; no instances can start\n",
+		       arg);
+	}
+	return 0;
+}
+early_param("mk_instance_memory", mk_instance_memory_setup);
+
+/**
+ * mk_instance_memory_reserve - set the instances' memory aside
+ *
+ * Called with the shared region's reservation, before memblock is
+ * released.  The memory stays out of this kernel's page allocator.
+ */
+void __init mk_instance_memory_reserve(void)
+{
+	phys_addr_t base = mk_pool_base;
+	u64 size = mk_pool_size;
+
+	if (!size)
+		return;
+	if (!IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
+	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base + size < base) {
+		pr_err("instance memory %llx@%pa: not 2 MiB aligned\n", size, &base);
+	} else if (!memblock_is_region_memory(base, size)) {
+		pr_err("instance memory %llx@%pa: not RAM\n", size, &base);
+	} else if (memblock_is_region_reserved(base, size)) {
+		pr_err("instance memory %llx@%pa: overlaps memory in use\n",
+		       size, &base);
+	} else if (memblock_reserve(base, size)) {
+		pr_err("instance memory %llx@%pa: cannot reserve\n", size, &base);
+	} else {
+		pr_info("instance memory %llx@%pa reserved\n", size, &base);
+		return;
+	}
+	mk_pool_size = 0;
+}
+
+/**
+ * mk_child_memory - the memory this kernel gave an instance
+ * @id: instance id, below %MK_MAX_INSTANCES
+ * @range: set to that memory, with its mapping
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if the instance has no memory.
+ */
+int mk_child_memory(u16 id, struct mk_mem_range *range)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mk_child_mem_lock, flags);
+	range->start = mk_child_mem[id].start;
+	range->size = mk_child_mem[id].size;
+	spin_unlock_irqrestore(&mk_child_mem_lock, flags);
+	if (!range->size)
+		return -ENOENT;
+	/*
+	 * mk_child_memory_check() accepts only parts of mk_instance_memory=.  That is
+	 * RAM to us, so it is in the direct map (which maps all of memblock's
+	 * memory, reserved or not), and memblock_reserve() kept it from the
+	 * page allocator for good.  A caller still holding this range after
+	 * the memory file changed, while the instance was stopped, reads
+	 * memory set aside for instances, never pages of ours in use.
+	 */
+	range->virt = phys_to_virt(range->start);
+	return 0;
+}
+
+/**
+ * mk_child_memory_check - may an instance have this memory
+ * @id: the instance
+ * @base: physical base asked for
+ * @size: bytes asked for
+ *
+ * Inside mk_instance_memory=, 2 MiB aligned, below 4 GiB, and no other
+ * instance's.  The caller serialises changes of the instances' memory.
+ *
+ * Return: 0; -ERANGE above 4 GiB; -ENOMEM with no memory set aside;
+ * -EINVAL outside it or unaligned; -EBUSY over another's.  Each logged.
+ */
+int mk_child_memory_check(int id, phys_addr_t base, u64 size)
+{
+	int i;
+
+	if (!mk_below_mem_end(base, size)) {
+		pr_err("instance %d: memory %llx@%pa ends above 4 GiB, where instances cannot be started\n",
+		       id, size, &base);
+		return -ERANGE;
+	}
+	if (!mk_pool_size) {
+		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
+		       id);
+		return -ENOMEM;
+	}
+	if (!size || !IS_ALIGNED(base, MK_INSTANCE_ALIGN) ||
+	    !IS_ALIGNED(size, MK_INSTANCE_ALIGN) || base < mk_pool_base ||
+	    base + size < base || base + size > mk_pool_base + mk_pool_size) {
+		pr_err("instance %d: memory %llx@%pa is not a 2 MiB aligned part of %llx@%pa\n",
+		       id, size, &base, mk_pool_size, &mk_pool_base);
+		return -EINVAL;
+	}
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		const struct mk_mem_range *o = &mk_child_mem[i];
+
+		if (i != id && o->size && base < o->start + o->size &&
+		    o->start < base + size) {
+			pr_err("instance %d: memory overlaps instance %d's\n",
+			       id, i);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/**
+ * mk_child_memory_place - find memory of a size for an instance
+ * @id: the instance
+ * @size: bytes it wants
+ * @base: set to the lowest 2 MiB aligned place in mk_instance_memory=
+ *	that no other instance has
+ *
+ * The caller serialises changes of the instances' memory.
+ *
+ * Return: 0; -EINVAL for a size not a multiple of 2 MiB; -ENOMEM when no
+ * memory was set aside or no piece is large enough.  Each logged.
+ */
+int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
+{
+	struct mk_mem_range taken[MK_MAX_INSTANCES] = {};
+	u64 free = mk_pool_size, at;
+	int i, err;
+
+	if (!mk_pool_size) {
+		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
+		       id);
+		return -ENOMEM;
+	}
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (i == id)
+			continue;
+		taken[i] = mk_child_mem[i];
+		free -= min(free, taken[i].size);
+	}
+	err = mk_mem_ranges_first_fit(taken, MK_MAX_INSTANCES, mk_pool_base,
+				      mk_pool_size, size, MK_INSTANCE_ALIGN,
+				      &at);
+	if (err == -EINVAL) {
+		pr_err("instance %d: memory %#llx is not a multiple of 2 MiB\n",
+		       id, size);
+	} else if (err) {
+		pr_err("instance %d: no %llu MiB free in one piece in mk_instance_memory=%#llx@%pa (%llu MiB free in all)\n",
+		       id, size >> 20, mk_pool_size, &mk_pool_base, free >> 20);
+		err = -ENOMEM;
+	} else {
+		*base = at;
+	}
+	return err;
+}
+
+/**
+ * mk_child_memory_set - give an instance its memory
+ * @id: the instance
+ * @base: physical base, as mk_child_memory_check() accepted it
+ * @size: bytes; 0 gives the memory back
+ *
+ * The caller serialises changes of the instances' memory.
+ */
+void mk_child_memory_set(int id, phys_addr_t base, u64 size)
+{
+	spin_lock_irq(&mk_child_mem_lock);
+	mk_child_mem[id].start = base;
+	mk_child_mem[id].size = size;
+	spin_unlock_irq(&mk_child_mem_lock);
+}
+
 /**
  * mk_memory_init - learn our RAM and, on an instance, map the host's
  * @r: the region, joined
@@ -255,7 +469,8 @@ void __init mk_memory_init(const struct mk_region *r)
 	struct mk_ram_walk w = { .region = r };
 
 	BUILD_BUG_ON(PAGE_SIZE != MK_MEM_ALIGN);
-	mk_instance_pool(&w.pool_base, &w.pool_size);
+	w.pool_base = mk_pool_base;
+	w.pool_size = mk_pool_size;
 	walk_system_ram_res(0, U64_MAX, &w, mk_self_ram_add);
 	if (w.dropped)
 		pr_warn("our RAM has %u ranges beyond the first %d: no peer will read from them\n",
