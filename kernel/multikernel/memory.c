@@ -253,11 +253,7 @@ static void __init mk_peer_ram_accept(const struct mk_region *r)
 
 /* ---- memory this kernel gives the instances it starts ---- */
 
-/*
- * The x86 loader starts an instance through identity page tables of the
- * first 4 GiB, with a 32-bit CR3: memory above cannot be started in.
- */
-#define MK_INSTANCE_MEM_END	SZ_4G
+/* The loader maps the instance's memory with 2 MiB pages. */
 #define MK_INSTANCE_ALIGN	SZ_2M
 
 static phys_addr_t mk_pool_base;
@@ -270,22 +266,12 @@ static u64 mk_pool_size;
 static struct mk_mem_range mk_child_mem[MK_MAX_INSTANCES];
 static DEFINE_SPINLOCK(mk_child_mem_lock);
 
-/* Does [base, base + size) end at or below MK_INSTANCE_MEM_END, unwrapped */
-static bool mk_below_mem_end(phys_addr_t base, u64 size)
-{
-	return size <= MK_INSTANCE_MEM_END && base <= MK_INSTANCE_MEM_END - size;
-}
-
 static int __init mk_instance_memory_setup(char *arg)
 {
 	if (mk_parse_range(arg, &mk_pool_size, &mk_pool_base)) {
 		mk_pool_size = 0;
 		pr_err("mk_instance_memory=%s: expected <size>@<address>, no instances can start\n",
 		       arg ?: "");
-	} else if (!mk_below_mem_end(mk_pool_base, mk_pool_size)) {
-		mk_pool_size = 0;
-		pr_err("mk_instance_memory=%s: ends above 4 GiB, where instances cannot be started; no instances can start\n",
-		       arg);
 	}
 	return 0;
 }
@@ -357,21 +343,16 @@ int mk_child_memory(u16 id, struct mk_mem_range *range)
  * @base: physical base asked for
  * @size: bytes asked for
  *
- * Inside mk_instance_memory=, 2 MiB aligned, below 4 GiB, and no other
- * instance's.  The caller serialises changes of the instances' memory.
+ * Inside mk_instance_memory=, 2 MiB aligned, and no other instance's.
+ * The caller serialises changes of the instances' memory.
  *
- * Return: 0; -ERANGE above 4 GiB; -ENOMEM with no memory set aside;
+ * Return: 0; -ENOMEM with no memory set aside;
  * -EINVAL outside it or unaligned; -EBUSY over another's.  Each logged.
  */
 int mk_child_memory_check(int id, phys_addr_t base, u64 size)
 {
 	int i;
 
-	if (!mk_below_mem_end(base, size)) {
-		pr_err("instance %d: memory %llx@%pa ends above 4 GiB, where instances cannot be started\n",
-		       id, size, &base);
-		return -ERANGE;
-	}
 	if (!mk_pool_size) {
 		pr_err("instance %d: no memory set aside (mk_instance_memory=)\n",
 		       id);

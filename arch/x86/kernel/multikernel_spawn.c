@@ -96,10 +96,10 @@ static u32 __init mk_spawn_boot_apicid(void)
 }
 
 /*
- * Let a parked CPU go to secondary_startup_64.  It waits on the host's
- * identity map of the first 4 GiB, which holds our memory; with the
- * kernel's own mapping added there, it can jump to the kernel's virtual
- * address and load init_top_pgt from there.
+ * Let a parked CPU go to secondary_startup_64.  It waits on the boot
+ * page tables the host built in our boot area, which map our memory one
+ * to one; with the kernel's own mapping added there, it can jump to the
+ * kernel's virtual address and load init_top_pgt from there.
  */
 static int mk_spawn_wake_ap(u32 apicid, unsigned long start_ip)
 {

@@ -9,9 +9,11 @@
  *                  the shared region as reserved; hardware_subarch =
  *                  X86_SUBARCH_MULTIKERNEL
  *   base + 0x1000  command line
- *   base + 0x2000  identity page tables for the first 4 GiB (2 MiB pages)
- *   base + 0x8000  a page of stack
- *   base + 0xa000  the park of the other CPUs (struct mk_park_area and
+ *   base + 0x2000  page tables mapping, one to one and with 2 MiB pages,
+ *                  this memory up to the kernel's end, the trampoline's
+ *                  2 MiB and the local APIC's
+ *   base + 0xa000  a page of stack
+ *   base + 0xb000  the park of the other CPUs (struct mk_park_area and
  *                  its code, IDT and stacks), up to base + 0x10000
  *   base + 1 MiB   the protected-mode kernel, aligned as it asks, with
  *                  init_size bytes free to decompress in place
@@ -22,10 +24,12 @@
  *
  * Each CPU is woken with INIT and STARTUP into a trampoline below 1 MiB
  * that enters long mode.  The instance owns no memory below 1 MiB, so
- * the trampoline page is taken from the host's reserved first megabyte,
- * away from the host's own real-mode blob.  The other CPUs go first, into
- * the park, and the trampoline page is reused only once each has arrived
- * there; the boot CPU goes last, to the image's 64-bit entry.
+ * the trampoline page, and the page after it for a PML4 below 4 GiB, are
+ * taken from the host's reserved first megabyte, away from the host's own
+ * real-mode blob; the instance's memory itself may lie anywhere.  The
+ * other CPUs go first, into the park, and the trampoline pages are reused
+ * only once each has arrived there; the boot CPU goes last, to the
+ * image's 64-bit entry.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -47,11 +51,18 @@
 #define MK_BP_OFF		0x0000
 #define MK_CMDLINE_OFF		0x1000
 #define MK_PGT_OFF		0x2000
-#define MK_STACK_TOP_OFF	0x9000
-#define MK_PARK_OFF		0xa000
-#define MK_PARK_IDT_OFF		0xb000
-#define MK_PARK_AREA_OFF	0xc000
-#define MK_PARK_STACKS_OFF	0xd000
+/*
+ * The PML4; a PDPT and a directory for the trampoline's 2 MiB; another
+ * directory for the local APIC's; and for the memory up to the kernel's
+ * end, shorter than 1 GiB, two PDPTs and two directories at most, should
+ * it cross a 512 GiB step.
+ */
+#define MK_PGT_PAGES		8
+#define MK_STACK_TOP_OFF	0xb000
+#define MK_PARK_OFF		0xb000
+#define MK_PARK_IDT_OFF		0xc000
+#define MK_PARK_AREA_OFF	0xd000
+#define MK_PARK_STACKS_OFF	0xe000
 #define MK_PARK_STACK_SIZE	512
 #define MK_BOOT_AREA_SIZE	0x10000
 /* A STARTUP takes well under a millisecond; TCG can be a thousand times slower. */
@@ -61,6 +72,8 @@
 #define MK_HDR_MAGIC		0x53726448	/* "HdrS" */
 
 static_assert(MK_PARK_SLOTS + 1 == MK_INSTANCE_MAX_CPUS);
+static_assert(MK_PGT_OFF + (MK_PGT_PAGES + 1) * PAGE_SIZE == MK_STACK_TOP_OFF);
+static_assert(MK_STACK_TOP_OFF <= MK_PARK_OFF);
 static_assert(sizeof(struct mk_park_area) <= MK_PARK_STACKS_OFF - MK_PARK_AREA_OFF);
 static_assert(MK_PARK_STACKS_OFF + MK_PARK_SLOTS * MK_PARK_STACK_SIZE <=
 	      MK_BOOT_AREA_SIZE);
@@ -72,25 +85,28 @@ static size_t mk_tramp_off(const u8 *sym)
 }
 
 static phys_addr_t mk_tramp_page __ro_after_init;
+#define MK_TRAMP_PAGES		2	/* the code, then its PML4 */
+static_assert(MK_TRAMP_PML4_OFF == PAGE_SIZE);
 
 /*
- * A page below 1 MiB that is RAM and not our own real-mode blob.  The
- * whole first megabyte is kept from the page allocator, so the page is
+ * Two pages below 1 MiB that are RAM and not our own real-mode blob.
+ * The whole first megabyte is kept from the page allocator, so they are
  * free once found.  real_mode_size_needed() reads 0 once the blob is
  * placed: its extent is taken from the blob itself.
  */
 static int __init mk_trampoline_page_init(void)
 {
+	const size_t len = MK_TRAMP_PAGES * PAGE_SIZE;
 	phys_addr_t rm = 0, rm_end = 0, p;
 
 	if (real_mode_header) {
 		rm = __pa(real_mode_header);
 		rm_end = rm + PAGE_ALIGN(real_mode_blob_end - real_mode_blob);
 	}
-	for (p = SZ_64K; p < SZ_512K + SZ_64K; p += PAGE_SIZE) {
-		if (p < rm_end && p + PAGE_SIZE > rm)
+	for (p = SZ_64K; p + len <= SZ_512K + SZ_64K; p += PAGE_SIZE) {
+		if (p < rm_end && p + len > rm)
 			continue;
-		if (e820__mapped_all(p, p + PAGE_SIZE, E820_TYPE_RAM)) {
+		if (e820__mapped_all(p, p + len, E820_TYPE_RAM)) {
 			mk_tramp_page = p;
 			break;
 		}
@@ -99,13 +115,14 @@ static int __init mk_trampoline_page_init(void)
 }
 late_initcall(mk_trampoline_page_init);
 
-static void mk_fill_trampoline(phys_addr_t page,
+static void mk_fill_trampoline(phys_addr_t page, const void *pml4,
 			       const struct mk_tramp_args *args)
 {
 	u8 *t = phys_to_virt(page);
 	u32 base = page;
 
 	memcpy(t, mk_trampoline, mk_trampoline_end - mk_trampoline);
+	memcpy(t + MK_TRAMP_PML4_OFF, pml4, PAGE_SIZE);
 	put_unaligned(base + (u32)mk_tramp_off(mk_tramp_gdt),
 		      (u32 *)(t + mk_tramp_off(mk_tramp_gdt_desc) + 2));
 	put_unaligned(base + (u32)mk_tramp_off(mk_tramp_start32),
@@ -115,21 +132,81 @@ static void mk_fill_trampoline(phys_addr_t page,
 	memcpy(t + mk_tramp_off(mk_tramp_args), args, sizeof(*args));
 }
 
-/* PML4, PDPT and four page directories mapping 0..4 GiB one to one. */
-static void mk_fill_identity_map(u64 *pgt, phys_addr_t pgt_phys)
+/* Indexes of a 4-level walk, whatever depth this kernel itself runs at. */
+#define MK_PGT_INDEX(addr, shift)	(((addr) >> (shift)) & 511)
+#define MK_PTE_TABLE			(_PAGE_PRESENT | _PAGE_RW)
+
+/* The table @entry points to, made from the next free page if none. */
+static u64 *mk_boot_pgt_next(struct mk_boot_pgt *t, u64 *entry)
 {
-	u64 flags = _PAGE_PRESENT | _PAGE_RW;
-	int i, j;
-
-	memset(pgt, 0, 6 * PAGE_SIZE);
-	pgt[0] = (pgt_phys + PAGE_SIZE) | flags;
-	for (i = 0; i < 4; i++) {
-		u64 *pd = pgt + (2 + i) * 512;
-
-		pgt[512 + i] = (pgt_phys + (2 + i) * PAGE_SIZE) | flags;
-		for (j = 0; j < 512; j++)
-			pd[j] = ((u64)(i * 512 + j) << 21) | flags | _PAGE_PSE;
+	if (!(*entry & _PAGE_PRESENT)) {
+		if (t->used >= t->nr)
+			return NULL;
+		*entry = (t->phys + t->used++ * PAGE_SIZE) | MK_PTE_TABLE;
 	}
+	return t->pages + ((*entry & PTE_PFN_MASK) - t->phys) / sizeof(u64);
+}
+
+/**
+ * mk_boot_pgt_map - map physical memory one to one in boot page tables
+ * @t: the tables; @t->used is 1 before the first call (the PML4)
+ * @start: first byte to map
+ * @end: end of the range, exclusive
+ * @attr: caching bits of the pages (_PAGE_PCD, _PAGE_PWT), 0 for RAM
+ *
+ * 2 MiB pages, the 2 MiB around @start and @end included.  Page tables
+ * come from @t only, so a range reaching over more 1 GiB or 512 GiB
+ * stretches than @t has pages for is refused, not mapped past its end.
+ *
+ * Return: 0, or -ENOSPC when @t ran out of pages (some of the range may
+ * then be mapped).
+ */
+int mk_boot_pgt_map(struct mk_boot_pgt *t, u64 start, u64 end, u64 attr)
+{
+	u64 a, *pdpt, *pd;
+
+	for (a = ALIGN_DOWN(start, SZ_2M); a < end; a += SZ_2M) {
+		pdpt = mk_boot_pgt_next(t, &t->pages[MK_PGT_INDEX(a, 39)]);
+		if (!pdpt)
+			return -ENOSPC;
+		pd = mk_boot_pgt_next(t, &pdpt[MK_PGT_INDEX(a, 30)]);
+		if (!pd)
+			return -ENOSPC;
+		pd[MK_PGT_INDEX(a, 21)] = a | MK_PTE_TABLE | _PAGE_PSE | attr;
+	}
+	return 0;
+}
+
+/*
+ * What a started CPU runs on until its kernel has its own: the 2 MiB
+ * holding the trampoline, on which it turns paging on; the memory from
+ * the boot area to the end of the space the kernel decompresses in; and,
+ * uncached, the local APIC's page, which the park turns on in xAPIC mode
+ * (INIT leaves its base where it was, and nobody moves it from the
+ * default).  The parked CPUs stay on these tables: nothing else of the
+ * machine is mapped.
+ */
+static int mk_fill_boot_map(void *mem, const struct mk_boot *b,
+			    phys_addr_t tramp, phys_addr_t image_end)
+{
+	struct mk_boot_pgt t = {
+		.pages = mem + MK_PGT_OFF, .phys = b->mem_base + MK_PGT_OFF,
+		.nr = MK_PGT_PAGES, .used = 1,
+	};
+	int err;
+
+	memset(t.pages, 0, MK_PGT_PAGES * PAGE_SIZE);
+	err = mk_boot_pgt_map(&t, tramp, tramp + MK_TRAMP_PAGES * PAGE_SIZE, 0);
+	if (!err)
+		err = mk_boot_pgt_map(&t, APIC_DEFAULT_PHYS_BASE,
+				      APIC_DEFAULT_PHYS_BASE + PAGE_SIZE,
+				      _PAGE_PCD | _PAGE_PWT);
+	if (!err)
+		err = mk_boot_pgt_map(&t, b->mem_base, image_end, 0);
+	if (err)
+		pr_err("instance %u: %u pages of boot page tables do not map %pa-%pa\n",
+		       b->instance, MK_PGT_PAGES, &b->mem_base, &image_end);
+	return err;
 }
 
 static int mk_bzimage_check(const struct mk_boot *b, struct setup_header *hdr,
@@ -267,14 +344,15 @@ static void mk_send_startup(u32 apicid, phys_addr_t page)
  */
 static int mk_place_images(const struct mk_boot *b,
 			   const struct setup_header *hdr, size_t setup_len,
-			   phys_addr_t *load, phys_addr_t *initrd)
+			   phys_addr_t *load, phys_addr_t *initrd,
+			   phys_addr_t *image_end)
 {
 	u64 need = max_t(u64, hdr->init_size, b->kernel_len - setup_len);
 	u64 load_off, kernel_end, initrd_off;
 
-	/* The identity map and the 32-bit CR3 of the trampoline reach 4 GiB. */
-	if (b->mem_size > SZ_4G || b->mem_base > SZ_4G - b->mem_size) {
-		pr_err("instance %u: memory above 4 GiB cannot be started in\n",
+	if (b->mem_base + b->mem_size > SZ_4G &&
+	    !(hdr->xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G)) {
+		pr_err("instance %u: image cannot be loaded above 4 GiB, where its memory ends\n",
 		       b->instance);
 		return -ERANGE;
 	}
@@ -290,6 +368,7 @@ static int mk_place_images(const struct mk_boot *b,
 		goto too_big;
 	*load = b->mem_base + load_off;
 	*initrd = b->mem_base + initrd_off;
+	*image_end = b->mem_base + min_t(u64, ALIGN(kernel_end, SZ_2M), b->mem_size);
 	return 0;
 
 too_big:
@@ -313,9 +392,11 @@ int mk_arch_instance_cmdline(char *buf, size_t len)
 	/*
 	 * no5lvl: our trampoline enters long mode with 4-level tables, and a
 	 * decompressor that switches to 5 levels wants a page below 1 MiB
-	 * of its own, which the instance does not have.
+	 * of its own, which the instance does not have.  swiotlb=noforce: it
+	 * has no device to bounce DMA for, and in memory above 4 GiB nothing
+	 * below to bounce it through.
 	 */
-	return snprintf(buf, len, "mk_tsc_khz=%u mk_lapic_period=%u lpj=%lu no5lvl",
+	return snprintf(buf, len, "mk_tsc_khz=%u mk_lapic_period=%u lpj=%lu no5lvl swiotlb=noforce",
 			tsc_khz, lapic_timer_period, loops_per_jiffy);
 }
 
@@ -327,6 +408,7 @@ int mk_arch_instance_cmdline(char *buf, size_t len)
 static int mk_wake_into_park(const struct mk_boot *b, void *mem,
 			     phys_addr_t tramp)
 {
+	const void *pml4 = mem + MK_PGT_OFF;
 	struct mk_park_area *area = mem + MK_PARK_AREA_OFF;
 	struct mk_tramp_args args = {};
 	unsigned int i, ms;
@@ -337,7 +419,7 @@ static int mk_wake_into_park(const struct mk_boot *b, void *mem,
 		args.boot_params = mk_park_slot_phys(b, i - 1);
 		args.stack = b->mem_base + MK_PARK_STACKS_OFF +
 			     i * MK_PARK_STACK_SIZE;
-		mk_fill_trampoline(tramp, &args);
+		mk_fill_trampoline(tramp, pml4, &args);
 		/* The CPU reads its trampoline and slot once it is woken. */
 		wmb();
 		mk_send_startup(b->apicids[i], tramp);
@@ -393,12 +475,14 @@ static int mk_wait_left(const struct mk_boot *b, phys_addr_t tramp)
  * Return: 0 when every CPU was sent INIT and STARTUP, all but the boot
  * CPU reached the park and the boot CPU left the trampoline, -ENOEXEC
  * for an image that is not a usable bzImage, -E2BIG when it does not
- * fit, -ERANGE for memory above 4 GiB, -EIO when a CPU did not answer,
+ * fit, -ERANGE for memory above 4 GiB and an image that cannot be loaded
+ * there, -ENOSPC when the boot page tables cannot map it, -EIO when a CPU
+ * did not answer,
  * -EINVAL for no CPU or too many, -ENOMEM.
  */
 int mk_arch_instance_boot(const struct mk_boot *b)
 {
-	phys_addr_t load, initrd, tramp;
+	phys_addr_t load, initrd, image_end, tramp;
 	struct mk_tramp_args args = {};
 	struct setup_header hdr;
 	struct boot_params *bp;
@@ -415,7 +499,7 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	err = mk_bzimage_check(b, &hdr, &setup_len);
 	if (err)
 		return err;
-	err = mk_place_images(b, &hdr, setup_len, &load, &initrd);
+	err = mk_place_images(b, &hdr, setup_len, &load, &initrd, &image_end);
 	if (err)
 		return err;
 	tramp = mk_tramp_page;
@@ -457,7 +541,11 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	}
 	bp->hdr.setup_data = 0;
 	mk_fill_e820(bp, b);
-	mk_fill_identity_map(mem + MK_PGT_OFF, b->mem_base + MK_PGT_OFF);
+	err = mk_fill_boot_map(mem, b, tramp, image_end);
+	if (err) {
+		memunmap(mem);
+		return err;
+	}
 	mk_fill_park(mem, b);
 
 	memcpy(mem + (load - b->mem_base), b->kernel + setup_len,
@@ -466,15 +554,17 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 		memcpy(mem + (initrd - b->mem_base), b->initrd, b->initrd_len);
 
 	err = mk_wake_into_park(b, mem, tramp);
-	memunmap(mem);
-	if (err)
+	if (err) {
+		memunmap(mem);
 		return err;
+	}
 
 	args.cr3 = b->mem_base + MK_PGT_OFF;
 	args.entry = load + 0x200;
 	args.boot_params = b->mem_base + MK_BP_OFF;
 	args.stack = b->mem_base + MK_STACK_TOP_OFF;
-	mk_fill_trampoline(tramp, &args);
+	mk_fill_trampoline(tramp, mem + MK_PGT_OFF, &args);
+	memunmap(mem);
 	/* Everything the CPU reads is in memory before it is woken. */
 	wmb();
 
@@ -495,3 +585,7 @@ void mk_arch_instance_halt(u32 apicid)
 {
 	mk_send_init(apicid);
 }
+
+#if IS_ENABLED(CONFIG_MULTIKERNEL_KUNIT_TEST)
+#include "multikernel_start_test.c"
+#endif

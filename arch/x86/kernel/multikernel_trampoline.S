@@ -6,9 +6,10 @@
  * linear addresses it cannot know at build time and struct mk_tramp_args,
  * then sends INIT and STARTUP to the CPU.  The CPU starts here in real
  * mode at offset 0 of the page, switches to protected mode and then to
- * long mode on the identity page tables it is given, and jumps to the
- * image's 64-bit entry with %rsi pointing at its boot_params, as
- * Documentation/arch/x86/boot.rst asks.
+ * long mode on the PML4 in the page that follows (a 32-bit CR3 cannot
+ * reach memory above 4 GiB), moves to the instance's own copy of those
+ * tables, and jumps to the image's 64-bit entry with %rsi pointing at its
+ * boot_params, as Documentation/arch/x86/boot.rst asks.
  *
  * The blob runs only on the started CPU and only from its copy; it lives
  * in .rodata so nothing ever executes it in place.
@@ -51,7 +52,7 @@ SYM_INNER_LABEL(mk_tramp_start32, SYM_L_GLOBAL)
 	movl	%cr4, %eax
 	orl	$X86_CR4_PAE, %eax
 	movl	%eax, %cr4
-	movl	TR(mk_tramp_args) + MK_TRAMP_ARG_CR3(%ebx), %eax
+	leal	MK_TRAMP_PML4_OFF(%ebx), %eax
 	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr
@@ -65,6 +66,13 @@ SYM_INNER_LABEL(mk_tramp_start32, SYM_L_GLOBAL)
 SYM_INNER_LABEL(mk_tramp_start64, SYM_L_GLOBAL)
 	/* The upper halves are undefined after the switch to long mode. */
 	movl	%ebx, %ebx
+	/*
+	 * The same tables, rooted in the instance's memory: the page after
+	 * ours is filled again for the next CPU, and the park and the
+	 * image's entry go on using what CR3 holds.
+	 */
+	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_CR3(%rbx), %rax
+	movq	%rax, %cr3
 	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_STACK(%rbx), %rsp
 	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_BOOT_PARAMS(%rbx), %rsi
 	movq	TR(mk_tramp_args) + MK_TRAMP_ARG_ENTRY(%rbx), %rax

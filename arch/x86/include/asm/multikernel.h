@@ -24,6 +24,13 @@
 #define MK_PARK_GO		2	/* instance: @cr3 and @entry are set */
 #define MK_PARK_LEFT		3	/* processor: gone to @entry */
 
+/*
+ * The trampoline's page is followed by a PML4 of its own: CR3 is loaded
+ * in 32-bit mode, so the first top-level table must lie below 4 GiB.  It
+ * copies the instance's, whose lower tables may lie anywhere.
+ */
+#define MK_TRAMP_PML4_OFF	0x1000
+
 /* Offsets in struct mk_tramp_args, for the trampoline. */
 #define MK_TRAMP_ARG_CR3	0
 #define MK_TRAMP_ARG_ENTRY	8
@@ -56,7 +63,8 @@ extern const u8 mk_tramp_args[];
 
 /**
  * struct mk_tramp_args - what the trampoline hands to the kernel it starts
- * @cr3: physical address of identity page tables covering the first 4 GiB
+ * @cr3: physical address of the instance's boot page tables, which map its
+ *	memory and the trampoline one to one; loaded once in long mode
  * @entry: 64-bit entry point of the image
  * @boot_params: physical address of its boot_params, passed in %rsi
  * @stack: initial stack pointer
@@ -116,6 +124,23 @@ static_assert(offsetof(struct mk_park_slot, entry) == MK_PARK_SLOT_ENTRY);
 extern const u8 mk_park[], mk_park_end[];
 extern const u8 mk_park_gdt[], mk_park_gdt_desc[], mk_park_idt_desc[];
 extern const u8 mk_park_irq[], mk_park_exception[], mk_park_nmi[];
+
+/**
+ * struct mk_boot_pgt - page tables a started CPU runs on until its kernel
+ *	has its own
+ * @pages: the tables, @pages[0] the PML4, zeroed before the first map
+ * @phys: physical address of @pages
+ * @nr: pages in @pages
+ * @used: pages handed out so far, the PML4 included
+ */
+struct mk_boot_pgt {
+	u64 *pages;
+	u64 phys;
+	unsigned int nr;
+	unsigned int used;
+};
+
+int mk_boot_pgt_map(struct mk_boot_pgt *t, u64 start, u64 end, u64 attr);
 
 void mk_spawn_init_platform(void);
 
