@@ -9,11 +9,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 # The tail below must not show a previous run's console.
 rm -f "$out/instance1.console" "$out/console.log"
-echo "  BOOT    QEMU q35, TCG, 4 CPUs, 2 GiB (consoles: $out/console.log, $out/instance1.console)"
+echo "  BOOT    QEMU q35, TCG, 4 CPUs, 4 GiB (consoles: $out/console.log, $out/instance1.console)"
 echo "          this takes a few minutes; the steps show as they finish"
-MK_SMP=4 MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" \
+# q35 puts the RAM past the first 2 GiB above 4 GiB: the instance's 1 GiB
+# is there.
+MK_SMP=4 MK_MEM=4096 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" \
 	"$out/console.log" 900 \
-	"kunit.enable=0 mkplan=demo mk_instance_memory=512M@0x40000000" \
+	"kunit.enable=0 mkplan=demo mk_instance_memory=1G@0x100000000" \
 	-serial "file:$out/instance1.console" &
 qemu=$!
 # Show the first kernel's steps as they come.

@@ -65,6 +65,36 @@ wait_for() {	# seconds, then a command that must come true
 
 state_is() { [ "$(cat $d/state)" = "$1" ]; }
 
+# Instance 1's answer to a shell command typed on /dev/mkcon1 (it runs
+# with console=mkcon): what it prints between the lines "mk$1{" and
+# "}mk$1", a tag new for each question, since each opening of the console
+# shows its ring from the oldest byte.  printf makes the markers, so the
+# echo of the command typed ("mk%s{") never matches them, wherever a
+# prompt or a kernel message puts it.  Called as $(ask ...), it runs in a
+# subshell: an EXIT trap set here would remove the test's files when it
+# returns.  The console's capture stays in $TMP_DIR/mkcon1.out.
+ask() {	# tag, command
+	_out=$TMP_DIR/mkcon1.out
+	cat /dev/mkcon1 > "$_out" &
+	_reader=$!
+	for _i in $(seq 20); do
+		echo "printf 'mk%s{\\n' $1; $2; printf '}mk%s\\n' $1" > /dev/mkcon1
+		wait_for 3 grep -q "}mk$1" "$_out" && break
+	done
+	kill $_reader
+	wait $_reader 2>/dev/null
+	tr -d '\r' < "$_out" | sed -n "/mk$1{/,/}mk$1/p" | sed '1d;$d'
+}
+
+bytes() {	# a number with memparse's K, M or G
+	case $1 in
+	*[kK]) echo $(( ${1%?} << 10 )) ;;
+	*[mM]) echo $(( ${1%?} << 20 )) ;;
+	*[gG]) echo $(( ${1%?} << 30 )) ;;
+	*) echo $(( $1 )) ;;
+	esac
+}
+
 # The APIC IDs of the CPUs we run on now, lowest CPU first, joined by
 # commas as our instance entry lists them.
 our_apicids() {

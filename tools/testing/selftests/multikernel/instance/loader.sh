@@ -1,23 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # The loader refuses what it cannot place, and the machine stays fine:
-# a write that would leave a hole in the kernel or initrd file, memory
-# above 4 GiB (refused in the memory file, and at boot when
-# mk_instance_memory= lies there), an initrd larger than the memory and,
+# a write that would leave a hole in the kernel or initrd file, an
+# initrd larger than the memory and,
 # when the memory set aside ends low enough, an initrd larger than the
 # address the instance's memory ends at, which must not wrap around.
 # Afterwards the control files and CPU hotplug still work and, when the
 # memory set aside holds $MEM, a normal start still does.
 . "$(dirname "$0")/lib.sh"
-
-bytes() {	# a number with memparse's K, M or G
-	case $1 in
-	*[kK]) echo $(( ${1%?} << 10 )) ;;
-	*[mM]) echo $(( ${1%?} << 20 )) ;;
-	*[gG]) echo $(( ${1%?} << 30 )) ;;
-	*) echo $(( $1 )) ;;
-	esac
-}
 
 pool=$(sed -n 's/.*mk_instance_memory=\([^ ]*\).*/\1/p' /proc/cmdline)
 [ -n "$pool" ] || { echo "SKIP: no mk_instance_memory="; exit 4; }
@@ -35,21 +25,6 @@ for f in kernel initrd; do
 	dd if=/dev/zero of=$d/$f bs=4096 seek=1 count=1 conv=notrunc 2>/dev/null ||
 		fail "appending to $f at its end"
 done
-
-refused "memory above 4 GiB" sh -c "echo 64M@0x100000000 > $d/memory"
-refused "memory across 4 GiB" sh -c "echo 64M@0xfe000000 > $d/memory"
-
-if [ $pool_end -gt $((1 << 32)) ]; then
-	# Instances cannot start there: the boot said so, and nothing of it
-	# is accepted.
-	dmesg | grep -q "mk_instance_memory=$pool: ends above 4 GiB" ||
-		fail "no clear error at boot for mk_instance_memory=$pool"
-	echo "boot: $(dmesg | grep -o "mk_instance_memory=$pool: ends above 4 GiB.*")"
-	refused "memory inside mk_instance_memory=$pool" \
-		sh -c "echo 64M@$pool_base > $d/memory"
-	[ "$(cat $d/control)" = loaded ] || fail "control reads $(cat $d/control)"
-	exit 0
-fi
 
 cat /boot/bzImage > $d/kernel || fail "loading the kernel"
 echo "$CMDLINE" > $d/cmdline

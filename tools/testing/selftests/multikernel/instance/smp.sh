@@ -44,21 +44,11 @@ stop_gives_back() {	# CPU list
 grep -qw la57 /proc/cpuinfo && echo "this kernel pages with 5 levels (la57)"
 start_on 1-2 console=mkcon
 # What the instance itself says, through its console: a shell runs there.
-out=$TMP_DIR/mkcon1.out
-cat /dev/mkcon1 > "$out" &
-reader=$!
-trap 'kill $reader 2>/dev/null; rm_tmp' EXIT
-# The answer, not the echo of the command typed, has a digit after '='.
-for i in $(seq 20); do
-	echo 'echo mkcpus=$(grep -c ^processor /proc/cpuinfo)' > /dev/mkcon1
-	wait_for 3 grep -q 'mkcpus=[0-9]' "$out" && break
-done
-kill $reader
-wait $reader 2>/dev/null
-trap rm_tmp EXIT
-grep -q 'mkcpus=2' "$out" ||
-	fail "/proc/cpuinfo of instance 1 on CPUs 1-2, by /dev/mkcon1: '$(grep -o 'mkcpus=[0-9]*' "$out" | tail -1)'"
+cpus=$(ask cpus "grep -c ^processor /proc/cpuinfo")
+[ "$cpus" = 2 ] ||
+	fail "/proc/cpuinfo of instance 1 on CPUs 1-2, by /dev/mkcon1: '$cpus' processors"
 echo "/dev/mkcon1: instance 1's /proc/cpuinfo lists 2 processors"
+out=$TMP_DIR/mkcon1.out
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
 refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
 # halt in a two-CPU instance parks every CPU of it, not only the one
