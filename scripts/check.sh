@@ -71,7 +71,13 @@ touch $(find kernel/multikernel arch/x86/kernel/multikernel*.[cS] drivers/net/mk
 log=$(mktemp)
 make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" W=1 C=1 $dirs >"$log" 2>&1
 rc=$?
-if [ $rc -ne 0 ] || grep -E "warning|error" "$log" | grep -qE "multikernel|mknet"; then
+# sparse calls any array of a struct that ends in a flexible array one
+# of "flexible structures": struct tty_port does, through the sentinel
+# tty_buffer of its tty_bufhead, so every static array of consoles that
+# embeds one is flagged.  That one finding is known and harmless.
+known='kernel/multikernel/console.c:[0-9:]* warning: array of flexible structures'
+if [ $rc -ne 0 ] || grep -E "warning|error" "$log" | grep -v "$known" |
+		grep -qE "multikernel|mknet"; then
 	cat "$log"
 	fail=1
 fi
