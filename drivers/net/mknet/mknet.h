@@ -458,14 +458,24 @@ static inline int mknet_peer_state(const struct mknet_priv *priv)
 	return mk_instance_info(priv->peer_instance, NULL, NULL, NULL);
 }
 
+/* The CPU of the @nth queue, counted round the online CPUs. */
+static inline int mknet_queue_cpu(u32 nth)
+{
+	int cpu = cpumask_nth(nth % num_online_cpus(), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
 /*
  * Calls go one way, down this list: mknet_main.c (the module, link ops),
- * mknet_remote.c (links to other instances), mknet_ethtool.c,
- * mknet_netdev.c (links, areas, carrier, net_device ops), mknet_debugfs.c,
- * mknet_fault.c, mknet_coal.c (moderation), mknet_txrx.c (rings, NAPI).
+ * mknet_remote.c (links to other instances), mknet_ethtool.c (with ring
+ * and queue count changes), mknet_netdev.c (links, carrier, net_device
+ * ops), mknet_area.c (areas, NAPI contexts, attaching to the peer),
+ * mknet_debugfs.c, mknet_fault.c, mknet_coal.c (moderation),
+ * mknet_txrx.c (rings, NAPI).
  */
 
-/* mknet_netdev.c: links, areas, carrier, net_device ops */
+/* mknet_netdev.c: links, carrier, net_device ops */
 int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 		    bool remote);
 void mknet_link_publish(struct mknet_priv *priv);
@@ -473,17 +483,22 @@ void mknet_link_release(struct mknet_priv *priv);
 struct mknet_priv *mknet_link_get(u32 id);
 struct mknet_priv *mknet_remote_link(u16 instance);
 void mknet_update_carrier(struct mknet_priv *priv);
-int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
-		  struct netlink_ext_ack *extack);
 u32 mknet_max_queues(const struct net_device *dev);
 void mknet_setup(struct net_device *dev);
 void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
-void mknet_area_retired_free(struct mknet_priv *priv);
-int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
 int mknet_cpus_watch(void);
 void mknet_cpus_unwatch(void);
+
+/* mknet_area.c: areas, NAPI contexts, attaching to the peer */
+u32 mknet_next_area_gen(void);
+void mknet_area_publish(struct mknet_priv *priv);
+int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq);
+void mknet_area_free(struct mknet_priv *priv);
 int mknet_napi_resize(struct mknet_priv *priv, u32 want);
+int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
+void mknet_area_retired_free(struct mknet_priv *priv);
+int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq);
 
 /* mknet_remote.c: links to other instances */
 void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mknet ethtool: driver info, ring and channel geometry, interrupt
+ * mknet ethtool: driver info, ring and channel geometry (a change stops
+ * the data path and gives the ends fresh areas, mknet_area.c), interrupt
  * moderation, and the counters that are ours alone (the standard ones are
  * in ndo_get_stats64).
  */
+#include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/multikernel.h>
+#include <linux/rtnetlink.h>
 #include <net/page_pool/helpers.h>
 #include "mknet.h"
 
@@ -93,6 +96,129 @@ static void mknet_get_drvinfo(struct net_device *dev,
 	snprintf(info->bus_info, sizeof(info->bus_info), "mk%u:%u-mk%u:%u",
 		 mk_self_instance(), priv->id, priv->peer_instance,
 		 priv->peer_id);
+}
+
+/*
+ * A link to another kernel changes only our side: our TX rings, which
+ * are the peer's RX rings.  We take a fresh area, attach it to the
+ * peer's rings at once (so our consumer indices in it are right before
+ * the peer looks), and say HELLO with it; the peer moves to it as it
+ * does to a peer that restarted, and its HELLO_ACK frees the old one.
+ * The peer's TX rings, our RX rings, are the peer's to size.
+ */
+static int mknet_reshape_remote(struct mknet_priv *priv, u32 tx, u32 rx,
+				u32 queues, struct netlink_ext_ack *extack)
+{
+	bool up = netif_running(priv->dev);
+	bool attached = READ_ONCE(priv->peer_attached);
+	u32 apicid;
+	int err;
+
+	if (rx != priv->peer.ring_size) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "rx is the other kernel's TX ring size (%u): set its tx there",
+				   priv->peer.ring_size);
+		return -EOPNOTSUPP;
+	}
+	if (tx == priv->ring_size && queues == priv->num_queues)
+		return 0;
+	/* It may still read the area before the current one. */
+	if (priv->retired_area) {
+		if (mknet_peer_state(priv) == MK_INSTANCE_RUNNING) {
+			NL_SET_ERR_MSG(extack,
+				       "the other kernel has not taken up the last change yet");
+			return -EBUSY;
+		}
+		mknet_area_retired_free(priv);
+	}
+	if (up)
+		mknet_datapath_stop(priv);
+	WRITE_ONCE(priv->peer_attached, false);
+	err = mknet_area_reshape(priv, tx, queues);
+	if (err)
+		NL_SET_ERR_MSG(extack, "no room for the rings in the shared page pool");
+	/* A peer area that no longer checks out waits for its next HELLO. */
+	if (attached)
+		mknet_attach_peer(priv, priv->peer.area);
+	if (up)
+		mknet_datapath_start(priv);
+	mknet_update_carrier(priv);
+	/* Unanswered, discovery says it again every second. */
+	if (mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
+		mknet_send_to(priv, apicid, MKNET_MSG_HELLO, 0);
+	return err;
+}
+
+/**
+ * mknet_reshape - change the ring sizes or the queue count of a pair
+ * @priv: the end ethtool -G or -L was given
+ * @tx: new size of its TX rings
+ * @rx: new size of its RX rings, which are the other end's TX rings
+ * @queues: new number of queue pairs, for both ends
+ * @extack: for the error message
+ *
+ * Both ends stop, get fresh areas and attach to each other again; frames
+ * in flight are lost, as on a reset of a real NIC.  Counters stay.  On a
+ * link to another instance only our end does, and @rx must stay the
+ * peer's ring size.
+ *
+ * Context: RTNL held.
+ * Return: 0, -EPERM without CAP_NET_ADMIN in the initial user namespace,
+ * -EOPNOTSUPP for another @rx on a link to another instance, or -ENOMEM.
+ */
+static int mknet_reshape(struct mknet_priv *priv, u32 tx, u32 rx, u32 queues,
+			 struct netlink_ext_ack *extack)
+{
+	struct net_device *peer_dev = rtnl_dereference(priv->loop_peer);
+	struct mknet_priv *ppriv;
+	bool up, peer_up;
+	int err;
+
+	/*
+	 * Rings come from our slice of the shared pool, or on a pair from
+	 * kernel memory every user namespace draws from.
+	 */
+	if (!capable(CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack,
+			       "rings take memory the whole kernel shares: needs CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+	if (!peer_dev)
+		return mknet_reshape_remote(priv, tx, rx, queues, extack);
+	ppriv = netdev_priv(peer_dev);
+	if (queues > mknet_max_queues(peer_dev)) {
+		NL_SET_ERR_MSG_FMT(extack, "the other end has room for %u queues",
+				   mknet_max_queues(peer_dev));
+		return -EINVAL;
+	}
+	if (tx == priv->ring_size && rx == ppriv->ring_size &&
+	    queues == priv->num_queues && queues == ppriv->num_queues)
+		return 0;
+
+	up = netif_running(priv->dev);
+	peer_up = netif_running(peer_dev);
+	if (up)
+		mknet_datapath_stop(priv);
+	if (peer_up)
+		mknet_datapath_stop(ppriv);
+	WRITE_ONCE(priv->peer_attached, false);
+	WRITE_ONCE(ppriv->peer_attached, false);
+
+	err = mknet_area_reshape(priv, tx, queues);
+	if (!err)
+		err = mknet_area_reshape(ppriv, rx, queues);
+	if (err)
+		NL_SET_ERR_MSG(extack, "no memory for the rings");
+	/* Whatever shape we ended with, the ends must find each other. */
+	if (mknet_attach_peer(priv, ppriv->area) ||
+	    mknet_attach_peer(ppriv, priv->area))
+		err = -EINVAL;
+
+	if (peer_up)
+		mknet_datapath_start(ppriv);
+	if (up)
+		mknet_datapath_start(priv);
+	return err;
 }
 
 static void mknet_get_ringparam(struct net_device *dev,
