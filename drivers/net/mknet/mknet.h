@@ -470,9 +470,9 @@ static inline int mknet_queue_cpu(u32 nth)
  * Calls go one way, down this list: mknet_main.c (the module, link ops),
  * mknet_remote.c (links to other instances), mknet_ethtool.c (with ring
  * and queue count changes), mknet_netdev.c (links, carrier, net_device
- * ops), mknet_area.c (areas, NAPI contexts, attaching to the peer),
- * mknet_debugfs.c, mknet_fault.c, mknet_coal.c (moderation),
- * mknet_txrx.c (rings, NAPI).
+ * ops), mknet_xdp.c (XDP setup), mknet_area.c (areas, NAPI contexts,
+ * attaching to the peer), mknet_debugfs.c, mknet_fault.c, mknet_coal.c
+ * (moderation), mknet_txrx.c (rings, NAPI).
  */
 
 /* mknet_netdev.c: links, carrier, net_device ops */
@@ -489,6 +489,9 @@ void mknet_datapath_start(struct mknet_priv *priv);
 void mknet_datapath_stop(struct mknet_priv *priv);
 int mknet_cpus_watch(void);
 void mknet_cpus_unwatch(void);
+
+/* mknet_xdp.c: XDP setup */
+int mknet_bpf(struct net_device *dev, struct netdev_bpf *bpf);
 
 /* mknet_area.c: areas, NAPI contexts, attaching to the peer */
 u32 mknet_next_area_gen(void);
