@@ -2,8 +2,8 @@
 /*
  * mknet: the module, its rtnl_link_ops and the message handler.
  *
- * The driver's files call each other one way: main -> remote -> netdev
- * (links, areas, carrier) -> txrx (rings, doorbells, NAPI).
+ * The driver's files call each other one way, in the order mknet.h gives
+ * and make check enforces: main first, txrx (rings, doorbells, NAPI) last.
  *
  * `ip link add NAME type mknet` creates a pair of devices in this kernel,
  * the way veth does, whose frames go through the shared region and whose
