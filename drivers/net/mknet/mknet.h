@@ -189,8 +189,9 @@ struct mknet_txq {
 } ____cacheline_aligned_in_smp;
 
 /**
- * struct mknet_rxq - one of the peer's TX rings as we consume it, and the
- *	NAPI context that also reclaims our TX ring of the same index
+ * struct mknet_qpair - queue pair q: the peer's TX ring q as we consume
+ *	it, and the NAPI context that receives from it and also reclaims
+ *	our TX ring q (struct mknet_txq holds that ring's transmit side)
  * @priv: our end
  * @index: queue index
  * @napi: receive and TX completion of this queue pair
@@ -228,7 +229,7 @@ struct mknet_txq {
  * @bell: our multikernel doorbell for this queue pair, which the peer
  *	rings; negative when none is registered
  */
-struct mknet_rxq {
+struct mknet_qpair {
 	struct mknet_priv *priv;
 	u32 index;
 	struct napi_struct napi;
@@ -363,7 +364,7 @@ struct mknet_faults {
  * @cpu_base: our queue q is served by online CPU number @cpu_base + q,
  *	counted round the online mask
  * @txq: our TX rings
- * @rxq: the peer's TX rings as we consume them, with their NAPI
+ * @qp: the peer's TX rings as we consume them, with their NAPI
  * @watchdog: carrier and lost-doorbell checks; republishes our area
  * @carrier_work: re-evaluates the carrier in process context
  * @reset_work: frees the frames of TX rings the peer stopped taking
@@ -418,7 +419,7 @@ struct mknet_priv {
 	u32 cpu_base;
 
 	struct mknet_txq txq[MKNET_MAX_QUEUES];
-	struct mknet_rxq rxq[MKNET_MAX_QUEUES];
+	struct mknet_qpair qp[MKNET_MAX_QUEUES];
 
 	struct timer_list watchdog;
 	struct work_struct carrier_work;
@@ -527,15 +528,15 @@ bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q);
 void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
 void mknet_tx_timeout(struct net_device *dev, unsigned int q);
 void mknet_reset_work(struct work_struct *work);
-int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq);
-void mknet_rxq_pool_destroy(struct mknet_rxq *rxq);
+int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
+void mknet_qp_pool_destroy(struct mknet_qpair *qp);
 int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		   u32 flags);
 
 /* mknet_coal.c: interrupt moderation */
 int mknet_coal_init(struct mknet_priv *priv);
 void mknet_coal_free(struct mknet_priv *priv);
-void mknet_coal_stop(struct mknet_rxq *rxq);
+void mknet_coal_stop(struct mknet_qpair *qp);
 void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
 		    const struct mknet_coal *tx);
 

@@ -71,7 +71,7 @@ void mknet_area_publish(struct mknet_priv *priv)
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		WRITE_ONCE(area->notify_apicid[q], priv->notify_apicid[q]);
-		WRITE_ONCE(area->notify_bell[q], priv->rxq[q].bell);
+		WRITE_ONCE(area->notify_bell[q], priv->qp[q].bell);
 	}
 	WRITE_ONCE(area->ring_size, priv->ring_size);
 	WRITE_ONCE(area->num_queues, priv->num_queues);
@@ -145,9 +145,9 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 		txq->stall_done = 0;
 		txq->stall_since = jiffies;
 		txq->ctl->epoch = txq->epoch;
-		priv->rxq[q].ctl = va + mknet_area_rx_ctl_off(q);
-		priv->rxq[q].cons = 0;
-		priv->rxq[q].prod_event = 0;
+		priv->qp[q].ctl = va + mknet_area_rx_ctl_off(q);
+		priv->qp[q].cons = 0;
+		priv->qp[q].prod_event = 0;
 		/* Every queue, ours or not: the peer may have more. */
 		priv->notify_apicid[q] =
 			mk_cpu_apicid(mknet_queue_cpu(priv->cpu_base + q));
@@ -247,28 +247,28 @@ void mknet_area_free(struct mknet_priv *priv)
 int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 {
 	while (priv->num_napi < want) {
-		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi];
+		struct mknet_qpair *qp = &priv->qp[priv->num_napi];
 		int err;
 
-		rxq->priv = priv;
-		rxq->index = priv->num_napi;
-		netif_napi_add(priv->dev, &rxq->napi, mknet_poll);
+		qp->priv = priv;
+		qp->index = priv->num_napi;
+		netif_napi_add(priv->dev, &qp->napi, mknet_poll);
 		err = mknet_fault_resize(priv) ? -ENOMEM :
-		      mknet_rxq_pool_create(priv, rxq);
+		      mknet_qp_pool_create(priv, qp);
 		if (err) {
-			netif_napi_del(&rxq->napi);
+			netif_napi_del(&qp->napi);
 			return err;
 		}
 		/* The IPI handler schedules only contexts below this. */
 		smp_store_release(&priv->num_napi, priv->num_napi + 1);
 	}
 	while (priv->num_napi > want) {
-		struct mknet_rxq *rxq = &priv->rxq[priv->num_napi - 1];
+		struct mknet_qpair *qp = &priv->qp[priv->num_napi - 1];
 
 		WRITE_ONCE(priv->num_napi, priv->num_napi - 1);
-		mknet_coal_stop(rxq);
-		netif_napi_del(&rxq->napi);
-		mknet_rxq_pool_destroy(rxq);
+		mknet_coal_stop(qp);
+		netif_napi_del(&qp->napi);
+		mknet_qp_pool_destroy(qp);
 	}
 	return 0;
 }
@@ -345,23 +345,23 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	v->nr_spans = nr;
 	WRITE_ONCE(priv->peer_gone, false);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_rxq *rxq = &priv->rxq[q];
+		struct mknet_qpair *qp = &priv->qp[q];
 
 		priv->peer_apicid[q] = copy.notify_apicid[q];
 		priv->peer_bell[q] = bells[q];
-		rxq->peer_broken = false;
+		qp->peer_broken = false;
 		priv->txq[q].peer_rx_ctl = base + mknet_area_rx_ctl_off(q);
 		if (q >= copy.num_queues)
 			continue;
-		rxq->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
-		rxq->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
+		qp->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
+		qp->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
 		/* Take up the peer's ring where it is now. */
-		rxq->epoch = READ_ONCE(rxq->peer_tx_ctl->epoch);
-		rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
-		rxq->cons_notified = rxq->cons;
-		rxq->prod_event = rxq->cons;
-		WRITE_ONCE(rxq->ctl->cons, rxq->cons);
-		WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+		qp->epoch = READ_ONCE(qp->peer_tx_ctl->epoch);
+		qp->cons = READ_ONCE(qp->peer_tx_ctl->prod);
+		qp->cons_notified = qp->cons;
+		qp->prod_event = qp->cons;
+		WRITE_ONCE(qp->ctl->cons, qp->cons);
+		WRITE_ONCE(qp->ctl->prod_event, qp->prod_event);
 	}
 	/*
 	 * Frames the old peer had, or that a new one will never look at:

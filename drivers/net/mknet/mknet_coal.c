@@ -53,21 +53,21 @@ static void mknet_coal_apply(struct mknet_coal *c, const struct dim_cq_moder *m)
 static void mknet_rx_dim_work(struct work_struct *work)
 {
 	struct dim *dim = container_of(work, struct dim, work);
-	struct mknet_rxq *rxq = container_of(dim, struct mknet_rxq, rx_dim);
-	struct dim_cq_moder m = net_dim_get_rx_irq_moder(rxq->priv->dev, dim);
+	struct mknet_qpair *qp = container_of(dim, struct mknet_qpair, rx_dim);
+	struct dim_cq_moder m = net_dim_get_rx_irq_moder(qp->priv->dev, dim);
 
-	mknet_coal_apply(&rxq->coal, &m);
+	mknet_coal_apply(&qp->coal, &m);
 	dim->state = DIM_START_MEASURE;
 }
 
 static void mknet_tx_dim_work(struct work_struct *work)
 {
 	struct dim *dim = container_of(work, struct dim, work);
-	struct mknet_rxq *rxq = container_of(dim, struct mknet_rxq, tx_dim);
-	struct mknet_priv *priv = rxq->priv;
+	struct mknet_qpair *qp = container_of(dim, struct mknet_qpair, tx_dim);
+	struct mknet_priv *priv = qp->priv;
 	struct dim_cq_moder m = net_dim_get_tx_irq_moder(priv->dev, dim);
 
-	mknet_coal_apply(&priv->txq[rxq->index].coal, &m);
+	mknet_coal_apply(&priv->txq[qp->index].coal, &m);
 	dim->state = DIM_START_MEASURE;
 }
 
@@ -96,21 +96,21 @@ int mknet_coal_init(struct mknet_priv *priv)
 	mknet_dim_set_profile(dev->irq_moder->rx_profile);
 	mknet_dim_set_profile(dev->irq_moder->tx_profile);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_rxq *rxq = &priv->rxq[q];
+		struct mknet_qpair *qp = &priv->qp[q];
 
-		rxq->priv = priv;
-		rxq->index = q;
-		hrtimer_init(&rxq->bell_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-		rxq->bell_timer.function = mknet_bell_timer;
-		net_dim_setting(dev, &rxq->rx_dim, false);
-		net_dim_setting(dev, &rxq->tx_dim, true);
-		rxq->rx_dim.profile_ix = 0;
-		rxq->tx_dim.profile_ix = 0;
-		rxq->coal.adaptive = true;
+		qp->priv = priv;
+		qp->index = q;
+		hrtimer_init(&qp->bell_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		qp->bell_timer.function = mknet_bell_timer;
+		net_dim_setting(dev, &qp->rx_dim, false);
+		net_dim_setting(dev, &qp->tx_dim, true);
+		qp->rx_dim.profile_ix = 0;
+		qp->tx_dim.profile_ix = 0;
+		qp->coal.adaptive = true;
 		priv->txq[q].coal.adaptive = true;
-		m = net_dim_get_rx_irq_moder(dev, &rxq->rx_dim);
-		mknet_coal_apply(&rxq->coal, &m);
-		m = net_dim_get_tx_irq_moder(dev, &rxq->tx_dim);
+		m = net_dim_get_rx_irq_moder(dev, &qp->rx_dim);
+		mknet_coal_apply(&qp->coal, &m);
+		m = net_dim_get_tx_irq_moder(dev, &qp->tx_dim);
 		mknet_coal_apply(&priv->txq[q].coal, &m);
 	}
 	return 0;
@@ -118,15 +118,15 @@ int mknet_coal_init(struct mknet_priv *priv)
 
 /**
  * mknet_coal_stop - no timer or DIM work of a queue pair runs after this
- * @rxq: the queue pair, its NAPI context disabled or about to be deleted
+ * @qp: the queue pair, its NAPI context disabled or about to be deleted
  *
  * Context: process context, sleeps.
  */
-void mknet_coal_stop(struct mknet_rxq *rxq)
+void mknet_coal_stop(struct mknet_qpair *qp)
 {
-	hrtimer_cancel(&rxq->bell_timer);
-	net_dim_work_cancel(&rxq->rx_dim);
-	net_dim_work_cancel(&rxq->tx_dim);
+	hrtimer_cancel(&qp->bell_timer);
+	net_dim_work_cancel(&qp->rx_dim);
+	net_dim_work_cancel(&qp->tx_dim);
 }
 
 /**
@@ -155,23 +155,23 @@ void mknet_coal_free(struct mknet_priv *priv)
 void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
 		    const struct mknet_coal *tx)
 {
-	struct mknet_rxq *rxq = &priv->rxq[q];
+	struct mknet_qpair *qp = &priv->qp[q];
 	struct mknet_txq *txq = &priv->txq[q];
 
-	if (rx->adaptive && !rxq->coal.adaptive)
-		rxq->rx_dim.profile_ix = 0;
+	if (rx->adaptive && !qp->coal.adaptive)
+		qp->rx_dim.profile_ix = 0;
 	if (tx->adaptive && !txq->coal.adaptive)
-		rxq->tx_dim.profile_ix = 0;
-	WRITE_ONCE(rxq->coal.usecs, rx->usecs);
-	WRITE_ONCE(rxq->coal.frames, rx->frames);
-	WRITE_ONCE(rxq->coal.adaptive, rx->adaptive);
+		qp->tx_dim.profile_ix = 0;
+	WRITE_ONCE(qp->coal.usecs, rx->usecs);
+	WRITE_ONCE(qp->coal.frames, rx->frames);
+	WRITE_ONCE(qp->coal.adaptive, rx->adaptive);
 	WRITE_ONCE(txq->coal.usecs, tx->usecs);
 	WRITE_ONCE(txq->coal.frames, tx->frames);
 	WRITE_ONCE(txq->coal.adaptive, tx->adaptive);
 	/* The poll publishes it; an idle pair's would wait for the watchdog. */
 	if (q < priv->num_napi && netif_running(priv->dev)) {
 		local_bh_disable();
-		napi_schedule(&rxq->napi);
+		napi_schedule(&qp->napi);
 		local_bh_enable();
 	}
 }

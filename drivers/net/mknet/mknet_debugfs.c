@@ -72,14 +72,14 @@ static int mknet_rings_show(struct seq_file *m, void *v)
 		seq_putc(m, '\n');
 	}
 	for (q = 0; q < priv->num_napi; q++) {
-		const struct mknet_rxq *rxq = &priv->rxq[q];
+		const struct mknet_qpair *qp = &priv->qp[q];
 
-		seq_printf(m, "rx%u cons %u epoch %u ack %u", q, rxq->cons,
-			   rxq->epoch, READ_ONCE(rxq->ctl->epoch_ack));
-		if (READ_ONCE(priv->peer_attached) && rxq->peer_tx_ctl)
+		seq_printf(m, "rx%u cons %u epoch %u ack %u", q, qp->cons,
+			   qp->epoch, READ_ONCE(qp->ctl->epoch_ack));
+		if (READ_ONCE(priv->peer_attached) && qp->peer_tx_ctl)
 			seq_printf(m, " peer prod %u epoch %u",
-				   READ_ONCE(rxq->peer_tx_ctl->prod),
-				   READ_ONCE(rxq->peer_tx_ctl->epoch));
+				   READ_ONCE(qp->peer_tx_ctl->prod),
+				   READ_ONCE(qp->peer_tx_ctl->epoch));
 		seq_putc(m, '\n');
 	}
 	seq_puts(m, "notify");

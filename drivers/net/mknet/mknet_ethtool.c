@@ -336,7 +336,7 @@ static int mknet_get_coalesce(struct net_device *dev,
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 
-	mknet_coal_to_ethtool(&priv->rxq[0].coal, &priv->txq[0].coal, ec);
+	mknet_coal_to_ethtool(&priv->qp[0].coal, &priv->txq[0].coal, ec);
 	return 0;
 }
 
@@ -366,7 +366,7 @@ static int mknet_get_per_queue_coalesce(struct net_device *dev, u32 q,
 
 	if (q >= priv->num_napi)
 		return -EINVAL;
-	mknet_coal_to_ethtool(&priv->rxq[q].coal, &priv->txq[q].coal, ec);
+	mknet_coal_to_ethtool(&priv->qp[q].coal, &priv->txq[q].coal, ec);
 	return 0;
 }
 
@@ -422,7 +422,7 @@ static void mknet_get_page_pool_stats(struct mknet_priv *priv, u64 *data)
 	u32 q;
 
 	for (q = 0; q < priv->num_napi; q++)
-		page_pool_get_stats(priv->rxq[q].page_pool, &pp);
+		page_pool_get_stats(priv->qp[q].page_pool, &pp);
 	page_pool_ethtool_stats_get(data, &pp);
 #endif
 }
@@ -445,7 +445,7 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 		data += MKNET_N_TX_STATS;
 	}
 	for (q = 0; q < priv->num_napi; q++) {
-		const struct mknet_rx_stats *rx = &priv->rxq[q].stats;
+		const struct mknet_rx_stats *rx = &priv->qp[q].stats;
 
 		do {
 			start = u64_stats_fetch_begin(&rx->syncp);
@@ -453,8 +453,8 @@ static void mknet_get_ethtool_stats(struct net_device *dev,
 				data[i] = u64_stats_read((void *)rx +
 						mknet_rx_stat_desc[i].offset);
 		} while (u64_stats_fetch_retry(&rx->syncp, start));
-		data[i] = atomic64_read(&priv->rxq[q].doorbells_received);
-		data[i + 1] = atomic64_read(&priv->rxq[q].bell_timer_rang);
+		data[i] = atomic64_read(&priv->qp[q].doorbells_received);
+		data[i + 1] = atomic64_read(&priv->qp[q].bell_timer_rang);
 		data += MKNET_N_RX_STATS;
 	}
 	data[0] = atomic64_read(&priv->bad_hellos);

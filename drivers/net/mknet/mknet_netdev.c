@@ -33,7 +33,7 @@ static void mknet_queues_set_napi(struct mknet_priv *priv, bool set)
 	u32 q;
 
 	for (q = 0; q < priv->num_napi; q++) {
-		struct napi_struct *napi = set ? &priv->rxq[q].napi : NULL;
+		struct napi_struct *napi = set ? &priv->qp[q].napi : NULL;
 
 		if (q < dev->real_num_rx_queues)
 			netif_queue_set_napi(dev, q, NETDEV_QUEUE_TYPE_RX, napi);
@@ -53,7 +53,7 @@ void mknet_datapath_start(struct mknet_priv *priv)
 
 	mknet_rx_epochs_publish(priv, true);
 	for (q = 0; q < priv->num_napi; q++)
-		napi_enable(&priv->rxq[q].napi);
+		napi_enable(&priv->qp[q].napi);
 	mknet_queues_set_napi(priv, true);
 	WRITE_ONCE(priv->admin_state, MKNET_STATE_UP);
 	/* The peer sees UP only with our NAPI ready for its doorbells. */
@@ -73,7 +73,7 @@ void mknet_datapath_start(struct mknet_priv *priv)
 	/* Frames the peer queued while we were down. */
 	local_bh_disable();
 	for (q = 0; q < priv->num_napi; q++)
-		napi_schedule(&priv->rxq[q].napi);
+		napi_schedule(&priv->qp[q].napi);
 	local_bh_enable();
 }
 
@@ -98,8 +98,8 @@ void mknet_datapath_stop(struct mknet_priv *priv)
 	cancel_work_sync(&priv->carrier_work);
 	mknet_queues_set_napi(priv, false);
 	for (q = 0; q < priv->num_napi; q++) {
-		napi_disable(&priv->rxq[q].napi);
-		mknet_coal_stop(&priv->rxq[q]);
+		napi_disable(&priv->qp[q].napi);
+		mknet_coal_stop(&priv->qp[q]);
 	}
 	/* We read nothing of the peer's now: it may free what it likes. */
 	mknet_rx_epochs_publish(priv, false);
@@ -132,7 +132,7 @@ static bool mknet_peer_broken(struct mknet_priv *priv)
 	u32 q;
 
 	for (q = 0; q < priv->num_napi; q++)
-		if (READ_ONCE(priv->rxq[q].peer_broken))
+		if (READ_ONCE(priv->qp[q].peer_broken))
 			return true;
 	return false;
 }
@@ -240,7 +240,7 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		u64_stats_init(&priv->txq[q].stats.syncp);
 		spin_lock_init(&priv->txq[q].complete_lock);
-		u64_stats_init(&priv->rxq[q].stats.syncp);
+		u64_stats_init(&priv->qp[q].stats.syncp);
 	}
 	timer_setup(&priv->watchdog, mknet_watchdog, 0);
 	INIT_WORK(&priv->carrier_work, mknet_carrier_work);
@@ -528,11 +528,11 @@ static void mknet_txq_stats(const struct mknet_txq *txq,
 	} while (u64_stats_fetch_retry(&tx->syncp, start));
 }
 
-static void mknet_rxq_stats(const struct mknet_rxq *rxq,
-			    struct netdev_queue_stats_rx *s, u64 *bad_desc,
-			    u64 *bad_other, u64 *xdp_lost)
+static void mknet_qp_rx_stats(const struct mknet_qpair *qp,
+			      struct netdev_queue_stats_rx *s, u64 *bad_desc,
+			      u64 *bad_other, u64 *xdp_lost)
 {
-	const struct mknet_rx_stats *rx = &rxq->stats;
+	const struct mknet_rx_stats *rx = &qp->stats;
 	unsigned int start;
 
 	do {
@@ -569,8 +569,8 @@ static void mknet_get_stats64(struct net_device *dev,
 		s->tx_bytes += tx.bytes;
 		s->tx_dropped += dropped;
 
-		mknet_rxq_stats(&priv->rxq[q], &rx, &bad_desc, &bad_other,
-				&xdp_lost);
+		mknet_qp_rx_stats(&priv->qp[q], &rx, &bad_desc, &bad_other,
+				  &xdp_lost);
 		s->rx_packets += rx.packets;
 		s->rx_bytes += rx.bytes;
 		s->rx_dropped += rx.alloc_fail + xdp_lost;
@@ -585,7 +585,7 @@ static void mknet_get_queue_stats_rx(struct net_device *dev, int idx,
 	struct mknet_priv *priv = netdev_priv(dev);
 	u64 bad_desc, bad_other, xdp_lost;
 
-	mknet_rxq_stats(&priv->rxq[idx], s, &bad_desc, &bad_other, &xdp_lost);
+	mknet_qp_rx_stats(&priv->qp[idx], s, &bad_desc, &bad_other, &xdp_lost);
 }
 
 static void mknet_get_queue_stats_tx(struct net_device *dev, int idx,
@@ -622,8 +622,8 @@ static void mknet_get_base_stats(struct net_device *dev,
 		tx->stop += qtx.stop;
 	}
 	for (q = dev->real_num_rx_queues; q < MKNET_MAX_QUEUES; q++) {
-		mknet_rxq_stats(&priv->rxq[q], &qrx, &bad_desc, &bad_other,
-				&xdp_lost);
+		mknet_qp_rx_stats(&priv->qp[q], &qrx, &bad_desc, &bad_other,
+				  &xdp_lost);
 		rx->packets += qrx.packets;
 		rx->bytes += qrx.bytes;
 		rx->alloc_fail += qrx.alloc_fail;

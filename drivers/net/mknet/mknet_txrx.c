@@ -164,11 +164,11 @@ static ktime_t mknet_usecs(u32 usecs)
 /* A doorbell went: one held for the same pair would be spare. */
 static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
 {
-	struct mknet_rxq *rxq = &priv->rxq[q];
+	struct mknet_qpair *qp = &priv->qp[q];
 
-	WRITE_ONCE(rxq->bell_last, ktime_get());
-	if (hrtimer_is_queued(&rxq->bell_timer))
-		hrtimer_try_to_cancel(&rxq->bell_timer);
+	WRITE_ONCE(qp->bell_last, ktime_get());
+	if (hrtimer_is_queued(&qp->bell_timer))
+		hrtimer_try_to_cancel(&qp->bell_timer);
 }
 
 /*
@@ -183,7 +183,7 @@ static u32 mknet_bell_wait(struct mknet_priv *priv, u32 q, u32 usecs,
 
 	if (!usecs || (frames && past >= frames))
 		return 0;
-	since = ktime_us_delta(ktime_get(), READ_ONCE(priv->rxq[q].bell_last));
+	since = ktime_us_delta(ktime_get(), READ_ONCE(priv->qp[q].bell_last));
 	return mknet_coal_wait(usecs, frames, past, max_t(s64, since, 0));
 }
 
@@ -194,7 +194,7 @@ static u32 mknet_bell_wait(struct mknet_priv *priv, u32 q, u32 usecs,
  */
 static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
 {
-	struct hrtimer *t = &priv->rxq[q].bell_timer;
+	struct hrtimer *t = &priv->qp[q].bell_timer;
 
 	if (hrtimer_is_queued(t) &&
 	    ktime_before(hrtimer_get_remaining(t), mknet_usecs(usecs)))
@@ -204,7 +204,7 @@ static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
 
 /**
  * mknet_bell_timer - ring a doorbell the peer let us hold
- * @t: &mknet_rxq.bell_timer
+ * @t: &mknet_qpair.bell_timer
  *
  * Context: hard interrupt.  Frames or completions covered by a doorbell
  * that went before make this one spare: the peer then just polls once
@@ -214,13 +214,13 @@ static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
  */
 enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
 {
-	struct mknet_rxq *rxq = container_of(t, struct mknet_rxq, bell_timer);
-	struct mknet_priv *priv = rxq->priv;
+	struct mknet_qpair *qp = container_of(t, struct mknet_qpair, bell_timer);
+	struct mknet_priv *priv = qp->priv;
 
 	/* Refused only when the peer stopped or moved: the watchdog's. */
-	if (!mknet_ring_peer(priv, rxq->index)) {
-		WRITE_ONCE(rxq->bell_last, ktime_get());
-		atomic64_inc(&rxq->bell_timer_rang);
+	if (!mknet_ring_peer(priv, qp->index)) {
+		WRITE_ONCE(qp->bell_last, ktime_get());
+		atomic64_inc(&qp->bell_timer_rang);
 	}
 	return HRTIMER_NORESTART;
 }
@@ -302,7 +302,7 @@ static void mknet_tx_maybe_stop(struct mknet_priv *priv, struct mknet_txq *txq,
 	smp_mb();
 	if (txq->prod - READ_ONCE(txq->peer_rx_ctl->cons) + MKNET_MAX_DESCS <=
 	    priv->ring_size)
-		napi_schedule(&priv->rxq[q].napi);
+		napi_schedule(&priv->qp[q].napi);
 }
 
 /* The non-empty fragments of @sh as pieces, after the @n already there. */
@@ -549,37 +549,37 @@ int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	return sent;
 }
 
-static void mknet_rx_count(struct mknet_rxq *rxq, u64_stats_t *ctr)
+static void mknet_rx_count(struct mknet_qpair *qp, u64_stats_t *ctr)
 {
-	u64_stats_update_begin(&rxq->stats.syncp);
+	u64_stats_update_begin(&qp->stats.syncp);
 	u64_stats_inc(ctr);
-	u64_stats_update_end(&rxq->stats.syncp);
+	u64_stats_update_end(&qp->stats.syncp);
 }
 
 /*
  * A frame the copy could not take: the peer's memory poisoned (-EIO), a
  * frame mknet_frame_check() should have refused (-EINVAL), or no memory.
  */
-static void mknet_rx_count_copy_error(struct mknet_rxq *rxq, int err)
+static void mknet_rx_count_copy_error(struct mknet_qpair *qp, int err)
 {
 	switch (err) {
 	case -EIO:
-		mknet_rx_count(rxq, &rxq->stats.poisoned);
+		mknet_rx_count(qp, &qp->stats.poisoned);
 		break;
 	case -EINVAL:
-		mknet_rx_count(rxq, &rxq->stats.bad_desc);
+		mknet_rx_count(qp, &qp->stats.bad_desc);
 		break;
 	default:
-		mknet_rx_count(rxq, &rxq->stats.nomem);
+		mknet_rx_count(qp, &qp->stats.nomem);
 	}
 }
 
 /* This pair has an RX ring: the peer has a TX ring of its index. */
-static bool mknet_rxq_live(const struct mknet_priv *priv,
-			   const struct mknet_rxq *rxq)
+static bool mknet_qp_live(const struct mknet_priv *priv,
+			  const struct mknet_qpair *qp)
 {
 	return READ_ONCE(priv->peer_attached) &&
-	       rxq->index < priv->peer.num_queues;
+	       qp->index < priv->peer.num_queues;
 }
 
 /* Free one frame of a TX ring: an skb, or an XDP frame. */
@@ -626,12 +626,12 @@ static void mknet_tx_free(struct mknet_priv *priv, struct mknet_txq *txq,
 
 /*
  * Complete our TX ring @q: free what the peer consumed, or everything
- * once the peer is gone, and wake the queue.  Counted in @rxq, the queue
+ * once the peer is gone, and wake the queue.  Counted in @qp, the queue
  * pair whose poll does it.
  *
  * Context: NAPI, holding the ring's completion lock.
  */
-static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_qpair *qp,
 				u32 q, int budget)
 {
 	struct mknet_txq *txq = &priv->txq[q];
@@ -661,17 +661,17 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 			return;
 		cons = READ_ONCE(txq->peer_rx_ctl->cons);
 		if (cons - txq->done > prod - txq->done) {
-			mknet_rx_count(rxq, &rxq->stats.bad_peer_cons);
+			mknet_rx_count(qp, &qp->stats.bad_peer_cons);
 			return;
 		}
 	}
 	if (cons != txq->done) {
 		mknet_tx_free(priv, txq, cons, budget, &pkts, &bytes, &xdp);
 		netdev_tx_completed_queue(nq, pkts, bytes);
-		u64_stats_update_begin(&rxq->stats.syncp);
-		u64_stats_add(gone ? &rxq->stats.tx_freed_in_flight :
-				     &rxq->stats.tx_completed, pkts + xdp);
-		u64_stats_update_end(&rxq->stats.syncp);
+		u64_stats_update_begin(&qp->stats.syncp);
+		u64_stats_add(gone ? &qp->stats.tx_freed_in_flight :
+				     &qp->stats.tx_completed, pkts + xdp);
+		u64_stats_update_end(&qp->stats.syncp);
 	}
 	/* All taken back: the ring is ours to fill again. */
 	if (reclaim)
@@ -683,7 +683,7 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	if (netif_tx_queue_stopped(nq) &&
 	    mknet_tx_room(priv, txq) >= MKNET_MAX_DESCS) {
 		netif_tx_wake_queue(nq);
-		mknet_rx_count(rxq, &rxq->stats.wakes);
+		mknet_rx_count(qp, &qp->stats.wakes);
 	}
 	__netif_tx_unlock(nq);
 }
@@ -697,7 +697,7 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
  * queue's doorbell without pause): after %MKNET_COMPLETE_ROUNDS rounds
  * the note stays for our next run, which softirq's own budget schedules.
  */
-static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_qpair *qp,
 			      int budget)
 {
 	u32 q, round;
@@ -710,16 +710,16 @@ static void mknet_tx_complete(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		smp_mb();
 		for (round = 0; READ_ONCE(txq->complete_again); round++) {
 			if (round == MKNET_COMPLETE_ROUNDS) {
-				mknet_rx_count(rxq,
-					       &rxq->stats.completions_rescheduled);
+				mknet_rx_count(qp,
+					       &qp->stats.completions_rescheduled);
 				/* Running: NAPI polls us again, not at once. */
-				napi_schedule(&rxq->napi);
+				napi_schedule(&qp->napi);
 				break;
 			}
 			if (!spin_trylock(&txq->complete_lock))
 				break;
 			WRITE_ONCE(txq->complete_again, false);
-			__mknet_tx_complete(priv, rxq, q, budget);
+			__mknet_tx_complete(priv, qp, q, budget);
 			if (mknet_fault_storming(priv))
 				WRITE_ONCE(txq->complete_again, true);
 			spin_unlock(&txq->complete_lock);
@@ -750,9 +750,9 @@ void mknet_tx_purge(struct mknet_priv *priv, u32 q)
 	mknet_tx_free(priv, txq, txq->prod, 0, &pkts, &bytes, &xdp);
 	if (q < priv->dev->num_tx_queues)
 		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
-	u64_stats_update_begin(&priv->rxq[q].stats.syncp);
-	u64_stats_add(&priv->rxq[q].stats.tx_freed_in_flight, pkts + xdp);
-	u64_stats_update_end(&priv->rxq[q].stats.syncp);
+	u64_stats_update_begin(&priv->qp[q].stats.syncp);
+	u64_stats_add(&priv->qp[q].stats.tx_freed_in_flight, pkts + xdp);
+	u64_stats_update_end(&priv->qp[q].stats.syncp);
 }
 
 /**
@@ -775,9 +775,9 @@ void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n)
 		bufs[i] = NULL;
 		freed++;
 	}
-	u64_stats_update_begin(&priv->rxq[0].stats.syncp);
-	u64_stats_add(&priv->rxq[0].stats.tx_freed_in_flight, freed);
-	u64_stats_update_end(&priv->rxq[0].stats.syncp);
+	u64_stats_update_begin(&priv->qp[0].stats.syncp);
+	u64_stats_add(&priv->qp[0].stats.tx_freed_in_flight, freed);
+	u64_stats_update_end(&priv->qp[0].stats.syncp);
 }
 
 /**
@@ -885,11 +885,11 @@ void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running)
 	u32 q;
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_rxq *rxq = &priv->rxq[q];
+		struct mknet_qpair *qp = &priv->qp[q];
 
-		WRITE_ONCE(rxq->ctl->epoch_ack,
-			   running && mknet_rxq_live(priv, rxq) ?
-			   rxq->epoch : MKNET_EPOCH_IDLE);
+		WRITE_ONCE(qp->ctl->epoch_ack,
+			   running && mknet_qp_live(priv, qp) ?
+			   qp->epoch : MKNET_EPOCH_IDLE);
 	}
 	/* Seen before any poll reads the peer's epochs or descriptors. */
 	smp_mb();
@@ -919,20 +919,20 @@ void mknet_tx_wake_ready(struct mknet_priv *priv)
 
 /**
  * mknet_rx_epoch_moved - whether a frame just copied was taken back
- * @rxq: the queue it came from
+ * @qp: the queue it came from
  *
  * The peer frees frames only after we acknowledge their epoch; one that
  * moved during our copy says the peer no longer stands by the frame.
  *
  * Return: true to drop it.
  */
-static bool mknet_rx_epoch_moved(struct mknet_rxq *rxq)
+static bool mknet_rx_epoch_moved(struct mknet_qpair *qp)
 {
 	/* The copy is done before we look at the epoch. */
 	smp_rmb();
-	if (likely(READ_ONCE(rxq->peer_tx_ctl->epoch) == rxq->epoch))
+	if (likely(READ_ONCE(qp->peer_tx_ctl->epoch) == qp->epoch))
 		return false;
-	mknet_rx_count(rxq, &rxq->stats.drop_peer_reset);
+	mknet_rx_count(qp, &qp->stats.drop_peer_reset);
 	return true;
 }
 
@@ -947,7 +947,7 @@ static_assert(MKNET_RX_LINEAR_MAX >= MKNET_RX_HEAD);
  * Returns the skb, ERR_PTR(-EIO) if the peer's memory is poisoned, or
  * another ERR_PTR.
  */
-static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src,
+static struct sk_buff *mknet_rx_head(struct mknet_qpair *qp, const u8 *const *src,
 				     const struct mknet_desc *descs, u32 n,
 				     u32 len)
 {
@@ -958,7 +958,7 @@ static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src
 	int err;
 	u8 *buf;
 
-	page = page_pool_dev_alloc_frag(rxq->page_pool, &off, truesize);
+	page = page_pool_dev_alloc_frag(qp->page_pool, &off, truesize);
 	if (!page)
 		return ERR_PTR(-ENOMEM);
 	buf = page_address(page) + off;
@@ -975,7 +975,7 @@ static struct sk_buff *mknet_rx_head(struct mknet_rxq *rxq, const u8 *const *src
 	skb_put(skb, len);
 	return skb;
 put:
-	page_pool_put_full_page(rxq->page_pool, page, true);
+	page_pool_put_full_page(qp->page_pool, page, true);
 	return ERR_PTR(err);
 }
 
@@ -983,7 +983,7 @@ put:
  * The one copy of a frame: out of the peer's memory into our pages.
  * Errors as mknet_rx_head().
  */
-static struct sk_buff *mknet_build_skb(struct mknet_rxq *rxq,
+static struct sk_buff *mknet_build_skb(struct mknet_qpair *qp,
 				       const u8 *const *src,
 				       const struct mknet_desc *descs, u32 n,
 				       u32 total)
@@ -996,12 +996,12 @@ static struct sk_buff *mknet_build_skb(struct mknet_rxq *rxq,
 	/* mknet_frame_check() bounds the frame; say so where it matters. */
 	if (WARN_ON_ONCE(mknet_rx_frags(total, head) > MKNET_RX_MAX_FRAGS))
 		return ERR_PTR(-EINVAL);
-	skb = mknet_rx_head(rxq, src, descs, n, head);
+	skb = mknet_rx_head(qp, src, descs, n, head);
 	if (IS_ERR(skb))
 		return skb;
 	for (off = head; off < total; ) {
 		u32 chunk = min(total - off, MKNET_BUF_SIZE);
-		struct page *page = page_pool_dev_alloc_pages(rxq->page_pool);
+		struct page *page = page_pool_dev_alloc_pages(qp->page_pool);
 
 		if (!page) {
 			err = -ENOMEM;
@@ -1022,22 +1022,22 @@ free:
 }
 
 /* Hand a frame to the stack with the offloads the peer's header names. */
-static void mknet_rx_deliver(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static void mknet_rx_deliver(struct mknet_priv *priv, struct mknet_qpair *qp,
 			     struct sk_buff *skb,
 			     const struct virtio_net_hdr *hdr)
 {
 	if (virtio_net_hdr_to_skb(skb, hdr, true)) {
-		mknet_rx_count(rxq, &rxq->stats.bad_hdr);
+		mknet_rx_count(qp, &qp->stats.bad_hdr);
 		kfree_skb(skb);
 		return;
 	}
-	u64_stats_update_begin(&rxq->stats.syncp);
-	u64_stats_inc(&rxq->stats.packets);
-	u64_stats_add(&rxq->stats.bytes, skb->len);
-	u64_stats_update_end(&rxq->stats.syncp);
+	u64_stats_update_begin(&qp->stats.syncp);
+	u64_stats_inc(&qp->stats.packets);
+	u64_stats_add(&qp->stats.bytes, skb->len);
+	u64_stats_update_end(&qp->stats.syncp);
 	skb->protocol = eth_type_trans(skb, priv->dev);
-	skb_record_rx_queue(skb, rxq->index);
-	napi_gro_receive(&rxq->napi, skb);
+	skb_record_rx_queue(skb, qp->index);
+	napi_gro_receive(&qp->napi, skb);
 }
 
 /*
@@ -1046,7 +1046,7 @@ static void mknet_rx_deliver(struct mknet_priv *priv, struct mknet_rxq *rxq,
  * whole pages, which bpf_xdp_adjust_tail() may grow into.  Returns 0,
  * -EIO if the peer's memory is poisoned, or another error.
  */
-static int mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
+static int mknet_xdp_fill(struct mknet_qpair *qp, struct xdp_buff *xdp,
 			  const u8 *const *src,
 			  const struct mknet_desc *descs, u32 n, u32 total)
 {
@@ -1055,10 +1055,10 @@ static int mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
 	struct page *page;
 	int err;
 
-	page = page_pool_dev_alloc_pages(rxq->page_pool);
+	page = page_pool_dev_alloc_pages(qp->page_pool);
 	if (!page)
 		return -ENOMEM;
-	xdp_init_buff(xdp, PAGE_SIZE, &rxq->xdp_rxq);
+	xdp_init_buff(xdp, PAGE_SIZE, &qp->xdp_rxq);
 	xdp_prepare_buff(xdp, page_address(page), MKNET_RX_HEADROOM, head, true);
 	err = mknet_frame_copy(xdp->data, src, descs, n, 0, head);
 	if (err)
@@ -1076,7 +1076,7 @@ static int mknet_xdp_fill(struct mknet_rxq *rxq, struct xdp_buff *xdp,
 		if (WARN_ON_ONCE(sh->nr_frags >= MKNET_RX_MAX_FRAGS))
 			goto put;
 		err = -ENOMEM;
-		page = page_pool_dev_alloc_pages(rxq->page_pool);
+		page = page_pool_dev_alloc_pages(qp->page_pool);
 		if (!page)
 			goto put;
 		skb_frag_fill_page_desc(&sh->frags[sh->nr_frags++], page, 0,
@@ -1180,43 +1180,43 @@ static struct sk_buff *mknet_xdp_build_skb(struct xdp_buff *xdp)
  * lock, with one doorbell.  What does not fit is dropped, as a full NIC
  * ring drops, and counted.
  */
-static void mknet_xdp_tx_flush(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_xdp_tx_flush(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
-	u32 q = rxq->index % priv->num_queues, n = rxq->xdp_tx_count, sent, i;
+	u32 q = qp->index % priv->num_queues, n = qp->xdp_tx_count, sent, i;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, q);
 
 	if (!n)
 		return;
-	rxq->xdp_tx_count = 0;
+	qp->xdp_tx_count = 0;
 	__netif_tx_lock(nq, smp_processor_id());
-	sent = mknet_xdp_post(priv, q, rxq->xdp_tx_bulk, n);
+	sent = mknet_xdp_post(priv, q, qp->xdp_tx_bulk, n);
 	if (sent)
 		mknet_tx_doorbell(priv, &priv->txq[q], q);
 	__netif_tx_unlock(nq);
 	for (i = sent; i < n; i++)
-		xdp_return_frame_rx_napi(rxq->xdp_tx_bulk[i]);
-	u64_stats_update_begin(&rxq->stats.syncp);
-	u64_stats_add(&rxq->stats.xdp_tx, sent);
-	u64_stats_add(&rxq->stats.xdp_tx_errors, n - sent);
-	u64_stats_update_end(&rxq->stats.syncp);
+		xdp_return_frame_rx_napi(qp->xdp_tx_bulk[i]);
+	u64_stats_update_begin(&qp->stats.syncp);
+	u64_stats_add(&qp->stats.xdp_tx, sent);
+	u64_stats_add(&qp->stats.xdp_tx_errors, n - sent);
+	u64_stats_update_end(&qp->stats.syncp);
 }
 
 /* Gather a frame to send back to the peer; posted with the bulk. */
-static int mknet_xdp_tx(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static int mknet_xdp_tx(struct mknet_priv *priv, struct mknet_qpair *qp,
 			struct xdp_buff *xdp)
 {
 	struct xdp_frame *frame = xdp_convert_buff_to_frame(xdp);
 
 	if (!frame)
 		return -ENOMEM;
-	rxq->xdp_tx_bulk[rxq->xdp_tx_count++] = frame;
-	if (rxq->xdp_tx_count == MKNET_XDP_TX_BULK)
-		mknet_xdp_tx_flush(priv, rxq);
+	qp->xdp_tx_bulk[qp->xdp_tx_count++] = frame;
+	if (qp->xdp_tx_count == MKNET_XDP_TX_BULK)
+		mknet_xdp_tx_flush(priv, qp);
 	return 0;
 }
 
 /* Run the XDP program on one frame and carry out its verdict. */
-static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_qpair *qp,
 			 struct bpf_prog *prog, const u8 *const *src,
 			 const struct mknet_desc *descs, u32 n, u32 total)
 {
@@ -1229,36 +1229,36 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 
 	/* Only a frags-aware program sees a frame larger than a page. */
 	if (total > MKNET_RX_LINEAR_MAX && !prog->aux->xdp_has_frags) {
-		mknet_rx_count(rxq, &rxq->stats.xdp_too_big);
+		mknet_rx_count(qp, &qp->stats.xdp_too_big);
 		return;
 	}
-	err = mknet_xdp_fill(rxq, &xdp, src, descs, n, total);
+	err = mknet_xdp_fill(qp, &xdp, src, descs, n, total);
 	if (err) {
-		mknet_rx_count_copy_error(rxq, err);
+		mknet_rx_count_copy_error(qp, err);
 		return;
 	}
-	if (mknet_rx_epoch_moved(rxq))
+	if (mknet_rx_epoch_moved(qp))
 		goto drop;
 	data = xdp.data;
-	mknet_rx_count(rxq, &rxq->stats.xdp_packets);
+	mknet_rx_count(qp, &qp->stats.xdp_packets);
 	act = bpf_prog_run_xdp(prog, &xdp);
 	if ((act == XDP_PASS || act == XDP_TX || act == XDP_REDIRECT) &&
 	    mknet_hdr_shift(&hdr, data - xdp.data)) {
-		mknet_rx_count(rxq, &rxq->stats.bad_hdr);
+		mknet_rx_count(qp, &qp->stats.bad_hdr);
 		goto drop;
 	}
 	switch (act) {
 	case XDP_PASS:
 		skb = mknet_xdp_build_skb(&xdp);
 		if (!skb) {
-			mknet_rx_count(rxq, &rxq->stats.nomem);
+			mknet_rx_count(qp, &qp->stats.nomem);
 			goto drop;
 		}
-		mknet_rx_deliver(priv, rxq, skb, &hdr);
+		mknet_rx_deliver(priv, qp, skb, &hdr);
 		return;
 	case XDP_TX:
-		if (mknet_xdp_csum(&xdp, &hdr) || mknet_xdp_tx(priv, rxq, &xdp)) {
-			mknet_rx_count(rxq, &rxq->stats.xdp_tx_errors);
+		if (mknet_xdp_csum(&xdp, &hdr) || mknet_xdp_tx(priv, qp, &xdp)) {
+			mknet_rx_count(qp, &qp->stats.xdp_tx_errors);
 			trace_xdp_exception(priv->dev, prog, act);
 			goto drop;
 		}
@@ -1266,12 +1266,12 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	case XDP_REDIRECT:
 		if (mknet_xdp_csum(&xdp, &hdr) ||
 		    xdp_do_redirect(priv->dev, &xdp, prog)) {
-			mknet_rx_count(rxq, &rxq->stats.xdp_redirect_errors);
+			mknet_rx_count(qp, &qp->stats.xdp_redirect_errors);
 			trace_xdp_exception(priv->dev, prog, act);
 			goto drop;
 		}
-		rxq->xdp_redirected = true;
-		mknet_rx_count(rxq, &rxq->stats.xdp_redirect);
+		qp->xdp_redirected = true;
+		mknet_rx_count(qp, &qp->stats.xdp_redirect);
 		return;
 	default:
 		bpf_warn_invalid_xdp_action(priv->dev, prog, act);
@@ -1280,7 +1280,7 @@ static void mknet_rx_xdp(struct mknet_priv *priv, struct mknet_rxq *rxq,
 		trace_xdp_exception(priv->dev, prog, act);
 		fallthrough;
 	case XDP_DROP:
-		mknet_rx_count(rxq, &rxq->stats.xdp_drops);
+		mknet_rx_count(qp, &qp->stats.xdp_drops);
 		break;
 	}
 drop:
@@ -1288,13 +1288,13 @@ drop:
 }
 
 /* What a poll's XDP verdicts left to do: flush redirects, post XDP_TX. */
-static void mknet_xdp_finish(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_xdp_finish(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
-	if (rxq->xdp_redirected) {
-		rxq->xdp_redirected = false;
+	if (qp->xdp_redirected) {
+		qp->xdp_redirected = false;
 		xdp_do_flush();
 	}
-	mknet_xdp_tx_flush(priv, rxq);
+	mknet_xdp_tx_flush(priv, qp);
 }
 
 /*
@@ -1322,7 +1322,7 @@ static bool mknet_rx_resolve(const struct mknet_peer_view *v,
  * Take one frame starting at @cons.  Returns the descriptors it used
  * (always at least one, so a bad descriptor is skipped, never retried).
  */
-static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_qpair *qp,
 			  struct bpf_prog *prog, u32 cons, u32 avail)
 {
 	struct mknet_desc descs[MKNET_MAX_DESCS];
@@ -1334,34 +1334,34 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
 	/* Copy first: the peer may rewrite descriptors while we look. */
 	avail = min(avail, MKNET_MAX_DESCS);
 	for (i = 0; i < avail; i++) {
-		memcpy(&descs[i], &rxq->peer_desc[(cons + i) & mask],
+		memcpy(&descs[i], &qp->peer_desc[(cons + i) & mask],
 		       sizeof(descs[i]));
 		if (!(descs[i].flags & MKNET_DESC_MORE))
 			break;
 	}
 	if (mknet_frame_check(descs, min(i + 1, avail), &n, &total) ||
 	    total < ETH_HLEN) {
-		mknet_rx_count(rxq, &rxq->stats.bad_desc);
+		mknet_rx_count(qp, &qp->stats.bad_desc);
 		return n;
 	}
 	if (!mknet_rx_resolve(&priv->peer, descs, n, src)) {
-		mknet_rx_count(rxq, &rxq->stats.bad_addr);
+		mknet_rx_count(qp, &qp->stats.bad_addr);
 		return n;
 	}
 	if (prog) {
-		mknet_rx_xdp(priv, rxq, prog, src, descs, n, total);
+		mknet_rx_xdp(priv, qp, prog, src, descs, n, total);
 		return n;
 	}
-	skb = mknet_build_skb(rxq, src, descs, n, total);
+	skb = mknet_build_skb(qp, src, descs, n, total);
 	if (IS_ERR(skb)) {
-		mknet_rx_count_copy_error(rxq, PTR_ERR(skb));
+		mknet_rx_count_copy_error(qp, PTR_ERR(skb));
 		return n;
 	}
-	if (mknet_rx_epoch_moved(rxq)) {
+	if (mknet_rx_epoch_moved(qp)) {
 		kfree_skb(skb);
 		return n;
 	}
-	mknet_rx_deliver(priv, rxq, skb, &descs[0].hdr);
+	mknet_rx_deliver(priv, qp, skb, &descs[0].hdr);
 	return n;
 }
 
@@ -1369,41 +1369,41 @@ static u32 mknet_rx_frame(struct mknet_priv *priv, struct mknet_rxq *rxq,
  * Tell the peer we freed room, if it asked.  As on transmit, a doorbell
  * that cannot be sent stays owed (@cons_notified stays).
  */
-static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_rx_kick(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
-	const struct mknet_tx_ctl *ctl = rxq->peer_tx_ctl;
+	const struct mknet_tx_ctl *ctl = qp->peer_tx_ctl;
 	u32 event, usecs, frames, wait;
 
 	/* Our consumer index must be visible before we read the event. */
 	smp_mb();
 	event = READ_ONCE(ctl->cons_event);
-	if (!mknet_need_event(event, rxq->cons, rxq->cons_notified)) {
-		rxq->cons_notified = rxq->cons;
+	if (!mknet_need_event(event, qp->cons, qp->cons_notified)) {
+		qp->cons_notified = qp->cons;
 		return;
 	}
 	usecs = READ_ONCE(ctl->coal_usecs);
 	frames = READ_ONCE(ctl->coal_frames);
 	if (mknet_coal_bound(&usecs, &frames, priv->peer.ring_size))
-		mknet_rx_count(rxq, &rxq->stats.peer_coal_bounded);
+		mknet_rx_count(qp, &qp->stats.peer_coal_bounded);
 	/*
 	 * No one waits on a completion as on a frame: it is held for the
 	 * whole interval from the first, and a doorbell for frames of ours
 	 * that goes meanwhile (the answer to a request) carries it.
 	 */
-	wait = mknet_coal_wait(usecs, frames, rxq->cons - event, 0);
+	wait = mknet_coal_wait(usecs, frames, qp->cons - event, 0);
 	if (wait) {
 		/* Owed until rung: @cons_notified stays. */
-		mknet_rx_count(rxq, &rxq->stats.completions_deferred);
-		mknet_bell_defer(priv, rxq->index, wait);
+		mknet_rx_count(qp, &qp->stats.completions_deferred);
+		mknet_bell_defer(priv, qp->index, wait);
 		return;
 	}
-	if (mknet_ring_peer(priv, rxq->index)) {
-		mknet_rx_count(rxq, &rxq->stats.completion_doorbell_busy);
+	if (mknet_ring_peer(priv, qp->index)) {
+		mknet_rx_count(qp, &qp->stats.completion_doorbell_busy);
 		return;
 	}
-	mknet_bell_rung(priv, rxq->index);
-	rxq->cons_notified = rxq->cons;
-	mknet_rx_count(rxq, &rxq->stats.completion_doorbells);
+	mknet_bell_rung(priv, qp->index);
+	qp->cons_notified = qp->cons;
+	mknet_rx_count(qp, &qp->stats.completion_doorbells);
 }
 
 /*
@@ -1436,16 +1436,16 @@ static bool mknet_tx_makes_peer_poll(const struct mknet_priv *priv, u32 prods)
 	return false;
 }
 
-static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_rx_release(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
 	/* Our reads of the peer's pages are done before it may free them. */
-	smp_store_release(&rxq->ctl->cons, rxq->cons);
+	smp_store_release(&qp->ctl->cons, qp->cons);
 	/* Whether the peer wants to hear of it is decided after GRO. */
-	if (!rxq->completion_due) {
-		rxq->completion_due = true;
+	if (!qp->completion_due) {
+		qp->completion_due = true;
 		/* A frame of ours counted as later is published after it. */
 		smp_mb();
-		rxq->prods_seen = mknet_tx_prods(priv);
+		qp->prods_seen = mknet_tx_prods(priv);
 	}
 }
 
@@ -1461,13 +1461,13 @@ static void mknet_rx_release(struct mknet_priv *priv, struct mknet_rxq *rxq)
  * as we read its event after publishing ours: one of us sees the other.
  */
 static bool mknet_peer_napi_on(const struct mknet_priv *priv,
-			       const struct mknet_rxq *rxq)
+			       const struct mknet_qpair *qp)
 {
 	const struct mknet_rx_ctl *ctl;
 
-	if (rxq->index >= priv->num_queues)
+	if (qp->index >= priv->num_queues)
 		return false;
-	ctl = priv->txq[rxq->index].peer_rx_ctl;
+	ctl = priv->txq[qp->index].peer_rx_ctl;
 	return ctl && READ_ONCE(ctl->prod_event) != READ_ONCE(ctl->cons);
 }
 
@@ -1483,29 +1483,29 @@ static bool mknet_peer_napi_on(const struct mknet_priv *priv,
  * needed.
  */
 static void mknet_rx_complete_due(struct mknet_priv *priv,
-				  struct mknet_rxq *rxq)
+				  struct mknet_qpair *qp)
 {
-	if (!rxq->completion_due)
+	if (!qp->completion_due)
 		return;
-	rxq->completion_due = false;
+	qp->completion_due = false;
 	/* Our consumer index is visible before we look at the peer's. */
 	smp_mb();
-	if (mknet_tx_makes_peer_poll(priv, rxq->prods_seen) ||
-	    mknet_peer_napi_on(priv, rxq)) {
-		rxq->cons_notified = rxq->cons;
-		mknet_rx_count(rxq, &rxq->stats.completions_covered);
+	if (mknet_tx_makes_peer_poll(priv, qp->prods_seen) ||
+	    mknet_peer_napi_on(priv, qp)) {
+		qp->cons_notified = qp->cons;
+		mknet_rx_count(qp, &qp->stats.completions_covered);
 		return;
 	}
-	mknet_rx_kick(priv, rxq);
+	mknet_rx_kick(priv, qp);
 }
 
 /* A peer with an impossible index is cut off until it makes sense again. */
 static void mknet_set_peer_broken(struct mknet_priv *priv,
-				  struct mknet_rxq *rxq, bool broken)
+				  struct mknet_qpair *qp, bool broken)
 {
-	if (rxq->peer_broken == broken)
+	if (qp->peer_broken == broken)
 		return;
-	WRITE_ONCE(rxq->peer_broken, broken);
+	WRITE_ONCE(qp->peer_broken, broken);
 	schedule_work(&priv->carrier_work);
 }
 
@@ -1515,73 +1515,73 @@ static void mknet_set_peer_broken(struct mknet_priv *priv,
  * ring up at its producer index, acknowledge (our reads of its frames are
  * done), and ring it, since it waits for that to free them.
  */
-static bool mknet_rx_take_epoch(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static bool mknet_rx_take_epoch(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
 	/* Pairs with the release in the peer's mknet_tx_reclaim(). */
-	u32 epoch = smp_load_acquire(&rxq->peer_tx_ctl->epoch);
+	u32 epoch = smp_load_acquire(&qp->peer_tx_ctl->epoch);
 
-	if (likely(epoch == rxq->epoch))
+	if (likely(epoch == qp->epoch))
 		return false;
-	rxq->epoch = epoch;
-	rxq->cons = READ_ONCE(rxq->peer_tx_ctl->prod);
-	rxq->cons_notified = rxq->cons;
-	rxq->prod_event = rxq->cons;
-	WRITE_ONCE(rxq->ctl->cons, rxq->cons);
-	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	qp->epoch = epoch;
+	qp->cons = READ_ONCE(qp->peer_tx_ctl->prod);
+	qp->cons_notified = qp->cons;
+	qp->prod_event = qp->cons;
+	WRITE_ONCE(qp->ctl->cons, qp->cons);
+	WRITE_ONCE(qp->ctl->prod_event, qp->prod_event);
 	/* Our reads of its frames are done before it frees them. */
-	smp_store_release(&rxq->ctl->epoch_ack, epoch);
-	mknet_rx_count(rxq, &rxq->stats.peer_resets);
-	mknet_ring_peer(priv, rxq->index);
+	smp_store_release(&qp->ctl->epoch_ack, epoch);
+	mknet_rx_count(qp, &qp->stats.peer_resets);
+	mknet_ring_peer(priv, qp->index);
 	return true;
 }
 
 /* Returns frames taken, or -ERANGE when the peer's index is impossible. */
-static int mknet_rx(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static int mknet_rx(struct mknet_priv *priv, struct mknet_qpair *qp,
 		    int budget)
 {
 	u32 prod, avail, old;
 	struct bpf_prog *prog;
 	int done = 0;
 
-	if (mknet_rx_take_epoch(priv, rxq))
+	if (mknet_rx_take_epoch(priv, qp))
 		return 0;
-	old = rxq->cons;
+	old = qp->cons;
 	/* Pairs with the peer's release: descriptors up to prod are written. */
-	prod = smp_load_acquire(&rxq->peer_tx_ctl->prod);
-	avail = prod - rxq->cons;
+	prod = smp_load_acquire(&qp->peer_tx_ctl->prod);
+	avail = prod - qp->cons;
 	if (avail > priv->peer.ring_size) {
-		mknet_rx_count(rxq, &rxq->stats.bad_index);
-		mknet_set_peer_broken(priv, rxq, true);
+		mknet_rx_count(qp, &qp->stats.bad_index);
+		mknet_set_peer_broken(priv, qp, true);
 		return -ERANGE;
 	}
-	mknet_set_peer_broken(priv, rxq, false);
+	mknet_set_peer_broken(priv, qp, false);
 	rcu_read_lock();
 	prog = rcu_dereference(priv->xdp_prog);
 	while (done < budget && avail &&
-	       READ_ONCE(rxq->peer_tx_ctl->epoch) == rxq->epoch) {
-		u32 used = mknet_rx_frame(priv, rxq, prog, rxq->cons, avail);
+	       READ_ONCE(qp->peer_tx_ctl->epoch) == qp->epoch) {
+		u32 used = mknet_rx_frame(priv, qp, prog, qp->cons, avail);
 
-		rxq->cons += used;
+		qp->cons += used;
 		avail -= used;
 		done++;
 	}
-	mknet_xdp_finish(priv, rxq);
+	mknet_xdp_finish(priv, qp);
 	rcu_read_unlock();
-	if (rxq->cons != old)
-		mknet_rx_release(priv, rxq);
+	if (qp->cons != old)
+		mknet_rx_release(priv, qp);
 	return done;
 }
 
 /**
  * mknet_rx_pending - has the peer published frames we have not taken
- * @rxq: the queue to look at
+ * @qp: the queue to look at
  *
  * Return: true if its NAPI has work.
  */
-static bool mknet_rx_pending(struct mknet_rxq *rxq)
+static bool mknet_rx_pending(struct mknet_qpair *qp)
 {
-	return mknet_rxq_live(rxq->priv, rxq) &&
-	       READ_ONCE(rxq->peer_tx_ctl->prod) != rxq->cons;
+	return mknet_qp_live(qp->priv, qp) &&
+	       READ_ONCE(qp->peer_tx_ctl->prod) != qp->cons;
 }
 
 /*
@@ -1592,21 +1592,21 @@ static bool mknet_rx_pending(struct mknet_rxq *rxq)
  * without ringing: look at its consumer index too.  Only then, so that
  * a peer consuming a flood of ours does not keep this poll running.
  */
-static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
-	struct mknet_txq *txq = &priv->txq[rxq->index];
-	bool was_on = rxq->prod_event != rxq->cons, again;
+	struct mknet_txq *txq = &priv->txq[qp->index];
+	bool was_on = qp->prod_event != qp->cons, again;
 	u32 cons;
 
-	rxq->prod_event = rxq->cons;
-	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
+	qp->prod_event = qp->cons;
+	WRITE_ONCE(qp->ctl->prod_event, qp->prod_event);
 	/*
 	 * The event must be visible before we re-read the peer's indices,
 	 * or what it published in between is never signalled.
 	 */
 	smp_mb();
-	again = mknet_rx_pending(rxq);
-	if (was_on && rxq->index < priv->num_queues && txq->peer_rx_ctl) {
+	again = mknet_rx_pending(qp);
+	if (was_on && qp->index < priv->num_queues && txq->peer_rx_ctl) {
 		cons = READ_ONCE(txq->peer_rx_ctl->cons);
 		/* What the peer would have rung for, had it seen the event. */
 		if (mknet_need_event(READ_ONCE(txq->cons_event), cons,
@@ -1615,7 +1615,7 @@ static void mknet_poll_rearm(struct mknet_priv *priv, struct mknet_rxq *rxq)
 		txq->cons_checked = cons;
 	}
 	if (again)
-		napi_schedule(&rxq->napi);
+		napi_schedule(&qp->napi);
 }
 
 /* Write one direction's moderation into our area if it changed. */
@@ -1638,15 +1638,15 @@ static void mknet_coal_write(const struct mknet_coal *want,
  * the frames it sends us, and for the completions of our TX ring.  Only
  * this poll writes those words.
  */
-static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_rxq *rxq,
+static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,
 			       bool always)
 {
-	struct mknet_txq *txq = &priv->txq[rxq->index];
+	struct mknet_txq *txq = &priv->txq[qp->index];
 
-	mknet_coal_write(&rxq->coal, &rxq->published[0], &rxq->ctl->coal_usecs,
-			 &rxq->ctl->coal_frames, always);
-	if (rxq->index < priv->num_queues)
-		mknet_coal_write(&txq->coal, &rxq->published[1],
+	mknet_coal_write(&qp->coal, &qp->published[0], &qp->ctl->coal_usecs,
+			 &qp->ctl->coal_frames, always);
+	if (qp->index < priv->num_queues)
+		mknet_coal_write(&txq->coal, &qp->published[1],
 				 &txq->ctl->coal_usecs, &txq->ctl->coal_frames,
 				 always);
 }
@@ -1658,83 +1658,83 @@ static void mknet_coal_publish(struct mknet_priv *priv, struct mknet_rxq *rxq,
  * sent (the peer stopped or moved meanwhile) rung now.
  */
 static void mknet_pair_republish(struct mknet_priv *priv,
-				 struct mknet_rxq *rxq)
+				 struct mknet_qpair *qp)
 {
-	struct mknet_txq *txq = &priv->txq[rxq->index];
+	struct mknet_txq *txq = &priv->txq[qp->index];
 	struct netdev_queue *nq;
 
-	if (!READ_ONCE(rxq->republish))
+	if (!READ_ONCE(qp->republish))
 		return;
-	WRITE_ONCE(rxq->republish, false);
-	WRITE_ONCE(rxq->ctl->cons, rxq->cons);
-	WRITE_ONCE(rxq->ctl->prod_event, rxq->prod_event);
-	WRITE_ONCE(rxq->ctl->epoch_ack, mknet_rxq_live(priv, rxq) ?
-		   rxq->epoch : MKNET_EPOCH_IDLE);
-	mknet_coal_publish(priv, rxq, true);
-	if (mknet_rxq_live(priv, rxq) && rxq->cons != rxq->cons_notified)
-		mknet_rx_kick(priv, rxq);
-	if (rxq->index >= priv->num_queues)
+	WRITE_ONCE(qp->republish, false);
+	WRITE_ONCE(qp->ctl->cons, qp->cons);
+	WRITE_ONCE(qp->ctl->prod_event, qp->prod_event);
+	WRITE_ONCE(qp->ctl->epoch_ack, mknet_qp_live(priv, qp) ?
+		   qp->epoch : MKNET_EPOCH_IDLE);
+	mknet_coal_publish(priv, qp, true);
+	if (mknet_qp_live(priv, qp) && qp->cons != qp->cons_notified)
+		mknet_rx_kick(priv, qp);
+	if (qp->index >= priv->num_queues)
 		return;
-	nq = netdev_get_tx_queue(priv->dev, rxq->index);
+	nq = netdev_get_tx_queue(priv->dev, qp->index);
 	__netif_tx_lock(nq, smp_processor_id());
 	WRITE_ONCE(txq->ctl->prod, txq->prod);
 	WRITE_ONCE(txq->ctl->cons_event, txq->cons_event);
 	WRITE_ONCE(txq->ctl->epoch, txq->epoch);
 	/* A reclaim waits for the peer's poll: ask for it again. */
 	if (txq->reclaiming && READ_ONCE(priv->peer_attached))
-		mknet_ring_peer(priv, rxq->index);
-	mknet_tx_doorbell(priv, txq, rxq->index);
+		mknet_ring_peer(priv, qp->index);
+	mknet_tx_doorbell(priv, txq, qp->index);
 	__netif_tx_unlock(nq);
 }
 
 /* Feed lib/dim what this queue pair moved since the last sample. */
-static void mknet_dim_sample(struct mknet_priv *priv, struct mknet_rxq *rxq)
+static void mknet_dim_sample(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
-	struct mknet_txq *txq = &priv->txq[rxq->index];
+	struct mknet_txq *txq = &priv->txq[qp->index];
 	/* The interrupts moderation is about: our doorbells, either kind. */
-	u16 events = atomic64_read(&rxq->doorbells_received);
+	u16 events = atomic64_read(&qp->doorbells_received);
 	struct dim_sample s = {};
 
-	if (READ_ONCE(rxq->coal.adaptive)) {
-		dim_update_sample(events, u64_stats_read(&rxq->stats.packets),
-				  u64_stats_read(&rxq->stats.bytes), &s);
-		net_dim(&rxq->rx_dim, s);
+	if (READ_ONCE(qp->coal.adaptive)) {
+		dim_update_sample(events, u64_stats_read(&qp->stats.packets),
+				  u64_stats_read(&qp->stats.bytes), &s);
+		net_dim(&qp->rx_dim, s);
 	}
 	/* Only this pair's poll samples our TX ring of its index. */
-	if (rxq->index < priv->num_queues && READ_ONCE(txq->coal.adaptive)) {
+	if (qp->index < priv->num_queues && READ_ONCE(txq->coal.adaptive)) {
 		dim_update_sample(events, u64_stats_read(&txq->stats.packets),
 				  u64_stats_read(&txq->stats.bytes), &s);
-		net_dim(&rxq->tx_dim, s);
+		net_dim(&qp->tx_dim, s);
 	}
 }
 
 int mknet_poll(struct napi_struct *napi, int budget)
 {
-	struct mknet_rxq *rxq = container_of(napi, struct mknet_rxq, napi);
-	struct mknet_priv *priv = rxq->priv;
+	struct mknet_qpair *qp = container_of(napi, struct mknet_qpair, napi);
+	struct mknet_priv *priv = qp->priv;
 	bool complete;
 	int done;
 
-	mknet_rx_count(rxq, &rxq->stats.polls);
+	mknet_rx_count(qp, &qp->stats.polls);
 	if (!READ_ONCE(priv->peer_attached)) {
 		/* A peer that went away still has frames of ours to free. */
-		mknet_tx_complete(priv, rxq, budget);
+		mknet_tx_complete(priv, qp, budget);
 		napi_complete_done(napi, 0);
 		return 0;
 	}
-	mknet_pair_republish(priv, rxq);
-	mknet_tx_complete(priv, rxq, budget);
+	mknet_pair_republish(priv, qp);
+	mknet_tx_complete(priv, qp, budget);
 	/*
 	 * Fault injection may have us stop taking frames, as a peer that
 	 * never advances its consumer index; it still answers reclaims.
 	 */
-	if (!mknet_rxq_live(priv, rxq) || mknet_fault_rx_stalled(priv)) {
-		if (mknet_rxq_live(priv, rxq))
-			mknet_rx_take_epoch(priv, rxq);
+	if (!mknet_qp_live(priv, qp) || mknet_fault_rx_stalled(priv)) {
+		if (mknet_qp_live(priv, qp))
+			mknet_rx_take_epoch(priv, qp);
 		napi_complete_done(napi, 0);
 		return 0;
 	}
-	done = mknet_rx(priv, rxq, budget);
+	done = mknet_rx(priv, qp, budget);
 	if (done < 0) {
 		/*
 		 * The peer's index makes no sense.  Polling again at once would
@@ -1745,16 +1745,16 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	}
 	/* What the peer sent back in answer to its frames completes ours. */
 	smp_mb();
-	mknet_tx_complete(priv, rxq, budget);
+	mknet_tx_complete(priv, qp, budget);
 	if (done == budget)
 		return done;
 	complete = napi_complete_done(napi, done);
 	/* GRO has handed the frames up: their answers are on their way. */
-	mknet_rx_complete_due(priv, rxq);
+	mknet_rx_complete_due(priv, qp);
 	if (complete) {
-		mknet_dim_sample(priv, rxq);
-		mknet_coal_publish(priv, rxq, false);
-		mknet_poll_rearm(priv, rxq);
+		mknet_dim_sample(priv, qp);
+		mknet_coal_publish(priv, qp, false);
+		mknet_poll_rearm(priv, qp);
 	}
 	return done;
 }
@@ -1765,18 +1765,18 @@ int mknet_poll(struct napi_struct *napi, int budget)
  */
 static void mknet_bell_irq(u16 src_instance, void *ctx)
 {
-	struct mknet_rxq *rxq = ctx;
-	struct mknet_priv *priv = rxq->priv;
+	struct mknet_qpair *qp = ctx;
+	struct mknet_priv *priv = qp->priv;
 
 	if (src_instance != priv->peer_instance ||
 	    /* Pairs with the release in mknet_napi_resize(). */
-	    rxq->index >= smp_load_acquire(&priv->num_napi)) {
+	    qp->index >= smp_load_acquire(&priv->num_napi)) {
 		atomic64_inc(&priv->stray_bells);
 		return;
 	}
-	atomic64_inc(&rxq->doorbells_received);
+	atomic64_inc(&qp->doorbells_received);
 	if (netif_running(priv->dev))
-		napi_schedule_irqoff(&rxq->napi);
+		napi_schedule_irqoff(&qp->napi);
 }
 
 /**
@@ -1793,15 +1793,15 @@ int mknet_bells_register(struct mknet_priv *priv)
 	u32 q;
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++)
-		priv->rxq[q].bell = -1;
+		priv->qp[q].bell = -1;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		int bell = mk_bell_register(mknet_bell_irq, &priv->rxq[q]);
+		int bell = mk_bell_register(mknet_bell_irq, &priv->qp[q]);
 
 		if (bell < 0) {
 			mknet_bells_unregister(priv);
 			return bell;
 		}
-		priv->rxq[q].bell = bell;
+		priv->qp[q].bell = bell;
 	}
 	return 0;
 }
@@ -1817,8 +1817,8 @@ void mknet_bells_unregister(struct mknet_priv *priv)
 	u32 q;
 
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		mk_bell_unregister(priv->rxq[q].bell);
-		priv->rxq[q].bell = -1;
+		mk_bell_unregister(priv->qp[q].bell);
+		priv->qp[q].bell = -1;
 	}
 }
 
@@ -1836,62 +1836,62 @@ void mknet_datapath_tick(struct mknet_priv *priv)
 	u32 q;
 
 	for (q = 0; q < priv->num_napi; q++) {
-		WRITE_ONCE(priv->rxq[q].republish, true);
-		napi_schedule(&priv->rxq[q].napi);
+		WRITE_ONCE(priv->qp[q].republish, true);
+		napi_schedule(&priv->qp[q].napi);
 	}
 }
 
 /**
- * mknet_rxq_pool_create - give a queue pair the pages it receives into
+ * mknet_qp_pool_create - give a queue pair the pages it receives into
  * @priv: our end
- * @rxq: the queue pair, its NAPI context added
+ * @qp: the queue pair, its NAPI context added
  *
  * Return: 0, or the error of page_pool_create().
  */
-int mknet_rxq_pool_create(struct mknet_priv *priv, struct mknet_rxq *rxq)
+int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp)
 {
 	struct page_pool_params pp = {
 		.order = 0,
 		.pool_size = MKNET_RING_MAX,
 		.nid = NUMA_NO_NODE,
-		.napi = &rxq->napi,
+		.napi = &qp->napi,
 		.netdev = priv->dev,
-		.queue_idx = rxq->index,
+		.queue_idx = qp->index,
 	};
 	struct page_pool *pool = page_pool_create(&pp);
 	int err;
 
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	err = xdp_rxq_info_reg(&rxq->xdp_rxq, priv->dev, rxq->index,
-			       rxq->napi.napi_id);
+	err = xdp_rxq_info_reg(&qp->xdp_rxq, priv->dev, qp->index,
+			       qp->napi.napi_id);
 	if (err)
 		goto destroy;
-	err = xdp_rxq_info_reg_mem_model(&rxq->xdp_rxq, MEM_TYPE_PAGE_POOL,
+	err = xdp_rxq_info_reg_mem_model(&qp->xdp_rxq, MEM_TYPE_PAGE_POOL,
 					 pool);
 	if (err)
 		goto unreg;
-	rxq->page_pool = pool;
+	qp->page_pool = pool;
 	return 0;
 unreg:
-	xdp_rxq_info_unreg(&rxq->xdp_rxq);
+	xdp_rxq_info_unreg(&qp->xdp_rxq);
 destroy:
 	page_pool_destroy(pool);
 	return err;
 }
 
 /**
- * mknet_rxq_pool_destroy - release a queue pair's pages
- * @rxq: the queue pair, its NAPI context deleted
+ * mknet_qp_pool_destroy - release a queue pair's pages
+ * @qp: the queue pair, its NAPI context deleted
  *
  * Pages still in skbs return to the page allocator as they are freed.
  */
-void mknet_rxq_pool_destroy(struct mknet_rxq *rxq)
+void mknet_qp_pool_destroy(struct mknet_qpair *qp)
 {
 	/* The XDP memory model holds a reference of its own on the pool. */
-	xdp_rxq_info_unreg(&rxq->xdp_rxq);
-	page_pool_destroy(rxq->page_pool);
-	rxq->page_pool = NULL;
+	xdp_rxq_info_unreg(&qp->xdp_rxq);
+	page_pool_destroy(qp->page_pool);
+	qp->page_pool = NULL;
 }
 
 /*
@@ -1911,7 +1911,7 @@ static void mknet_tx_reset(struct mknet_priv *priv)
 	}
 	local_bh_disable();
 	for (q = 0; q < priv->num_napi; q++)
-		napi_schedule(&priv->rxq[q].napi);
+		napi_schedule(&priv->qp[q].napi);
 	local_bh_enable();
 }
 
