@@ -132,6 +132,21 @@ static void mk_fill_trampoline(phys_addr_t page, const void *pml4,
 	memcpy(t + mk_tramp_off(mk_tramp_args), args, sizeof(*args));
 }
 
+/**
+ * struct mk_boot_pgt - page tables a started CPU runs on until its kernel
+ *	has its own
+ * @pages: the tables, @pages[0] the PML4, zeroed before the first map
+ * @phys: physical address of @pages
+ * @nr: pages in @pages
+ * @used: pages handed out so far, the PML4 included
+ */
+struct mk_boot_pgt {
+	u64 *pages;
+	u64 phys;
+	unsigned int nr;
+	unsigned int used;
+};
+
 /* Indexes of a 4-level walk, whatever depth this kernel itself runs at. */
 #define MK_PGT_INDEX(addr, shift)	(((addr) >> (shift)) & 511)
 #define MK_PTE_TABLE			(_PAGE_PRESENT | _PAGE_RW)
@@ -161,7 +176,8 @@ static u64 *mk_boot_pgt_next(struct mk_boot_pgt *t, u64 *entry)
  * Return: 0, or -ENOSPC when @t ran out of pages (some of the range may
  * then be mapped).
  */
-int mk_boot_pgt_map(struct mk_boot_pgt *t, u64 start, u64 end, u64 attr)
+static int mk_boot_pgt_map(struct mk_boot_pgt *t, u64 start, u64 end,
+			   u64 attr)
 {
 	u64 a, *pdpt, *pd;
 

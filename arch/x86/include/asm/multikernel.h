@@ -125,23 +125,6 @@ extern const u8 mk_park[], mk_park_end[];
 extern const u8 mk_park_gdt[], mk_park_gdt_desc[], mk_park_idt_desc[];
 extern const u8 mk_park_irq[], mk_park_exception[], mk_park_nmi[];
 
-/**
- * struct mk_boot_pgt - page tables a started CPU runs on until its kernel
- *	has its own
- * @pages: the tables, @pages[0] the PML4, zeroed before the first map
- * @phys: physical address of @pages
- * @nr: pages in @pages
- * @used: pages handed out so far, the PML4 included
- */
-struct mk_boot_pgt {
-	u64 *pages;
-	u64 phys;
-	unsigned int nr;
-	unsigned int used;
-};
-
-int mk_boot_pgt_map(struct mk_boot_pgt *t, u64 start, u64 end, u64 attr);
-
 void mk_spawn_init_platform(void);
 
 #else
