@@ -129,6 +129,12 @@ struct mk_mem_range {
 	void *virt;
 };
 
+/* mk_memory_notifier_register(): an instance's memory becomes ours again. */
+#define MK_MEMORY_RELEASE	1
+
+struct notifier_block;
+struct page;
+
 #ifdef CONFIG_MULTIKERNEL
 
 bool mk_ready(void);
@@ -140,6 +146,9 @@ int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 		       unsigned int max);
 int mk_instance_memory_get(u16 instance);
 void mk_instance_memory_put(u16 instance);
+int mk_memory_notifier_register(struct notifier_block *nb);
+void mk_memory_notifier_unregister(struct notifier_block *nb);
+bool mk_page_readable_by_peers(const struct page *page);
 
 int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx);
 void mk_msg_unregister(u16 type);

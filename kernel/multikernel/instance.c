@@ -12,9 +12,12 @@
  *   cmdline  its command line; the region, its id, our RAM and that of
  *            every other instance with memory (which it may read frames
  *            from), and the timer rates are appended
- *   memory   <size>@<address> inside the reserved memory, <size> alone
- *            for its lowest free part, or "none" to give it back; fixed
- *            while this instance or one told of it runs
+ *   memory   <size>@<address> inside the reserved memory; <size>@cma
+ *            allocated from the CMA area (mk_instance_cma=) at each start
+ *            and given back at stop; <size> alone for the CMA area if
+ *            there is one, else the lowest free part of the reserved
+ *            memory; or "none" to give it back.  Fixed while this
+ *            instance or one told of it runs
  *   cpus     offline CPUs of this kernel, as a list (2-3 or 1,3); the
  *            first boots the instance, the others wait in a park until
  *            its kernel brings them up
@@ -395,7 +398,9 @@ static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (id < 0)
 		return id;
-	mk_child_memory(id, &m);
+	/* Memory from the CMA area has no place while it is not allocated. */
+	if (mk_child_memory(id, &m) && mk_child_memory_cma(id))
+		return sysfs_emit(buf, "%#llx@cma\n", mk_child_memory_cma(id));
 	return sysfs_emit(buf, "%#llx@%#llx\n", m.size, (u64)m.start);
 }
 
@@ -404,43 +409,61 @@ static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
  * memory they had then: a change would have it read whatever lies there
  * now.
  */
-static int mk_memory_told(int id)
+static int mk_memory_reader(int id)
 {
 	int i;
 
-	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+	for (i = 0; i < MK_MAX_INSTANCES; i++)
 		if (mk_children[i].state == MK_CHILD_RUNNING &&
-		    test_bit(id, &mk_children[i].peers_told)) {
-			pr_err("instance %d: running instance %d reads frames from its memory; stop that one first\n",
-			       id, i);
-			return -EBUSY;
-		}
-	}
-	return 0;
+		    test_bit(id, &mk_children[i].peers_told))
+			return i;
+	return -1;
+}
+
+static int mk_memory_told(int id)
+{
+	int reader = mk_memory_reader(id);
+
+	if (reader < 0)
+		return 0;
+	pr_err("instance %d: running instance %d reads frames from its memory; stop that one first\n",
+	       id, reader);
+	return -EBUSY;
+}
+
+/*
+ * Memory from the CMA area goes back once its instance is stopped and no
+ * instance that runs was told of it: a stop may give back that of others
+ * stopped earlier.
+ */
+static void mk_children_memory_release(void)
+{
+	int id;
+
+	for (id = 0; id < MK_MAX_INSTANCES; id++)
+		if (mk_children[id].state != MK_CHILD_RUNNING &&
+		    mk_memory_reader(id) < 0)
+			mk_child_memory_release(id);
 }
 
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	int id = mk_control_id(kobj), err;
-	bool place = false;
+	int id = mk_control_id(kobj), kind, err;
 	phys_addr_t base;
-	char *end;
+	bool cma;
 	u64 size;
 
 	if (id < 0)
 		return id;
-	if (sysfs_streq(buf, "none")) {
-		size = 0;
-		base = 0;
-	} else if (!strchr(buf, '@')) {
-		size = memparse(buf, &end);
-		if (end == buf || !size || (*end && strcmp(end, "\n")))
-			goto bad;
-		place = true;
-	} else if (mk_parse_range(buf, &size, &base)) {
-		goto bad;
+	kind = mk_memory_spec_parse(buf, &size, &base);
+	if (kind < 0) {
+		pr_err("instance %d: memory '%.*s' is not <size>, <size>@<address>, <size>@cma or none\n",
+		       id, (int)strcspn(buf, "\n"), buf);
+		return -EINVAL;
 	}
+	cma = kind == MK_MEMORY_CMA ||
+	      (kind == MK_MEMORY_SIZE && mk_instance_cma_size());
 
 	mutex_lock(&mk_children_lock);
 	if (mk_children[id].state == MK_CHILD_RUNNING) {
@@ -449,19 +472,20 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 		err = -EBUSY;
 	} else {
 		err = mk_memory_told(id);
-		if (!err && place)
-			err = mk_child_memory_place(id, size, &base);
-		if (!err && size)
-			err = mk_child_memory_check(id, base, size);
+		/* Stopped and read by no one: what it had goes back first. */
 		if (!err)
+			mk_child_memory_release(id);
+		if (!err && !cma && kind == MK_MEMORY_SIZE)
+			err = mk_child_memory_place(id, size, &base);
+		if (!err && cma)
+			err = mk_child_memory_want_cma(id, size);
+		else if (!err && size)
+			err = mk_child_memory_check(id, base, size);
+		if (!err && !cma)
 			mk_child_memory_set(id, base, size);
 	}
 	mutex_unlock(&mk_children_lock);
 	return err ?: count;
-bad:
-	pr_err("instance %d: memory '%.*s' is not <size>, <size>@<address> or none\n",
-	       id, (int)strcspn(buf, "\n"), buf);
-	return -EINVAL;
 }
 
 /*
@@ -551,10 +575,6 @@ static int mk_child_start(u16 id)
 		pr_err("instance %u: no kernel loaded\n", id);
 		return -ENOEXEC;
 	}
-	if (mk_child_memory(id, &mem)) {
-		pr_err("instance %u: no memory given\n", id);
-		return -ENOMEM;
-	}
 	/*
 	 * What the table says is not asked: we stopped it (or never started
 	 * it) and hold its CPUs in INIT, whatever a peer wrote there since.
@@ -562,10 +582,19 @@ static int mk_child_start(u16 id)
 	err = mk_child_verify(id, &c->kernel);
 	if (err)
 		return err;
+	err = mk_child_memory_alloc(id);
+	if (err)
+		return err;
+	if (mk_child_memory(id, &mem)) {
+		pr_err("instance %u: no memory given\n", id);
+		return -ENOMEM;
+	}
 
 	cmdline = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!cmdline)
-		return -ENOMEM;
+	if (!cmdline) {
+		err = -ENOMEM;
+		goto release;
+	}
 	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
 		      c->cmdline, r->size, (u64)r->phys, id);
 	n += mk_host_ram_param(cmdline + n, PAGE_SIZE - n);
@@ -608,6 +637,10 @@ static int mk_child_start(u16 id)
 unlock:
 	cpus_read_unlock();
 	kfree(cmdline);
+release:
+	/* Not started: memory allocated for it goes back, if no one reads it. */
+	if (err)
+		mk_children_memory_release();
 	return err;
 }
 
@@ -825,6 +858,8 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 		err = mk_child_start(id);
 	} else if (sysfs_streq(buf, "stop")) {
 		err = mk_child_stop(id);
+		if (!err)
+			mk_children_memory_release();
 	} else if (sysfs_streq(buf, "unload")) {
 		err = mk_child_unload(id);
 	} else {

@@ -252,6 +252,28 @@ int mk_child_memory(u16 id, struct mk_mem_range *range);
 int mk_child_memory_check(int id, phys_addr_t base, u64 size);
 int mk_child_memory_place(int id, u64 size, phys_addr_t *base);
 void mk_child_memory_set(int id, phys_addr_t base, u64 size);
+/**
+ * enum mk_memory_spec - what a memory file of an instance was given
+ * @MK_MEMORY_NONE: "none": no memory
+ * @MK_MEMORY_SIZE: "<size>": the CMA area if there is one, else placed
+ *	in the memory set aside
+ * @MK_MEMORY_AT: "<size>@<address>" in the memory set aside
+ * @MK_MEMORY_CMA: "<size>@cma": from the CMA area at each start
+ */
+enum mk_memory_spec {
+	MK_MEMORY_NONE,
+	MK_MEMORY_SIZE,
+	MK_MEMORY_AT,
+	MK_MEMORY_CMA,
+};
+
+int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base);
+int mk_child_memory_want_cma(int id, u64 size);
+u64 mk_child_memory_cma(int id);
+u64 mk_instance_cma_size(void);
+int mk_child_memory_alloc(int id);
+void mk_child_memory_release(int id);
+ssize_t mk_instance_cma_show(char *buf);
 void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
 #ifdef CONFIG_TTY

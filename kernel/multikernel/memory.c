@@ -8,8 +8,9 @@
  * registers.  What we hand out comes from the host's records only, each
  * fixed before the peer in question runs:
  *
- * - our own RAM: iomem's "System RAM" at boot, less the shared region and
- *   the memory set aside for instances (mk_instance_memory=);
+ * - our own RAM: iomem's "System RAM" at boot, less the shared region, the
+ *   memory set aside for instances (mk_instance_memory=) and the CMA area
+ *   instances' memory is allocated from (mk_instance_cma=);
  * - on the host, an instance's RAM: its memory file, which only the host
  *   writes, and only while the instance is stopped;
  * - on an instance, the host's RAM: the host's own list above, which it
@@ -30,18 +31,25 @@
  *
  * On the host this file also keeps the memory set aside for instances
  * and the part of it each instance was given, which instance.c's memory
- * files change: the records the lists above are made from.
+ * files change: the records the lists above are made from.  Memory from
+ * the CMA area is the host's own again once the instance is stopped and
+ * no kernel reads from it: its record is cleared, and the readers of this
+ * kernel are told (mk_memory_notifier_register()), before it goes back.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/cma.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/notifier.h>
 #include <linux/set_memory.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include "internal.h"
 
 /*
@@ -115,12 +123,16 @@ early_param("mk_peer_ram", mk_peer_ram_setup);
  * @region: the shared region
  * @pool_base: memory set aside for instances
  * @pool_size: its bytes, 0 if none
+ * @cma_base: the CMA area instances' memory is allocated from
+ * @cma_size: its bytes, 0 if none
  * @dropped: ranges beyond %MK_MAX_MEM_RANGES
  */
 struct mk_ram_walk {
 	const struct mk_region *region;
 	phys_addr_t pool_base;
 	u64 pool_size;
+	phys_addr_t cma_base;
+	u64 cma_size;
 	unsigned int dropped;
 };
 
@@ -128,17 +140,23 @@ static int __init mk_self_ram_add(struct resource *res, void *arg)
 {
 	struct mk_ram_walk *w = arg;
 	u64 start = PAGE_ALIGN(res->start), end = PAGE_ALIGN_DOWN(res->end + 1);
-	struct mk_mem_range piece[3];
+	struct mk_mem_range piece[4];
 	int i, n;
 
 	if (start >= end)
 		return 0;
 	piece[0] = (struct mk_mem_range){ .start = start, .size = end - start };
-	/* Two holes split one range into three at most: no -ENOSPC. */
+	/*
+	 * Three holes split one range into four at most: no -ENOSPC.  Pages
+	 * of ours in the CMA area are not in the list: peers would not know
+	 * them as ours once an instance has them, so we never name them.
+	 */
 	n = mk_mem_ranges_subtract(piece, 1, ARRAY_SIZE(piece),
 				   w->region->phys, w->region->size);
 	n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
 				   w->pool_base, w->pool_size);
+	n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
+				   w->cma_base, w->cma_size);
 	for (i = 0; i < n; i++) {
 		if (mk_self_ram_nr == MK_MAX_MEM_RANGES) {
 			w->dropped++;
@@ -255,9 +273,26 @@ static void __init mk_peer_ram_accept(const struct mk_region *r)
 
 /* The loader maps the instance's memory with 2 MiB pages. */
 #define MK_INSTANCE_ALIGN	SZ_2M
+#define MK_INSTANCE_ORDER	(21 - PAGE_SHIFT)
+static_assert(PAGE_SIZE << MK_INSTANCE_ORDER == MK_INSTANCE_ALIGN);
 
 static phys_addr_t mk_pool_base;
 static u64 mk_pool_size;
+
+/*
+ * The CMA area (mk_instance_cma=) instances' memory is allocated from at
+ * start.  Between instances, its pages serve this kernel's movable
+ * allocations, as any CMA area's do.
+ */
+static struct cma *mk_cma;
+static u64 mk_cma_want;
+static phys_addr_t mk_cma_base;
+static u64 mk_cma_size;
+/* Bytes of it instances have; serialised as the instances' memory is. */
+static u64 mk_cma_used;
+/* What each instance wants from the CMA area; 0 for none. */
+static u64 mk_child_cma[MK_MAX_INSTANCES];
+static BLOCKING_NOTIFIER_HEAD(mk_memory_chain);
 /*
  * The memory of each instance we start, as its memory file says.  Its
  * changes are serialised by instance.c's lock; this one lets
@@ -265,6 +300,15 @@ static u64 mk_pool_size;
  */
 static struct mk_mem_range mk_child_mem[MK_MAX_INSTANCES];
 static DEFINE_SPINLOCK(mk_child_mem_lock);
+
+/* The record of instance @id, read whole by mk_child_memory(). */
+static void mk_child_mem_write(int id, phys_addr_t base, u64 size)
+{
+	spin_lock_irq(&mk_child_mem_lock);
+	mk_child_mem[id].start = base;
+	mk_child_mem[id].size = size;
+	spin_unlock_irq(&mk_child_mem_lock);
+}
 
 static int __init mk_instance_memory_setup(char *arg)
 {
@@ -277,13 +321,49 @@ static int __init mk_instance_memory_setup(char *arg)
 }
 early_param("mk_instance_memory", mk_instance_memory_setup);
 
-/**
- * mk_instance_memory_reserve - set the instances' memory aside
- *
- * Called with the shared region's reservation, before memblock is
- * released.  The memory stays out of this kernel's page allocator.
- */
-void __init mk_instance_memory_reserve(void)
+static int __init mk_instance_cma_setup(char *arg)
+{
+	char *end;
+
+	mk_cma_want = arg ? memparse(arg, &end) : 0;
+	if (!arg || end == arg || *end || !mk_cma_want ||
+	    !IS_ALIGNED(mk_cma_want, MK_INSTANCE_ALIGN)) {
+		pr_err("mk_instance_cma=%s: expected a size in 2 MiB steps, no CMA area for instances\n",
+		       arg ?: "");
+		mk_cma_want = 0;
+	}
+	return 0;
+}
+early_param("mk_instance_cma", mk_instance_cma_setup);
+
+/* Declared with the region's reservation; activated by the CMA core. */
+static void __init mk_instance_cma_reserve(void)
+{
+	struct cma *cma;
+	int err;
+
+	if (!mk_cma_want)
+		return;
+	if (!IS_ENABLED(CONFIG_CMA)) {
+		pr_err("mk_instance_cma=: this kernel has no CMA (CONFIG_CMA)\n");
+		return;
+	}
+	err = cma_declare_contiguous(0, mk_cma_want, 0, MK_INSTANCE_ALIGN,
+				     MK_INSTANCE_ORDER, false, "multikernel",
+				     &cma);
+	if (err) {
+		pr_err("mk_instance_cma=%#llx: cannot reserve (%d)\n",
+		       mk_cma_want, err);
+		return;
+	}
+	mk_cma = cma;
+	mk_cma_base = cma_get_base(cma);
+	mk_cma_size = cma_get_size(cma);
+	pr_info("instance CMA area %#llx@%pa: instances' memory allocated at start\n",
+		mk_cma_size, &mk_cma_base);
+}
+
+static void __init mk_instance_pool_reserve(void)
 {
 	phys_addr_t base = mk_pool_base;
 	u64 size = mk_pool_size;
@@ -308,6 +388,20 @@ void __init mk_instance_memory_reserve(void)
 }
 
 /**
+ * mk_instance_memory_reserve - set the instances' memory aside
+ *
+ * Called with the shared region's reservation, before memblock is
+ * released.  The memory set aside stays out of this kernel's page
+ * allocator; the CMA area serves only its movable allocations.
+ */
+void __init mk_instance_memory_reserve(void)
+{
+	/* The pool names its place; the CMA area takes one left free. */
+	mk_instance_pool_reserve();
+	mk_instance_cma_reserve();
+}
+
+/**
  * mk_child_memory - the memory this kernel gave an instance
  * @id: instance id, below %MK_MAX_INSTANCES
  * @range: set to that memory, with its mapping
@@ -326,12 +420,14 @@ int mk_child_memory(u16 id, struct mk_mem_range *range)
 	if (!range->size)
 		return -ENOENT;
 	/*
-	 * mk_child_memory_check() accepts only parts of mk_instance_memory=.  That is
-	 * RAM to us, so it is in the direct map (which maps all of memblock's
-	 * memory, reserved or not), and memblock_reserve() kept it from the
-	 * page allocator for good.  A caller still holding this range after
-	 * the memory file changed, while the instance was stopped, reads
-	 * memory set aside for instances, never pages of ours in use.
+	 * Parts of mk_instance_memory= or of the CMA area: RAM to us, so in
+	 * the direct map.  The first memblock_reserve() kept from the page
+	 * allocator for good: a caller still holding such a range after the
+	 * memory file changed reads memory set aside for instances, never
+	 * pages of ours in use.  Memory from the CMA area goes back to the
+	 * page allocator only after the record is cleared and the chain of
+	 * mk_memory_notifier_register() has returned: a caller holding the
+	 * range longer than a call of this one must be on that chain.
 	 */
 	range->virt = phys_to_virt(range->start);
 	return 0;
@@ -433,11 +529,230 @@ int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
  */
 void mk_child_memory_set(int id, phys_addr_t base, u64 size)
 {
-	spin_lock_irq(&mk_child_mem_lock);
-	mk_child_mem[id].start = base;
-	mk_child_mem[id].size = size;
-	spin_unlock_irq(&mk_child_mem_lock);
+	mk_child_cma[id] = 0;
+	mk_child_mem_write(id, base, size);
 }
+
+/**
+ * mk_memory_spec_parse - parse what a memory file is given
+ * @s: "none", "<size>", "<size>@<address>" or "<size>@cma", with one
+ *	newline allowed at the end
+ * @size: set to the size (0 for "none")
+ * @base: set to the address of "<size>@<address>", else 0
+ *
+ * Return: the &enum mk_memory_spec kind, or -EINVAL for anything else,
+ * including a size of 0.
+ */
+int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base)
+{
+	char *end;
+
+	*size = 0;
+	*base = 0;
+	if (sysfs_streq(s, "none"))
+		return MK_MEMORY_NONE;
+	*size = memparse(s, &end);
+	if (end == s || !*size)
+		return -EINVAL;
+	if (sysfs_streq(end, ""))
+		return MK_MEMORY_SIZE;
+	if (sysfs_streq(end, "@cma"))
+		return MK_MEMORY_CMA;
+	if (!mk_parse_range(s, size, base) && *size)
+		return MK_MEMORY_AT;
+	return -EINVAL;
+}
+
+/**
+ * mk_child_memory_want_cma - have an instance's memory allocated at start
+ * @id: the instance, stopped, with no memory from the CMA area now
+ * @size: bytes, a multiple of 2 MiB, from the CMA area
+ *
+ * The caller serialises changes of the instances' memory.
+ *
+ * Return: 0; -ENOMEM with no CMA area or one smaller than @size;
+ * -EINVAL for a size not a multiple of 2 MiB.  Each logged.
+ */
+int mk_child_memory_want_cma(int id, u64 size)
+{
+	if (!mk_cma) {
+		pr_err("instance %d: no CMA area for instances (mk_instance_cma=)\n",
+		       id);
+		return -ENOMEM;
+	}
+	if (!size || !IS_ALIGNED(size, MK_INSTANCE_ALIGN)) {
+		pr_err("instance %d: memory %#llx is not a multiple of 2 MiB\n",
+		       id, size);
+		return -EINVAL;
+	}
+	if (size > mk_cma_size) {
+		pr_err("instance %d: %llu MiB asked, the CMA area has %llu MiB\n",
+		       id, size >> 20, mk_cma_size >> 20);
+		return -ENOMEM;
+	}
+	mk_child_mem_write(id, 0, 0);
+	mk_child_cma[id] = size;
+	return 0;
+}
+
+/**
+ * mk_instance_cma_size - the CMA area instances' memory comes from
+ *
+ * Return: its bytes, 0 if there is none.
+ */
+u64 mk_instance_cma_size(void)
+{
+	return mk_cma_size;
+}
+
+/**
+ * mk_child_memory_cma - what an instance wants from the CMA area
+ * @id: the instance
+ *
+ * Return: bytes, 0 if its memory is not from the CMA area.
+ */
+u64 mk_child_memory_cma(int id)
+{
+	return mk_child_cma[id];
+}
+
+/* Whatever the pages held before, of ours or of an earlier instance. */
+static void mk_child_memory_clear(unsigned long pfn, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		clear_highpage(pfn_to_page(pfn + i));
+		if (IS_ALIGNED(i + 1, 1UL << MK_INSTANCE_ORDER))
+			cond_resched();
+	}
+}
+
+/**
+ * mk_child_memory_alloc - allocate an instance's memory before it starts
+ * @id: the instance
+ *
+ * Memory from the CMA area is allocated, contiguous and cleared, unless
+ * the instance still has it (stopped while another kernel reads from it);
+ * other memory is there already.
+ *
+ * Context: process context; may sleep.  The caller serialises changes of
+ * the instances' memory.
+ * Return: 0, or -ENOMEM when no piece of the CMA area is large enough
+ * (logged with what is free).
+ */
+int mk_child_memory_alloc(int id)
+{
+	unsigned long nr = mk_child_cma[id] >> PAGE_SHIFT;
+	struct page *page;
+
+	if (!IS_ENABLED(CONFIG_CMA) || !nr || mk_child_mem[id].size)
+		return 0;
+	page = cma_alloc(mk_cma, nr, MK_INSTANCE_ORDER, true);
+	if (!page) {
+		pr_err("instance %d: no %llu MiB in one piece in the CMA area (%llu of %llu MiB free)\n",
+		       id, mk_child_cma[id] >> 20,
+		       (mk_cma_size - mk_cma_used) >> 20, mk_cma_size >> 20);
+		return -ENOMEM;
+	}
+	mk_child_memory_clear(page_to_pfn(page), nr);
+	WRITE_ONCE(mk_cma_used, mk_cma_used + mk_child_cma[id]);
+	mk_child_mem_write(id, page_to_phys(page), mk_child_cma[id]);
+	pr_info("instance %d: %llu MiB at %#llx from the CMA area\n", id,
+		mk_child_cma[id] >> 20, (u64)page_to_phys(page));
+	return 0;
+}
+
+/**
+ * mk_child_memory_release - give an instance's CMA memory back
+ * @id: the instance, stopped, and no kernel that runs reads from its memory
+ *
+ * The record is cleared first, so that no new reader finds the memory;
+ * the readers of this kernel that hold it are told and let go before the
+ * pages return to the page allocator.  Memory set aside at boot stays.
+ *
+ * Context: process context; may sleep.  The caller serialises changes of
+ * the instances' memory.
+ */
+void mk_child_memory_release(int id)
+{
+	struct mk_mem_range m = mk_child_mem[id];
+	unsigned long instance = id;
+
+	if (!IS_ENABLED(CONFIG_CMA) || !mk_child_cma[id] || !m.size)
+		return;
+	mk_child_mem_write(id, 0, 0);
+	blocking_notifier_call_chain(&mk_memory_chain, MK_MEMORY_RELEASE,
+				     (void *)instance);
+	cma_release(mk_cma, pfn_to_page(PHYS_PFN(m.start)),
+		    m.size >> PAGE_SHIFT);
+	WRITE_ONCE(mk_cma_used, mk_cma_used - m.size);
+	pr_info("instance %d: %llu MiB back to the CMA area (%llu of %llu MiB free)\n",
+		id, m.size >> 20, (mk_cma_size - mk_cma_used) >> 20,
+		mk_cma_size >> 20);
+}
+
+/**
+ * mk_instance_cma_show - the CMA area for instances, for sysfs
+ * @buf: a sysfs page
+ *
+ * Return: the characters written: "<bytes> <bytes free>", or "none".
+ */
+ssize_t mk_instance_cma_show(char *buf)
+{
+	if (!mk_cma)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#llx %#llx\n", mk_cma_size,
+			  mk_cma_size - READ_ONCE(mk_cma_used));
+}
+
+/**
+ * mk_memory_notifier_register - hear of instances' memory going away
+ * @nb: called with %MK_MEMORY_RELEASE and the instance id as its data
+ *	when the memory mk_instance_memory() gave for that instance is about
+ *	to become this kernel's own again: when the call returns, nothing
+ *	reads it any more through a range taken earlier.  Process context;
+ *	the call may sleep, take RTNL, and wait for RCU.
+ *
+ * Only the host gives memory back; on an instance nothing is called.
+ *
+ * Return: 0.
+ */
+int mk_memory_notifier_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&mk_memory_chain, nb);
+}
+EXPORT_SYMBOL_GPL(mk_memory_notifier_register);
+
+/**
+ * mk_memory_notifier_unregister - stop hearing of it
+ * @nb: as registered; its call has returned when this returns
+ */
+void mk_memory_notifier_unregister(struct notifier_block *nb)
+{
+	blocking_notifier_chain_unregister(&mk_memory_chain, nb);
+}
+EXPORT_SYMBOL_GPL(mk_memory_notifier_unregister);
+
+/**
+ * mk_page_readable_by_peers - may a frame of ours name this page
+ * @page: a page of ours
+ *
+ * Peers copy frames of ours only out of the RAM we told them is ours:
+ * pages in the CMA area instances' memory comes from are not in it (only
+ * movable allocations take them, page cache and user memory lent to a
+ * socket).  A sender copies a frame with such a page first.
+ *
+ * Context: any.
+ * Return: true if a peer will read the page.
+ */
+bool mk_page_readable_by_peers(const struct page *page)
+{
+	phys_addr_t phys = page_to_phys(page);
+
+	return phys - mk_cma_base >= mk_cma_size;
+}
+EXPORT_SYMBOL_GPL(mk_page_readable_by_peers);
 
 /**
  * mk_memory_init - learn our RAM and, on an instance, map the host's
@@ -452,6 +767,8 @@ void __init mk_memory_init(const struct mk_region *r)
 	BUILD_BUG_ON(PAGE_SIZE != MK_MEM_ALIGN);
 	w.pool_base = mk_pool_base;
 	w.pool_size = mk_pool_size;
+	w.cma_base = mk_cma_base;
+	w.cma_size = mk_cma_size;
 	walk_system_ram_res(0, U64_MAX, &w, mk_self_ram_add);
 	if (w.dropped)
 		pr_warn("our RAM has %u ranges beyond the first %d: no peer will read from them\n",

@@ -614,6 +614,38 @@ static void mk_mem_self_list(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_instance_memory(MK_MAX_INSTANCES, r, 1), -EINVAL);
 }
 
+/* What a memory file takes: each kind, and what it must refuse. */
+static void mk_memory_spec_kinds(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "\n", "0", "0@cma", "512M@", "@cma", "512M@cmax", "512Mx",
+		"512M@cma\n\n", "0@0x40000000", "512M@0x4000zz", "nonex",
+		"-1", "cma",
+	};
+	phys_addr_t base;
+	unsigned int i;
+	u64 size;
+
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("none\n", &size, &base),
+			MK_MEMORY_NONE);
+	KUNIT_EXPECT_EQ(test, size, 0);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("512M", &size, &base),
+			MK_MEMORY_SIZE);
+	KUNIT_EXPECT_EQ(test, size, SZ_512M);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("0x20000000@cma\n", &size,
+						   &base), MK_MEMORY_CMA);
+	KUNIT_EXPECT_EQ(test, size, SZ_512M);
+	KUNIT_EXPECT_EQ(test, base, 0);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("1G@0x100000000\n", &size,
+						   &base), MK_MEMORY_AT);
+	KUNIT_EXPECT_EQ(test, size, SZ_1G);
+	KUNIT_EXPECT_EQ(test, base, 0x100000000ULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, mk_memory_spec_parse(bad[i], &size,
+							       &base),
+				    -EINVAL, "accepted '%s'", bad[i]);
+}
+
 /* ---- placing an instance's memory in the pool ---- */
 
 #define FIT_POOL	0x40000000ULL
@@ -717,6 +749,7 @@ static struct kunit_case mk_mem_cases[] = {
 	KUNIT_CASE(mk_mem_subtract_whole),
 	KUNIT_CASE(mk_mem_subtract_none),
 	KUNIT_CASE(mk_mem_self_list),
+	KUNIT_CASE(mk_memory_spec_kinds),
 	{}
 };
 

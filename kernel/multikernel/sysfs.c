@@ -49,6 +49,13 @@ static ssize_t abi_version_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", MK_ABI_VERSION);
 }
 
+/* The CMA area instances' memory comes from: its bytes, and bytes free. */
+static ssize_t instance_cma_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return mk_instance_cma_show(buf);
+}
+
 /* What the IPI storm budget did, machine-wide for this kernel. */
 #define MK_IPI_ATTR(_name, _field)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
@@ -73,12 +80,14 @@ static struct kobj_attribute mk_attr_region = __ATTR(region, 0400, region_show,
 static struct kobj_attribute mk_attr_instance = __ATTR_RO(instance);
 static struct kobj_attribute mk_attr_generation = __ATTR_RO(generation);
 static struct kobj_attribute mk_attr_abi_version = __ATTR_RO(abi_version);
+static struct kobj_attribute mk_attr_instance_cma = __ATTR_RO(instance_cma);
 
 static struct attribute *mk_attrs[] = {
 	&mk_attr_region.attr,
 	&mk_attr_instance.attr,
 	&mk_attr_generation.attr,
 	&mk_attr_abi_version.attr,
+	&mk_attr_instance_cma.attr,
 	&mk_attr_ipis_received.attr,
 	&mk_attr_ipis_deferred.attr,
 	&mk_attr_drains_cut.attr,
