@@ -13,7 +13,10 @@
  *
  * A peer that restarts (its boot generation moves) is detached at once;
  * its new incarnation says HELLO with a new area.  Devices stay when the
- * peer goes: the carrier says whether it is there.
+ * peer goes: the carrier says whether it is there.  On the host, a link
+ * to an instance is detached before the host takes the stopped
+ * instance's memory back (mk_memory_notifier_register()): frames the
+ * instance left in its ring are never read from pages that are ours again.
  *
  * An end that takes new rings (ethtool -L or -G) says HELLO with its new
  * area, every second until the peer's HELLO_ACK shows the peer moved.
@@ -204,6 +207,37 @@ static void mknet_discover(struct work_struct *work)
 	schedule_delayed_work(&mknet_discover_work, MKNET_DISCOVER_INTERVAL);
 }
 
+/*
+ * The host is about to take back a stopped instance's memory: our link to
+ * it must not read it again.  The next attach reads the memory the
+ * instance has then; until it, polls free our frames and take none.
+ */
+static int mknet_remote_memory_event(struct notifier_block *nb,
+				     unsigned long event, void *data)
+{
+	unsigned long instance = (unsigned long)data;
+	struct mknet_priv *priv;
+
+	if (event != MK_MEMORY_RELEASE)
+		return NOTIFY_DONE;
+	rtnl_lock();
+	priv = mknet_remote_link(instance);
+	if (priv && READ_ONCE(priv->peer_attached)) {
+		WRITE_ONCE(priv->peer_gone, true);
+		WRITE_ONCE(priv->peer_attached, false);
+		netdev_info(priv->dev, "instance %lu stopped, its memory given back\n",
+			    instance);
+	}
+	rtnl_unlock();
+	/* A poll checks the attachment first: the ones running now end. */
+	synchronize_net();
+	return NOTIFY_OK;
+}
+
+static struct notifier_block mknet_remote_memory_nb = {
+	.notifier_call = mknet_remote_memory_event,
+};
+
 /**
  * mknet_remote_start - look for other instances from now on
  * @ops: the link ops the devices of the links found are made with, as
@@ -212,6 +246,7 @@ static void mknet_discover(struct work_struct *work)
 void mknet_remote_start(const struct rtnl_link_ops *ops)
 {
 	mknet_remote_ops = ops;
+	mk_memory_notifier_register(&mknet_remote_memory_nb);
 	INIT_DELAYED_WORK(&mknet_discover_work, mknet_discover);
 	schedule_delayed_work(&mknet_discover_work, 0);
 }
@@ -222,4 +257,5 @@ void mknet_remote_start(const struct rtnl_link_ops *ops)
 void mknet_remote_stop(void)
 {
 	cancel_delayed_work_sync(&mknet_discover_work);
+	mk_memory_notifier_unregister(&mknet_remote_memory_nb);
 }

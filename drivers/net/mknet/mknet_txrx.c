@@ -375,6 +375,22 @@ static netdev_tx_t mknet_tx_drop_last(struct mknet_priv *priv,
 	return NETDEV_TX_OK;
 }
 
+/*
+ * Whether every page of the frame lies where the peer reads our frames.
+ * The head never lies elsewhere: only movable allocations (page cache,
+ * user memory a socket sends from) take pages the peer does not read.
+ */
+static bool mknet_tx_frags_readable(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	u32 i;
+
+	for (i = 0; i < sh->nr_frags; i++)
+		if (unlikely(!mk_page_readable_by_peers(skb_frag_page(&sh->frags[i]))))
+			return false;
+	return true;
+}
+
 /* A frame the peer can take in one piece per descriptor, or none. */
 static bool mknet_tx_shape(struct mknet_txq *txq, struct sk_buff *skb)
 {
@@ -382,7 +398,8 @@ static bool mknet_tx_shape(struct mknet_txq *txq, struct sk_buff *skb)
 		     !skb_frags_readable(skb)))
 		return false;
 	if (likely(!skb_has_frag_list(skb) &&
-		   skb_shinfo(skb)->nr_frags < MKNET_MAX_DESCS))
+		   skb_shinfo(skb)->nr_frags < MKNET_MAX_DESCS &&
+		   mknet_tx_frags_readable(skb)))
 		return true;
 	mknet_tx_count(txq, &txq->stats.linearized);
 	return !__skb_linearize(skb);
