@@ -31,13 +31,14 @@ boot main 1500 "mkplan=selftests"
 # (and on CPUs 1-2 and 2-3), whose console is COM2; then three kernels.
 # The first runs with 5-level paging: instances must not try it.
 MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory mk_instance_memory=512M@0x40000000" \
+	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
 # Instances in memory above 4 GiB, where q35 puts all RAM past its first
-# 2 GiB: 1.5 GiB set aside from 4 GiB on.
-MK_SMP=3 MK_MEM=6144 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance-high 900 "kunit.enable=0 mkplan=instance mkonly=high_memory mk_instance_memory=1536M@0x100000000" \
+# 2 GiB: 1.5 GiB set aside from 4 GiB on, and a CMA area of 1 GiB that
+# instances' memory is allocated from at start.
+MK_SMP=4 MK_MEM=6144 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+	boot instance-high 900 "kunit.enable=0 mkplan=instance mkonly=high_memory,cma mk_instance_memory=1536M@0x100000000 mk_instance_cma=1G" \
 	-serial "file:$out/instance-high1.console"
 
 # The loader with memory ending lower than an initrd is long, where

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Instances in memory above 4 GiB, where most of a server's memory is.
-# mkctl starts one on two CPUs with 1 GiB given only as a size, which
-# the kernel places at the start of mk_instance_memory=, at 4 GiB.  Its
+# mkctl starts one on two CPUs with 1 GiB at the start of
+# mk_instance_memory=, at 4 GiB.  Its
 # own /proc/iomem, read through its console, shows that memory and no
 # other RAM, and it logged no failed allocation for DMA bouncing; it
 # answers ping and carries iperf3 both ways over mknet0; it restarts and
@@ -47,9 +47,9 @@ iperf() {	# direction flag (-R or nothing)
 	grep -E 'receiver$' "$TMP_DIR/iperf.out" | tail -1
 }
 
-id=$(mkctl start --id 1 --cpus 1-2 --memory 1G $K --cmdline "$CON") ||
-	fail "mkctl start with 1G: $id"
 want=$(printf '%#x@%#x' $((1 << 30)) $pool_base)
+id=$(mkctl start --id 1 --cpus 1-2 --memory "$want" $K --cmdline "$CON") ||
+	fail "mkctl start with $want: $id"
 [ "$(cat $d/memory)" = "$want" ] || fail "1G placed at $(cat $d/memory), not $want"
 dmesg | grep "instance 1: starting on" | tail -1
 echo "instance 1 on CPUs 1-2 in $(cat $d/memory): running"
