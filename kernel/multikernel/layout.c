@@ -657,7 +657,7 @@ int mk_mem_ranges_subtract(struct mk_mem_range *r, unsigned int n,
 
 /**
  * mk_mem_ranges_overlap - which range of a list meets a given one
- * @r: ranges
+ * @r: ranges; an empty one meets nothing
  * @n: ranges in @r
  * @start: first byte of the range looked for
  * @size: its bytes; an empty range meets nothing
@@ -672,7 +672,8 @@ int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
 	unsigned int i;
 
 	for (i = 0; size && i < n; i++)
-		if (r[i].start < end && start < r[i].start + r[i].size)
+		if (r[i].size && r[i].start < end &&
+		    start < r[i].start + r[i].size)
 			return i;
 	return -ENOENT;
 }
@@ -726,4 +727,73 @@ int mk_mem_ranges_first_fit(const struct mk_mem_range *r, unsigned int n,
 			break;
 	}
 	return -ENOSPC;
+}
+
+/* The end of @r, or the top of the address space for one that wraps. */
+static u64 mk_mem_range_end(const struct mk_mem_range *r)
+{
+	u64 end = r->start + r->size;
+
+	return end < r->start ? ~0ULL : end;
+}
+
+/*
+ * The aligned free piece of [@at, @pool_end) that starts at @at: up to the
+ * next range of @r, none if @at lies in one.
+ */
+static u64 mk_mem_gap_at(const struct mk_mem_range *r, unsigned int n,
+			 u64 at, u64 pool_end, u64 align)
+{
+	u64 end = pool_end;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!r[i].size)
+			continue;
+		if (r[i].start <= at && at < mk_mem_range_end(&r[i]))
+			return 0;
+		if (r[i].start > at && r[i].start < end)
+			end = r[i].start;
+	}
+	end &= ~(align - 1);
+	return end > at ? end - at : 0;
+}
+
+/**
+ * mk_mem_ranges_largest_gap - the largest free piece of a pool
+ * @r: ranges taken; one of size 0 takes nothing
+ * @n: ranges in @r
+ * @pool_start: first byte of the space
+ * @pool_size: its bytes
+ * @align: alignment of a piece's start and size, a power of two
+ *
+ * What mk_mem_ranges_first_fit() could still place, to say so when it
+ * finds no place: every free piece starts at the pool's start or at the
+ * end of a range, so @n + 1 candidates are looked at.
+ *
+ * Return: the bytes of the largest aligned free piece, 0 for none or an
+ * @align that is no power of two.
+ */
+u64 mk_mem_ranges_largest_gap(const struct mk_mem_range *r, unsigned int n,
+			      u64 pool_start, u64 pool_size, u64 align)
+{
+	u64 pool_end = pool_start + pool_size, best = 0, at, gap;
+	unsigned int i;
+
+	if (!align || (align & (align - 1)))
+		return 0;
+	if (pool_end < pool_start)
+		pool_end = ~0ULL;
+	for (i = 0; i <= n; i++) {
+		if (i < n && !r[i].size)
+			continue;
+		at = i < n ? mk_mem_range_end(&r[i]) : pool_start;
+		if (!mk_round_up(at, align, &at) || at < pool_start ||
+		    at >= pool_end)
+			continue;
+		gap = mk_mem_gap_at(r, n, at, pool_end, align);
+		if (gap > best)
+			best = gap;
+	}
+	return best;
 }

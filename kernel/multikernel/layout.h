@@ -262,5 +262,7 @@ int mk_mem_ranges_overlap(const struct mk_mem_range *r, unsigned int n,
 int mk_mem_ranges_first_fit(const struct mk_mem_range *r, unsigned int n,
 			    u64 pool_start, u64 pool_size, u64 size, u64 align,
 			    u64 *start);
+u64 mk_mem_ranges_largest_gap(const struct mk_mem_range *r, unsigned int n,
+			      u64 pool_start, u64 pool_size, u64 align);
 
 #endif /* _KERNEL_MULTIKERNEL_LAYOUT_H */

@@ -510,8 +510,11 @@ int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
 		pr_err("instance %d: memory %#llx is not a multiple of 2 MiB\n",
 		       id, size);
 	} else if (err) {
-		pr_err("instance %d: no %llu MiB free in one piece in mk_instance_memory=%#llx@%pa (%llu MiB free in all)\n",
-		       id, size >> 20, mk_pool_size, &mk_pool_base, free >> 20);
+		pr_err("instance %d: no %llu MiB free in one piece in mk_instance_memory=%#llx@%pa (%llu MiB free in all, the largest piece %llu MiB)\n",
+		       id, size >> 20, mk_pool_size, &mk_pool_base, free >> 20,
+		       mk_mem_ranges_largest_gap(taken, MK_MAX_INSTANCES,
+						 mk_pool_base, mk_pool_size,
+						 MK_INSTANCE_ALIGN) >> 20);
 		err = -ENOMEM;
 	} else {
 		*base = at;
@@ -616,6 +619,25 @@ u64 mk_child_memory_cma(int id)
 	return mk_child_cma[id];
 }
 
+/*
+ * Why the CMA area had no piece for instance @id: too little left between
+ * the instances' memory, or pages of ours in it that would not move.
+ */
+static void mk_cma_alloc_failed(int id)
+{
+	u64 want = mk_child_cma[id], free = mk_cma_size - mk_cma_used;
+	u64 gap = mk_mem_ranges_largest_gap(mk_child_mem, MK_MAX_INSTANCES,
+					    mk_cma_base, mk_cma_size,
+					    MK_INSTANCE_ALIGN);
+
+	if (gap >= want)
+		pr_err("instance %d: %llu MiB of the CMA area are free in one piece, but pages of ours in it did not move (%llu of %llu MiB free)\n",
+		       id, gap >> 20, free >> 20, mk_cma_size >> 20);
+	else
+		pr_err("instance %d: no %llu MiB in one piece in the CMA area (%llu of %llu MiB free, the largest piece %llu MiB)\n",
+		       id, want >> 20, free >> 20, mk_cma_size >> 20, gap >> 20);
+}
+
 /* Whatever the pages held before, of ours or of an earlier instance. */
 static void mk_child_memory_clear(unsigned long pfn, unsigned long nr)
 {
@@ -650,9 +672,7 @@ int mk_child_memory_alloc(int id)
 		return 0;
 	page = cma_alloc(mk_cma, nr, MK_INSTANCE_ORDER, true);
 	if (!page) {
-		pr_err("instance %d: no %llu MiB in one piece in the CMA area (%llu of %llu MiB free)\n",
-		       id, mk_child_cma[id] >> 20,
-		       (mk_cma_size - mk_cma_used) >> 20, mk_cma_size >> 20);
+		mk_cma_alloc_failed(id);
 		return -ENOMEM;
 	}
 	mk_child_memory_clear(page_to_pfn(page), nr);

@@ -566,6 +566,7 @@ static void mk_mem_subtract_none(struct kunit *test)
 {
 	static const u64 want[] = { 0x1000, 0x2000, 0x3000, 0x4000 };
 	struct mk_mem_range r[2] = { mem(0x1000, 0x2000), mem(0x3000, 0x4000) };
+	const struct mk_mem_range empty = { .start = 0x2000, .size = 0 };
 	int n;
 
 	/* Between, below, above, touching, and an empty hole inside. */
@@ -583,6 +584,9 @@ static void mk_mem_subtract_none(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0x2fff, 2), 1);
 	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0, ~0ULL), 0);
 	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(r, 2, 0x1000, 0), -ENOENT);
+	/* An empty range inside the one looked for meets nothing either. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_overlap(&empty, 1, 0x1000, 0x3000),
+			-ENOENT);
 }
 
 /* Our own RAM as the core hands it out: the lists every receiver trusts. */
@@ -668,27 +672,33 @@ static void mk_fit_empty_pool(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, at, 0xdead);
 }
 
+/*
+ * Taken in a pool of 512 MiB: 0-32 MiB, 64-128 and 256-320, around an
+ * empty range and beside one outside the pool.
+ */
+static const struct mk_mem_range fit_taken[] = {
+	{ .start = FIT_POOL + SZ_64M, .size = SZ_64M },
+	{ .start = FIT_POOL, .size = SZ_32M },
+	{ .start = FIT_POOL + SZ_32M, .size = 0 },
+	{ .start = 0x1000000, .size = SZ_256M },
+	{ .start = FIT_POOL + SZ_256M, .size = SZ_64M },
+};
+
 /* Between the others, lowest first; ranges of size 0 and elsewhere ignored. */
 static void mk_fit_gaps(struct kunit *test)
 {
-	const struct mk_mem_range r[] = {
-		{ .start = FIT_POOL + SZ_64M, .size = SZ_64M },
-		{ .start = FIT_POOL, .size = SZ_32M },
-		{ .start = FIT_POOL + SZ_32M, .size = 0 },
-		{ .start = 0x1000000, .size = SZ_256M },
-		{ .start = FIT_POOL + SZ_256M, .size = SZ_64M },
-	};
+	const struct mk_mem_range *r = fit_taken;
 	u64 at;
 
-	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_32M, &at), 0);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_32M, &at), 0);
 	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_32M);
-	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_64M, &at), 0);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_64M, &at), 0);
 	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_128M);
-	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_128M, &at), 0);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_128M, &at), 0);
 	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_128M);
-	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_128M + SZ_2M, &at), 0);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_128M + SZ_2M, &at), 0);
 	KUNIT_EXPECT_EQ(test, at, FIT_POOL + SZ_256M + SZ_64M);
-	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(r), SZ_256M, &at), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_256M, &at), -ENOSPC);
 }
 
 /* A range that ends off the alignment pushes the next place up to it. */
@@ -730,11 +740,49 @@ static void mk_fit_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, at, ~0ULL - SZ_8M + 1);
 }
 
+/* What first fit could still place: the same pools, by the largest piece. */
+static void mk_fit_largest_gap(struct kunit *test)
+{
+	const struct mk_mem_range *r = fit_taken;
+	const struct mk_mem_range odd[] = {
+		{ .start = FIT_POOL, .size = SZ_2M + 1 },
+		{ .start = FIT_POOL + SZ_8M + 1, .size = SZ_2M },
+	};
+	const struct mk_mem_range whole[] = {
+		{ .start = 0, .size = ~0ULL },
+	};
+	u64 at;
+
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(NULL, 0, FIT_POOL,
+							SZ_512M, SZ_2M), SZ_512M);
+	/* Pieces of 32, 128 and 192 MiB. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(r, ARRAY_SIZE(fit_taken),
+							FIT_POOL, SZ_512M,
+							SZ_2M), SZ_256M - SZ_64M);
+	/* Agrees with first fit on either side of the answer. */
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_256M - SZ_64M, &at), 0);
+	KUNIT_EXPECT_EQ(test, fit(r, ARRAY_SIZE(fit_taken), SZ_256M - SZ_64M + SZ_2M, &at),
+			-ENOSPC);
+	/* Unaligned ends: [4M, 8M) below the second, [12M, 16M) above it. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(odd, ARRAY_SIZE(odd),
+							FIT_POOL, SZ_16M,
+							SZ_2M), SZ_4M);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(whole, 1, FIT_POOL,
+							SZ_512M, SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(NULL, 0, FIT_POOL,
+							SZ_512M, 3 * SZ_1M), 0);
+	/* A pool at the top of the address space: no wrap. */
+	KUNIT_EXPECT_EQ(test, mk_mem_ranges_largest_gap(NULL, 0, ~0ULL - SZ_8M,
+							SZ_16M, SZ_2M),
+			SZ_8M - SZ_2M);
+}
+
 static struct kunit_case mk_mem_cases[] = {
 	KUNIT_CASE(mk_fit_empty_pool),
 	KUNIT_CASE(mk_fit_gaps),
 	KUNIT_CASE(mk_fit_unaligned_neighbour),
 	KUNIT_CASE(mk_fit_refused),
+	KUNIT_CASE(mk_fit_largest_gap),
 	KUNIT_CASE(mk_mem_parse_good),
 	KUNIT_CASE(mk_mem_parse_unsorted),
 	KUNIT_CASE(mk_mem_parse_overlapping),

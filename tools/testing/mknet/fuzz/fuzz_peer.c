@@ -464,10 +464,48 @@ static void fuzz_console(void)
 	}
 }
 
+/*
+ * Placing in a pool that other ranges take: the largest free piece is
+ * what first fit places, and a piece one step larger it cannot.
+ */
+static void fuzz_mem_fit(void)
+{
+	struct mk_mem_range r[MK_MAX_INSTANCES];
+	u64 pool[2], gap, at, align;
+	u8 shift;
+	int i;
+
+	take(r, sizeof(r));
+	take(pool, sizeof(pool));
+	take(&shift, 1);
+	align = 1ULL << (shift % 40);
+	/* As the host's records are: none wraps. */
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		if (r[i].start + r[i].size < r[i].start)
+			r[i].size = ~0ULL - r[i].start;
+		r[i].virt = NULL;
+	}
+	gap = mk_mem_ranges_largest_gap(r, MK_MAX_INSTANCES, pool[0], pool[1],
+					align);
+	assert(!(gap % align));
+	if (gap) {
+		assert(!mk_mem_ranges_first_fit(r, MK_MAX_INSTANCES, pool[0],
+						pool[1], gap, align, &at));
+		assert(!(at % align) && at >= pool[0] && at + gap > at);
+		assert(mk_mem_ranges_overlap(r, MK_MAX_INSTANCES, at, gap) ==
+		       -ENOENT);
+	}
+	if (gap + align > gap)
+		assert(mk_mem_ranges_first_fit(r, MK_MAX_INSTANCES, pool[0],
+					       pool[1], gap + align, align,
+					       &at) == -ENOSPC);
+}
+
 static void fuzz_ram_lists(void)
 {
 	fuzz_mem_ranges();
 	fuzz_peer_ram();
+	fuzz_mem_fit();
 }
 
 /*
