@@ -295,6 +295,9 @@ struct mknet_msg {
 	u32 ack_gen;
 };
 
+/* What travels in a message slot is the same on both ends. */
+static_assert(sizeof(struct mknet_msg) == 40);
+
 /**
  * struct mknet_faults - what fault injection makes one end do wrong
  * @fail_xmits: frames still to drop as bad
@@ -476,6 +479,14 @@ static inline int mknet_queue_cpu(u32 nth)
  * (moderation), mknet_txrx.c (rings, NAPI).
  */
 
+/* mknet_remote.c: links to other instances */
+void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
+void mknet_remote_start(const struct rtnl_link_ops *ops);
+void mknet_remote_stop(void);
+
+/* mknet_ethtool.c */
+extern const struct ethtool_ops mknet_ethtool_ops;
+
 /* mknet_netdev.c: links, carrier, net_device ops */
 int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 		    bool remote);
@@ -504,42 +515,6 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer);
 void mknet_area_retired_free(struct mknet_priv *priv);
 int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq);
 
-/* mknet_remote.c: links to other instances */
-void mknet_remote_hello(u16 src_instance, const struct mknet_msg *m);
-void mknet_remote_start(const struct rtnl_link_ops *ops);
-void mknet_remote_stop(void);
-
-/* mknet_txrx.c: rings, doorbells, NAPI */
-int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
-int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
-int mknet_ring_peer(struct mknet_priv *priv, u32 q);
-enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
-int mknet_bells_register(struct mknet_priv *priv);
-void mknet_bells_unregister(struct mknet_priv *priv);
-void mknet_datapath_tick(struct mknet_priv *priv);
-netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
-int mknet_poll(struct napi_struct *napi, int budget);
-void mknet_tx_wake_ready(struct mknet_priv *priv);
-void mknet_tx_purge(struct mknet_priv *priv, u32 q);
-bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q);
-void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n);
-void mknet_tx_reclaim_stalled(struct mknet_priv *priv);
-bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q);
-void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
-void mknet_tx_timeout(struct net_device *dev, unsigned int q);
-void mknet_reset_work(struct work_struct *work);
-int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
-void mknet_qp_pool_destroy(struct mknet_qpair *qp);
-int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
-		   u32 flags);
-
-/* mknet_coal.c: interrupt moderation */
-int mknet_coal_init(struct mknet_priv *priv);
-void mknet_coal_free(struct mknet_priv *priv);
-void mknet_coal_stop(struct mknet_qpair *qp);
-void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
-		    const struct mknet_coal *tx);
-
 /* mknet_debugfs.c: the rings and areas of each link, for a look */
 #ifdef CONFIG_DEBUG_FS
 void mknet_debugfs_add(struct mknet_priv *priv);
@@ -552,9 +527,6 @@ static inline void mknet_debugfs_remove(struct mknet_priv *priv) { }
 static inline void mknet_debugfs_init(atomic_t *stray_msgs) { }
 static inline void mknet_debugfs_exit(void) { }
 #endif
-
-/* mknet_ethtool.c */
-extern const struct ethtool_ops mknet_ethtool_ops;
 
 /*
  * mknet_fault.c: make this end a hostile or broken peer, for the tests.
@@ -607,5 +579,36 @@ static inline bool mknet_fault_storming(const struct mknet_priv *priv)
 	return false;
 }
 #endif
+
+/* mknet_coal.c: interrupt moderation */
+int mknet_coal_init(struct mknet_priv *priv);
+void mknet_coal_free(struct mknet_priv *priv);
+void mknet_coal_stop(struct mknet_qpair *qp);
+void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
+		    const struct mknet_coal *tx);
+
+/* mknet_txrx.c: rings, doorbells, NAPI */
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
+int mknet_ring_peer(struct mknet_priv *priv, u32 q);
+enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
+int mknet_bells_register(struct mknet_priv *priv);
+void mknet_bells_unregister(struct mknet_priv *priv);
+void mknet_datapath_tick(struct mknet_priv *priv);
+netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int mknet_poll(struct napi_struct *napi, int budget);
+void mknet_tx_wake_ready(struct mknet_priv *priv);
+void mknet_tx_purge(struct mknet_priv *priv, u32 q);
+bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q);
+void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n);
+void mknet_tx_reclaim_stalled(struct mknet_priv *priv);
+bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q);
+void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
+void mknet_tx_timeout(struct net_device *dev, unsigned int q);
+void mknet_reset_work(struct work_struct *work);
+int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
+void mknet_qp_pool_destroy(struct mknet_qpair *qp);
+int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags);
 
 #endif /* _MKNET_H */

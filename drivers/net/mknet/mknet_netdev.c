@@ -18,10 +18,6 @@ static struct mknet_priv __rcu *mknet_links[MKNET_MAX_LINKS];
 static struct mknet_priv __rcu *mknet_remote_links[MK_MAX_INSTANCES];
 static DEFINE_IDA(mknet_ida);
 
-static_assert(sizeof(struct mknet_area) == 128);
-static_assert(sizeof(struct mknet_desc) == 24);
-static_assert(sizeof(struct mknet_msg) == 40);
-
 /*
  * Name each queue's NAPI context to the stack (netdev netlink's queue
  * and napi ids), or forget them before the contexts stop or go: a busy

@@ -113,6 +113,9 @@ struct mknet_area {
 	u8 pad[40];
 };
 
+/* Both ends lay the area out alike, whatever their compilers. */
+static_assert(sizeof(struct mknet_area) == 128);
+
 /*
  * Send no frame larger than a receive buffer: no GSO.  An end whose XDP
  * program takes a frame in one buffer only asks for this; the other end
@@ -262,6 +265,8 @@ struct mknet_desc {
 	u16 flags;
 	struct virtio_net_hdr hdr;
 };
+
+static_assert(sizeof(struct mknet_desc) == 24);
 
 /**
  * struct mknet_span - physical memory a sender's descriptors may name
