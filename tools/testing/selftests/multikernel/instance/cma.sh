@@ -4,7 +4,8 @@
 # with no reboot of the host.
 #
 # - A size alone is allocated from the area at start, inside it, and
-#   given back at stop; a size larger than the area is refused at once.
+#   given back at stop; a size larger than the area is refused at once,
+#   and a start that finds no piece large enough says what is free.
 # - Instance 1 carries traffic to us; instance 2, started after it, is
 #   told of its memory.  Stopping 1 gives nothing back while 2 runs (2 may
 #   still read frames from it); stopping 2 gives both back, and our link
@@ -95,6 +96,19 @@ mkctl stop 2 --keep-cpus || fail "mkctl stop 2"
 dmesg | grep -q "mknet0: instance 1 stopped, its memory given back" ||
 	fail "mknet0 was not detached before instance 1's memory went back"
 echo "both stopped: all $((total >> 20)) MiB free, mknet0 detached first"
+
+# No piece large enough: the start fails, saying what is free, and
+# takes nothing.
+mkctl start --id 2 --cpus 2 --memory 256M --no-wait $K --cmdline "$CMDLINE" \
+	>/dev/null || fail "mkctl start instance 2 --memory 256M --no-wait"
+echo 1G@cma > $d/memory || fail "1G@cma refused for a 1 GiB area"
+refused "1 GiB from the CMA area with 256 MiB of it taken" \
+	sh -c "echo start > $d/control"
+dmesg | tail -n 5 | grep "instance 1: no 1024 MiB in one piece in the CMA area (768 of 1024 MiB free, the largest piece" ||
+	fail "no message saying what the CMA area has free"
+[ "$(free_now)" = $((total - (256 << 20))) ] ||
+	fail "CMA area: $(free_now) bytes free after a refused start"
+mkctl stop 2 --keep-cpus >/dev/null || fail "mkctl stop 2"
 
 # Three sizes, 20 rounds, starting and stopping in turning orders.
 offline_cpus 3

@@ -34,6 +34,7 @@ refused_with "CPU 0 runs this kernel" start --id 1 --cpus 0 --memory 64M $K
 refused_with "CPU list 'a-b'" start --id 1 --cpus a-b --memory 64M $K
 refused_with "not a multiple of 2 MiB" start --id 1 --cpus 1 --memory 3M $K
 refused_with "no 1024 MiB free in one piece" start --id 1 --cpus 1 --memory 1G $K
+refused_with "no CMA area for instances" start --id 1 --cpus 1 --memory 64M@cma $K
 refused_with "cannot read kernel" start --id 1 --cpus 1 --memory 64M --kernel /nonexistent
 refused_with "instance 1 is not running" stop 1
 [ "$(cat $cpu1)" = 1 ] || fail "a refused start left CPU 1 offline"
