@@ -75,7 +75,9 @@ iperf
 iperf -R
 rx=$(cat /sys/class/net/mknet0/statistics/rx_bytes)
 tx=$(cat /sys/class/net/mknet0/statistics/tx_bytes)
-[ "$rx" -gt $((16 << 20)) ] && [ "$tx" -gt $((16 << 20)) ] ||
+# Each way's data, not its ACKs, and no rate: TCG has run these 3 s at
+# 20 Mbit/s as well as at 370.
+[ "$rx" -gt $((4 << 20)) ] && [ "$tx" -gt $((4 << 20)) ] ||
 	fail "mknet0 counted rx_bytes $rx, tx_bytes $tx after iperf3 both ways"
 echo "mknet0: rx_bytes $rx, tx_bytes $tx"
 

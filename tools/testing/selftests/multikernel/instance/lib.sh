@@ -31,11 +31,12 @@ trap rm_tmp EXIT
 trap 'exit 1' HUP INT TERM
 
 # A failed test leaves the machine as the next one expects it: no
-# instance running, every CPU of ours online.
+# instance running, every CPU of ours online.  Whether one runs is our
+# own record (control), not its table entry, which it may have scribbled.
 fail() {
 	echo "FAIL: $*"
 	for _c in ${d%/*}/*/control; do
-		[ "$(cat ${_c%/control}/state)" = running ] && echo stop > $_c
+		[ "$(cat $_c)" = running ] && echo stop > $_c
 	done 2>/dev/null
 	for _c in /sys/devices/system/cpu/cpu[1-9]*/online; do
 		echo 1 > $_c
