@@ -185,6 +185,21 @@ static void __init mk_spawn_parse_smp_config(void)
 	smp_found_config = 1;
 }
 
+/*
+ * Our local APIC came up in x2APIC mode when the host's run in it: stay
+ * there.  IPIs between the two kernels would otherwise mix modes, and
+ * one with an APIC ID above 254 cannot leave x2APIC mode at all.  Bare
+ * metal wants interrupt remapping for x2APIC, and the remapping unit is
+ * the host's; but we route no IOAPIC or MSI interrupt through it, only
+ * IPIs and our local timer.  Without it the kernel brings up CPUs with
+ * APIC IDs up to 32767 once MSIs can carry such an ID: none of ours
+ * has to.  A host in xAPIC mode leaves us in xAPIC mode, as before.
+ */
+static bool __init mk_spawn_x2apic_available(void)
+{
+	return x2apic_mode;
+}
+
 static int __init mk_spawn_pci_arch_init(void)
 {
 	/* Returning 0 stops the PCI core from probing config space. */
@@ -260,6 +275,8 @@ void __init mk_spawn_init_platform(void)
 	x86_init.mpparse.early_parse_smp_cfg = x86_init_noop;
 	x86_init.mpparse.parse_smp_cfg = mk_spawn_parse_smp_config;
 	x86_init.pci.arch_init = mk_spawn_pci_arch_init;
+	x86_init.hyper.x2apic_available = mk_spawn_x2apic_available;
+	x86_init.hyper.msi_ext_dest_id = mk_spawn_x2apic_available;
 	/*
 	 * Woken one at a time: a parallel startup looks a CPU up by APIC ID
 	 * and, failing, unlocks the real-mode trampoline we do not have.
