@@ -149,6 +149,7 @@ void mk_instance_memory_put(u16 instance);
 int mk_memory_notifier_register(struct notifier_block *nb);
 void mk_memory_notifier_unregister(struct notifier_block *nb);
 bool mk_page_readable_by_peers(const struct page *page);
+int mk_phys_node(phys_addr_t phys);
 
 int mk_msg_register(u16 type, mk_msg_handler_t fn, void *ctx);
 void mk_msg_unregister(u16 type);

@@ -96,18 +96,11 @@ static int __init mk_region_check_param(void)
 	return 0;
 }
 
-/**
- * mk_reserve_region - take the shared region from memblock
- *
- * Called once from start_kernel(), before memblock is released.  Any
- * problem leaves the framework off with one message; boot goes on.
- */
-void __init mk_reserve_region(void)
+static void __init mk_region_reserve(void)
 {
 	phys_addr_t base = mk_param_base;
 	u64 size = mk_param_size;
 
-	mk_instance_memory_reserve();
 	if (!mk_param_given)
 		return;
 	/* Even a region refused below means other kernels may run here. */
@@ -131,6 +124,22 @@ void __init mk_reserve_region(void)
 		return;
 	}
 	mk_region_reserved = true;
+}
+
+/**
+ * mk_reserve_region - take the shared region from memblock
+ *
+ * Called once from start_kernel(), before memblock is released.  Any
+ * problem leaves the framework off with one message; boot goes on.
+ * Memory set aside for instances and the region name their places; the
+ * CMA areas for instances come last, placed by the CMA core in what they
+ * left free.
+ */
+void __init mk_reserve_region(void)
+{
+	mk_instance_memory_reserve();
+	mk_region_reserve();
+	mk_instance_cma_reserve();
 }
 
 /* The APIC IDs of the CPUs we run on now, into @ids.  Return: how many. */

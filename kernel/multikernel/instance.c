@@ -398,10 +398,34 @@ static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (id < 0)
 		return id;
-	/* Memory from the CMA area has no place while it is not allocated. */
-	if (mk_child_memory(id, &m) && mk_child_memory_cma(id))
+	/* Memory from a CMA area has no place while it is not allocated. */
+	if (mk_child_memory(id, &m) && mk_child_memory_cma(id)) {
+		if (mk_child_memory_node(id) != NUMA_NO_NODE)
+			return sysfs_emit(buf, "%#llx@node%d\n",
+					  mk_child_memory_cma(id),
+					  mk_child_memory_node(id));
 		return sysfs_emit(buf, "%#llx@cma\n", mk_child_memory_cma(id));
+	}
 	return sysfs_emit(buf, "%#llx@%#llx\n", m.size, (u64)m.start);
+}
+
+/* The NUMA node of the first CPU of instance @id, or NUMA_NO_NODE. */
+static int mk_child_cpu_node(int id)
+{
+	const struct cpumask *cpus = &mk_children[id].cpus;
+
+	return cpumask_empty(cpus) ? NUMA_NO_NODE :
+	       cpu_to_node(cpumask_first(cpus));
+}
+
+static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	int id = mk_kobj_to_id(kobj);
+
+	if (id < 0)
+		return id;
+	return sysfs_emit(buf, "%d\n", mk_child_memory_nid(id));
 }
 
 /*
@@ -449,21 +473,22 @@ static void mk_children_memory_release(void)
 static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	int id = mk_control_id(kobj), kind, err;
+	int id = mk_control_id(kobj), kind, nid, err;
 	phys_addr_t base;
 	bool cma;
 	u64 size;
 
 	if (id < 0)
 		return id;
-	kind = mk_memory_spec_parse(buf, &size, &base);
+	kind = mk_memory_spec_parse(buf, &size, &base, &nid);
 	if (kind < 0) {
-		pr_err("instance %d: memory '%.*s' is not <size>, <size>@<address>, <size>@cma or none\n",
+		pr_err("instance %d: memory '%.*s' is not <size>, <size>@<address>, <size>@cma, <size>@node<N> or none\n",
 		       id, (int)strcspn(buf, "\n"), buf);
 		return -EINVAL;
 	}
 	cma = kind == MK_MEMORY_CMA ||
-	      (kind == MK_MEMORY_SIZE && mk_instance_cma_size());
+	      ((kind == MK_MEMORY_SIZE || kind == MK_MEMORY_NODE) &&
+	       mk_instance_cma_size());
 
 	mutex_lock(&mk_children_lock);
 	if (mk_children[id].state == MK_CHILD_RUNNING) {
@@ -475,10 +500,15 @@ static ssize_t memory_store(struct kobject *kobj, struct kobj_attribute *attr,
 		/* Stopped and read by no one: what it had goes back first. */
 		if (!err)
 			mk_child_memory_release(id);
+		/* Placed now: on the node asked for, or that of its CPUs. */
 		if (!err && !cma && kind == MK_MEMORY_SIZE)
-			err = mk_child_memory_place(id, size, &base);
+			err = mk_child_memory_place(id, size,
+						    mk_child_cpu_node(id),
+						    false, &base);
+		if (!err && !cma && kind == MK_MEMORY_NODE)
+			err = mk_child_memory_place(id, size, nid, true, &base);
 		if (!err && cma)
-			err = mk_child_memory_want_cma(id, size);
+			err = mk_child_memory_want_cma(id, size, nid);
 		else if (!err && size)
 			err = mk_child_memory_check(id, base, size);
 		if (!err && !cma)
@@ -582,7 +612,7 @@ static int mk_child_start(u16 id)
 	err = mk_child_verify(id, &c->kernel);
 	if (err)
 		return err;
-	err = mk_child_memory_alloc(id);
+	err = mk_child_memory_alloc(id, mk_child_cpu_node(id));
 	if (err)
 		return err;
 	if (mk_child_memory(id, &mem)) {
@@ -877,12 +907,14 @@ static struct kobj_attribute mk_attr_cpus = __ATTR_RW(cpus);
 static struct kobj_attribute mk_attr_memory = __ATTR(memory, 0600, memory_show,
 						     memory_store);
 static struct kobj_attribute mk_attr_control = __ATTR_RW(control);
+static struct kobj_attribute mk_attr_node = __ATTR_RO(node);
 
 static struct attribute *mk_child_attrs[] = {
 	&mk_attr_cmdline.attr,
 	&mk_attr_cpus.attr,
 	&mk_attr_memory.attr,
 	&mk_attr_control.attr,
+	&mk_attr_node.attr,
 	NULL,
 };
 

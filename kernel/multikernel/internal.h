@@ -8,10 +8,12 @@
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/cma.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/multikernel_arch.h>
+#include <linux/numa.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include "layout.h"
@@ -248,9 +250,11 @@ void mk_instance_set_state(u16 instance, u32 state);
 struct kobject *mk_instance_kobject(u16 id);
 int mk_kobj_to_id(struct kobject *kobj);
 void __init mk_instance_memory_reserve(void);
+void __init mk_instance_cma_reserve(void);
 int mk_child_memory(u16 id, struct mk_mem_range *range);
 int mk_child_memory_check(int id, phys_addr_t base, u64 size);
-int mk_child_memory_place(int id, u64 size, phys_addr_t *base);
+int mk_child_memory_place(int id, u64 size, int nid, bool must,
+			  phys_addr_t *base);
 void mk_child_memory_set(int id, phys_addr_t base, u64 size);
 /**
  * enum mk_memory_spec - what a memory file of an instance was given
@@ -258,22 +262,37 @@ void mk_child_memory_set(int id, phys_addr_t base, u64 size);
  * @MK_MEMORY_SIZE: "<size>": the CMA area if there is one, else placed
  *	in the memory set aside
  * @MK_MEMORY_AT: "<size>@<address>" in the memory set aside
- * @MK_MEMORY_CMA: "<size>@cma": from the CMA area at each start
+ * @MK_MEMORY_CMA: "<size>@cma": from a CMA area at each start
+ * @MK_MEMORY_NODE: "<size>@node<N>": from node N's CMA area at each start
+ *	if there are CMA areas, else placed in the memory set aside on node N
  */
 enum mk_memory_spec {
 	MK_MEMORY_NONE,
 	MK_MEMORY_SIZE,
 	MK_MEMORY_AT,
 	MK_MEMORY_CMA,
+	MK_MEMORY_NODE,
 };
 
-int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base);
-int mk_child_memory_want_cma(int id, u64 size);
+/* CMA areas for instances: one per NUMA node, on nodes below the limit. */
+#define MK_CMA_AREAS	8
+#define MK_CMA_NODES	MAX_NUMNODES
+#ifdef CONFIG_CMA
+static_assert(MK_CMA_AREAS <= MAX_CMA_AREAS);
+#endif
+
+int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base,
+			 int *nid);
+int mk_cma_spec_parse(const char *s, u64 *all, u64 *per_node);
+int mk_child_memory_want_cma(int id, u64 size, int nid);
 u64 mk_child_memory_cma(int id);
+int mk_child_memory_node(int id);
+int mk_child_memory_nid(u16 id);
 u64 mk_instance_cma_size(void);
-int mk_child_memory_alloc(int id);
+int mk_child_memory_alloc(int id, int cpu_nid);
 void mk_child_memory_release(int id);
 ssize_t mk_instance_cma_show(char *buf);
+ssize_t mk_instance_cma_nodes_show(char *buf);
 void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
 #ifdef CONFIG_TTY

@@ -44,6 +44,7 @@
 #include <linux/ioport.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/notifier.h>
 #include <linux/set_memory.h>
 #include <linux/sizes.h>
@@ -119,20 +120,40 @@ static int __init mk_peer_ram_setup(char *arg)
 early_param("mk_peer_ram", mk_peer_ram_setup);
 
 /**
+ * struct mk_cma_area - a CMA area instances' memory is allocated from
+ * @cma: the area; between instances its pages serve this kernel's
+ *	movable allocations, as any CMA area's do
+ * @nid: the NUMA node it lies on
+ * @base: its physical base
+ * @size: its bytes
+ * @used: bytes of it instances have; serialised as the instances'
+ *	memory is
+ */
+struct mk_cma_area {
+	struct cma *cma;
+	int nid;
+	phys_addr_t base;
+	u64 size;
+	u64 used;
+};
+
+/* mk_instance_cma=: one area per NUMA node asked for, in node order. */
+static struct mk_cma_area mk_cma_areas[MK_CMA_AREAS];
+static unsigned int mk_cma_nr;
+static u64 mk_cma_want[MK_CMA_NODES];
+static u64 mk_cma_want_all;
+
+/**
  * struct mk_ram_walk - what taking our RAM from iomem needs
  * @region: the shared region
  * @pool_base: memory set aside for instances
  * @pool_size: its bytes, 0 if none
- * @cma_base: the CMA area instances' memory is allocated from
- * @cma_size: its bytes, 0 if none
  * @dropped: ranges beyond %MK_MAX_MEM_RANGES
  */
 struct mk_ram_walk {
 	const struct mk_region *region;
 	phys_addr_t pool_base;
 	u64 pool_size;
-	phys_addr_t cma_base;
-	u64 cma_size;
 	unsigned int dropped;
 };
 
@@ -140,23 +161,25 @@ static int __init mk_self_ram_add(struct resource *res, void *arg)
 {
 	struct mk_ram_walk *w = arg;
 	u64 start = PAGE_ALIGN(res->start), end = PAGE_ALIGN_DOWN(res->end + 1);
-	struct mk_mem_range piece[4];
+	struct mk_mem_range piece[3 + MK_CMA_AREAS];
 	int i, n;
 
 	if (start >= end)
 		return 0;
 	piece[0] = (struct mk_mem_range){ .start = start, .size = end - start };
 	/*
-	 * Three holes split one range into four at most: no -ENOSPC.  Pages
-	 * of ours in the CMA area are not in the list: peers would not know
+	 * Each hole splits a range in two at most: no -ENOSPC.  Pages of
+	 * ours in the CMA areas are not in the list: peers would not know
 	 * them as ours once an instance has them, so we never name them.
 	 */
 	n = mk_mem_ranges_subtract(piece, 1, ARRAY_SIZE(piece),
 				   w->region->phys, w->region->size);
 	n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
 				   w->pool_base, w->pool_size);
-	n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
-				   w->cma_base, w->cma_size);
+	for (i = 0; i < mk_cma_nr; i++)
+		n = mk_mem_ranges_subtract(piece, n, ARRAY_SIZE(piece),
+					   mk_cma_areas[i].base,
+					   mk_cma_areas[i].size);
 	for (i = 0; i < n; i++) {
 		if (mk_self_ram_nr == MK_MAX_MEM_RANGES) {
 			w->dropped++;
@@ -279,19 +302,15 @@ static_assert(PAGE_SIZE << MK_INSTANCE_ORDER == MK_INSTANCE_ALIGN);
 static phys_addr_t mk_pool_base;
 static u64 mk_pool_size;
 
-/*
- * The CMA area (mk_instance_cma=) instances' memory is allocated from at
- * start.  Between instances, its pages serve this kernel's movable
- * allocations, as any CMA area's do.
- */
-static struct cma *mk_cma;
-static u64 mk_cma_want;
-static phys_addr_t mk_cma_base;
-static u64 mk_cma_size;
-/* Bytes of it instances have; serialised as the instances' memory is. */
-static u64 mk_cma_used;
-/* What each instance wants from the CMA area; 0 for none. */
+/* What each instance wants from a CMA area; 0 for none. */
 static u64 mk_child_cma[MK_MAX_INSTANCES];
+/* The node it asked for, or NUMA_NO_NODE: that of its first CPU. */
+static int mk_child_nid[MK_MAX_INSTANCES] = {
+	[0 ... MK_MAX_INSTANCES - 1] = NUMA_NO_NODE
+};
+
+/* The area its memory was allocated from, while it has the memory. */
+static unsigned int mk_child_area[MK_MAX_INSTANCES];
 static BLOCKING_NOTIFIER_HEAD(mk_memory_chain);
 /*
  * The memory of each instance we start, as its memory file says.  Its
@@ -321,46 +340,153 @@ static int __init mk_instance_memory_setup(char *arg)
 }
 early_param("mk_instance_memory", mk_instance_memory_setup);
 
-static int __init mk_instance_cma_setup(char *arg)
+/*
+ * A node number at @s, below @limit, ended at *@end; -1 for none.  At
+ * most four digits: nodes are fewer than 1024, and a longer number must
+ * not wrap into range.
+ */
+static int mk_parse_node(const char *s, char **end, unsigned int limit)
+{
+	size_t len = strspn(s, "0123456789"), i;
+	unsigned int n = 0;
+
+	if (!len || len > 4)
+		return -1;
+	for (i = 0; i < len; i++)
+		n = n * 10 + s[i] - '0';
+	*end = (char *)s + len;
+	return n < limit ? n : -1;
+}
+
+/**
+ * mk_cma_spec_parse - parse mk_instance_cma=
+ * @s: "<size>", spread evenly over the NUMA nodes with memory, or
+ *	"<node>:<size>[,<node>:<size>...]", as hugetlb_cma= takes them
+ * @all: set to the size of the first form, else 0
+ * @per_node: %MK_CMA_NODES entries, set to each node's size of the second
+ *	form, else 0
+ *
+ * Every size is a multiple of 2 MiB and not 0; a node below
+ * %MK_CMA_NODES appears once.
+ *
+ * Return: 0, or -EINVAL with all sizes 0.
+ */
+int mk_cma_spec_parse(const char *s, u64 *all, u64 *per_node)
 {
 	char *end;
+	u64 size;
+	int nid;
 
-	mk_cma_want = arg ? memparse(arg, &end) : 0;
-	if (!arg || end == arg || *end || !mk_cma_want ||
-	    !IS_ALIGNED(mk_cma_want, MK_INSTANCE_ALIGN)) {
-		pr_err("mk_instance_cma=%s: expected a size in 2 MiB steps, no CMA area for instances\n",
-		       arg ?: "");
-		mk_cma_want = 0;
+	*all = 0;
+	memset(per_node, 0, MK_CMA_NODES * sizeof(*per_node));
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strchr(s, ':')) {
+		size = memparse(s, &end);
+		if (end == s || *end || !size ||
+		    !IS_ALIGNED(size, MK_INSTANCE_ALIGN))
+			return -EINVAL;
+		*all = size;
+		return 0;
 	}
+	for (;;) {
+		nid = mk_parse_node(s, &end, MK_CMA_NODES);
+		if (nid < 0 || *end != ':' || per_node[nid])
+			goto bad;
+		s = end + 1;
+		size = memparse(s, &end);
+		if (end == s || !size || !IS_ALIGNED(size, MK_INSTANCE_ALIGN))
+			goto bad;
+		per_node[nid] = size;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			goto bad;
+		s = end + 1;
+	}
+bad:
+	memset(per_node, 0, MK_CMA_NODES * sizeof(*per_node));
+	return -EINVAL;
+}
+
+static int __init mk_instance_cma_setup(char *arg)
+{
+	if (mk_cma_spec_parse(arg, &mk_cma_want_all, mk_cma_want))
+		pr_err("mk_instance_cma=%s: expected <size> or <node>:<size>[,<node>:<size>...] in 2 MiB steps, no CMA area for instances\n",
+		       arg ?: "");
 	return 0;
 }
 early_param("mk_instance_cma", mk_instance_cma_setup);
 
-/* Declared with the region's reservation; activated by the CMA core. */
-static void __init mk_instance_cma_reserve(void)
+static void __init mk_instance_cma_declare(int nid, u64 size)
 {
+	char name[CMA_MAX_NAME];
+	struct mk_cma_area *a;
 	struct cma *cma;
 	int err;
 
-	if (!mk_cma_want)
+	if (mk_cma_nr == ARRAY_SIZE(mk_cma_areas)) {
+		pr_err("mk_instance_cma=: no area on node %d, at most %d areas\n",
+		       nid, MK_CMA_AREAS);
+		return;
+	}
+	snprintf(name, sizeof(name), "multikernel%d", nid);
+	err = cma_declare_contiguous_nid(0, size, 0, MK_INSTANCE_ALIGN,
+					 MK_INSTANCE_ORDER, false, name, &cma,
+					 nid);
+	if (err) {
+		pr_err("mk_instance_cma=: cannot reserve %#llx on node %d (%d)\n",
+		       size, nid, err);
+		return;
+	}
+	a = &mk_cma_areas[mk_cma_nr++];
+	a->cma = cma;
+	a->nid = nid;
+	a->base = cma_get_base(cma);
+	a->size = cma_get_size(cma);
+	pr_info("instance CMA area %#llx@%pa on node %d: instances' memory allocated at start\n",
+		a->size, &a->base, nid);
+}
+
+/**
+ * mk_instance_cma_reserve - declare the CMA areas for instances
+ *
+ * Called after the shared region and the memory set aside are reserved,
+ * whose places are named, before memblock is released; the NUMA nodes
+ * are known then.  The CMA core activates the areas.  A size for all is
+ * spread evenly over the nodes with memory, so that an instance finds
+ * memory on its CPUs' node.
+ */
+void __init mk_instance_cma_reserve(void)
+{
+	unsigned int nodes = 0;
+	u64 each;
+	int nid;
+
+	if (!mk_cma_want_all && !memchr_inv(mk_cma_want, 0, sizeof(mk_cma_want)))
 		return;
 	if (!IS_ENABLED(CONFIG_CMA)) {
 		pr_err("mk_instance_cma=: this kernel has no CMA (CONFIG_CMA)\n");
 		return;
 	}
-	err = cma_declare_contiguous(0, mk_cma_want, 0, MK_INSTANCE_ALIGN,
-				     MK_INSTANCE_ORDER, false, "multikernel",
-				     &cma);
-	if (err) {
-		pr_err("mk_instance_cma=%#llx: cannot reserve (%d)\n",
-		       mk_cma_want, err);
-		return;
+	for (nid = 0; nid < MK_CMA_NODES; nid++) {
+		if (node_state(nid, N_MEMORY))
+			nodes++;
+		else if (mk_cma_want[nid])
+			pr_err("mk_instance_cma=: node %d has no memory\n", nid);
 	}
-	mk_cma = cma;
-	mk_cma_base = cma_get_base(cma);
-	mk_cma_size = cma_get_size(cma);
-	pr_info("instance CMA area %#llx@%pa: instances' memory allocated at start\n",
-		mk_cma_size, &mk_cma_base);
+	each = nodes ? ALIGN_DOWN(mk_cma_want_all / nodes, MK_INSTANCE_ALIGN) : 0;
+	if (mk_cma_want_all && !each)
+		pr_err("mk_instance_cma=%#llx: less than 2 MiB for each of %u nodes\n",
+		       mk_cma_want_all, nodes);
+	for (nid = 0; nid < MK_CMA_NODES; nid++) {
+		if (!node_state(nid, N_MEMORY))
+			continue;
+		if (mk_cma_want[nid])
+			mk_instance_cma_declare(nid, mk_cma_want[nid]);
+		else if (each)
+			mk_instance_cma_declare(nid, each);
+	}
 }
 
 static void __init mk_instance_pool_reserve(void)
@@ -390,15 +516,13 @@ static void __init mk_instance_pool_reserve(void)
 /**
  * mk_instance_memory_reserve - set the instances' memory aside
  *
- * Called with the shared region's reservation, before memblock is
+ * Called before the shared region's reservation, before memblock is
  * released.  The memory set aside stays out of this kernel's page
- * allocator; the CMA area serves only its movable allocations.
+ * allocator for good.
  */
 void __init mk_instance_memory_reserve(void)
 {
-	/* The pool names its place; the CMA area takes one left free. */
 	mk_instance_pool_reserve();
-	mk_instance_cma_reserve();
 }
 
 /**
@@ -474,22 +598,64 @@ int mk_child_memory_check(int id, phys_addr_t base, u64 size)
 	return 0;
 }
 
+/*
+ * The part of mk_instance_memory= on node @nid, as @base and @size: the
+ * node's span cut to the memory set aside.  Empty for a node with none
+ * of it.
+ */
+static void mk_pool_on_node(int nid, phys_addr_t *base, u64 *size)
+{
+	phys_addr_t start = mk_pool_base, end = mk_pool_base + mk_pool_size;
+
+	*size = 0;
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		return;
+	start = max_t(phys_addr_t, start, PFN_PHYS(node_start_pfn(nid)));
+	end = min_t(phys_addr_t, end, PFN_PHYS(node_end_pfn(nid)));
+	start = ALIGN(start, MK_INSTANCE_ALIGN);
+	end = ALIGN_DOWN(end, MK_INSTANCE_ALIGN);
+	if (start < end) {
+		*base = start;
+		*size = end - start;
+	}
+}
+
+/*
+ * Whether [@base, @base + @size) lies on node @nid: a node's span may
+ * hold another node's memory.
+ */
+static bool mk_range_on_node(phys_addr_t base, u64 size, int nid)
+{
+	unsigned long pfn;
+
+	for (pfn = PHYS_PFN(base); pfn < PHYS_PFN(base + size);
+	     pfn += PAGES_PER_SECTION)
+		if (pfn_to_nid(pfn) != nid)
+			return false;
+	return pfn_to_nid(PHYS_PFN(base + size) - 1) == nid;
+}
+
 /**
  * mk_child_memory_place - find memory of a size for an instance
  * @id: the instance
  * @size: bytes it wants
+ * @nid: the NUMA node to place it on, NUMA_NO_NODE for any
+ * @must: @nid is asked for, not only preferred
  * @base: set to the lowest 2 MiB aligned place in mk_instance_memory=
- *	that no other instance has
+ *	that no other instance has: on @nid if it has such a place
  *
  * The caller serialises changes of the instances' memory.
  *
  * Return: 0; -EINVAL for a size not a multiple of 2 MiB; -ENOMEM when no
- * memory was set aside or no piece is large enough.  Each logged.
+ * memory was set aside or no piece is large enough (on @nid, if @must).
+ * Each logged.
  */
-int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
+int mk_child_memory_place(int id, u64 size, int nid, bool must,
+			  phys_addr_t *base)
 {
 	struct mk_mem_range taken[MK_MAX_INSTANCES] = {};
-	u64 free = mk_pool_size, at;
+	u64 free = mk_pool_size, at, node_size;
+	phys_addr_t node_base;
 	int i, err;
 
 	if (!mk_pool_size) {
@@ -502,6 +668,21 @@ int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
 			continue;
 		taken[i] = mk_child_mem[i];
 		free -= min(free, taken[i].size);
+	}
+	if (nid != NUMA_NO_NODE) {
+		mk_pool_on_node(nid, &node_base, &node_size);
+		err = mk_mem_ranges_first_fit(taken, MK_MAX_INSTANCES,
+					      node_base, node_size, size,
+					      MK_INSTANCE_ALIGN, &at);
+		if (!err && mk_range_on_node(at, size, nid)) {
+			*base = at;
+			return 0;
+		}
+		if (must && err != -EINVAL) {
+			pr_err("instance %d: no %llu MiB free in one piece of mk_instance_memory= on node %d (%llu MiB of it there)\n",
+			       id, size >> 20, nid, node_size >> 20);
+			return -ENOMEM;
+		}
 	}
 	err = mk_mem_ranges_first_fit(taken, MK_MAX_INSTANCES, mk_pool_base,
 				      mk_pool_size, size, MK_INSTANCE_ALIGN,
@@ -533,25 +714,29 @@ int mk_child_memory_place(int id, u64 size, phys_addr_t *base)
 void mk_child_memory_set(int id, phys_addr_t base, u64 size)
 {
 	mk_child_cma[id] = 0;
+	mk_child_nid[id] = NUMA_NO_NODE;
 	mk_child_mem_write(id, base, size);
 }
 
 /**
  * mk_memory_spec_parse - parse what a memory file is given
- * @s: "none", "<size>", "<size>@<address>" or "<size>@cma", with one
- *	newline allowed at the end
+ * @s: "none", "<size>", "<size>@<address>", "<size>@cma" or
+ *	"<size>@node<N>", with one newline allowed at the end
  * @size: set to the size (0 for "none")
  * @base: set to the address of "<size>@<address>", else 0
+ * @nid: set to N of "<size>@node<N>", else NUMA_NO_NODE
  *
  * Return: the &enum mk_memory_spec kind, or -EINVAL for anything else,
- * including a size of 0.
+ * including a size of 0 and a node at or above %MAX_NUMNODES.
  */
-int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base)
+int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base,
+			 int *nid)
 {
 	char *end;
 
 	*size = 0;
 	*base = 0;
+	*nid = NUMA_NO_NODE;
 	if (sysfs_streq(s, "none"))
 		return MK_MEMORY_NONE;
 	*size = memparse(s, &end);
@@ -561,24 +746,59 @@ int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base)
 		return MK_MEMORY_SIZE;
 	if (sysfs_streq(end, "@cma"))
 		return MK_MEMORY_CMA;
+	if (!strncmp(end, "@node", 5)) {
+		*nid = mk_parse_node(end + 5, &end, MAX_NUMNODES);
+		if (*nid < 0 || !sysfs_streq(end, "")) {
+			*nid = NUMA_NO_NODE;
+			return -EINVAL;
+		}
+		return MK_MEMORY_NODE;
+	}
 	if (!mk_parse_range(s, size, base) && *size)
 		return MK_MEMORY_AT;
 	return -EINVAL;
 }
 
+/* The instance CMA area on node @nid, or -1. */
+static int mk_cma_area_of(int nid)
+{
+	unsigned int i;
+
+	for (i = 0; i < mk_cma_nr; i++)
+		if (mk_cma_areas[i].nid == nid)
+			return i;
+	return -1;
+}
+
+/* "the CMA area", or "the CMA area of node N" where there are several. */
+static const char *mk_cma_area_name(unsigned int i, char *buf, size_t len)
+{
+	if (mk_cma_nr == 1)
+		return "the CMA area";
+	snprintf(buf, len, "the CMA area of node %d", mk_cma_areas[i].nid);
+	return buf;
+}
+
 /**
  * mk_child_memory_want_cma - have an instance's memory allocated at start
- * @id: the instance, stopped, with no memory from the CMA area now
- * @size: bytes, a multiple of 2 MiB, from the CMA area
+ * @id: the instance, stopped, with no memory from a CMA area now
+ * @size: bytes, a multiple of 2 MiB, from a CMA area
+ * @nid: the node whose area it must come from; NUMA_NO_NODE for that of
+ *	the instance's first CPU at start, or any other if that has none
  *
  * The caller serialises changes of the instances' memory.
  *
- * Return: 0; -ENOMEM with no CMA area or one smaller than @size;
- * -EINVAL for a size not a multiple of 2 MiB.  Each logged.
+ * Return: 0; -ENOMEM with no CMA area (on @nid), or none as large as
+ * @size; -EINVAL for a size not a multiple of 2 MiB.  Each logged.
  */
-int mk_child_memory_want_cma(int id, u64 size)
+int mk_child_memory_want_cma(int id, u64 size, int nid)
 {
-	if (!mk_cma) {
+	u64 largest = 0;
+	unsigned int i;
+	char buf[32];
+	int area;
+
+	if (!mk_cma_nr) {
 		pr_err("instance %d: no CMA area for instances (mk_instance_cma=)\n",
 		       id);
 		return -ENOMEM;
@@ -588,24 +808,74 @@ int mk_child_memory_want_cma(int id, u64 size)
 		       id, size);
 		return -EINVAL;
 	}
-	if (size > mk_cma_size) {
-		pr_err("instance %d: %llu MiB asked, the CMA area has %llu MiB\n",
-		       id, size >> 20, mk_cma_size >> 20);
+	if (nid != NUMA_NO_NODE) {
+		area = mk_cma_area_of(nid);
+		if (area < 0) {
+			pr_err("instance %d: no CMA area for instances on node %d\n",
+			       id, nid);
+			return -ENOMEM;
+		}
+		largest = mk_cma_areas[area].size;
+	} else {
+		for (i = 0; i < mk_cma_nr; i++)
+			largest = max(largest, mk_cma_areas[i].size);
+		area = 0;
+	}
+	if (size > largest) {
+		pr_err("instance %d: %llu MiB asked, %s has %llu MiB\n",
+		       id, size >> 20,
+		       nid == NUMA_NO_NODE && mk_cma_nr > 1 ?
+		       "the largest CMA area" :
+		       mk_cma_area_name(area, buf, sizeof(buf)),
+		       largest >> 20);
 		return -ENOMEM;
 	}
 	mk_child_mem_write(id, 0, 0);
 	mk_child_cma[id] = size;
+	mk_child_nid[id] = nid;
 	return 0;
 }
 
 /**
- * mk_instance_cma_size - the CMA area instances' memory comes from
+ * mk_instance_cma_size - the CMA areas instances' memory comes from
  *
- * Return: its bytes, 0 if there is none.
+ * Return: their bytes, 0 if there is none.
  */
 u64 mk_instance_cma_size(void)
 {
-	return mk_cma_size;
+	u64 size = 0;
+	unsigned int i;
+
+	for (i = 0; i < mk_cma_nr; i++)
+		size += mk_cma_areas[i].size;
+	return size;
+}
+
+/**
+ * mk_child_memory_node - the NUMA node an instance's memory is asked on
+ * @id: the instance
+ *
+ * Return: N of "<size>@node<N>", else NUMA_NO_NODE.
+ */
+int mk_child_memory_node(int id)
+{
+	return mk_child_nid[id];
+}
+
+/**
+ * mk_child_memory_nid - the NUMA node an instance's memory lies on
+ * @id: the instance
+ *
+ * Context: any.
+ * Return: the node of its first page, NUMA_NO_NODE when it has no memory.
+ */
+int mk_child_memory_nid(u16 id)
+{
+	struct mk_mem_range m;
+
+	if (mk_child_memory(id, &m))
+		return NUMA_NO_NODE;
+	return pfn_to_nid(PHYS_PFN(m.start));
 }
 
 /**
@@ -617,25 +887,6 @@ u64 mk_instance_cma_size(void)
 u64 mk_child_memory_cma(int id)
 {
 	return mk_child_cma[id];
-}
-
-/*
- * Why the CMA area had no piece for instance @id: too little left between
- * the instances' memory, or pages of ours in it that would not move.
- */
-static void mk_cma_alloc_failed(int id)
-{
-	u64 want = mk_child_cma[id], free = mk_cma_size - mk_cma_used;
-	u64 gap = mk_mem_ranges_largest_gap(mk_child_mem, MK_MAX_INSTANCES,
-					    mk_cma_base, mk_cma_size,
-					    MK_INSTANCE_ALIGN);
-
-	if (gap >= want)
-		pr_err("instance %d: %llu MiB of the CMA area are free in one piece, but pages of ours in it did not move (%llu of %llu MiB free)\n",
-		       id, gap >> 20, free >> 20, mk_cma_size >> 20);
-	else
-		pr_err("instance %d: no %llu MiB in one piece in the CMA area (%llu of %llu MiB free, the largest piece %llu MiB)\n",
-		       id, want >> 20, free >> 20, mk_cma_size >> 20, gap >> 20);
 }
 
 /* Whatever the pages held before, of ours or of an earlier instance. */
@@ -650,37 +901,92 @@ static void mk_child_memory_clear(unsigned long pfn, unsigned long nr)
 	}
 }
 
+/*
+ * Why area @i had no piece for instance @id: too little left between the
+ * instances' memory, or pages of ours in it that would not move.
+ */
+static void mk_cma_alloc_failed(int id, unsigned int i)
+{
+	const struct mk_cma_area *a = &mk_cma_areas[i];
+	u64 want = mk_child_cma[id], free = a->size - a->used;
+	u64 gap = mk_mem_ranges_largest_gap(mk_child_mem, MK_MAX_INSTANCES,
+					    a->base, a->size,
+					    MK_INSTANCE_ALIGN);
+	char buf[32];
+
+	if (gap >= want)
+		pr_err("instance %d: %llu MiB of %s are free in one piece, but pages of ours in it did not move (%llu of %llu MiB free)\n",
+		       id, gap >> 20, mk_cma_area_name(i, buf, sizeof(buf)),
+		       free >> 20, a->size >> 20);
+	else
+		pr_err("instance %d: no %llu MiB in one piece in %s (%llu of %llu MiB free, the largest piece %llu MiB)\n",
+		       id, want >> 20, mk_cma_area_name(i, buf, sizeof(buf)),
+		       free >> 20, a->size >> 20, gap >> 20);
+}
+
+/* Instance @id's memory from area @i: 0, or -ENOMEM. */
+static int mk_cma_area_alloc(int id, unsigned int i)
+{
+	struct mk_cma_area *a = &mk_cma_areas[i];
+	unsigned long nr = mk_child_cma[id] >> PAGE_SHIFT;
+	struct page *page;
+	char buf[32];
+
+	if (mk_child_cma[id] > a->size - a->used)
+		return -ENOMEM;
+	page = cma_alloc(a->cma, nr, MK_INSTANCE_ORDER, true);
+	if (!page)
+		return -ENOMEM;
+	mk_child_memory_clear(page_to_pfn(page), nr);
+	WRITE_ONCE(a->used, a->used + mk_child_cma[id]);
+	mk_child_area[id] = i;
+	mk_child_mem_write(id, page_to_phys(page), mk_child_cma[id]);
+	pr_info("instance %d: %llu MiB at %#llx from %s\n", id,
+		mk_child_cma[id] >> 20, (u64)page_to_phys(page),
+		mk_cma_area_name(i, buf, sizeof(buf)));
+	return 0;
+}
+
 /**
  * mk_child_memory_alloc - allocate an instance's memory before it starts
  * @id: the instance
+ * @cpu_nid: the NUMA node of its first CPU
  *
- * Memory from the CMA area is allocated, contiguous and cleared, unless
- * the instance still has it (stopped while another kernel reads from it);
- * other memory is there already.
+ * Memory from a CMA area is allocated, contiguous and cleared, unless the
+ * instance still has it (stopped while another kernel reads from it);
+ * other memory is there already.  It comes from the area of the node
+ * asked for, else from that of @cpu_nid, and if that one has no room or
+ * there is none, from the others in node order.
  *
  * Context: process context; may sleep.  The caller serialises changes of
  * the instances' memory.
- * Return: 0, or -ENOMEM when no piece of the CMA area is large enough
- * (logged with what is free).
+ * Return: 0, or -ENOMEM when no piece of an area it may have is large
+ * enough (logged with what is free).
  */
-int mk_child_memory_alloc(int id)
+int mk_child_memory_alloc(int id, int cpu_nid)
 {
-	unsigned long nr = mk_child_cma[id] >> PAGE_SHIFT;
-	struct page *page;
+	int nid = mk_child_nid[id], first, err = -ENOMEM;
+	unsigned int i;
+	char buf[32];
 
-	if (!IS_ENABLED(CONFIG_CMA) || !nr || mk_child_mem[id].size)
+	if (!IS_ENABLED(CONFIG_CMA) || !mk_child_cma[id] ||
+	    mk_child_mem[id].size)
 		return 0;
-	page = cma_alloc(mk_cma, nr, MK_INSTANCE_ORDER, true);
-	if (!page) {
-		mk_cma_alloc_failed(id);
-		return -ENOMEM;
+	first = mk_cma_area_of(nid != NUMA_NO_NODE ? nid : cpu_nid);
+	if (first >= 0)
+		err = mk_cma_area_alloc(id, first);
+	if (err && nid == NUMA_NO_NODE) {
+		for (i = 0; i < mk_cma_nr && err; i++)
+			if (i != first)
+				err = mk_cma_area_alloc(id, i);
+		if (!err && first >= 0)
+			pr_info("instance %d: not on node %d of its CPUs: no %llu MiB in one piece in %s\n",
+				id, cpu_nid, mk_child_cma[id] >> 20,
+				mk_cma_area_name(first, buf, sizeof(buf)));
 	}
-	mk_child_memory_clear(page_to_pfn(page), nr);
-	WRITE_ONCE(mk_cma_used, mk_cma_used + mk_child_cma[id]);
-	mk_child_mem_write(id, page_to_phys(page), mk_child_cma[id]);
-	pr_info("instance %d: %llu MiB at %#llx from the CMA area\n", id,
-		mk_child_cma[id] >> 20, (u64)page_to_phys(page));
-	return 0;
+	if (err)
+		mk_cma_alloc_failed(id, first >= 0 ? first : 0);
+	return err;
 }
 
 /**
@@ -697,33 +1003,65 @@ int mk_child_memory_alloc(int id)
 void mk_child_memory_release(int id)
 {
 	struct mk_mem_range m = mk_child_mem[id];
+	struct mk_cma_area *a = &mk_cma_areas[mk_child_area[id]];
 	unsigned long instance = id;
+	char buf[32];
 
 	if (!IS_ENABLED(CONFIG_CMA) || !mk_child_cma[id] || !m.size)
 		return;
 	mk_child_mem_write(id, 0, 0);
 	blocking_notifier_call_chain(&mk_memory_chain, MK_MEMORY_RELEASE,
 				     (void *)instance);
-	cma_release(mk_cma, pfn_to_page(PHYS_PFN(m.start)),
+	cma_release(a->cma, pfn_to_page(PHYS_PFN(m.start)),
 		    m.size >> PAGE_SHIFT);
-	WRITE_ONCE(mk_cma_used, mk_cma_used - m.size);
-	pr_info("instance %d: %llu MiB back to the CMA area (%llu of %llu MiB free)\n",
-		id, m.size >> 20, (mk_cma_size - mk_cma_used) >> 20,
-		mk_cma_size >> 20);
+	WRITE_ONCE(a->used, a->used - m.size);
+	pr_info("instance %d: %llu MiB back to %s (%llu of %llu MiB free)\n",
+		id, m.size >> 20,
+		mk_cma_area_name(mk_child_area[id], buf, sizeof(buf)),
+		(a->size - a->used) >> 20, a->size >> 20);
 }
 
 /**
- * mk_instance_cma_show - the CMA area for instances, for sysfs
+ * mk_instance_cma_show - the CMA areas for instances, for sysfs
  * @buf: a sysfs page
  *
- * Return: the characters written: "<bytes> <bytes free>", or "none".
+ * Return: the characters written: "<bytes> <bytes free>" of all areas,
+ * or "none".
  */
 ssize_t mk_instance_cma_show(char *buf)
 {
-	if (!mk_cma)
+	u64 size = 0, used = 0;
+	unsigned int i;
+
+	if (!mk_cma_nr)
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%#llx %#llx\n", mk_cma_size,
-			  mk_cma_size - READ_ONCE(mk_cma_used));
+	for (i = 0; i < mk_cma_nr; i++) {
+		size += mk_cma_areas[i].size;
+		used += READ_ONCE(mk_cma_areas[i].used);
+	}
+	return sysfs_emit(buf, "%#llx %#llx\n", size, size - used);
+}
+
+/**
+ * mk_instance_cma_nodes_show - each CMA area for instances, for sysfs
+ * @buf: a sysfs page
+ *
+ * Return: the characters written: a line "<node> <base> <bytes> <bytes
+ * free>" per area, in node order; nothing without one.
+ */
+ssize_t mk_instance_cma_nodes_show(char *buf)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < mk_cma_nr; i++) {
+		const struct mk_cma_area *a = &mk_cma_areas[i];
+
+		n += sysfs_emit_at(buf, n, "%d %#llx %#llx %#llx\n", a->nid,
+				   (u64)a->base, a->size,
+				   a->size - READ_ONCE(a->used));
+	}
+	return n;
 }
 
 /**
@@ -759,7 +1097,7 @@ EXPORT_SYMBOL_GPL(mk_memory_notifier_unregister);
  * @page: a page of ours
  *
  * Peers copy frames of ours only out of the RAM we told them is ours:
- * pages in the CMA area instances' memory comes from are not in it (only
+ * pages in the CMA areas instances' memory comes from are not in it (only
  * movable allocations take them, page cache and user memory lent to a
  * socket).  A sender copies a frame with such a page first.
  *
@@ -769,10 +1107,31 @@ EXPORT_SYMBOL_GPL(mk_memory_notifier_unregister);
 bool mk_page_readable_by_peers(const struct page *page)
 {
 	phys_addr_t phys = page_to_phys(page);
+	unsigned int i;
 
-	return phys - mk_cma_base >= mk_cma_size;
+	for (i = 0; i < mk_cma_nr; i++)
+		if (phys - mk_cma_areas[i].base < mk_cma_areas[i].size)
+			return false;
+	return true;
 }
 EXPORT_SYMBOL_GPL(mk_page_readable_by_peers);
+
+/**
+ * mk_phys_node - the NUMA node of a physical address
+ * @phys: an address in our RAM, the region or another kernel's memory
+ *
+ * Context: any.
+ * Return: the node of the page at @phys, or NUMA_NO_NODE where this
+ * kernel has no page there (another kernel's RAM, or the region seen
+ * from an instance).
+ */
+int mk_phys_node(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+
+	return pfn_valid(pfn) ? pfn_to_nid(pfn) : NUMA_NO_NODE;
+}
+EXPORT_SYMBOL_GPL(mk_phys_node);
 
 /**
  * mk_memory_init - learn our RAM and, on an instance, map the host's
@@ -787,8 +1146,6 @@ void __init mk_memory_init(const struct mk_region *r)
 	BUILD_BUG_ON(PAGE_SIZE != MK_MEM_ALIGN);
 	w.pool_base = mk_pool_base;
 	w.pool_size = mk_pool_size;
-	w.cma_base = mk_cma_base;
-	w.cma_size = mk_cma_size;
 	walk_system_ram_res(0, U64_MAX, &w, mk_self_ram_add);
 	if (w.dropped)
 		pr_warn("our RAM has %u ranges beyond the first %d: no peer will read from them\n",

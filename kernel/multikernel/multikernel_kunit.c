@@ -624,30 +624,92 @@ static void mk_memory_spec_kinds(struct kunit *test)
 	static const char * const bad[] = {
 		"", "\n", "0", "0@cma", "512M@", "@cma", "512M@cmax", "512Mx",
 		"512M@cma\n\n", "0@0x40000000", "512M@0x4000zz", "nonex",
-		"-1", "cma",
+		"-1", "cma", "512M@node", "512M@node-1", "512M@node1x",
+		"512M@nodes", "0@node0", "512M@node99999999999999999999",
+		"512M@node1\n\n",
 	};
 	phys_addr_t base;
 	unsigned int i;
 	u64 size;
+	int nid;
 
-	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("none\n", &size, &base),
-			MK_MEMORY_NONE);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("none\n", &size, &base,
+						   &nid), MK_MEMORY_NONE);
 	KUNIT_EXPECT_EQ(test, size, 0);
-	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("512M", &size, &base),
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("512M", &size, &base, &nid),
 			MK_MEMORY_SIZE);
 	KUNIT_EXPECT_EQ(test, size, SZ_512M);
+	KUNIT_EXPECT_EQ(test, nid, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("0x20000000@cma\n", &size,
-						   &base), MK_MEMORY_CMA);
+						   &base, &nid), MK_MEMORY_CMA);
 	KUNIT_EXPECT_EQ(test, size, SZ_512M);
 	KUNIT_EXPECT_EQ(test, base, 0);
 	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("1G@0x100000000\n", &size,
-						   &base), MK_MEMORY_AT);
+						   &base, &nid), MK_MEMORY_AT);
 	KUNIT_EXPECT_EQ(test, size, SZ_1G);
 	KUNIT_EXPECT_EQ(test, base, 0x100000000ULL);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse("256M@node0\n", &size,
+						   &base, &nid), MK_MEMORY_NODE);
+	KUNIT_EXPECT_EQ(test, size, SZ_256M);
+	KUNIT_EXPECT_EQ(test, nid, 0);
+	/* The last node this kernel can know, and the first it cannot. */
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse(MAX_NUMNODES > 1 ?
+						   "2M@node1" : "2M@node0",
+						   &size, &base, &nid),
+			MK_MEMORY_NODE);
+	KUNIT_EXPECT_EQ(test, nid, MAX_NUMNODES > 1 ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, mk_memory_spec_parse(MAX_NUMNODES > 1 ?
+						   "2M@node64" : "2M@node1",
+						   &size, &base, &nid),
+			MAX_NUMNODES > 64 ? MK_MEMORY_NODE : -EINVAL);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		KUNIT_EXPECT_EQ_MSG(test, mk_memory_spec_parse(bad[i], &size,
-							       &base),
+							       &base, &nid),
 				    -EINVAL, "accepted '%s'", bad[i]);
+}
+
+/*
+ * mk_instance_cma=: a size for all nodes, or a size per node as
+ * hugetlb_cma= takes them; what it accepts, areas are declared from.
+ */
+static void mk_cma_spec_forms(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "0", "3M", "1G,", "0:", ":1G", "0:1G,", "0:1G,0:1G",
+		"0:3M", "0:0", "x:1G", "0:1G;1:1G", "0:1Gx", "-1:1G", "1G:0",
+		"0:1G,,1:1G", "99999999999999999999:1G",
+	};
+	u64 all, *per;
+	unsigned int i;
+
+	per = kunit_kcalloc(test, MK_CMA_NODES, sizeof(*per), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, per);
+	KUNIT_EXPECT_EQ(test, mk_cma_spec_parse("1G", &all, per), 0);
+	KUNIT_EXPECT_EQ(test, all, SZ_1G);
+	KUNIT_EXPECT_EQ(test, per[0], 0);
+	KUNIT_EXPECT_EQ(test, mk_cma_spec_parse("0:512M", &all, per), 0);
+	KUNIT_EXPECT_EQ(test, all, 0);
+	KUNIT_EXPECT_EQ(test, per[0], SZ_512M);
+	if (MK_CMA_NODES > 1) {
+		KUNIT_EXPECT_EQ(test, mk_cma_spec_parse("1:256M,0:2M", &all,
+							per), 0);
+		KUNIT_EXPECT_EQ(test, per[0], SZ_2M);
+		KUNIT_EXPECT_EQ(test, per[1], SZ_256M);
+	}
+	/* A node this kernel cannot have is refused, not dropped. */
+	KUNIT_EXPECT_EQ(test, mk_cma_spec_parse(MK_CMA_NODES > 1 ?
+						"0:2M,64:2M" : "1:2M",
+						&all, per),
+			MK_CMA_NODES > 64 ? 0 : -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, mk_cma_spec_parse(bad[i], &all, per),
+				    -EINVAL, "accepted '%s'", bad[i]);
+		KUNIT_EXPECT_EQ(test, all, 0);
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       memchr_inv(per, 0, MK_CMA_NODES * sizeof(*per)),
+				       "'%s' left a node's size", bad[i]);
+	}
+	KUNIT_EXPECT_EQ(test, mk_cma_spec_parse(NULL, &all, per), -EINVAL);
 }
 
 /* ---- placing an instance's memory in the pool ---- */
@@ -798,6 +860,7 @@ static struct kunit_case mk_mem_cases[] = {
 	KUNIT_CASE(mk_mem_subtract_none),
 	KUNIT_CASE(mk_mem_self_list),
 	KUNIT_CASE(mk_memory_spec_kinds),
+	KUNIT_CASE(mk_cma_spec_forms),
 	{}
 };
 

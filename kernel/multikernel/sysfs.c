@@ -49,11 +49,29 @@ static ssize_t abi_version_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", MK_ABI_VERSION);
 }
 
-/* The CMA area instances' memory comes from: its bytes, and bytes free. */
+/*
+ * The NUMA node the region lies on: every link's rings are there.  -1
+ * where it is not our RAM (an instance's view of it, say).
+ */
+static ssize_t region_node_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", mk_ready() ? mk_phys_node(mk_region.phys) :
+			  NUMA_NO_NODE);
+}
+
+/* The CMA areas instances' memory comes from: bytes, and bytes free. */
 static ssize_t instance_cma_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return mk_instance_cma_show(buf);
+}
+
+/* The same per area: node, base, bytes, bytes free. */
+static ssize_t instance_cma_nodes_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return mk_instance_cma_nodes_show(buf);
 }
 
 /* What the IPI storm budget did, machine-wide for this kernel. */
@@ -81,6 +99,9 @@ static struct kobj_attribute mk_attr_instance = __ATTR_RO(instance);
 static struct kobj_attribute mk_attr_generation = __ATTR_RO(generation);
 static struct kobj_attribute mk_attr_abi_version = __ATTR_RO(abi_version);
 static struct kobj_attribute mk_attr_instance_cma = __ATTR_RO(instance_cma);
+static struct kobj_attribute mk_attr_instance_cma_nodes =
+	__ATTR(instance_cma_nodes, 0400, instance_cma_nodes_show, NULL);
+static struct kobj_attribute mk_attr_region_node = __ATTR_RO(region_node);
 
 static struct attribute *mk_attrs[] = {
 	&mk_attr_region.attr,
@@ -88,6 +109,8 @@ static struct attribute *mk_attrs[] = {
 	&mk_attr_generation.attr,
 	&mk_attr_abi_version.attr,
 	&mk_attr_instance_cma.attr,
+	&mk_attr_instance_cma_nodes.attr,
+	&mk_attr_region_node.attr,
 	&mk_attr_ipis_received.attr,
 	&mk_attr_ipis_deferred.attr,
 	&mk_attr_drains_cut.attr,

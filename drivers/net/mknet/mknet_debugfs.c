@@ -29,9 +29,11 @@ static int mknet_area_show(struct seq_file *m, void *v)
 	/* The area is reshaped and freed under RTNL; never block on it. */
 	if (!rtnl_trylock())
 		return restart_syscall();
-	seq_printf(m, "ours %s %zu\n",
-		   mknet_area_in_region(priv->area, priv->area_size) ?
-		   "region" : "private", priv->area_size);
+	if (mknet_area_in_region(priv->area, priv->area_size))
+		seq_printf(m, "ours region %zu node %d\n", priv->area_size,
+			   mk_phys_node(priv->area_phys));
+	else
+		seq_printf(m, "ours private %zu\n", priv->area_size);
 	if (READ_ONCE(priv->peer_attached))
 		seq_printf(m, "peer %s\n",
 			   mknet_area_in_region(priv->peer.area,
