@@ -1685,6 +1685,32 @@ static void mk_loopback_cpu1_to_cpu0(struct kunit *test)
 	lb_one_way(test, 1, 0);
 }
 
+/*
+ * To each other CPU by its APIC ID, whatever it is: on a machine in
+ * x2APIC mode with a second socket numbered from 256, the IDs above 255
+ * go through the ICR's 32-bit destination, and a truncated one would
+ * interrupt the wrong CPU or none.
+ */
+static void mk_loopback_to_every_cpu(struct kunit *test)
+{
+	unsigned int cpu, high = 0;
+
+	for_each_online_cpu(cpu) {
+		if (!cpu)
+			continue;
+		atomic_set(&lb->count, 0);
+		atomic_set(&lb->wrong_cpu, 0);
+		atomic_set(&lb->out_of_order, 0);
+		lb->next_seq = 0;
+		reinit_completion(&lb->done);
+		lb_one_way(test, 0, cpu);
+		if (mk_cpu_apicid(cpu) > 0xff)
+			high++;
+	}
+	kunit_info(test, "%u CPUs with APIC IDs above 255 in %s mode\n",
+		   high, mk_arch_apicid_limit() == U32_MAX ? "x2APIC" : "xAPIC");
+}
+
 static void lb_ping_handler(const struct mk_msg *msg, void *arg)
 {
 	struct lb_ctx *c = arg;
@@ -2074,6 +2100,7 @@ static void mk_loopback_bell_exhausted(struct kunit *test)
 static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_self_listed),
 	KUNIT_CASE(mk_loopback_cpu0_to_cpu1),
+	KUNIT_CASE(mk_loopback_to_every_cpu),
 	KUNIT_CASE(mk_loopback_cpu1_to_cpu0),
 	KUNIT_CASE(mk_loopback_ping_pong),
 	KUNIT_CASE(mk_loopback_send_errors),
