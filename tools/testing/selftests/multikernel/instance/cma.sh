@@ -29,14 +29,7 @@ echo "CMA area: $((total >> 20)) MiB at $(printf %#x $area)"
 [ $total -ge $((960 << 20)) ] || { echo "SKIP: CMA area below 960 MiB"; exit 4; }
 [ "$(cat /sys/devices/system/cpu/present)" = 0-3 ] ||
 	{ echo "SKIP: needs CPUs 0-3"; exit 4; }
-command -v mkctl >/dev/null || fail "mkctl is not in PATH"
-MKCTL_TIMEOUT=300
-export MKCTL_TIMEOUT
-
-for _m in $MK/instances/*/memory; do
-	echo none > "$_m" 2>/dev/null
-done
-K="--kernel /boot/bzImage --initrd /boot/instance.cpio.gz"
+mkctl_ready
 
 # Memory file of instance $1 as "<size>@<base>", with its base inside the
 # area and the area's free bytes $2 below the total.
@@ -61,11 +54,7 @@ mkctl start --id 1 --cpus 1 --memory 256M $K --cmdline "$CMDLINE" >/dev/null ||
 	fail "mkctl start --memory 256M"
 placed 1 $((256 << 20))
 echo "instance 1: $(cat $d/memory) from the CMA area"
-wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
-$IP addr replace 192.0.2.1/24 dev mknet0
-$IP link set mknet0 up
-wait_for 120 ping -c 1 -W 1 192.0.2.2 >/dev/null ||
-	fail "instance 1 in CMA memory does not answer ping"
+mknet0_up "instance 1 in CMA memory"
 $IPERF -c 192.0.2.2 -t 2 -f m -R > "$TMP_DIR/iperf.out" 2>&1 ||
 	{ cat "$TMP_DIR/iperf.out"; fail "iperf3 from instance 1"; }
 grep -E 'receiver$' "$TMP_DIR/iperf.out" | tail -1

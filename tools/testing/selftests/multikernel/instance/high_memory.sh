@@ -21,23 +21,10 @@ across=$((5 << 30))
 across_base=$((across - (16 << 20)))
 [ $pool_base -ge $((1 << 32)) ] && [ $pool_end -ge $((across_base + (256 << 20))) ] ||
 	{ echo "SKIP: mk_instance_memory=$pool is not above 4 GiB with room for 1G and 256M@$across_base"; exit 4; }
-command -v mkctl >/dev/null || fail "mkctl is not in PATH"
-MKCTL_TIMEOUT=300
-export MKCTL_TIMEOUT
-
-for _m in ${d%/1}/*/memory; do
-	echo none > "$_m" 2>/dev/null
-done
-K="--kernel /boot/bzImage --initrd /boot/instance.cpio.gz"
+mkctl_ready
 CON="$CMDLINE console=mkcon"
 
-bring_up_link() {
-	wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
-	$IP addr replace 192.0.2.1/24 dev mknet0
-	$IP link set mknet0 up
-	wait_for 120 ping -c 1 -W 1 192.0.2.2 >/dev/null ||
-		fail "instance 1 in $(cat $d/memory) does not answer ping"
-}
+bring_up_link() { mknet0_up "instance 1 in $(cat $d/memory)"; }
 
 iperf() {	# direction flag (-R or nothing)
 	$IPERF -c 192.0.2.2 -t 3 -f m $1 > "$TMP_DIR/iperf.out" 2>&1 || {

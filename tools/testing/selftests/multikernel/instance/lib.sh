@@ -154,6 +154,29 @@ online_cpus() {
 	done
 }
 
+# For a test that starts instances with mkctl: the tool in PATH, time
+# for their kernels to come up under TCG, no instance holding memory, so
+# that where a size goes is known, and $K, the kernel and initramfs.
+mkctl_ready() {
+	command -v mkctl >/dev/null || fail "mkctl is not in PATH"
+	MKCTL_TIMEOUT=300
+	export MKCTL_TIMEOUT
+	for _m in ${d%/*}/*/memory; do
+		echo none > "$_m" 2>/dev/null
+	done
+	K="--kernel /boot/bzImage --initrd /boot/instance.cpio.gz"
+}
+
+# mknet0 to instance 1 up, with our address, and instance 1 answering
+# ping within $2 seconds (120).
+mknet0_up() {	# instance 1 as a failure names it, seconds
+	wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
+	$IP addr replace 192.0.2.1/24 dev mknet0
+	$IP link set mknet0 up
+	wait_for "${2:-120}" ping -c 1 -W 1 192.0.2.2 >/dev/null ||
+		fail "$1 does not answer ping"
+}
+
 # Whatever an earlier test left: load instance 1 again, with $1 added to
 # its command line, and take its CPUs ($CPUS, or CPU 1) offline for it.
 load_instance() {

@@ -6,9 +6,8 @@
 # link, pinged, restarted, stopped with its CPUs given back.
 . "$(dirname "$0")/lib.sh"
 
-command -v mkctl >/dev/null || fail "mkctl is not in PATH"
-MKCTL_TIMEOUT=300
-export MKCTL_TIMEOUT
+# Nothing else holds memory of the pool: where 256M goes is known.
+mkctl_ready
 
 # The command must fail and say $1.
 refused_with() {
@@ -21,12 +20,6 @@ refused_with() {
 		fail "mkctl $* said '$_out', not '$_want'"
 	echo "refused: mkctl $*: $_out"
 }
-
-# Nothing else holds memory of the pool: where 256M goes is known.
-for _m in ${d%/1}/*/memory; do
-	echo none > "$_m" 2>/dev/null
-done
-K="--kernel /boot/bzImage --initrd /boot/instance.cpio.gz"
 
 mkctl >/dev/null 2>&1
 [ $? = 2 ] || fail "mkctl without a command did not exit 2 with its usage"
@@ -52,10 +45,7 @@ refused_with "no 512 MiB free in one piece.*256 MiB free in all" \
 	start --id 2 --cpus 3 --memory 512M $K
 echo unload > ${d%/1}/2/control
 
-wait_for 30 test -e /sys/class/net/mknet0 || fail "no mknet0 for instance 1"
-$IP addr replace 192.0.2.1/24 dev mknet0
-$IP link set mknet0 up
-wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 does not answer ping"
+mknet0_up "instance 1" 60
 mkctl list | tee "$TMP_DIR/list"
 grep -Eq '^1 +running +1-2 +0x10000000@0x40000000 +[0-9]+s +mknet0' "$TMP_DIR/list" ||
 	fail "mkctl list does not show instance 1 running on 1-2 with mknet0"
