@@ -31,7 +31,7 @@ boot main 1500 "mkplan=selftests"
 # (and on CPUs 1-2 and 2-3), whose console is COM2; then three kernels.
 # The first runs with 5-level paging: instances must not try it.
 MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma mk_instance_memory=512M@0x40000000" \
+	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma,x2apic,numa mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
 # Instances in memory above 4 GiB, where q35 puts all RAM past its first
@@ -40,6 +40,35 @@ MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.g
 MK_SMP=4 MK_MEM=6144 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
 	boot instance-high 900 "kunit.enable=0 mkplan=instance mkonly=high_memory,cma mk_instance_memory=1536M@0x100000000 mk_instance_cma=1G" \
 	-serial "file:$out/instance-high1.console"
+
+# Two sockets, each a NUMA node with 1.5 GiB and two CPUs, and
+# mk_instance_cma=1G spread over both.  With a QEMU that emulates x2APIC
+# (8.1 on; Debian 12 has 7.2, scripts/qemu-x2apic.sh finds one or fetches
+# QEMU from bookworm-backports), x2APIC mode with interrupt remapping and
+# room for 129 cores a socket, so 8 bits of core ID: socket 1's CPUs have
+# APIC IDs 256 and 257.  (512 possible CPUs would take QEMU's ACPI tables
+# 25 s to scan, long enough for a soft lockup report.)  Without
+# one, xAPIC and APIC IDs 0-3, and instance/x2apic skips.
+numa=(-object memory-backend-ram,id=m0,size=1536M
+      -object memory-backend-ram,id=m1,size=1536M
+      -numa node,nodeid=0,memdev=m0 -numa node,nodeid=1,memdev=m1
+      -numa cpu,node-id=0,socket-id=0 -numa cpu,node-id=1,socket-id=1)
+sockets="kunit.filter_glob=multikernel_loopback mkplan=instance mkonly=x2apic,numa mk_instance_cma=1G"
+if qemu=$(bash "$here/../../../scripts/qemu-x2apic.sh" 2>"$out/x2apic.why"); then
+	cpu="max-x86_64-cpu,la57=off,socket-id=1,thread-id=0"
+	MK_QEMU=$qemu MK_SMP=2,maxcpus=258,sockets=2,cores=129,threads=1 MK_MEM=3072 \
+		MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+		boot sockets 900 "$sockets" "${numa[@]}" \
+		-device intel-iommu,intremap=on,eim=on \
+		-device "$cpu,core-id=0" -device "$cpu,core-id=1" \
+		-serial "file:$out/sockets1.console"
+else
+	printf '  SKIP    %-28s %s\n' "x2APIC mode" "$(cat "$out/x2apic.why")"
+	MK_SMP=4,sockets=2,cores=2,threads=1 MK_MEM=3072 \
+		MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
+		boot sockets 900 "$sockets" "${numa[@]}" \
+		-serial "file:$out/sockets1.console"
+fi
 
 # The loader with memory ending lower than an initrd is long, where
 # placing the initrd below the end must not wrap.
