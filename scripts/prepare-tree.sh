@@ -29,4 +29,15 @@ cd "$top"
 rsync -rc --exclude='*.o' --exclude='*.cmd' \
 	kernel include arch drivers Documentation tools "$src"/ 2>/dev/null ||
 	rsync -rc kernel include arch "$src"/
+# An overlay file is a new file of the tree (edits of upstream's are
+# patches): one gone from the overlay goes from the tree too, or a test
+# or source file deleted here would still be built and run.
+find kernel include arch drivers Documentation tools -type f | sort > "$src/.mk-overlay.new"
+if [ -f "$src/.mk-overlay" ]; then
+	comm -23 "$src/.mk-overlay" "$src/.mk-overlay.new" | while IFS= read -r f; do
+		echo "  RM      $f"
+		rm -f "$src/$f"
+	done
+fi
+mv "$src/.mk-overlay.new" "$src/.mk-overlay"
 echo "  TREE    $(make -s -C "$src" kernelversion) with $(ls patches/*.patch | wc -l) patches"
