@@ -400,10 +400,10 @@ static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
 		return id;
 	/* Memory from a CMA area has no place while it is not allocated. */
 	if (mk_child_memory(id, &m) && mk_child_memory_cma(id)) {
-		if (mk_child_memory_node(id) != NUMA_NO_NODE)
+		if (mk_child_memory_asked_node(id) != NUMA_NO_NODE)
 			return sysfs_emit(buf, "%#llx@node%d\n",
 					  mk_child_memory_cma(id),
-					  mk_child_memory_node(id));
+					  mk_child_memory_asked_node(id));
 		return sysfs_emit(buf, "%#llx@cma\n", mk_child_memory_cma(id));
 	}
 	return sysfs_emit(buf, "%#llx@%#llx\n", m.size, (u64)m.start);

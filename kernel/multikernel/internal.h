@@ -286,7 +286,7 @@ int mk_memory_spec_parse(const char *s, u64 *size, phys_addr_t *base,
 int mk_cma_spec_parse(const char *s, u64 *all, u64 *per_node);
 int mk_child_memory_want_cma(int id, u64 size, int nid);
 u64 mk_child_memory_cma(int id);
-int mk_child_memory_node(int id);
+int mk_child_memory_asked_node(int id);
 int mk_child_memory_nid(u16 id);
 u64 mk_instance_cma_size(void);
 int mk_child_memory_alloc(int id, int cpu_nid);

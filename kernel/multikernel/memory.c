@@ -852,12 +852,12 @@ u64 mk_instance_cma_size(void)
 }
 
 /**
- * mk_child_memory_node - the NUMA node an instance's memory is asked on
+ * mk_child_memory_asked_node - the NUMA node an instance's memory must be on
  * @id: the instance
  *
  * Return: N of "<size>@node<N>", else NUMA_NO_NODE.
  */
-int mk_child_memory_node(int id)
+int mk_child_memory_asked_node(int id)
 {
 	return mk_child_nid[id];
 }
@@ -875,7 +875,7 @@ int mk_child_memory_nid(u16 id)
 
 	if (mk_child_memory(id, &m))
 		return NUMA_NO_NODE;
-	return pfn_to_nid(PHYS_PFN(m.start));
+	return mk_phys_node(m.start);
 }
 
 /**
