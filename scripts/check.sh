@@ -45,7 +45,8 @@ echo "  CHECK   kernel-doc -Wall: $(echo "$csrc" | wc -w) files"
 m=drivers/net/mknet
 if ! python3 scripts/check-calls.py $m/mknet_main.c $m/mknet_remote.c \
 	$m/mknet_ethtool.c $m/mknet_netdev.c $m/mknet_xdp.c $m/mknet_area.c \
-	$m/mknet_debugfs.c $m/mknet_fault.c $m/mknet_coal.c $m/mknet_txrx.c; then
+	$m/mknet_debugfs.c $m/mknet_fault.c $m/mknet_rx.c $m/mknet_tx.c \
+	$m/mknet_coal.c; then
 	fail=1
 fi
 echo "  CHECK   calls between mknet's files go one way"

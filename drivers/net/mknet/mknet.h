@@ -143,11 +143,12 @@ struct mknet_peer_view {
 
 /**
  * struct mknet_txq - one of our TX rings
- * @ctl: its producer side in our area
+ * @ctl: its producer side in our area: producer index, completion event
  * @desc: its descriptors
  * @bufs: the frame each descriptor ends, kept until the peer consumed it:
  *	an skb, or an XDP frame tagged with %MKNET_TX_XDP
- * @peer_rx_ctl: how far the peer consumed it, in the peer's area
+ * @peer_ctl: its consumer side in the peer's area: how far the peer
+ *	consumed it, and when the peer wants a doorbell for frames
  * @prod: our producer index (private copy); the completion side reads it
  * @done: descriptors completed: their frames are freed and they are ours
  *	again; written by NAPI only
@@ -169,10 +170,10 @@ struct mknet_peer_view {
  * @stats: its counters, updated under the TX queue lock
  */
 struct mknet_txq {
-	struct mknet_tx_ctl *ctl;
+	struct mknet_ring_ctl *ctl;
 	struct mknet_desc *desc;
 	void **bufs;
-	const struct mknet_rx_ctl *peer_rx_ctl;
+	const struct mknet_ring_ctl *peer_ctl;
 	u32 prod;
 	u32 done;
 	u32 notified;
@@ -196,7 +197,7 @@ struct mknet_txq {
  * @index: queue index
  * @napi: receive and TX completion of this queue pair
  * @ctl: our consumer side of the peer's ring, in our area
- * @peer_tx_ctl: the peer's producer side
+ * @peer_ctl: its producer side, in the peer's area
  * @peer_desc: the peer's descriptors
  * @page_pool: pages we copy the peer's frames into
  * @xdp_rxq: the XDP view of this queue, its memory the page_pool
@@ -233,8 +234,8 @@ struct mknet_qpair {
 	struct mknet_priv *priv;
 	u32 index;
 	struct napi_struct napi;
-	struct mknet_rx_ctl *ctl;
-	const struct mknet_tx_ctl *peer_tx_ctl;
+	struct mknet_ring_ctl *ctl;
+	const struct mknet_ring_ctl *peer_ctl;
 	const struct mknet_desc *peer_desc;
 	struct page_pool *page_pool;
 	struct xdp_rxq_info xdp_rxq;
@@ -260,6 +261,14 @@ struct mknet_qpair {
 	atomic64_t doorbells_received;
 	int bell;
 } ____cacheline_aligned_in_smp;
+
+/* Count an event of a queue pair's poll. */
+static inline void mknet_qp_count(struct mknet_qpair *qp, u64_stats_t *ctr)
+{
+	u64_stats_update_begin(&qp->stats.syncp);
+	u64_stats_inc(ctr);
+	u64_stats_update_end(&qp->stats.syncp);
+}
 
 /* Kind 1 was a doorbell; doorbells are multikernel doorbells now. */
 enum mknet_msg_kind {
@@ -475,8 +484,9 @@ static inline int mknet_queue_cpu(u32 nth)
  * mknet_remote.c (links to other instances), mknet_ethtool.c (with ring
  * and queue count changes), mknet_netdev.c (links, carrier, net_device
  * ops), mknet_xdp.c (XDP setup), mknet_area.c (areas, NAPI contexts,
- * attaching to the peer), mknet_debugfs.c, mknet_fault.c, mknet_coal.c
- * (moderation), mknet_txrx.c (rings, NAPI).
+ * attaching to the peer), mknet_debugfs.c, mknet_fault.c, mknet_rx.c
+ * (the NAPI poll), mknet_tx.c (transmit, completion), mknet_coal.c
+ * (messages, doorbells, moderation).
  */
 
 /* mknet_remote.c: links to other instances */
@@ -580,35 +590,64 @@ static inline bool mknet_fault_storming(const struct mknet_priv *priv)
 }
 #endif
 
-/* mknet_coal.c: interrupt moderation */
-int mknet_coal_init(struct mknet_priv *priv);
-void mknet_coal_free(struct mknet_priv *priv);
-void mknet_coal_stop(struct mknet_qpair *qp);
-void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
-		    const struct mknet_coal *tx);
-
-/* mknet_txrx.c: rings, doorbells, NAPI */
-int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
-int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
-int mknet_ring_peer(struct mknet_priv *priv, u32 q);
-enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
+/* mknet_rx.c: the NAPI poll: receive, and what it drives */
+int mknet_poll(struct napi_struct *napi, int budget);
 int mknet_bells_register(struct mknet_priv *priv);
 void mknet_bells_unregister(struct mknet_priv *priv);
 void mknet_datapath_tick(struct mknet_priv *priv);
+void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
+int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
+void mknet_qp_pool_destroy(struct mknet_qpair *qp);
+
+/* mknet_tx.c: transmit, completion, taking frames back */
 netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev);
-int mknet_poll(struct napi_struct *napi, int budget);
+int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags);
+u32 mknet_xdp_tx_bulk(struct mknet_priv *priv, u32 q, struct xdp_frame **frames,
+		      u32 n);
+void mknet_tx_republish(struct mknet_priv *priv, u32 q);
+void mknet_tx_complete(struct mknet_priv *priv, struct mknet_qpair *qp,
+		       int budget);
 void mknet_tx_wake_ready(struct mknet_priv *priv);
 void mknet_tx_purge(struct mknet_priv *priv, u32 q);
 bool mknet_tx_reclaim(struct mknet_priv *priv, u32 q);
 void mknet_tx_free_bufs(struct mknet_priv *priv, void **bufs, u32 n);
 void mknet_tx_reclaim_stalled(struct mknet_priv *priv);
 bool mknet_tx_quiet(const struct mknet_priv *priv, u32 q);
-void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
 void mknet_tx_timeout(struct net_device *dev, unsigned int q);
 void mknet_reset_work(struct work_struct *work);
-int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
-void mknet_qp_pool_destroy(struct mknet_qpair *qp);
-int mknet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
-		   u32 flags);
+
+/**
+ * enum mknet_notified - what mknet_notify() did
+ * @MKNET_NOTIFY_NONE: nothing new to tell
+ * @MKNET_NOTIFY_SUPPRESSED: the peer did not ask to hear of it
+ * @MKNET_NOTIFY_HELD: its moderation lets the doorbell wait: on the timer
+ * @MKNET_NOTIFY_BUSY: the doorbell could not be sent (the peer stopped or
+ *	moved); it stays owed
+ * @MKNET_NOTIFY_RANG: the doorbell went
+ */
+enum mknet_notified {
+	MKNET_NOTIFY_NONE,
+	MKNET_NOTIFY_SUPPRESSED,
+	MKNET_NOTIFY_HELD,
+	MKNET_NOTIFY_BUSY,
+	MKNET_NOTIFY_RANG,
+};
+
+/* mknet_coal.c: messages, doorbells and interrupt moderation */
+int mknet_coal_init(struct mknet_priv *priv);
+void mknet_coal_free(struct mknet_priv *priv);
+void mknet_coal_stop(struct mknet_qpair *qp);
+void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
+		    const struct mknet_coal *tx);
+void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,
+			bool always);
+void mknet_dim_sample(struct mknet_priv *priv, struct mknet_qpair *qp);
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
+int mknet_ring_peer(struct mknet_priv *priv, u32 q);
+enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
+enum mknet_notified mknet_notify(struct mknet_priv *priv, u32 q, bool frames,
+				 bool *bounded);
 
 #endif /* _MKNET_H */

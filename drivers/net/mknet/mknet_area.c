@@ -82,6 +82,24 @@ void mknet_area_publish(struct mknet_priv *priv)
 	smp_store_release(&area->magic, MKNET_AREA_MAGIC);
 }
 
+/* TX ring @q of a new area @va of @n descriptors: empty, @bufs its frames. */
+static void mknet_txq_init(struct mknet_txq *txq, void *va, void **bufs, u32 n,
+			   u32 q)
+{
+	txq->ctl = va + mknet_area_tx_ctl_off(q);
+	txq->desc = bufs ? va + mknet_area_desc_off(n, q) : NULL;
+	txq->bufs = bufs;
+	txq->prod = 0;
+	txq->done = 0;
+	txq->notified = 0;
+	txq->cons_event = 0;
+	/* Epochs go on across areas: the peer compares them. */
+	txq->reclaiming = false;
+	txq->stall_done = 0;
+	txq->stall_since = jiffies;
+	txq->ctl->epoch = txq->epoch;
+}
+
 /**
  * mknet_area_init - allocate and lay out our area
  * @priv: our end
@@ -95,8 +113,8 @@ void mknet_area_publish(struct mknet_priv *priv)
  */
 int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 {
-	void **bufs;
 	phys_addr_t phys;
+	void **bufs;
 	void *va;
 	int err;
 	u32 q;
@@ -131,20 +149,8 @@ int mknet_area_init(struct mknet_priv *priv, u32 n, u32 nq)
 	priv->ring_size = n;
 	priv->num_queues = nq;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_txq *txq = &priv->txq[q];
-
-		txq->ctl = va + mknet_area_tx_ctl_off(q);
-		txq->desc = q < nq ? va + mknet_area_desc_off(n, q) : NULL;
-		txq->bufs = q < nq ? bufs + q * n : NULL;
-		txq->prod = 0;
-		txq->done = 0;
-		txq->notified = 0;
-		txq->cons_event = 0;
-		/* Epochs go on across areas: the peer compares them. */
-		txq->reclaiming = false;
-		txq->stall_done = 0;
-		txq->stall_since = jiffies;
-		txq->ctl->epoch = txq->epoch;
+		mknet_txq_init(&priv->txq[q], va, q < nq ? bufs + q * n : NULL,
+			       n, q);
 		priv->qp[q].ctl = va + mknet_area_rx_ctl_off(q);
 		priv->qp[q].cons = 0;
 		priv->qp[q].prod_event = 0;
@@ -273,6 +279,73 @@ int mknet_napi_resize(struct mknet_priv *priv, u32 want)
 	return 0;
 }
 
+/*
+ * The peer's RAM, which its descriptors may name: from the core, never
+ * from the peer, and mapped for us from the first attach on.  Returns
+ * the ranges in @mem, or an error.
+ */
+static int mknet_peer_ram(struct mknet_priv *priv, struct mk_mem_range *mem,
+			  u32 max)
+{
+	int err, nr;
+
+	if (!priv->peer_mem_held) {
+		err = mk_instance_memory_get(priv->peer_instance);
+		if (err) {
+			netdev_err_once(priv->dev, "memory of instance %u not mapped (%d)\n",
+					priv->peer_instance, err);
+			return err;
+		}
+		priv->peer_mem_held = true;
+	}
+	nr = mk_instance_memory(priv->peer_instance, mem, max);
+	if (nr <= 0) {
+		netdev_err_once(priv->dev, "memory of instance %u unknown (%d)\n",
+				priv->peer_instance, nr);
+		return nr ? nr : -ENOENT;
+	}
+	return nr;
+}
+
+/* The peer's area as checked (@copy), and the @nr ranges of its RAM. */
+static void mknet_peer_view_set(struct mknet_peer_view *v,
+				const struct mknet_area *peer,
+				const struct mknet_area *copy,
+				const struct mk_mem_range *mem, int nr)
+{
+	int i;
+
+	v->area = peer;
+	v->ring_size = copy->ring_size;
+	v->num_queues = copy->num_queues;
+	for (i = 0; i < nr; i++) {
+		v->spans[i].start = mem[i].start;
+		v->spans[i].size = mem[i].size;
+		v->span_virt[i] = mem[i].virt;
+	}
+	v->nr_spans = nr;
+}
+
+/* Take up the peer's TX ring of @qp's index where it is now, if it has one. */
+static void mknet_qp_take_up(struct mknet_qpair *qp,
+			     const struct mknet_area *peer,
+			     const struct mknet_area *copy)
+{
+	const void *base = peer;
+
+	qp->peer_broken = false;
+	if (qp->index >= copy->num_queues)
+		return;
+	qp->peer_ctl = base + mknet_area_tx_ctl_off(qp->index);
+	qp->peer_desc = base + mknet_area_desc_off(copy->ring_size, qp->index);
+	qp->epoch = READ_ONCE(qp->peer_ctl->epoch);
+	qp->cons = READ_ONCE(qp->peer_ctl->index);
+	qp->cons_notified = qp->cons;
+	qp->prod_event = qp->cons;
+	WRITE_ONCE(qp->ctl->index, qp->cons);
+	WRITE_ONCE(qp->ctl->event, qp->prod_event);
+}
+
 /**
  * mknet_attach_peer - start using the peer's area
  * @priv: our end, its data path stopped
@@ -291,10 +364,8 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 {
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
 	struct mk_bell bells[MKNET_MAX_QUEUES];
-	struct mknet_peer_view *v = &priv->peer;
 	struct mknet_area copy;
-	const void *base = peer;
-	int err, i, nr;
+	int err, nr;
 	u32 q;
 
 	memcpy(&copy, peer, sizeof(copy));
@@ -304,22 +375,9 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	    !mknet_area_in_region(peer, mknet_area_size(copy.ring_size,
 							 copy.num_queues)))
 		return -EINVAL;
-	/* The peer's memory comes from the core, never from the peer. */
-	if (!priv->peer_mem_held) {
-		err = mk_instance_memory_get(priv->peer_instance);
-		if (err) {
-			netdev_err_once(priv->dev, "memory of instance %u not mapped (%d)\n",
-					priv->peer_instance, err);
-			return err;
-		}
-		priv->peer_mem_held = true;
-	}
-	nr = mk_instance_memory(priv->peer_instance, mem, ARRAY_SIZE(mem));
-	if (nr <= 0) {
-		netdev_err_once(priv->dev, "memory of instance %u unknown (%d)\n",
-				priv->peer_instance, nr);
-		return nr ? nr : -ENOENT;
-	}
+	nr = mknet_peer_ram(priv, mem, ARRAY_SIZE(mem));
+	if (nr < 0)
+		return nr;
 	/* A CPU or a doorbell the peer does not own is refused. */
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		err = mk_bell_bind(&bells[q], priv->peer_instance,
@@ -334,34 +392,14 @@ int mknet_attach_peer(struct mknet_priv *priv, const struct mknet_area *peer)
 	if (err)
 		return err;
 
-	v->area = peer;
-	v->ring_size = copy.ring_size;
-	v->num_queues = copy.num_queues;
-	for (i = 0; i < nr; i++) {
-		v->spans[i].start = mem[i].start;
-		v->spans[i].size = mem[i].size;
-		v->span_virt[i] = mem[i].virt;
-	}
-	v->nr_spans = nr;
+	mknet_peer_view_set(&priv->peer, peer, &copy, mem, nr);
 	WRITE_ONCE(priv->peer_gone, false);
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_qpair *qp = &priv->qp[q];
-
 		priv->peer_apicid[q] = copy.notify_apicid[q];
 		priv->peer_bell[q] = bells[q];
-		qp->peer_broken = false;
-		priv->txq[q].peer_rx_ctl = base + mknet_area_rx_ctl_off(q);
-		if (q >= copy.num_queues)
-			continue;
-		qp->peer_tx_ctl = base + mknet_area_tx_ctl_off(q);
-		qp->peer_desc = base + mknet_area_desc_off(copy.ring_size, q);
-		/* Take up the peer's ring where it is now. */
-		qp->epoch = READ_ONCE(qp->peer_tx_ctl->epoch);
-		qp->cons = READ_ONCE(qp->peer_tx_ctl->prod);
-		qp->cons_notified = qp->cons;
-		qp->prod_event = qp->cons;
-		WRITE_ONCE(qp->ctl->cons, qp->cons);
-		WRITE_ONCE(qp->ctl->prod_event, qp->prod_event);
+		priv->txq[q].peer_ctl = (const void *)peer +
+					mknet_area_rx_ctl_off(q);
+		mknet_qp_take_up(&priv->qp[q], peer, &copy);
 	}
 	/*
 	 * Frames the old peer had, or that a new one will never look at:
@@ -439,9 +477,9 @@ int mknet_area_reshape(struct mknet_priv *priv, u32 n, u32 nq)
 	for (q = 0; q < priv->dev->num_tx_queues; q++)
 		netdev_tx_reset_queue(netdev_get_tx_queue(priv->dev, q));
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		struct mknet_rx_ctl *ctl = (void *)old + mknet_area_rx_ctl_off(q);
+		struct mknet_ring_ctl *ctl = (void *)old + mknet_area_rx_ctl_off(q);
 
-		WRITE_ONCE(ctl->epoch_ack, MKNET_EPOCH_MOVED);
+		WRITE_ONCE(ctl->epoch, MKNET_EPOCH_MOVED);
 	}
 	/* mknet_reshape_remote() freed or refused the one before. */
 	priv->retired_size = old_size;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mknet interrupt moderation: what each queue pair asks of the peer
- * (ethtool -C), lib/dim choosing it from the traffic (adaptive-rx and
- * adaptive-tx, on by default), and the timer that holds the doorbells
- * the peer's own moderation lets wait.
+ * How and when mknet tells the peer something: its messages, its
+ * doorbells, and interrupt moderation.  Each queue pair asks the peer for
+ * moderation (ethtool -C, or lib/dim choosing it from the traffic:
+ * adaptive-rx and adaptive-tx, on by default) and carries out what the
+ * peer asks of it: mknet_notify() decides every doorbell, for frames and
+ * for completions alike, and the pair's timer rings those the peer's
+ * moderation lets wait.
  *
  * Each queue pair's NAPI context owns its timer and both DIM contexts:
- * it is what receives on queue q and completes our TX ring q.  How the
- * data path publishes and honours the values is in mknet_txrx.c.
+ * it is what receives on queue q and completes our TX ring q.
  */
 #include <linux/dim.h>
 #include <linux/hrtimer.h>
@@ -173,5 +175,274 @@ void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
 		local_bh_disable();
 		napi_schedule(&qp->napi);
 		local_bh_enable();
+	}
+}
+
+/**
+ * mknet_send_to - send a message of ours to a CPU of the peer instance
+ * @priv: our end
+ * @apicid: physical APIC ID of the peer's CPU
+ * @kind: &enum mknet_msg_kind; a HELLO or HELLO_ACK names our area, and
+ *	a HELLO_ACK the peer's area we are attached to
+ * @queue: zero
+ *
+ * Return: 0 or the error of mk_msg_send().
+ */
+int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue)
+{
+	struct mknet_msg m = {
+		.dst_id = priv->peer_id,
+		.src_id = priv->id,
+		.kind = kind,
+		.queue = queue,
+	};
+
+	if (kind == MKNET_MSG_HELLO || kind == MKNET_MSG_HELLO_ACK) {
+		m.area_off = mk_region_offset(priv->area);
+		m.area_gen = priv->area_gen;
+	}
+	/* The peer frees the area it retired only once we name its newest. */
+	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached)) {
+		m.ack_off = mk_region_offset(priv->peer.area);
+		m.ack_gen = priv->peer_area_gen;
+	}
+	return mk_msg_send(priv->peer_instance, apicid, MK_MSG_MKNET, &m,
+			   sizeof(m));
+}
+
+/**
+ * mknet_send_msg - send a state change to the other end
+ * @priv: our end
+ * @kind: &enum mknet_msg_kind
+ * @queue: queue pair; the message goes to the peer's CPU for it
+ *
+ * Return: 0, -ENOTCONN before the ends are attached, or the error of
+ * mk_msg_send().
+ */
+int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
+{
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
+	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
+}
+
+/**
+ * mknet_ring_peer - ring the peer's doorbell of a queue pair
+ * @priv: our end
+ * @q: the queue pair
+ *
+ * Return: 0, -ENOTCONN before the ends are attached, or the error of
+ * mk_bell_ring(): the peer stopped or moved, which the watchdog handles.
+ */
+int mknet_ring_peer(struct mknet_priv *priv, u32 q)
+{
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
+	return mk_bell_ring(&priv->peer_bell[q]);
+}
+
+static ktime_t mknet_usecs(u32 usecs)
+{
+	return ns_to_ktime((u64)usecs * NSEC_PER_USEC);
+}
+
+/* A doorbell went: one held for the same pair would be spare. */
+static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
+{
+	struct mknet_qpair *qp = &priv->qp[q];
+
+	WRITE_ONCE(qp->bell_last, ktime_get());
+	if (hrtimer_is_queued(&qp->bell_timer))
+		hrtimer_try_to_cancel(&qp->bell_timer);
+}
+
+/*
+ * Hold a doorbell the peer's moderation lets wait: the pair's timer rings
+ * it when the wait is over, unless a doorbell goes before.  Of two waits,
+ * the shorter wins.
+ */
+static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
+{
+	struct hrtimer *t = &priv->qp[q].bell_timer;
+
+	if (hrtimer_is_queued(t) &&
+	    ktime_before(hrtimer_get_remaining(t), mknet_usecs(usecs)))
+		return;
+	hrtimer_start(t, mknet_usecs(usecs), HRTIMER_MODE_REL_PINNED);
+}
+
+/**
+ * mknet_bell_timer - ring a doorbell the peer let us hold
+ * @t: &mknet_qpair.bell_timer
+ *
+ * Context: hard interrupt.  Frames or completions covered by a doorbell
+ * that went before make this one spare: the peer then just polls once
+ * more.
+ *
+ * Return: %HRTIMER_NORESTART.
+ */
+enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
+{
+	struct mknet_qpair *qp = container_of(t, struct mknet_qpair, bell_timer);
+	struct mknet_priv *priv = qp->priv;
+
+	/* Refused only when the peer stopped or moved: the watchdog's. */
+	if (!mknet_ring_peer(priv, qp->index)) {
+		WRITE_ONCE(qp->bell_last, ktime_get());
+		atomic64_inc(&qp->bell_timer_rang);
+	}
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * How long a doorbell the peer wants may wait under the moderation it
+ * asked for (mknet_coal_wait()).  A doorbell for frames after a quiet
+ * spell rings at once; a completion is held the whole interval from the
+ * first, since no one waits on it as on a frame, and a doorbell for
+ * frames of ours that goes meanwhile (the answer to a request) carries
+ * it.  The clock is read only when there is moderation to apply.
+ */
+static u32 mknet_notify_wait(struct mknet_priv *priv, u32 q, bool frames,
+			     u32 usecs, u32 nframes, u32 past)
+{
+	s64 since = 0;
+
+	if (!usecs || (nframes && past >= nframes))
+		return 0;
+	if (frames)
+		since = max_t(s64, ktime_us_delta(ktime_get(),
+						  READ_ONCE(priv->qp[q].bell_last)), 0);
+	return mknet_coal_wait(usecs, nframes, past, since);
+}
+
+/**
+ * mknet_notify - ring the peer's doorbell of a queue pair, if it asked
+ * @priv: our end
+ * @q: the queue pair
+ * @frames: for frames we published on our TX ring @q; false: for
+ *	descriptors we consumed of the peer's TX ring @q (a completion)
+ * @bounded: set when the peer asked for more moderation than we allow
+ *
+ * The one rule for both of mknet's doorbells: the peer's event index in
+ * the ring's control says whether it wants to hear of the index we
+ * moved (virtio's event index), and the moderation it publishes beside
+ * it how long the doorbell may wait.  A held doorbell goes on the pair's
+ * timer.  One that is held, or cannot be sent (the peer stopped or
+ * moved), stays owed: the index notified keeps its old value, so the
+ * next decision, the timer or the watchdog's republishing still covers
+ * what it was for.
+ *
+ * Context: for frames, the TX queue lock of @q held; for a completion,
+ * the poll of queue pair @q.
+ * Return: what was done, &enum mknet_notified.
+ */
+enum mknet_notified mknet_notify(struct mknet_priv *priv, u32 q, bool frames,
+				 bool *bounded)
+{
+	const struct mknet_ring_ctl *peer;
+	u32 index, *notified, ring_size, event, usecs, nframes, wait;
+
+	if (frames) {
+		struct mknet_txq *txq = &priv->txq[q];
+
+		peer = txq->peer_ctl;
+		index = txq->prod;
+		notified = &txq->notified;
+		ring_size = priv->ring_size;
+	} else {
+		struct mknet_qpair *qp = &priv->qp[q];
+
+		peer = qp->peer_ctl;
+		index = qp->cons;
+		notified = &qp->cons_notified;
+		ring_size = priv->peer.ring_size;
+	}
+	if (index == *notified)
+		return MKNET_NOTIFY_NONE;
+	/* Our index must be visible before we read the event. */
+	smp_mb();
+	event = READ_ONCE(peer->event);
+	if (!mknet_need_event(event, index, *notified)) {
+		*notified = index;
+		return MKNET_NOTIFY_SUPPRESSED;
+	}
+	usecs = READ_ONCE(peer->coal_usecs);
+	nframes = READ_ONCE(peer->coal_frames);
+	*bounded = mknet_coal_bound(&usecs, &nframes, ring_size);
+	wait = mknet_notify_wait(priv, q, frames, usecs, nframes, index - event);
+	if (wait) {
+		mknet_bell_defer(priv, q, wait);
+		return MKNET_NOTIFY_HELD;
+	}
+	if (mknet_ring_peer(priv, q))
+		return MKNET_NOTIFY_BUSY;
+	mknet_bell_rung(priv, q);
+	*notified = index;
+	return MKNET_NOTIFY_RANG;
+}
+
+/* Write one direction's moderation into our area if it changed. */
+static void mknet_coal_write(const struct mknet_coal *want,
+			     struct mknet_coal *published, u32 *usecs,
+			     u32 *frames, bool always)
+{
+	u32 u = READ_ONCE(want->usecs), f = READ_ONCE(want->frames);
+
+	if (!always && u == published->usecs && f == published->frames)
+		return;
+	published->usecs = u;
+	published->frames = f;
+	WRITE_ONCE(*usecs, u);
+	WRITE_ONCE(*frames, f);
+}
+
+/**
+ * mknet_coal_publish - write the moderation a queue pair wants into our area
+ * @priv: our end
+ * @qp: the queue pair
+ * @always: write it even if it did not change (the watchdog's republish)
+ *
+ * For the frames the peer sends us on @qp, and for the completions of
+ * our TX ring of its index.
+ *
+ * Context: the poll of @qp, the only writer of those words.
+ */
+void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,
+			bool always)
+{
+	struct mknet_txq *txq = &priv->txq[qp->index];
+
+	mknet_coal_write(&qp->coal, &qp->published[0], &qp->ctl->coal_usecs,
+			 &qp->ctl->coal_frames, always);
+	if (qp->index < priv->num_queues)
+		mknet_coal_write(&txq->coal, &qp->published[1],
+				 &txq->ctl->coal_usecs, &txq->ctl->coal_frames,
+				 always);
+}
+
+/**
+ * mknet_dim_sample - feed lib/dim what a queue pair moved since the last time
+ * @priv: our end
+ * @qp: the queue pair
+ *
+ * Context: the poll of @qp.
+ */
+void mknet_dim_sample(struct mknet_priv *priv, struct mknet_qpair *qp)
+{
+	struct mknet_txq *txq = &priv->txq[qp->index];
+	/* The interrupts moderation is about: our doorbells, either kind. */
+	u16 events = atomic64_read(&qp->doorbells_received);
+	struct dim_sample s = {};
+
+	if (READ_ONCE(qp->coal.adaptive)) {
+		dim_update_sample(events, u64_stats_read(&qp->stats.packets),
+				  u64_stats_read(&qp->stats.bytes), &s);
+		net_dim(&qp->rx_dim, s);
+	}
+	/* Only this pair's poll samples our TX ring of its index. */
+	if (qp->index < priv->num_queues && READ_ONCE(txq->coal.adaptive)) {
+		dim_update_sample(events, u64_stats_read(&txq->stats.packets),
+				  u64_stats_read(&txq->stats.bytes), &s);
+		net_dim(&qp->tx_dim, s);
 	}
 }

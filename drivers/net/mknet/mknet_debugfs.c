@@ -67,21 +67,21 @@ static int mknet_rings_show(struct seq_file *m, void *v)
 			   q, READ_ONCE(txq->prod), READ_ONCE(txq->done),
 			   txq->epoch, READ_ONCE(txq->reclaiming),
 			   netif_tx_queue_stopped(netdev_get_tx_queue(priv->dev, q)));
-		if (READ_ONCE(priv->peer_attached) && txq->peer_rx_ctl)
+		if (READ_ONCE(priv->peer_attached) && txq->peer_ctl)
 			seq_printf(m, " peer cons %u epoch_ack %u",
-				   READ_ONCE(txq->peer_rx_ctl->cons),
-				   READ_ONCE(txq->peer_rx_ctl->epoch_ack));
+				   READ_ONCE(txq->peer_ctl->index),
+				   READ_ONCE(txq->peer_ctl->epoch));
 		seq_putc(m, '\n');
 	}
 	for (q = 0; q < priv->num_napi; q++) {
 		const struct mknet_qpair *qp = &priv->qp[q];
 
 		seq_printf(m, "rx%u cons %u epoch %u ack %u", q, qp->cons,
-			   qp->epoch, READ_ONCE(qp->ctl->epoch_ack));
-		if (READ_ONCE(priv->peer_attached) && qp->peer_tx_ctl)
+			   qp->epoch, READ_ONCE(qp->ctl->epoch));
+		if (READ_ONCE(priv->peer_attached) && qp->peer_ctl)
 			seq_printf(m, " peer prod %u epoch %u",
-				   READ_ONCE(qp->peer_tx_ctl->prod),
-				   READ_ONCE(qp->peer_tx_ctl->epoch));
+				   READ_ONCE(qp->peer_ctl->index),
+				   READ_ONCE(qp->peer_ctl->epoch));
 		seq_putc(m, '\n');
 	}
 	seq_puts(m, "notify");

@@ -54,7 +54,7 @@ static void mknet_publish(struct mknet_txq *txq, u32 n)
 	/* The completion side sees the index move with no skb to free. */
 	smp_store_release(&txq->prod, txq->prod + n);
 	/* Pairs with the peer's acquire of prod. */
-	smp_store_release(&txq->ctl->prod, txq->prod);
+	smp_store_release(&txq->ctl->index, txq->prod);
 }
 
 static struct mknet_desc *mknet_next_desc(struct mknet_priv *priv, u32 i)
@@ -241,7 +241,7 @@ static int mknet_fault_prod(void *ctx, const char *args)
 		f->prod_scribbled = true;
 	}
 	txq->prod = f->saved_prod + get_random_u32_above(priv->ring_size);
-	WRITE_ONCE(txq->ctl->prod, txq->prod);
+	WRITE_ONCE(txq->ctl->index, txq->prod);
 	__netif_tx_unlock_bh(nq);
 	return 0;
 }
@@ -368,7 +368,7 @@ static int mknet_fault_restore(void *ctx, const char *args)
 	if (f->prod_scribbled && f->prod_area_gen == priv->area_gen)
 		txq->prod = f->saved_prod;
 	f->prod_scribbled = false;
-	WRITE_ONCE(txq->ctl->prod, txq->prod);
+	WRITE_ONCE(txq->ctl->index, txq->prod);
 	WRITE_ONCE(priv->admin_state, netif_running(priv->dev) ?
 		   MKNET_STATE_UP : MKNET_STATE_DOWN);
 	WRITE_ONCE(priv->area->state, priv->admin_state);

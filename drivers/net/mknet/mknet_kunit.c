@@ -325,8 +325,7 @@ static void mknet_epoch_test(struct kunit *test)
 	/* An area the receiver replaced: its answer is in the new one. */
 	KUNIT_EXPECT_FALSE(test, mknet_epoch_quiet(MKNET_EPOCH_MOVED, 5));
 	/* The control blocks keep their size with the epochs in them. */
-	KUNIT_EXPECT_EQ(test, sizeof(struct mknet_tx_ctl), 64);
-	KUNIT_EXPECT_EQ(test, sizeof(struct mknet_rx_ctl), 64);
+	KUNIT_EXPECT_EQ(test, sizeof(struct mknet_ring_ctl), 64);
 }
 
 static void mknet_need_event_test(struct kunit *test)

@@ -59,49 +59,69 @@ stray:
 	atomic_inc(&mknet_stray_msgs);
 }
 
-static int mknet_newlink(struct net *src_net, struct net_device *dev,
-			 struct nlattr *tb[], struct nlattr *data[],
-			 struct netlink_ext_ack *extack)
+/*
+ * A pair takes link ids that every user namespace of this kernel, and the
+ * links to other instances, draw from, and kernel memory.
+ */
+static int mknet_pair_allowed(struct netlink_ext_ack *extack)
 {
-	struct mknet_priv *priv = netdev_priv(dev), *ppriv;
-	u16 self = mk_self_instance();
-	struct net_device *peer;
-	int err;
-
 	if (!mk_ready()) {
 		NL_SET_ERR_MSG(extack, "multikernel shared region is not set up");
 		return -ENODEV;
 	}
-	/*
-	 * A pair takes link ids that every user namespace of this kernel,
-	 * and the links to other instances, draw from, and kernel memory.
-	 */
 	if (!capable(CAP_NET_ADMIN)) {
 		NL_SET_ERR_MSG(extack,
 			       "mknet pairs need CAP_NET_ADMIN in the initial user namespace");
 		return -EPERM;
 	}
+	return 0;
+}
 
-	peer = rtnl_create_link(src_net, MKNET_DRV_NAME "%d", NET_NAME_ENUM,
-				dev->rtnl_link_ops, tb, extack);
-	if (IS_ERR(peer))
-		return PTR_ERR(peer);
-	ppriv = netdev_priv(peer);
+/* Both ends of a new pair, each attached to the other's area. */
+static int mknet_pair_ends_init(struct net_device *dev, struct net_device *peer)
+{
+	struct mknet_priv *priv = netdev_priv(dev), *ppriv = netdev_priv(peer);
+	u16 self = mk_self_instance();
+	int err;
 
 	/* Each end's queue q on its own CPU, where there are two. */
 	err = mknet_link_init(dev, self, 0, false);
 	if (err)
-		goto free_peer;
+		return err;
 	err = mknet_link_init(peer, self, 1, false);
 	if (err)
 		goto release_dev;
 	priv->peer_id = ppriv->id;
 	ppriv->peer_id = priv->id;
-	if (mknet_attach_peer(priv, ppriv->area) ||
-	    mknet_attach_peer(ppriv, priv->area)) {
-		err = -EINVAL;
-		goto release_peer;
-	}
+	if (!mknet_attach_peer(priv, ppriv->area) &&
+	    !mknet_attach_peer(ppriv, priv->area))
+		return 0;
+	err = -EINVAL;
+	mknet_link_release(ppriv);
+release_dev:
+	mknet_link_release(priv);
+	return err;
+}
+
+static int mknet_newlink(struct net *src_net, struct net_device *dev,
+			 struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	struct mknet_priv *priv = netdev_priv(dev), *ppriv;
+	struct net_device *peer;
+	int err;
+
+	err = mknet_pair_allowed(extack);
+	if (err)
+		return err;
+	peer = rtnl_create_link(src_net, MKNET_DRV_NAME "%d", NET_NAME_ENUM,
+				dev->rtnl_link_ops, tb, extack);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
+	ppriv = netdev_priv(peer);
+	err = mknet_pair_ends_init(dev, peer);
+	if (err)
+		goto free_peer;
 
 	if (!tb[IFLA_ADDRESS])
 		eth_hw_addr_random(dev);
@@ -132,7 +152,6 @@ unregister_peer:
 	return err;
 release_peer:
 	mknet_link_release(ppriv);
-release_dev:
 	mknet_link_release(priv);
 free_peer:
 	free_netdev(peer);

@@ -37,63 +37,72 @@ static struct delayed_work mknet_discover_work;
 /* What the links found are made with: mknet_main.c's, given at start. */
 static const struct rtnl_link_ops *mknet_remote_ops;
 
+/* The HELLO or HELLO_ACK the handler left, if one is pending. */
+static bool mknet_hello_take(struct mknet_priv *priv, struct mknet_msg *m)
+{
+	bool pending;
+
+	raw_spin_lock_irq(&priv->hello_lock);
+	pending = priv->hello_pending;
+	*m = priv->hello;
+	priv->hello_pending = false;
+	raw_spin_unlock_irq(&priv->hello_lock);
+	return pending;
+}
+
+/* Attach to the area a HELLO named, with the data path stopped meanwhile. */
+static void mknet_remote_reattach(struct mknet_priv *priv,
+				  const struct mknet_area *area,
+				  const struct mknet_msg *m)
+{
+	bool up = netif_running(priv->dev);
+	int err;
+
+	if (up)
+		mknet_datapath_stop(priv);
+	WRITE_ONCE(priv->peer_attached, false);
+	priv->peer_id = m->src_id;
+	err = mknet_attach_peer(priv, area);
+	priv->peer_area_gen = err ? 0 : m->area_gen;
+	if (err)
+		atomic64_inc(&priv->bad_hellos);
+	else
+		netdev_info(priv->dev, "attached to link %u of instance %u\n",
+			    m->src_id, priv->peer_instance);
+	if (up)
+		mknet_datapath_start(priv);
+}
+
 static void mknet_remote_attach(struct work_struct *work)
 {
 	struct mknet_priv *priv = container_of(to_delayed_work(work),
 					       struct mknet_priv, attach_work);
 	const struct mknet_area *area;
-	u32 src_id, kind, apicid, gen, ack_gen;
-	u64 off, ack_off;
-	bool pending, up;
-	int err;
+	struct mknet_msg m;
+	u32 apicid;
 
 	/* RTNL holders may wait for this work: never block on it here. */
 	if (!rtnl_trylock()) {
 		schedule_delayed_work(&priv->attach_work, 1);
 		return;
 	}
-	raw_spin_lock_irq(&priv->hello_lock);
-	pending = priv->hello_pending;
-	src_id = priv->hello.src_id;
-	kind = priv->hello.kind;
-	off = priv->hello.area_off;
-	gen = priv->hello.area_gen;
-	ack_off = priv->hello.ack_off;
-	ack_gen = priv->hello.ack_gen;
-	priv->hello_pending = false;
-	raw_spin_unlock_irq(&priv->hello_lock);
-	if (!pending)
+	if (!mknet_hello_take(priv, &m))
 		goto out;
-
-	area = mk_region_ptr(off, sizeof(*area));
-	if (!area || mknet_check_hello(off, src_id)) {
+	area = mk_region_ptr(m.area_off, sizeof(*area));
+	if (!area || mknet_check_hello(m.area_off, m.src_id)) {
 		atomic64_inc(&priv->bad_hellos);
 		goto out;
 	}
 	/* The same offset with another generation is another area. */
-	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != src_id ||
-	    priv->peer.area != area || priv->peer_area_gen != gen) {
-		up = netif_running(priv->dev);
-		if (up)
-			mknet_datapath_stop(priv);
-		WRITE_ONCE(priv->peer_attached, false);
-		priv->peer_id = src_id;
-		err = mknet_attach_peer(priv, area);
-		priv->peer_area_gen = err ? 0 : gen;
-		if (err)
-			atomic64_inc(&priv->bad_hellos);
-		else
-			netdev_info(priv->dev, "attached to link %u of instance %u\n",
-				    src_id, priv->peer_instance);
-		if (up)
-			mknet_datapath_start(priv);
-	}
-	if (kind == MKNET_MSG_HELLO &&
+	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != m.src_id ||
+	    priv->peer.area != area || priv->peer_area_gen != m.area_gen)
+		mknet_remote_reattach(priv, area, &m);
+	if (m.kind == MKNET_MSG_HELLO &&
 	    mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
 		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
 	/* The peer took our newest area: the one before is no one's. */
-	if (kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached) &&
-	    mknet_hello_ack_matches(ack_off, ack_gen,
+	if (m.kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached) &&
+	    mknet_hello_ack_matches(m.ack_off, m.ack_gen,
 				    mk_region_offset(priv->area),
 				    priv->area_gen)) {
 		mknet_area_retired_free(priv);

@@ -10,9 +10,11 @@
  *   struct mknet_area               header: magic, geometry, admin state,
  *                                   the CPU and doorbell to ring for
  *                                   each queue
- *   struct mknet_tx_ctl[MAX_QUEUES] our TX ring q: producer index,
+ *   struct mknet_ring_ctl[MAX_QUEUES]
+ *                                   our TX ring q: producer index,
  *                                   completion event
- *   struct mknet_rx_ctl[MAX_QUEUES] the peer's TX ring q as we consume it:
+ *   struct mknet_ring_ctl[MAX_QUEUES]
+ *                                   the peer's TX ring q as we consume it:
  *                                   consumer index, and the producer event
  *                                   that asks the peer for a doorbell
  *   struct mknet_desc[nq][n]        our TX descriptors, ring after ring
@@ -124,46 +126,35 @@ static_assert(sizeof(struct mknet_area) == 128);
 #define MKNET_RX_NO_GSO		BIT(0)
 
 /**
- * struct mknet_tx_ctl - our TX ring's producer side
- * @prod: descriptors published
- * @cons_event: send me a doorbell once you consumed past this index
+ * struct mknet_ring_ctl - one end's side of a ring, in its own area
+ * @index: of our TX ring, the descriptors we published (producer index);
+ *	of the peer's TX ring, the descriptors we consumed (consumer
+ *	index), whose buffers are the peer's again
+ * @event: send me a doorbell once your index of this ring passed this
+ *	one: the peer's consumer index (a completion) for our TX ring, its
+ *	producer index (frames) for the ring we consume
  * @coal_usecs: that doorbell may wait this long (0: ring at once)...
- * @coal_frames: ...unless this many descriptors were consumed past
- *	@cons_event (0: no such count)
- * @epoch: moved when we take back the frames of this ring that the peer
- *	has not consumed; never %MKNET_EPOCH_IDLE.  No descriptor is
- *	published from then until the peer acknowledges it
+ * @coal_frames: ...unless this many descriptors went past @event (0: no
+ *	such count)
+ * @epoch: of our TX ring, moved when we take back the frames the peer has
+ *	not consumed, never %MKNET_EPOCH_IDLE; no descriptor is published
+ *	from then until the peer acknowledges it.  Of the ring we consume,
+ *	the acknowledgment: the peer's @epoch we took up.  We read no
+ *	descriptor and no frame of an earlier one any more, and @index is
+ *	the peer's producer index of that moment; %MKNET_EPOCH_IDLE while
+ *	we read none of the peer's rings at all (our receive path stopped),
+ *	%MKNET_EPOCH_MOVED in an area we replaced: ask the new one
  * @pad: zero; keeps each ring's control in a cache line of its own
+ *
+ * Each ring has one on each end, the producer's and the consumer's, laid
+ * out alike: each end writes its own and reads the other's.
  */
-struct mknet_tx_ctl {
-	u32 prod;
-	u32 cons_event;
+struct mknet_ring_ctl {
+	u32 index;
+	u32 event;
 	u32 coal_usecs;
 	u32 coal_frames;
 	u32 epoch;
-	u8 pad[44];
-};
-
-/**
- * struct mknet_rx_ctl - how far we consumed the peer's TX ring
- * @cons: descriptors consumed; their buffers are the peer's again
- * @prod_event: send me a doorbell once you produced past this index
- * @coal_usecs: that doorbell may wait this long (0: ring at once)...
- * @coal_frames: ...unless this many descriptors were published past
- *	@prod_event (0: no such count)
- * @epoch_ack: the peer's @epoch of this ring that we took up: we read
- *	no descriptor and no frame of an earlier one any more, and @cons
- *	is the peer's producer index of that moment.  %MKNET_EPOCH_IDLE
- *	while we read none of the peer's rings at all (our receive path
- *	stopped); %MKNET_EPOCH_MOVED in an area we replaced: ask the new one
- * @pad: zero; keeps each ring's control in a cache line of its own
- */
-struct mknet_rx_ctl {
-	u32 cons;
-	u32 prod_event;
-	u32 coal_usecs;
-	u32 coal_frames;
-	u32 epoch_ack;
 	u8 pad[44];
 };
 
@@ -182,7 +173,7 @@ static inline u32 mknet_epoch_next(u32 epoch)
 /**
  * mknet_epoch_quiet - whether a receiver no longer reads frames of ours
  *	older than @epoch
- * @ack: its @epoch_ack of our ring, read after @epoch was published
+ * @ack: its &mknet_ring_ctl.epoch of our ring, read after @epoch was published
  * @epoch: the epoch we published, from mknet_epoch_next()
  *
  * Return: true if the frames our ring had before @epoch may be freed.
@@ -280,13 +271,13 @@ struct mknet_span {
 
 static inline size_t mknet_area_tx_ctl_off(u32 q)
 {
-	return sizeof(struct mknet_area) + q * sizeof(struct mknet_tx_ctl);
+	return sizeof(struct mknet_area) + q * sizeof(struct mknet_ring_ctl);
 }
 
 static inline size_t mknet_area_rx_ctl_off(u32 q)
 {
 	return mknet_area_tx_ctl_off(MKNET_MAX_QUEUES) +
-	       q * sizeof(struct mknet_rx_ctl);
+	       q * sizeof(struct mknet_ring_ctl);
 }
 
 /* Descriptors of ring @q, in an area of rings of @n descriptors. */
