@@ -582,16 +582,10 @@ static int mk_child_verify(u16 id, const struct mk_blob *k)
 /* Set once this kernel reboots, halts or kexecs; under mk_children_lock. */
 static bool mk_children_closed;
 
-static int mk_child_start(u16 id)
+/* Whether instance @id may be started now; says why not. */
+static int mk_child_startable(u16 id)
 {
 	struct mk_child *c = &mk_children[id];
-	struct mk_region *r = &mk_region;
-	struct mk_boot b = {};
-	struct mk_mem_range mem;
-	unsigned int cpu;
-	char *cmdline;
-	u32 prev;
-	int n, err;
 
 	if (c->state == MK_CHILD_RUNNING) {
 		pr_err("instance %u: already running\n", id);
@@ -609,7 +603,71 @@ static int mk_child_start(u16 id)
 	 * What the table says is not asked: we stopped it (or never started
 	 * it) and hold its CPUs in INIT, whatever a peer wrote there since.
 	 */
-	err = mk_child_verify(id, &c->kernel);
+	return mk_child_verify(id, &c->kernel);
+}
+
+/*
+ * The command line instance @id boots with: the user's, then where the
+ * region is, which instance it is, and the RAM of the kernels it may
+ * read.  Freed by the caller.
+ */
+static char *mk_child_cmdline(u16 id)
+{
+	char *cmdline = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	int n;
+
+	if (!cmdline)
+		return NULL;
+	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
+		      mk_children[id].cmdline, mk_region.size,
+		      (u64)mk_region.phys, id);
+	n += mk_host_ram_param(cmdline + n, PAGE_SIZE - n);
+	n += mk_peer_ram_param(id, cmdline + n, PAGE_SIZE - n);
+	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
+	return cmdline;
+}
+
+/* What the architecture needs to boot instance @id; CPU hotplug locked. */
+static void mk_child_boot_desc(u16 id, const struct mk_mem_range *mem,
+			       char *cmdline, struct mk_boot *b)
+{
+	struct mk_child *c = &mk_children[id];
+	unsigned int cpu;
+
+	b->instance = id;
+	for_each_cpu(cpu, &c->cpus)
+		b->apicids[b->nr_cpus++] = mk_arch_cpu_apicid(cpu);
+	b->kernel = c->kernel.data;
+	b->kernel_len = c->kernel.len;
+	b->initrd = c->initrd.data;
+	b->initrd_len = c->initrd.len;
+	b->cmdline = cmdline;
+	b->mem_base = mem->start;
+	b->mem_size = mem->size;
+	b->region_base = mk_region.phys;
+	b->region_size = mk_region.size;
+}
+
+/* Started: its heartbeat is watched from now on, from no verdict. */
+static void mk_child_running(struct mk_child *c)
+{
+	c->state = MK_CHILD_RUNNING;
+	c->crashed = false;
+	c->heartbeat = 0;
+	c->heartbeat_at = jiffies;
+	mod_delayed_work(system_wq, &mk_watch_work, HZ);
+}
+
+static int mk_child_start(u16 id)
+{
+	struct mk_child *c = &mk_children[id];
+	struct mk_boot b = {};
+	struct mk_mem_range mem;
+	char *cmdline;
+	u32 prev;
+	int err;
+
+	err = mk_child_startable(id);
 	if (err)
 		return err;
 	err = mk_child_memory_alloc(id, mk_child_cpu_node(id));
@@ -619,36 +677,18 @@ static int mk_child_start(u16 id)
 		pr_err("instance %u: no memory given\n", id);
 		return -ENOMEM;
 	}
-
-	cmdline = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	cmdline = mk_child_cmdline(id);
 	if (!cmdline) {
 		err = -ENOMEM;
 		goto release;
 	}
-	n = scnprintf(cmdline, PAGE_SIZE, "%s mk_shared_memory=%#llx@%#llx mk_instance=%u ",
-		      c->cmdline, r->size, (u64)r->phys, id);
-	n += mk_host_ram_param(cmdline + n, PAGE_SIZE - n);
-	n += mk_peer_ram_param(id, cmdline + n, PAGE_SIZE - n);
-	mk_arch_instance_cmdline(cmdline + n, PAGE_SIZE - n);
 
 	cpus_read_lock();
 	/* The list was checked when written; CPUs may have moved since. */
 	err = mk_cpus_check(id, &c->cpus);
 	if (err)
 		goto unlock;
-	b.instance = id;
-	for_each_cpu(cpu, &c->cpus)
-		b.apicids[b.nr_cpus++] = mk_arch_cpu_apicid(cpu);
-	b.kernel = c->kernel.data;
-	b.kernel_len = c->kernel.len;
-	b.initrd = c->initrd.data;
-	b.initrd_len = c->initrd.len;
-	b.cmdline = cmdline;
-	b.mem_base = mem.start;
-	b.mem_size = mem.size;
-	b.region_base = r->phys;
-	b.region_size = r->size;
-
+	mk_child_boot_desc(id, &mem, cmdline, &b);
 	prev = c->published;
 	cpumask_or(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	mk_child_publish(id, MK_INSTANCE_BOOTING);
@@ -658,11 +698,7 @@ static int mk_child_start(u16 id)
 		mk_child_publish(id, prev);
 		cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &c->cpus);
 	} else {
-		c->state = MK_CHILD_RUNNING;
-		c->crashed = false;
-		c->heartbeat = 0;
-		c->heartbeat_at = jiffies;
-		mod_delayed_work(system_wq, &mk_watch_work, HZ);
+		mk_child_running(c);
 	}
 unlock:
 	cpus_read_unlock();

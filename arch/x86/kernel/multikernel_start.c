@@ -479,6 +479,62 @@ static int mk_wait_left(const struct mk_boot *b, phys_addr_t tramp)
 	return 0;
 }
 
+/* The command line, and where the park is, into the boot area @mem. */
+static int mk_write_cmdline(void *mem, const struct mk_boot *b, u32 cmdline_size)
+{
+	u32 room = min_t(u32, cmdline_size, PAGE_SIZE);
+
+	/* The instance finds the park through its command line. */
+	if (snprintf(mem + MK_CMDLINE_OFF, room,
+		     b->nr_cpus > 1 ? "%s mk_ap_park=%#llx" : "%s", b->cmdline,
+		     (u64)b->mem_base + MK_PARK_AREA_OFF) < room)
+		return 0;
+	pr_err("instance %u: command line too long\n", b->instance);
+	return -E2BIG;
+}
+
+/*
+ * The boot_params the instance's kernel starts with: the image's own
+ * setup header, then what we, its loader, placed where.
+ */
+static void mk_fill_boot_params(struct boot_params *bp, const struct mk_boot *b,
+				phys_addr_t load, phys_addr_t initrd)
+{
+	/* The header ends where the short jump at 0x200 lands. */
+	size_t hdr_len = min_t(size_t,
+			       0x202 + b->kernel[0x201] - MK_SETUP_HDR_OFF,
+			       sizeof(bp->hdr));
+
+	memcpy(&bp->hdr, b->kernel + MK_SETUP_HDR_OFF, hdr_len);
+	bp->hdr.type_of_loader = 0xff;
+	bp->hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
+	bp->hdr.code32_start = load;
+	bp->hdr.cmd_line_ptr = lower_32_bits(b->mem_base + MK_CMDLINE_OFF);
+	bp->ext_cmd_line_ptr = upper_32_bits(b->mem_base + MK_CMDLINE_OFF);
+	if (b->initrd_len) {
+		bp->hdr.ramdisk_image = lower_32_bits(initrd);
+		bp->ext_ramdisk_image = upper_32_bits(initrd);
+		bp->hdr.ramdisk_size = lower_32_bits(b->initrd_len);
+		bp->ext_ramdisk_size = upper_32_bits(b->initrd_len);
+	}
+	bp->hdr.setup_data = 0;
+	mk_fill_e820(bp, b);
+}
+
+/* The trampoline that takes the boot CPU into the image loaded at @load. */
+static void mk_fill_boot_cpu(const struct mk_boot *b, void *mem,
+			     phys_addr_t tramp, phys_addr_t load)
+{
+	struct mk_tramp_args args = {
+		.cr3 = b->mem_base + MK_PGT_OFF,
+		.entry = load + 0x200,
+		.boot_params = b->mem_base + MK_BP_OFF,
+		.stack = b->mem_base + MK_STACK_TOP_OFF,
+	};
+
+	mk_fill_trampoline(tramp, mem + MK_PGT_OFF, &args);
+}
+
 /**
  * mk_arch_instance_boot - lay out a bzImage and start it on its CPUs
  * @b: image, memory and CPUs, checked by the caller except for the image
@@ -499,10 +555,8 @@ static int mk_wait_left(const struct mk_boot *b, phys_addr_t tramp)
 int mk_arch_instance_boot(const struct mk_boot *b)
 {
 	phys_addr_t load, initrd, image_end, tramp;
-	struct mk_tramp_args args = {};
 	struct setup_header hdr;
-	struct boot_params *bp;
-	size_t setup_len, hdr_len;
+	size_t setup_len;
 	void *mem;
 	int err;
 
@@ -529,39 +583,13 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 	if (!mem)
 		return -ENOMEM;
 	memset(mem, 0, MK_BOOT_AREA_SIZE);
-	/* The instance finds the park through its command line. */
-	if (snprintf(mem + MK_CMDLINE_OFF, min_t(u32, hdr.cmdline_size, PAGE_SIZE),
-		     b->nr_cpus > 1 ? "%s mk_ap_park=%#llx" : "%s", b->cmdline,
-		     (u64)b->mem_base + MK_PARK_AREA_OFF) >=
-	    min_t(u32, hdr.cmdline_size, PAGE_SIZE)) {
-		pr_err("instance %u: command line too long\n", b->instance);
-		memunmap(mem);
-		return -E2BIG;
-	}
-
-	bp = mem + MK_BP_OFF;
-	/* The header ends where the short jump at 0x200 lands. */
-	hdr_len = min_t(size_t, 0x202 + b->kernel[0x201] - MK_SETUP_HDR_OFF,
-			sizeof(bp->hdr));
-	memcpy(&bp->hdr, b->kernel + MK_SETUP_HDR_OFF, hdr_len);
-	bp->hdr.type_of_loader = 0xff;
-	bp->hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
-	bp->hdr.code32_start = load;
-	bp->hdr.cmd_line_ptr = lower_32_bits(b->mem_base + MK_CMDLINE_OFF);
-	bp->ext_cmd_line_ptr = upper_32_bits(b->mem_base + MK_CMDLINE_OFF);
-	if (b->initrd_len) {
-		bp->hdr.ramdisk_image = lower_32_bits(initrd);
-		bp->ext_ramdisk_image = upper_32_bits(initrd);
-		bp->hdr.ramdisk_size = lower_32_bits(b->initrd_len);
-		bp->ext_ramdisk_size = upper_32_bits(b->initrd_len);
-	}
-	bp->hdr.setup_data = 0;
-	mk_fill_e820(bp, b);
+	err = mk_write_cmdline(mem, b, hdr.cmdline_size);
+	if (err)
+		goto unmap;
+	mk_fill_boot_params(mem + MK_BP_OFF, b, load, initrd);
 	err = mk_fill_boot_map(mem, b, tramp, image_end);
-	if (err) {
-		memunmap(mem);
-		return err;
-	}
+	if (err)
+		goto unmap;
 	mk_fill_park(mem, b);
 
 	memcpy(mem + (load - b->mem_base), b->kernel + setup_len,
@@ -570,16 +598,10 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 		memcpy(mem + (initrd - b->mem_base), b->initrd, b->initrd_len);
 
 	err = mk_wake_into_park(b, mem, tramp);
-	if (err) {
-		memunmap(mem);
-		return err;
-	}
+	if (err)
+		goto unmap;
 
-	args.cr3 = b->mem_base + MK_PGT_OFF;
-	args.entry = load + 0x200;
-	args.boot_params = b->mem_base + MK_BP_OFF;
-	args.stack = b->mem_base + MK_STACK_TOP_OFF;
-	mk_fill_trampoline(tramp, mem + MK_PGT_OFF, &args);
+	mk_fill_boot_cpu(b, mem, tramp, load);
 	memunmap(mem);
 	/* Everything the CPU reads is in memory before it is woken. */
 	wmb();
@@ -588,6 +610,10 @@ int mk_arch_instance_boot(const struct mk_boot *b)
 		b->instance, b->apicids[0], b->nr_cpus, &load, &tramp);
 	mk_send_startup(b->apicids[0], tramp);
 	return mk_wait_left(b, tramp);
+
+unmap:
+	memunmap(mem);
+	return err;
 }
 
 /**
