@@ -6,10 +6,12 @@
 d=/sys/kernel/multikernel/instances/1
 cpu1=/sys/devices/system/cpu/cpu1/online
 MEM=512M@0x40000000
-IP=/opt/mknet/bin/ip
-ETHTOOL=/opt/mknet/bin/ethtool
-BPFTOOL=/opt/mknet/bin/bpftool
-IPERF=/opt/mknet/bin/iperf3
+# The tools from $PATH; ip too, unless $IP names iproute2's (a busybox
+# sh runs its own ip before any in $PATH).
+IP=${IP:-ip}
+ETHTOOL=${ETHTOOL:-ethtool}
+BPFTOOL=${BPFTOOL:-bpftool}
+IPERF=${IPERF:-iperf3}
 # Its console is COM2, polled; the 8250 driver must keep off the host's UARTs.
 CMDLINE="earlycon=uart8250,io,0x2f8,115200 keep_bootcon 8250.nr_uarts=0"
 CMDLINE="$CMDLINE rdinit=/init mkplan=spawned panic=-1 oops=panic loglevel=6"

@@ -64,7 +64,7 @@ answer() { tr -d '\r' < "$TMP_DIR/mkcon$1.out" | grep -o "$2[^ ]*" | tail -1; }
 # rate$1$2 to what the receiver counted.
 iperf_from() {
 	_tag=mki$1$2
-	typed $1 "/opt/mknet/bin/iperf3 -c 10.1.2.$(($2 + 1)) -t 3 -f m > /tmp/$_tag 2>&1; echo $_tag=\$(awk '/receiver/ { print \$(NF-2) }' /tmp/$_tag)Mbit" \
+	typed $1 "iperf3 -c 10.1.2.$(($2 + 1)) -t 3 -f m > /tmp/$_tag 2>&1; echo $_tag=\$(awk '/receiver/ { print \$(NF-2) }' /tmp/$_tag)Mbit" \
 		"$_tag=[0-9.]*Mbit" 3 20 || fail "no iperf3 result from instance $1 to $2"
 	_r=$(answer $1 $_tag=)
 	_r=${_r#$_tag=}
@@ -150,7 +150,7 @@ done
 # Our TX rings to instance 2 are ours to reshape (ethtool -L): it takes
 # up the new area and receives on as many queues, as its sysfs shows.
 rx_queues_typed() {	# count wanted
-	typed 2 "for l in /sys/class/net/mknet*; do /opt/mknet/bin/ethtool -i \${l##*/} | grep -q -- -mk0: && echo mkrxq$1=\$(ls -d \$l/queues/rx-* | wc -l); done" \
+	typed 2 "for l in /sys/class/net/mknet*; do ethtool -i \${l##*/} | grep -q -- -mk0: && echo mkrxq$1=\$(ls -d \$l/queues/rx-* | wc -l); done" \
 		"mkrxq$1=$1" 10 || fail "instance 2 receives from us on $(answer 2 mkrxq$1=), not $1 queues"
 }
 for n in 1 2; do

@@ -14,9 +14,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 tests=${MKUP_TESTS:-ping stats queues}
 # The real ip, ethtool, ping (the tests give -W0.5, which busybox's ping
-# refuses), socat, bash and python3: ours before busybox's.
-export PATH=/opt/mknet/bin:/usr/bin:/bin
-IP=/opt/mknet/bin/ip
+# refuses), socat, bash and python3: the harness's before busybox's.
+export PATH=/opt/mknet/bin:/usr/bin:$PATH
+IP=${IP:-ip}
 ns=mkup-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # Documentation prefixes, as NetDrvEpEnv's own netdevsim setup uses.
 V4L=192.0.2.1 V4R=192.0.2.2 V6L=2001:db8::1 V6R=2001:db8::2

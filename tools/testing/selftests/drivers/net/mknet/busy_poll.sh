@@ -7,9 +7,9 @@
 # UDP ping-pong costs a doorbell per frame without busy polling; with it
 # on both ends, next to none.
 . "$(dirname "$0")/lib.sh"
-SOCKPERF=/opt/mknet/bin/sockperf
+SOCKPERF=${SOCKPERF:-sockperf}
 PORT=11111
-[ -x $SOCKPERF ] || { echo "no sockperf"; exit 4; }
+command -v "$SOCKPERF" >/dev/null || { echo "no sockperf"; exit 4; }
 out=$TMP_DIR/sockperf
 setup_pair
 

@@ -4,9 +4,11 @@
 # kernel, one end in a namespace of its own (mka0), the other in another
 # (mkb0), with documentation-range addresses.  The namespaces are named
 # for this run, so that nothing else's is touched.
-IP=/opt/mknet/bin/ip
-ETHTOOL=/opt/mknet/bin/ethtool
-IPERF=/opt/mknet/bin/iperf3
+# ethtool and iperf3 from $PATH; ip too, unless $IP names iproute2's
+# (a busybox sh runs its own ip before any in $PATH).
+IP=${IP:-ip}
+ETHTOOL=${ETHTOOL:-ethtool}
+IPERF=${IPERF:-iperf3}
 A4=192.0.2.1
 B4=192.0.2.2
 A6=2001:db8::1

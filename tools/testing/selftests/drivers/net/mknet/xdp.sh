@@ -7,13 +7,13 @@
 # a CPU map hands frames to another CPU, a hostile peer's bad frames never
 # reach the program, and programs come and go under TCP traffic.
 . "$(dirname "$0")/lib.sh"
-BPFTOOL=/opt/mknet/bin/bpftool
+BPFTOOL=${BPFTOOL:-bpftool}
 OBJ=$(dirname "$0")/xdp_mknet.bpf.o
 C4=192.0.2.3
 NSC=mkc-$run_id
 BPFFS=/run/mkbpf-$run_id
 
-[ -x $BPFTOOL ] && [ -f "$OBJ" ] || { echo "no bpftool or $OBJ"; exit 4; }
+command -v "$BPFTOOL" >/dev/null && [ -f "$OBJ" ] || { echo "no bpftool or $OBJ"; exit 4; }
 
 xdp_cleanup() {
 	$IP netns pids "$NSC" 2>/dev/null | xargs -r kill 2>/dev/null
