@@ -4,16 +4,10 @@
 # framework's counters, and they and /proc/interrupts agree.  The
 # messages are our own: whatever ran before (the KUnit loopback suite,
 # mknet) may have sent some, or nothing.
-mk=/sys/kernel/multikernel
-scribble=/sys/kernel/debug/multikernel/scribble
+. "$(dirname "$0")/lib.sh"
 N=10
-fail() { echo "FAIL: $*"; exit 1; }
 
-case $(cat $mk/region 2>/dev/null) in
-""|off)
-	echo "SKIP: no multikernel shared region (mk_shared_memory=)"
-	exit 4 ;;
-esac
+require_region
 [ -w $scribble ] || { echo "SKIP: no $scribble to send messages with"; exit 4; }
 
 self=$(cat $mk/instance)

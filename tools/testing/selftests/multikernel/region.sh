@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The region given by mk_shared_memory= is reserved, shown in /proc/iomem
 # and sysfs, and this instance is listed as running with a live heartbeat.
-mk=/sys/kernel/multikernel
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 param=$(sed -n 's/.*mk_shared_memory=\([^ ]*\).*/\1/p' /proc/cmdline)
 # Without the parameter there is no region to check; with it, a region

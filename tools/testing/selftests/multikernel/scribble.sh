@@ -6,19 +6,11 @@
 # instance entry reads running again with our CPUs and a heartbeat that
 # goes on from our own count, and messages flow through our ring to
 # ourselves again, with ring_full no longer rising.
-mk=/sys/kernel/multikernel
-scribble=/sys/kernel/debug/multikernel/scribble
+. "$(dirname "$0")/lib.sh"
 LIMIT=6
 
-fail() { echo "FAIL: $*"; exit 1; }
-
-# What is garbled is ours in the shared region: a kernel booted without
-# mk_shared_memory= has none (region.sh fails if it was given).
-case $(cat $mk/region 2>/dev/null) in
-""|off)
-	echo "SKIP: no multikernel shared region (mk_shared_memory=)"
-	exit 4 ;;
-esac
+# What is garbled is ours in the shared region.
+require_region
 [ -w $scribble ] || { echo "SKIP: no $scribble"; exit 4; }
 self=$(cat $mk/instance)
 d=$mk/instances/$self
