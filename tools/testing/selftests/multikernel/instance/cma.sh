@@ -49,8 +49,9 @@ dmesg | grep "instance 1: .* MiB asked, the CMA area has" | tail -1 |
 	grep -q . || fail "no message naming the CMA area's size"
 refused "a size not in 2 MiB steps" sh -c "echo 3M@cma > $d/memory"
 
-# One instance: allocated at start, inside the area, traffic both ways.
-mkctl start --id 1 --cpus 1 --memory 256M $K --cmdline "$CMDLINE" >/dev/null ||
+# One instance: allocated at start, inside the area, traffic both ways;
+# on two CPUs, so that its stop under load below holds two in INIT.
+mkctl start --id 1 --cpus 1-2 --memory 256M $K --cmdline "$CMDLINE" >/dev/null ||
 	fail "mkctl start --memory 256M"
 placed 1 $((256 << 20))
 echo "instance 1: $(cat $d/memory) from the CMA area"
@@ -60,7 +61,7 @@ $IPERF -c 192.0.2.2 -t 2 -f m -R > "$TMP_DIR/iperf.out" 2>&1 ||
 grep -E 'receiver$' "$TMP_DIR/iperf.out" | tail -1
 
 # Instance 2, told of 1's memory, keeps it from going back.
-mkctl start --id 2 --cpus 2 --memory 256M $K --cmdline "$CMDLINE" >/dev/null ||
+mkctl start --id 2 --cpus 3 --memory 256M $K --cmdline "$CMDLINE" >/dev/null ||
 	fail "mkctl start instance 2 --memory 256M"
 placed 2 $((512 << 20))
 # Frames of 1 in flight to us when it stops; the stream never ends.
@@ -88,7 +89,7 @@ echo "both stopped: all $((total >> 20)) MiB free, mknet0 detached first"
 
 # No piece large enough: the start fails, saying what is free, and
 # takes nothing.
-mkctl start --id 2 --cpus 2 --memory 256M --no-wait $K --cmdline "$CMDLINE" \
+mkctl start --id 2 --cpus 3 --memory 256M --no-wait $K --cmdline "$CMDLINE" \
 	>/dev/null || fail "mkctl start instance 2 --memory 256M --no-wait"
 echo 1G@cma > $d/memory || fail "1G@cma refused for a 1 GiB area"
 refused "1 GiB from the CMA area with 256 MiB of it taken" \

@@ -24,7 +24,7 @@ shows() { grep -q "$1" "$out"; }
 # Type a command until its output shows, $3 times at most: the shell
 # may not read yet.
 typed() {
-	for i in $(seq ${3:-1}); do
+	for _ in $(seq ${3:-1}); do
 		echo "$1" > $con
 		wait_for 3 shows "$2" && return 0
 	done
@@ -32,7 +32,11 @@ typed() {
 }
 
 [ -c $con ] || fail "no $con on the host"
-load_instance "console=mkcon"
+# On two CPUs where we have three: the scribbles below must be caught
+# from an instance of more than one CPU too.
+cpus=1
+[ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] && cpus=1-2
+CPUS=$cpus load_instance "console=mkcon"
 echo start > $d/control || fail "start refused"
 wait_for 300 state_is running || fail "instance 1 not running"
 
@@ -54,6 +58,9 @@ typed 'echo mkcon$((6 * 7))' mkcon42 20 ||
 grew in_bells "$bells" || fail "typing on $con rang no doorbell"
 echo "typed on $con: echo, answered, $(($(cat $c/in_bells) - bells)) doorbells"
 typed 'cat /proc/cpuinfo' '^processor' || fail "no /proc/cpuinfo of instance 1 on $con"
+n=$(cpu_list $cpus | wc -l)
+wait_for 3 sh -c "[ \$(grep -c '^processor' $out) -ge $n ]" ||
+	fail "instance 1 on CPUs $cpus lists $(grep -c '^processor' "$out") processors"
 echo "instance 1's /proc/cpuinfo on $con: $(grep -c '^processor' "$out") CPU(s)"
 
 # Hostile: instance 1 makes its own console ring impossible for 3 s.
@@ -89,5 +96,5 @@ kill $reader
 wait $reader 2>/dev/null
 trap rm_tmp EXIT
 echo stop > $d/control || fail "stop refused"
-echo 1 > $cpu1 || fail "CPU 1 did not come back"
+online_cpus $cpus
 echo "console counters: $(grep -H . $c/* | sed 's|.*/||' | tr '\n' ' ')"
