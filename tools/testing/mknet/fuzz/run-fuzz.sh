@@ -4,7 +4,8 @@
 # each target alone for its share of $1 seconds, from the saved inputs
 # that pick it: sharing one run, the slowest target took nearly all of
 # it.  Writes a log the test parser reads: one result line per target,
-# with its runs, and the end-of-plan marker.
+# with its runs, and the end-of-plan marker.  MK_FUZZ_MIN_RUNS overrides
+# the floor of runs each target must reach.
 set -uo pipefail
 secs=$1 log=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,11 @@ for f in "$here"/corpus/*; do
 	cp "$f" "$seeds/${names[$(( ${b:-0} % n ))]}/"
 done
 
+# Each target must keep its pace: at least a million runs in its share
+# of 30 s, in proportion for other times; fewer fails it, as a crash
+# would.  (One slow target once cut its runs a thousandfold unnoticed.)
+floor=${MK_FUZZ_MIN_RUNS:-$(( secs * 1000000 / 30 ))}
+
 # The checks allocate nothing: the quarantine that catches a use after
 # free, and the stack of each allocation, only slow down libFuzzer's own
 # copy of every input: with them, half the runs.
@@ -57,7 +63,10 @@ for i in "${!names[@]}"; do
 	cat "$out" >>"$log"
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)
 	rm -f "$out"
-	if [ $rc -eq 0 ]; then
+	if [ $rc -eq 0 ] && [ "${runs:-0}" -lt "$floor" ]; then
+		echo "mkselftest: not ok fuzz/$t ${runs:-0} runs in ${s}s," \
+			"below the floor of $floor" >>"$log"
+	elif [ $rc -eq 0 ]; then
 		echo "mkselftest: ok fuzz/$t ${runs:-0} runs in ${s}s" >>"$log"
 	else
 		echo "mkselftest: not ok fuzz/$t (exit $rc after ${runs:-?} runs;" \
