@@ -7,7 +7,8 @@
 # ring and queue changes of our side are taken up by the instance.
 # Stopping the instance in the middle of bulk TCP must take our carrier
 # down; a restarted instance must get it back without a manual step, and
-# carry bulk TCP again, with ethtool -C moderation on both ends.  All of
+# carry bulk TCP again, with ethtool -C moderation on both ends.  Our RAM
+# is mapped in the instance only while its mknet0 is there.  All of
 # it with this kernel's pair link ids used up first: pairs must leave an
 # id, and the pool, for the link to instance 1.
 . "$(dirname "$0")/lib.sh"
@@ -196,8 +197,11 @@ le32() {
 	printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) \
 		$(($1 >> 16 & 255)) $(($1 >> 24 & 255))
 }
+# le32 gives four bytes, four words.
+# shellcheck disable=SC2046
 $BPFTOOL map update pinned $bpffs/to_veth/maps/tx_port key 0 0 0 0 \
 	value $(le32 "$(cat /sys/class/net/vh0/ifindex)") || fail "map to vh0"
+# shellcheck disable=SC2046
 $BPFTOOL map update pinned $bpffs/to_mknet/maps/tx_port key 0 0 0 0 \
 	value $(le32 "$(cat /sys/class/net/mknet0/ifindex)") || fail "map to mknet0"
 $IP link set dev mknet0 xdpdrv pinned $bpffs/to_veth/xdp_redirect ||
@@ -232,7 +236,7 @@ wait
 # runs ethtool -C): each end holds the doorbells the other asked to.
 $ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 1000 rx-frames 32 \
 	tx-usecs 1000 tx-frames 32 || fail "ethtool -C on a link to another kernel"
-echo "$CMDLINE mkcoal" > $d/cmdline
+echo "$CMDLINE mkcoal console=mkcon" > $d/cmdline
 start
 wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
@@ -245,6 +249,16 @@ echo "instance 1 restarted: carrier on, ping answered," \
 	"as instance 1 asked"
 [ "$(qsum doorbells_deferred)" -gt "$held" ] ||
 	fail "instance 1's rx-usecs never held a doorbell of ours"
+# Once no link of instance 1 reads from us, none of our RAM is mapped
+# there: unloading its mknet deletes its link to us, and that link's
+# put was the last.  Asked on its console, with the network gone.
+ask unmap "rmmod mknet_kunit 2>/dev/null; rmmod mknet; printf 'mapped=%s\\n' \$(/tmp/host-ram-mapped)" \
+	> "$TMP_DIR/unmap"
+[ "$(sed -n 's/^mapped=\([0-9]*\)$/\1/p' "$TMP_DIR/unmap")" = 0 ] || {
+	sed 's/^/instance 1: /' "$TMP_DIR/unmap"
+	fail "instance 1 still maps our RAM with its mknet unloaded"
+}
+echo "mknet unloaded in instance 1: none of our $ranges RAM ranges mapped there"
 echo stop > $d/control
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 $ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
