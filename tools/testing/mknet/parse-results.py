@@ -8,7 +8,9 @@ kselftest runner prints one KTAP document per boot from user space, with
 no timestamp: 'TAP version 13', a plan '1..N', then per test its output as
 '# ' diagnostics and 'ok N name', 'ok N name # SKIP reason' or
 'not ok N name # exit=R'.  Harness steps outside that runner (bad boot
-parameters, fuzzing, stress) print 'mkselftest: ok|not ok|skip name'.
+parameters, fuzzing, stress) print 'mkselftest: ok|not ok|skip name';
+'mkexpect: name: text' passes name once a later line of the log holds
+text, and fails it otherwise.
 
 Every KUnit test case and every selftest counts once.  A splat anywhere in
 a log, a boot that did not reach the end of its plan, a KTAP document with
@@ -36,6 +38,9 @@ KSFT_NOTE = re.compile(r'^# ?(.*)$')
 SELFTEST = re.compile(r'^mkselftest: (ok|not ok|skip) (\S+)(.*)$')
 SELFTEST_START = re.compile(r'^mkselftest: start (\S+)')
 SELFTEST_NOTE = re.compile(r'^mkselftest: # (.*)$')
+# A check of what the kernel says after the plan (on its power-off):
+# 'mkexpect: NAME: TEXT' passes NAME once a later line holds TEXT.
+EXPECT = re.compile(r'^mkexpect: (\S+): (.+)$')
 # Lines of a failing selftest's own output shown next to its verdict.
 NOTE_LINES = 6
 
@@ -96,6 +101,7 @@ def judge(path):
     notes = []
     ksft = False        # inside the runner's KTAP document
     plan = results = None
+    expect = {}         # NAME: TEXT awaited
 
     def ksft_end():
         if plan is not None and results != plan:
@@ -107,6 +113,14 @@ def judge(path):
         line = TIMESTAMP.sub('', raw_line)
         if line.startswith('mkplan: done'):
             finished = True
+        for test, text in list(expect.items()):
+            if text in line:
+                passed.append(f'{name}: selftest {test}')
+                del expect[test]
+        m = EXPECT.match(line)
+        if m and not kernel:
+            expect[m.group(1)] = m.group(2)
+            continue
         for kind, rx in SPLATS:
             if rx.search(line) and kind not in splats:
                 splats[kind] = line.strip()
@@ -176,6 +190,8 @@ def judge(path):
             else:
                 failed.append(label)
     ksft_end()
+    for test, text in expect.items():
+        failed.append(f'{name}: selftest {test} (no "{text}" after it)')
     if not finished:
         failed.append(f'{name}: boot did not finish its plan')
     for kind, line in splats.items():

@@ -31,9 +31,10 @@ boot main 1500 "mkplan=selftests"
 # Two kernels: the first starts, stops and crashes a second one on CPU 1
 # (and on CPUs 1-2 and 2-3), whose console is COM2; then three kernels.
 # The first runs with 5-level paging (instance/smp fails without it,
-# told by mkexpect_la57): instances must not try it.
+# told by mkexpect_la57): instances must not try it.  It powers off with
+# instance 1 running (mkleave_instance), and must stop it.
 MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma,x2apic,numa mkexpect_la57 mk_instance_memory=512M@0x40000000" \
+	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma,x2apic,numa mkexpect_la57 mkleave_instance mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
 # Instances in memory above 4 GiB, where q35 puts all RAM past its first
