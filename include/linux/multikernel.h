@@ -26,15 +26,14 @@
  * enum mk_msg_type - what a message is, chosen by the sender
  * @MK_MSG_INVALID: never sent; a slot holding it is dropped as corrupt
  * @MK_MSG_PFN: a page range of the shared region handed to the receiver
- * @MK_MSG_TEST: reserved for the framework's own tests
  * @MK_MSG_MKNET: doorbells of the mknet network device
  * @MK_MSG_TYPE_MAX: number of types; larger values are counted and dropped
  */
 enum mk_msg_type {
 	MK_MSG_INVALID,
 	MK_MSG_PFN,
-	MK_MSG_TEST,
-	MK_MSG_MKNET,
+	/* 2 is the core's own, for its tests: kernel/multikernel/internal.h */
+	MK_MSG_MKNET = 3,
 	MK_MSG_TYPE_MAX = 16,
 };
 

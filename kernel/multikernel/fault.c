@@ -142,6 +142,20 @@ static struct mk_region *mk_fault_hostile(void *ctx, const char *mode)
 	return r;
 }
 
+/**
+ * mk_self_hostile - does this kernel play a hostile peer now
+ *
+ * For what the core does not republish itself, the console areas: while
+ * this is true, their owner writes none of its indices again, so the
+ * garbage a hostile mode left stays until "restore".
+ *
+ * Return: true from a hostile mode until "restore".
+ */
+bool mk_self_hostile(void)
+{
+	return mk_hostile(&mk_region);
+}
+
 static int mk_fault_instance(void *ctx, const char *args)
 {
 	struct mk_region *r = mk_fault_hostile(ctx, "instance");
@@ -318,7 +332,8 @@ static int mk_fault_storm(void *ctx, const char *args)
 
 static int mk_fault_console(void *ctx, const char *args)
 {
-	mk_console_scribble(mk_fault_hostile(ctx, "console"));
+	mk_fault_hostile(ctx, "console");
+	mk_console_scribble();
 	return 0;
 }
 

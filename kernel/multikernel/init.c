@@ -264,7 +264,7 @@ static int __init mk_region_init(void)
 	mk_memory_init(r);
 	mk_messaging_start(r);
 	mk_ipi_start();
-	mk_console_join(r);
+	mk_console_join();
 	mk_instance_register(r);
 	mk_self_cpus_watch();
 	mk_heartbeat_start(r);

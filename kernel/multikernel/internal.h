@@ -214,6 +214,14 @@ struct mk_pfn_ref {
 	u32 len;
 };
 
+/*
+ * The type of the core's own test messages (fault.c's ping, the KUnit
+ * loopback suites).  No driver sends or handles it, so it is no part of
+ * the public enum mk_msg_type, which keeps its number free.
+ */
+#define MK_MSG_TEST		2
+static_assert(MK_MSG_TEST > MK_MSG_PFN && MK_MSG_TEST < MK_MSG_MKNET);
+
 typedef bool (*mk_deliver_t)(const struct mk_msg *msg, void *arg);
 
 void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring);
@@ -247,8 +255,6 @@ void __init mk_ipi_start(void);
 int __init mk_pool_init(struct mk_region *r);
 void __init mk_heartbeat_start(struct mk_region *r);
 void mk_instance_set_state(u16 instance, u32 state);
-struct kobject *mk_instance_kobject(u16 id);
-int mk_kobj_to_id(struct kobject *kobj);
 void __init mk_instance_memory_reserve(void);
 void __init mk_instance_cma_reserve(void);
 int mk_child_memory(u16 id, struct mk_mem_range *range);
@@ -295,11 +301,7 @@ ssize_t mk_instance_cma_show(char *buf);
 ssize_t mk_instance_cma_nodes_show(char *buf);
 void __init mk_memory_init(const struct mk_region *r);
 int mk_host_ram_param(char *buf, size_t len);
-#ifdef CONFIG_TTY
-void __init mk_console_join(struct mk_region *r);
-#else
-static inline void mk_console_join(struct mk_region *r) { }
-#endif
+void __init mk_console_join(void);
 struct dentry;
 void __init mk_instance_debugfs_init(struct dentry *dir);
 #ifdef CONFIG_DEBUG_FS
@@ -315,11 +317,7 @@ static inline void mk_debugfs_init(struct dentry *dir) { }
  */
 #ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
 void __init mk_fault_init(struct dentry *dir);
-#if IS_ENABLED(CONFIG_TTY)
-void mk_console_scribble(struct mk_region *r);
-#else
-static inline void mk_console_scribble(struct mk_region *r) { }
-#endif
+void mk_console_scribble(void);
 
 static inline bool mk_hostile(const struct mk_region *r)
 {

@@ -7,6 +7,9 @@
  * machine's native byte order; the sizes and offsets are fixed by the ABI
  * version and checked against the header when an instance joins.
  *
+ * The console areas, which the console driver reads too, are laid out in
+ * <linux/multikernel_console.h>.
+ *
  * This file and layout.c build without the rest of the kernel so that the
  * same code can be driven by a userspace fuzzer.
  */
@@ -15,6 +18,7 @@
 
 #include <linux/types.h>
 #include <linux/multikernel.h>
+#include <linux/multikernel_console.h>
 
 #define MK_REGION_MAGIC		0x314d48534b4d4b4dULL	/* "MKMKSHM1" */
 #define MK_ABI_VERSION		4
@@ -130,67 +134,6 @@ struct mk_ring {
 	struct mk_slot slots[MK_RING_SLOTS];
 };
 
-/*
- * The console of an instance: two byte rings in an area of its own.
- *
- * Output (instance -> host) is a flight recorder: the instance writes
- * whether or not anybody reads, overwriting the oldest bytes, so a host
- * that looks late still finds the end of the boot log.  Only the
- * instance writes @out_head and @out; the host keeps its read position
- * to itself.  The instance publishes @out_head after at most
- * %MK_CON_OUT_CHUNK new bytes, so a reader that sees a head knows the
- * %MK_CON_OUT_WINDOW bytes before it were whole when it looked, and
- * stay whole until the head has moved on by %MK_CON_OUT_CHUNK more.
- *
- * Input (host -> instance) is flow controlled: the host writes @in_head
- * and @in, the instance @in_tail; the host writes only where the
- * instance has read.
- *
- * Indices count bytes, run freely and wrap at 2^32; each sits in its
- * own cache line.
- */
-#define MK_CON_OUT_SIZE		(128 * 1024)
-#define MK_CON_OUT_CHUNK	(MK_CON_OUT_SIZE / 4)
-#define MK_CON_OUT_WINDOW	(MK_CON_OUT_SIZE - MK_CON_OUT_CHUNK)
-#define MK_CON_IN_SIZE		4096
-
-/**
- * struct mk_console_area - the console rings of one instance
- * @out_head: bytes the instance has written to @out, ever
- * @pad_out: keeps @out_head alone in its cache line
- * @in_head: bytes the host has written to @in, ever
- * @pad_in_head: keeps @in_head alone in its cache line
- * @in_tail: bytes of @in the instance has consumed, ever
- * @in_bell: the instance's doorbell for new input, plus one; 0 for none
- * @pad_in_tail: fills the control part to a page
- * @out: console output, byte i at @out[i % %MK_CON_OUT_SIZE]
- * @in: console input, byte i at @in[i % %MK_CON_IN_SIZE]
- */
-struct mk_console_area {
-	u32 out_head;
-	u8 pad_out[60];
-	u32 in_head;
-	u8 pad_in_head[60];
-	u32 in_tail;
-	u32 in_bell;
-	u8 pad_in_tail[4096 - 136];
-	u8 out[MK_CON_OUT_SIZE];
-	u8 in[MK_CON_IN_SIZE];
-};
-
-/**
- * struct mk_con_view - what a console reader may copy from a ring now
- * @first: index of the first byte to copy
- * @count: bytes to copy
- * @lost: bytes between the reader's position and @first that were
- *	overwritten before they could be read
- */
-struct mk_con_view {
-	u32 first;
-	u32 count;
-	u32 lost;
-};
-
 /**
  * struct mk_layout - where everything is in a region of a given size
  * @region_size: bytes in the region
@@ -246,11 +189,6 @@ int mk_instance_check(const struct mk_instance_desc *copy, u32 apicid_limit);
 bool mk_instance_has_apicid(const struct mk_instance_desc *copy, u32 apicid);
 int mk_range_check(const struct mk_layout *l, u64 base_phys, u64 pfn,
 		   u32 offset, u32 len, u64 *region_off);
-int mk_con_out_view(u32 head, u32 pos, struct mk_con_view *view);
-u32 mk_con_out_clobbered(u32 head, u32 first, u32 count);
-int mk_con_in_view(u32 head, u32 tail, struct mk_con_view *view);
-int mk_con_in_room(u32 head, u32 tail, u32 *room);
-void mk_con_ring_copy(void *dst, const u8 *ring, u32 size, u32 first, u32 n);
 int mk_mem_ranges_parse(const char *s, struct mk_mem_range *out,
 			unsigned int max, struct mk_mem_bad *bad);
 int mk_peer_ram_parse(const char *s, struct mk_mem_range *out,

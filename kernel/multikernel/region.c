@@ -3,8 +3,10 @@
  * The shared region as the rest of the core and its drivers read it:
  * whether it is up, our instance id, the instance table (each entry
  * copied and checked before use), addresses inside the region, and our
- * own entry, written from its private copy.  Nothing here calls out of
- * this file but into layout.c and the arch; init.c sets it all up.
+ * own entry, written from its private copy, and the console areas with
+ * the hooks of the driver that fills them.  Nothing here calls out of
+ * this file but into layout.c, the arch and those hooks; init.c sets it
+ * all up.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -16,6 +18,8 @@
 struct mk_region mk_region;
 
 static bool mk_joined;
+/* The console driver, drivers/tty/mkcon.c, once it has registered. */
+static const struct mk_console_ops *mk_console_hooks;
 
 /**
  * mk_parse_range - parse "<size>@<address>"
@@ -208,3 +212,54 @@ void mk_instance_set_state(u16 instance, u32 state)
 	smp_store_release(&r->instances[instance].state, state);
 }
 
+/**
+ * mk_console_register - give the core the console driver's hooks
+ * @ops: the hooks; they stay in use for as long as this kernel runs
+ *
+ * The console driver calls this before the core joins the region (a
+ * core initcall), so that its @ops->join runs in the join.
+ *
+ * Return: 0, or -EBUSY if a console driver registered already.
+ */
+int __init mk_console_register(const struct mk_console_ops *ops)
+{
+	if (mk_console_hooks)
+		return -EBUSY;
+	mk_console_hooks = ops;
+	return 0;
+}
+
+/**
+ * mk_instance_console_area - the console area of an instance in the region
+ * @instance: its id
+ *
+ * Valid from the console driver's join hook on: the region is mapped
+ * by then, though mk_ready() is still false.
+ *
+ * Return: the area, or NULL for a bad id or when there is no region.
+ */
+struct mk_console_area *mk_instance_console_area(u16 instance)
+{
+	struct mk_region *r = &mk_region;
+
+	if (!r->virt || instance >= MK_MAX_INSTANCES)
+		return NULL;
+	return r->virt + r->layout.console_off +
+	       r->layout.console_stride * instance;
+}
+
+/* In the join, before our new boot generation is published. */
+void __init mk_console_join(void)
+{
+	if (mk_console_hooks && mk_console_hooks->join)
+		mk_console_hooks->join();
+}
+
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
+/* Fault injection's "console" mode, once the region is hostile. */
+void mk_console_scribble(void)
+{
+	if (mk_console_hooks && mk_console_hooks->scribble)
+		mk_console_hooks->scribble();
+}
+#endif

@@ -43,19 +43,30 @@
  * host, seeing that tail ahead of its head, writes nothing more.  The
  * host binds the input doorbell only to the boot whose generation it
  * read before the doorbell's number.
+ *
+ * The core knows nothing of this driver but the hooks it registers
+ * (struct mk_console_ops, <linux/multikernel_console.h>): the reset of
+ * our area in the join, and fault injection's scribble.  Everything else
+ * is the driver calling down into the core's API.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/console.h>
 #include <linux/ctype.h>
+#include <linux/init.h>
+#include <linux/jiffies.h>
 #include <linux/kmsg_dump.h>
 #include <linux/minmax.h>
+#include <linux/multikernel.h>
+#include <linux/multikernel_console.h>
 #include <linux/printk.h>
 #include <linux/random.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
+#include <linux/timer.h>
 #include <linux/tty.h>
 #include <linux/tty_flip.h>
-#include "internal.h"
+#include <linux/workqueue.h>
 
 #define MK_CON_POLL_MS		20
 /* How long an output head may stay impossible before we follow it. */
@@ -143,20 +154,15 @@ static struct timer_list mk_con_timer;
  */
 static struct delayed_work mk_con_in_work;
 
-static struct mk_console_area *mk_con_area(struct mk_region *r, u16 id)
-{
-	return r->virt + r->layout.console_off + r->layout.console_stride * id;
-}
-
 static bool mk_con_is_host(void)
 {
-	return mk_region.self == 0;
+	return mk_self_instance() == 0;
 }
 
 /* Line of our tty driver to console: instance N on the host, us otherwise. */
 static struct mk_con *mk_con_of_line(unsigned int line)
 {
-	return &mk_cons[mk_con_is_host() ? line : mk_region.self];
+	return &mk_cons[mk_con_is_host() ? line : mk_self_instance()];
 }
 
 /* ---- the instance: output into our ring, input from the host ---- */
@@ -182,7 +188,7 @@ static void mk_con_out(struct mk_con *c, const u8 *buf, size_t len)
 		buf += n;
 		len -= n;
 		/* Fault injection keeps its garbage head until restore. */
-		if (!mk_hostile(&mk_region))
+		if (!mk_self_hostile())
 			/* The bytes before the head that names them. */
 			smp_store_release(&a->out_head, c->out_head);
 	}
@@ -191,7 +197,7 @@ static void mk_con_out(struct mk_con *c, const u8 *buf, size_t len)
 static void mk_con_console_write(struct console *con, const char *s,
 				 unsigned int n)
 {
-	struct mk_con *c = &mk_cons[mk_region.self];
+	struct mk_con *c = &mk_cons[mk_self_instance()];
 	unsigned long flags;
 
 	/* In an oops the lock may be held by the CPU that died. */
@@ -278,7 +284,7 @@ static void mk_con_self_poll(struct mk_con *c)
 	unsigned long flags;
 
 	mk_con_self_input(c);
-	if (mk_hostile(&mk_region))
+	if (mk_self_hostile())
 		return;
 	raw_spin_lock_irqsave(&c->out_lock, flags);
 	/*
@@ -293,7 +299,7 @@ static void mk_con_self_poll(struct mk_con *c)
 
 static void mk_con_self_work(struct work_struct *work)
 {
-	struct mk_con *c = &mk_cons[mk_region.self];
+	struct mk_con *c = &mk_cons[mk_self_instance()];
 
 	mk_con_self_poll(c);
 	/* Nothing may ring again: look once more when a resync is due. */
@@ -330,21 +336,22 @@ static bool __init mk_con_self_bell(struct mk_con *c)
 }
 
 /**
- * mk_console_join - reset our console area before we enter the table
- * @r: the region, joined
+ * mk_con_join - reset our console area before we enter the table
  *
- * Called by an instance before it publishes its new boot generation, so
- * a host that sees the generation sees the empty ring with it.  Input
- * the host wrote before we started is dropped.
+ * The core calls this (&mk_console_ops.join) in an instance before it
+ * publishes its new boot generation, so a host that sees the generation
+ * sees the empty ring with it.  Input the host wrote before we started
+ * is dropped.
  */
-void __init mk_console_join(struct mk_region *r)
+static void mk_con_join(void)
 {
-	struct mk_con *c = &mk_cons[r->self];
+	u16 self = mk_self_instance();
+	struct mk_con *c = &mk_cons[self];
 
 	if (mk_con_is_host())
 		return;
-	c->area = mk_con_area(r, r->self);
-	c->id = r->self;
+	c->area = mk_instance_console_area(self);
+	c->id = self;
 	raw_spin_lock_init(&c->out_lock);
 	c->in_tail = READ_ONCE(c->area->in_head);
 	WRITE_ONCE(c->area->out_head, 0);
@@ -405,7 +412,7 @@ static int __init mk_con_instance_init(void)
 {
 	if (!mk_ready() || mk_con_is_host())
 		return 0;
-	mk_con_replay(&mk_cons[mk_region.self]);
+	mk_con_replay(&mk_cons[mk_self_instance()]);
 	register_console(&mk_con_console);
 	return 0;
 }
@@ -572,7 +579,7 @@ static bool mk_con_host_poll(struct mk_con *c)
 	 * the lock, so an older head never follows a newer one.  Fault
 	 * injection keeps its garbage until restore.
 	 */
-	if (!mk_hostile(&mk_region))
+	if (!mk_self_hostile())
 		WRITE_ONCE(c->area->in_head, c->in_head);
 	if (!tty) {
 		spin_unlock_irqrestore(&c->lock, flags);
@@ -614,7 +621,7 @@ static ssize_t mk_con_host_write(struct tty_struct *tty, const u8 *buf,
 	c->in_head += n;
 	c->stats.in_bytes += n;
 	/* Fault injection keeps its garbage head until restore. */
-	if (!mk_hostile(&mk_region))
+	if (!mk_self_hostile())
 		/* The bytes before the head that names them. */
 		smp_store_release(&a->in_head, c->in_head);
 unlock:
@@ -714,24 +721,38 @@ static void mk_con_host_scribble(void)
 }
 
 /**
- * mk_console_scribble - make console areas impossible, for tests
- * @r: the region, with hostile set so that nothing is republished
+ * mk_con_scribble - make console areas impossible, for tests
  *
- * In an instance, our own area: the output head goes far behind where
- * the host reads, the input tail ahead of what the host wrote.  Output is
- * still written, unpublished.  On the host, the input head of every
- * running instance: ahead of what we wrote, by up to %MK_CON_SCRIBBLE_IN
- * newlines the instance takes as input.  Once hostile is cleared the next
- * poll writes the real indices again.
+ * The core calls this (&mk_console_ops.scribble) with the region hostile,
+ * so that nothing is republished.  In an instance, our own area: the
+ * output head goes far behind where the host reads, the input tail ahead
+ * of what the host wrote.  Output is still written, unpublished.  On the
+ * host, the input head of every running instance: ahead of what we wrote,
+ * by up to %MK_CON_SCRIBBLE_IN newlines the instance takes as input.  Once
+ * hostile is cleared the next poll writes the real indices again.
  */
-void mk_console_scribble(struct mk_region *r)
+static void mk_con_scribble(void)
 {
 	if (mk_con_is_host())
 		mk_con_host_scribble();
 	else
-		mk_con_self_scribble(&mk_cons[r->self]);
+		mk_con_self_scribble(&mk_cons[mk_self_instance()]);
 }
 #endif /* CONFIG_MULTIKERNEL_FAULT_INJECTION */
+
+static const struct mk_console_ops mk_con_core_ops = {
+	.join		= mk_con_join,
+#ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
+	.scribble	= mk_con_scribble,
+#endif
+};
+
+/* Before the core joins the region (core_initcall): it calls our join. */
+static int __init mk_con_register(void)
+{
+	return mk_console_register(&mk_con_core_ops);
+}
+pure_initcall(mk_con_register);
 
 /* ---- the tty, on either side ---- */
 
@@ -750,7 +771,7 @@ static void mk_con_poll(struct timer_list *t)
 		for (i = 1; i < MK_MAX_INSTANCES; i++)
 			again |= mk_con_host_poll(&mk_cons[i]);
 	} else {
-		mk_con_self_poll(&mk_cons[mk_region.self]);
+		mk_con_self_poll(&mk_cons[mk_self_instance()]);
 	}
 	if (again)
 		mod_timer(&mk_con_timer,
@@ -918,7 +939,7 @@ static int __init mk_con_tty_init(void)
 	/* Before any open can start it. */
 	timer_setup(&mk_con_timer, mk_con_poll, 0);
 
-	for (i = host ? 1 : mk_region.self; i < MK_MAX_INSTANCES; i++) {
+	for (i = host ? 1 : mk_self_instance(); i < MK_MAX_INSTANCES; i++) {
 		struct mk_con *c = &mk_cons[i];
 
 		tty_port_init(&c->port);
@@ -927,7 +948,7 @@ static int __init mk_con_tty_init(void)
 		if (!host)
 			break;
 		c->id = i;
-		c->area = mk_con_area(&mk_region, i);
+		c->area = mk_instance_console_area(i);
 		spin_lock_init(&c->lock);
 	}
 	err = tty_register_driver(drv);
@@ -942,7 +963,7 @@ static int __init mk_con_tty_init(void)
 	/* Published last: the console names the driver from here on. */
 	smp_store_release(&mk_con_driver, drv);
 	mk_con_sysfs_init();
-	if (!host && !mk_con_self_bell(&mk_cons[mk_region.self]))
+	if (!host && !mk_con_self_bell(&mk_cons[mk_self_instance()]))
 		mod_timer(&mk_con_timer,
 			  jiffies + msecs_to_jiffies(MK_CON_POLL_MS));
 	return 0;
