@@ -373,7 +373,7 @@ static void con_fill(u8 *ring, u32 start, u32 head, u32 idx)
 }
 
 /*
- * The host's reader of a console output ring, as console.c runs it:
+ * The host's reader of a console output ring, as drivers/tty/mkcon.c runs it:
  * view, copy into a bounce buffer, look at the head again, keep only what
  * was not overwritten.  An honest instance (mode bit 0 clear) writes
  * between each step, at most a chunk beyond the head it published; no
