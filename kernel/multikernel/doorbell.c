@@ -207,8 +207,9 @@ int mk_bell_ring(const struct mk_bell *b)
 		atomic_long_inc(&tx->bells_pending);
 		return 0;
 	}
-	mk_arch_send_ipi(b->apicid);
+	/* Counted first: no count of IPIs taken runs ahead of this one. */
 	atomic_long_inc(&tx->bells_rung);
+	mk_arch_send_ipi(b->apicid);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mk_bell_ring);

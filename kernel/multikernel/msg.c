@@ -400,10 +400,11 @@ int mk_msg_send(u16 instance, u32 apicid, u16 type, const void *data,
 	err = mk_ring_produce(tx, type, mk_arch_cpu_apicid(smp_processor_id()),
 			      data, len);
 	if (!err) {
-		mk_arch_send_ipi(apicid);
+		/* Counted first: no count of IPIs taken runs ahead of this one. */
 		raw_spin_lock(&tx->lock);
 		tx->ipis_sent++;
 		raw_spin_unlock(&tx->lock);
+		mk_arch_send_ipi(apicid);
 	}
 	local_irq_restore(flags);
 	return err;
