@@ -703,6 +703,18 @@ int mk_child_memory_place(int id, u64 size, int nid, bool must,
 	return err;
 }
 
+/* Whatever the pages held before, of ours or of an earlier instance. */
+static void mk_child_memory_clear(unsigned long pfn, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		clear_highpage(pfn_to_page(pfn + i));
+		if (IS_ALIGNED(i + 1, 1UL << MK_INSTANCE_ORDER))
+			cond_resched();
+	}
+}
+
 /**
  * mk_child_memory_set - give an instance its memory
  * @id: the instance
@@ -713,6 +725,14 @@ int mk_child_memory_place(int id, u64 size, int nid, bool must,
  */
 void mk_child_memory_set(int id, phys_addr_t base, u64 size)
 {
+	const struct mk_mem_range *had = &mk_child_mem[id];
+
+	/*
+	 * Memory set aside at boot that becomes this instance's may hold what
+	 * an earlier instance left there; what it had itself stays as is.
+	 */
+	if (size && (had->start != base || had->size != size))
+		mk_child_memory_clear(PHYS_PFN(base), size >> PAGE_SHIFT);
 	mk_child_cma[id] = 0;
 	mk_child_nid[id] = NUMA_NO_NODE;
 	mk_child_mem_write(id, base, size);
@@ -887,18 +907,6 @@ int mk_child_memory_nid(u16 id)
 u64 mk_child_memory_cma(int id)
 {
 	return mk_child_cma[id];
-}
-
-/* Whatever the pages held before, of ours or of an earlier instance. */
-static void mk_child_memory_clear(unsigned long pfn, unsigned long nr)
-{
-	unsigned long i;
-
-	for (i = 0; i < nr; i++) {
-		clear_highpage(pfn_to_page(pfn + i));
-		if (IS_ALIGNED(i + 1, 1UL << MK_INSTANCE_ORDER))
-			cond_resched();
-	}
 }
 
 /*
