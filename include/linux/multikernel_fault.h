@@ -14,14 +14,16 @@
 /**
  * struct mk_debugfs_cmd - one command of a debugfs command file
  * @name: the word that selects it
- * @fn: runs it, given the file's context and the command's arguments,
- *	NULL if none were written; returns 0 or an error for the write
+ * @fn: runs it, given the file's context, the command's arguments (NULL
+ *	if none were written) and @data; returns 0 or an error for the write
+ * @data: what tells apart commands that share @fn
  *
  * See mk_debugfs_cmd_write().
  */
 struct mk_debugfs_cmd {
 	const char *name;
-	int (*fn)(void *ctx, const char *args);
+	int (*fn)(void *ctx, const char *args, unsigned long data);
+	unsigned long data;
 };
 
 #ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION

@@ -64,7 +64,7 @@
 #define MK_STORM_SECS		20
 #define MK_STORM_MAX_SECS	600
 /* What garble writes: random bytes, or this byte value. */
-#define MK_GARBLE_RANDOM	(-1)
+#define MK_GARBLE_RANDOM	ULONG_MAX
 
 /**
  * mk_debugfs_cmd_write - run the command written to a debugfs file
@@ -72,7 +72,7 @@
  * @len: bytes at @ubuf
  * @cmds: the commands the file knows
  * @nr_cmds: entries in @cmds
- * @ctx: passed to the command's function
+ * @ctx: passed to the command's function, with the command's data
  *
  * A write is one command: its name, then optionally whitespace and its
  * arguments.  Whitespace around the whole is ignored, so ``echo NAME``
@@ -108,7 +108,7 @@ ssize_t mk_debugfs_cmd_write(const char __user *ubuf, size_t len,
 	for (i = 0; i < nr_cmds; i++) {
 		if (strcmp(name, cmds[i].name))
 			continue;
-		err = cmds[i].fn(ctx, args);
+		err = cmds[i].fn(ctx, args, cmds[i].data);
 		return err ?: len;
 	}
 	return -EINVAL;
@@ -156,7 +156,7 @@ bool mk_self_hostile(void)
 	return mk_hostile(&mk_region);
 }
 
-static int mk_fault_instance(void *ctx, const char *args)
+static int mk_fault_instance(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = mk_fault_hostile(ctx, "instance");
 
@@ -166,7 +166,7 @@ static int mk_fault_instance(void *ctx, const char *args)
 	return 0;
 }
 
-static int mk_fault_header(void *ctx, const char *args)
+static int mk_fault_header(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = mk_fault_hostile(ctx, "header");
 
@@ -174,7 +174,7 @@ static int mk_fault_header(void *ctx, const char *args)
 	return 0;
 }
 
-static int mk_fault_ring(void *ctx, const char *args)
+static int mk_fault_ring(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = mk_fault_hostile(ctx, "ring");
 	unsigned long flags;
@@ -210,7 +210,7 @@ static void mk_fault_slots_to(struct mk_region *r, u16 dst,
 	raw_spin_unlock_irqrestore(&tx->lock, flags);
 }
 
-static int mk_fault_slots(void *ctx, const char *args)
+static int mk_fault_slots(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = ctx;
 	struct mk_slot *junk;
@@ -231,7 +231,7 @@ static int mk_fault_slots(void *ctx, const char *args)
 	return mk_fault_done("slots");
 }
 
-static int mk_fault_flood(void *ctx, const char *args)
+static int mk_fault_flood(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = ctx;
 	u8 junk[MK_MSG_MAX_DATA] = {};
@@ -283,7 +283,7 @@ static void mk_storm_ring(struct mk_ring_tx *tx)
 	raw_spin_unlock_irqrestore(&tx->lock, flags);
 }
 
-static int mk_fault_storm(void *ctx, const char *args)
+static int mk_fault_storm(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = ctx;
 	unsigned int secs = MK_STORM_SECS;
@@ -330,14 +330,14 @@ static int mk_fault_storm(void *ctx, const char *args)
 	return sent ? 0 : -EHOSTDOWN;
 }
 
-static int mk_fault_console(void *ctx, const char *args)
+static int mk_fault_console(void *ctx, const char *args, unsigned long data)
 {
 	mk_fault_hostile(ctx, "console");
 	mk_console_scribble();
 	return 0;
 }
 
-static int mk_fault_restore(void *ctx, const char *args)
+static int mk_fault_restore(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = ctx;
 
@@ -346,7 +346,7 @@ static int mk_fault_restore(void *ctx, const char *args)
 	return 0;
 }
 
-static void mk_garble(void *p, size_t len, int how)
+static void mk_garble(void *p, size_t len, unsigned long how)
 {
 	if (how == MK_GARBLE_RANDOM)
 		get_random_bytes(p, len);
@@ -355,11 +355,13 @@ static void mk_garble(void *p, size_t len, int how)
 }
 
 /*
- * No lock is taken: the region is written by peers at any time anyway,
- * and what we own must survive exactly that.
+ * @how is a byte value, or MK_GARBLE_RANDOM.  No lock is taken: the
+ * region is written by peers at any time anyway, and what we own must
+ * survive exactly that.
  */
-static int mk_fault_garble(struct mk_region *r, int how, const char *mode)
+static int mk_fault_garble(void *ctx, const char *args, unsigned long how)
 {
+	struct mk_region *r = ctx;
 	u16 i;
 
 	if (r->self == 0)
@@ -373,25 +375,14 @@ static int mk_fault_garble(struct mk_region *r, int how, const char *mode)
 		mk_garble(&rx->tail, offsetof(struct mk_ring, slots) -
 			  offsetof(struct mk_ring, tail), how);
 	}
-	return mk_fault_done(mode);
+	if (how == MK_GARBLE_RANDOM)
+		pr_warn("fault injection: garble with random bytes\n");
+	else
+		pr_warn("fault injection: garble with %#04lx\n", how);
+	return 0;
 }
 
-static int mk_fault_garble_random(void *ctx, const char *args)
-{
-	return mk_fault_garble(ctx, MK_GARBLE_RANDOM, "garble-random");
-}
-
-static int mk_fault_garble_zero(void *ctx, const char *args)
-{
-	return mk_fault_garble(ctx, 0, "garble-zero");
-}
-
-static int mk_fault_garble_ff(void *ctx, const char *args)
-{
-	return mk_fault_garble(ctx, 0xff, "garble-ff");
-}
-
-static int mk_fault_ping(void *ctx, const char *args)
+static int mk_fault_ping(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_region *r = ctx;
 	int err = -EHOSTDOWN, sent = 0;
@@ -415,9 +406,9 @@ static const struct mk_debugfs_cmd mk_fault_modes[] = {
 	{ "storm",		mk_fault_storm },
 	{ "console",		mk_fault_console },
 	{ "restore",		mk_fault_restore },
-	{ "garble-random",	mk_fault_garble_random },
-	{ "garble-zero",	mk_fault_garble_zero },
-	{ "garble-ff",		mk_fault_garble_ff },
+	{ "garble-random",	mk_fault_garble, MK_GARBLE_RANDOM },
+	{ "garble-zero",	mk_fault_garble, 0 },
+	{ "garble-ff",		mk_fault_garble, 0xff },
 	{ "ping",		mk_fault_ping },
 };
 

@@ -2146,25 +2146,21 @@ static int cmd_record(struct cmd_test *t, const char *name, const char *args)
 	return 0;
 }
 
-static int cmd_one(void *ctx, const char *args)
+/* Two commands share it: the name it records comes from their data. */
+static int cmd_named(void *ctx, const char *args, unsigned long data)
 {
-	return cmd_record(ctx, "one", args);
+	return cmd_record(ctx, (const char *)data, args);
 }
 
-static int cmd_one_more(void *ctx, const char *args)
-{
-	return cmd_record(ctx, "one-more", args);
-}
-
-static int cmd_busy(void *ctx, const char *args)
+static int cmd_busy(void *ctx, const char *args, unsigned long data)
 {
 	cmd_record(ctx, "busy", args);
 	return -EBUSY;
 }
 
 static const struct mk_debugfs_cmd cmd_table[] = {
-	{ "one",	cmd_one },
-	{ "one-more",	cmd_one_more },
+	{ "one",	cmd_named, (unsigned long)"one" },
+	{ "one-more",	cmd_named, (unsigned long)"one-more" },
 	{ "busy",	cmd_busy },
 };
 

@@ -308,12 +308,23 @@ struct mknet_msg {
 static_assert(sizeof(struct mknet_msg) == 40);
 
 /**
+ * enum mknet_fault_flag - what one fault injection command turns on
+ * @MKNET_FAULT_RX_STALLED: take no frames, as a hung peer would not
+ * @MKNET_FAULT_FAIL_RESIZE: the next NAPI context to add fails
+ * @MKNET_FAULT_COMPLETE_STORM: every TX completion finds another poll
+ *	asking for one more, as under a storm of doorbells on every queue
+ */
+enum mknet_fault_flag {
+	MKNET_FAULT_RX_STALLED,
+	MKNET_FAULT_FAIL_RESIZE,
+	MKNET_FAULT_COMPLETE_STORM,
+};
+
+/**
  * struct mknet_faults - what fault injection makes one end do wrong
  * @fail_xmits: frames still to drop as bad
- * @rx_stalled: take no frames, as a hung peer would not
- * @fail_resize: the next NAPI context to add fails
- * @complete_storm: every TX completion finds another poll asking for one
- *	more, as under a storm of doorbells on every queue
+ * @flags: the faults the data path and reshapes look for, bits of
+ *	&enum mknet_fault_flag
  * @buf: memory of ours that forged frames name
  * @prod_scribbled: TX ring 0 shows the peer a bad producer index
  * @prod_area_gen: the area it was shown in
@@ -323,9 +334,7 @@ static_assert(sizeof(struct mknet_msg) == 40);
  */
 struct mknet_faults {
 	atomic_t fail_xmits;
-	bool rx_stalled;
-	bool fail_resize;
-	bool complete_storm;
+	unsigned long flags;
 	void *buf;
 	bool prod_scribbled;
 	u32 prod_area_gen;
@@ -557,22 +566,21 @@ static inline bool mknet_fault_xmit(struct mknet_priv *priv)
 /* Take no frames, as a hung peer would not. */
 static inline bool mknet_fault_rx_stalled(const struct mknet_priv *priv)
 {
-	return READ_ONCE(priv->faults.rx_stalled);
+	return unlikely(test_bit(MKNET_FAULT_RX_STALLED, &priv->faults.flags));
 }
 
-/* The NAPI context being added cannot have its page_pool; RTNL held. */
+/* The NAPI context being added cannot have its page_pool. */
 static inline bool mknet_fault_resize(struct mknet_priv *priv)
 {
-	if (likely(!priv->faults.fail_resize))
-		return false;
-	priv->faults.fail_resize = false;
-	return true;
+	return unlikely(test_and_clear_bit(MKNET_FAULT_FAIL_RESIZE,
+					   &priv->faults.flags));
 }
 
 /* A completion finds another poll asking for one more. */
 static inline bool mknet_fault_storming(const struct mknet_priv *priv)
 {
-	return unlikely(READ_ONCE(priv->faults.complete_storm));
+	return unlikely(test_bit(MKNET_FAULT_COMPLETE_STORM,
+				 &priv->faults.flags));
 }
 #else
 static inline void mknet_fault_add(struct mknet_priv *priv) { }

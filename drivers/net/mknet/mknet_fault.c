@@ -47,6 +47,8 @@
 #include "mknet.h"
 
 #define MKNET_BATCH_FRAMES	4
+/* What garble writes: random bytes, or this byte value. */
+#define MKNET_GARBLE_RANDOM	ULONG_MAX
 
 /* Publish @n descriptors starting at our producer index, as they are. */
 static void mknet_publish(struct mknet_txq *txq, u32 n)
@@ -87,7 +89,7 @@ static void mknet_put_desc(struct mknet_priv *priv, u32 i, u64 addr, u32 len,
 	d->flags = (more ? MKNET_DESC_MORE : 0) | (i ? 0 : MKNET_DESC_HDR);
 }
 
-static int mknet_fault_desc(void *ctx, const char *args)
+static int mknet_fault_desc(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
@@ -102,7 +104,7 @@ static int mknet_fault_desc(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_fault_len(void *ctx, const char *args)
+static int mknet_fault_len(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
@@ -117,7 +119,7 @@ static int mknet_fault_len(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_fault_chain(void *ctx, const char *args)
+static int mknet_fault_chain(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
@@ -139,7 +141,7 @@ static int mknet_fault_chain(void *ctx, const char *args)
  * them ending a byte short of a page.  The receiver must build it within
  * an skb's fragments; KASAN watches that it does.
  */
-static int mknet_fault_longest(void *ctx, const char *args)
+static int mknet_fault_longest(void *ctx, const char *args, unsigned long data)
 {
 	const u32 piece = MKNET_MAX_FRAME / MKNET_MAX_DESCS;
 	struct mknet_priv *priv = ctx;
@@ -166,7 +168,7 @@ static int mknet_fault_longest(void *ctx, const char *args)
 }
 
 /* Not RAM of ours; each must be dropped as a bad address. */
-static int mknet_fault_addr(void *ctx, const char *args)
+static int mknet_fault_addr(void *ctx, const char *args, unsigned long data)
 {
 	struct mk_mem_range mem[MK_MAX_MEM_RANGES];
 	struct mknet_priv *priv = ctx;
@@ -206,7 +208,7 @@ static int mknet_fault_addr(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_fault_hdr(void *ctx, const char *args)
+static int mknet_fault_hdr(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
@@ -226,7 +228,7 @@ static int mknet_fault_hdr(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_fault_prod(void *ctx, const char *args)
+static int mknet_fault_prod(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
@@ -247,7 +249,7 @@ static int mknet_fault_prod(void *ctx, const char *args)
 }
 
 /* A state the peer must not take for UP, kept as ours until restore. */
-static int mknet_fault_state(void *ctx, const char *args)
+static int mknet_fault_state(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
@@ -260,7 +262,7 @@ static int mknet_fault_state(void *ctx, const char *args)
 }
 
 /* Doorbells are rung without the TX lock, as the hold timer rings them. */
-static int mknet_fault_flood(void *ctx, const char *args)
+static int mknet_fault_flood(void *ctx, const char *args, unsigned long data)
 {
 	u32 i;
 
@@ -269,7 +271,7 @@ static int mknet_fault_flood(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_fault_silence(void *ctx, const char *args)
+static int mknet_fault_silence(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	u8 *mem = mknet_fault_mem(priv);
@@ -287,12 +289,14 @@ static int mknet_fault_silence(void *ctx, const char *args)
 	return 0;
 }
 
-static int mknet_garble(struct mknet_priv *priv, int byte)
+/* @byte is a byte value, or MKNET_GARBLE_RANDOM. */
+static int mknet_fault_garble(void *ctx, const char *args, unsigned long byte)
 {
+	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 
 	__netif_tx_lock_bh(nq);
-	if (byte < 0)
+	if (byte == MKNET_GARBLE_RANDOM)
 		get_random_bytes(priv->area, priv->area_size);
 	else
 		memset(priv->area, byte, priv->area_size);
@@ -300,64 +304,24 @@ static int mknet_garble(struct mknet_priv *priv, int byte)
 	return 0;
 }
 
-static int mknet_fault_garble_random(void *ctx, const char *args)
-{
-	return mknet_garble(ctx, -1);
-}
-
-static int mknet_fault_garble_zero(void *ctx, const char *args)
-{
-	return mknet_garble(ctx, 0);
-}
-
-static int mknet_fault_garble_ff(void *ctx, const char *args)
-{
-	return mknet_garble(ctx, 0xff);
-}
-
-/* Flags the data path reads without the TX lock. */
-static int mknet_fault_stall(void *ctx, const char *args)
+/* Flags the data path and reshapes read: set or cleared at any time. */
+static int mknet_fault_set(void *ctx, const char *args, unsigned long flag)
 {
 	struct mknet_priv *priv = ctx;
 
-	WRITE_ONCE(priv->faults.rx_stalled, true);
+	set_bit(flag, &priv->faults.flags);
 	return 0;
 }
 
-static int mknet_fault_unstall(void *ctx, const char *args)
+static int mknet_fault_clear(void *ctx, const char *args, unsigned long flag)
 {
 	struct mknet_priv *priv = ctx;
 
-	WRITE_ONCE(priv->faults.rx_stalled, false);
+	clear_bit(flag, &priv->faults.flags);
 	return 0;
 }
 
-/* Read under RTNL, which ethtool -L holds, as this file's writer does. */
-static int mknet_fault_fail_resize(void *ctx, const char *args)
-{
-	struct mknet_priv *priv = ctx;
-
-	priv->faults.fail_resize = true;
-	return 0;
-}
-
-static int mknet_fault_storm(void *ctx, const char *args)
-{
-	struct mknet_priv *priv = ctx;
-
-	WRITE_ONCE(priv->faults.complete_storm, true);
-	return 0;
-}
-
-static int mknet_fault_calm(void *ctx, const char *args)
-{
-	struct mknet_priv *priv = ctx;
-
-	WRITE_ONCE(priv->faults.complete_storm, false);
-	return 0;
-}
-
-static int mknet_fault_restore(void *ctx, const char *args)
+static int mknet_fault_restore(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
@@ -381,7 +345,7 @@ static int mknet_fault_restore(void *ctx, const char *args)
  * last of them failed by fault injection.  The frames before it must
  * still get their doorbell.
  */
-static int mknet_fault_xmit_more(void *ctx, const char *args)
+static int mknet_fault_xmit_more(void *ctx, const char *args, unsigned long data)
 {
 	struct mknet_priv *priv = ctx;
 	struct net_device *dev = priv->dev;
@@ -435,15 +399,15 @@ static const struct mk_debugfs_cmd mknet_faults[] = {
 	{ "state", mknet_fault_state },
 	{ "flood", mknet_fault_flood },
 	{ "silence", mknet_fault_silence },
-	{ "garble-random", mknet_fault_garble_random },
-	{ "garble-zero", mknet_fault_garble_zero },
-	{ "garble-ff", mknet_fault_garble_ff },
-	{ "stall", mknet_fault_stall },
-	{ "unstall", mknet_fault_unstall },
+	{ "garble-random", mknet_fault_garble, MKNET_GARBLE_RANDOM },
+	{ "garble-zero", mknet_fault_garble, 0 },
+	{ "garble-ff", mknet_fault_garble, 0xff },
+	{ "stall", mknet_fault_set, MKNET_FAULT_RX_STALLED },
+	{ "unstall", mknet_fault_clear, MKNET_FAULT_RX_STALLED },
 	{ "xmit-more", mknet_fault_xmit_more },
-	{ "fail-resize", mknet_fault_fail_resize },
-	{ "storm", mknet_fault_storm },
-	{ "calm", mknet_fault_calm },
+	{ "fail-resize", mknet_fault_set, MKNET_FAULT_FAIL_RESIZE },
+	{ "storm", mknet_fault_set, MKNET_FAULT_COMPLETE_STORM },
+	{ "calm", mknet_fault_clear, MKNET_FAULT_COMPLETE_STORM },
 	{ "restore", mknet_fault_restore },
 };
 
