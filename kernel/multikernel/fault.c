@@ -33,8 +33,12 @@
  *                rings we consume from; or zeros, or 0xff bytes
  * ping           send a message of the test type to each of our own CPUs
  *                through our ring to ourselves; fails if none could be sent
+ * write-foreign  on an instance, write back the first byte of each range
+ *                of another kernel's RAM we have mapped: fails with
+ *                EFAULT if every write faulted, as the read-only mapping
+ *                must make it; ENOENT if nothing is mapped
  *
- * Every mode but restore and ping leaves a "fault injection:" line in the
+ * Every mode but restore, ping and write-foreign leaves a "fault injection:" line in the
  * log.  Only for tests: the other kernels must count what they drop, keep
  * running, and go on talking to us once we restore; we must be whole
  * again a few seconds after a garble.
@@ -397,6 +401,39 @@ static int mk_fault_ping(void *ctx, const char *args, unsigned long data)
 	return sent ? 0 : err;
 }
 
+/*
+ * The byte written is the byte read, so a mapping that wrongly took the
+ * write costs the other kernel nothing; the log says it happened.
+ */
+static int mk_fault_write_foreign(void *ctx, const char *args, unsigned long data)
+{
+	struct mk_mem_range ranges[MK_MAX_MEM_RANGES];
+	u16 self = mk_self_instance(), id;
+	int err = -ENOENT, n, i;
+	u8 b;
+
+	if (!self)
+		return -EOPNOTSUPP;
+	for (id = 0; id < MK_MAX_INSTANCES; id++) {
+		if (id == self)
+			continue;
+		n = mk_instance_memory(id, ranges, ARRAY_SIZE(ranges));
+		for (i = 0; i < n; i++) {
+			if (!ranges[i].virt)
+				continue;
+			if (copy_from_kernel_nofault(&b, ranges[i].virt, 1))
+				return -EIO;
+			if (!copy_to_kernel_nofault(ranges[i].virt, &b, 1)) {
+				pr_err("fault injection: a write to instance %u's RAM at %pa went through\n",
+				       id, &ranges[i].start);
+				return 0;
+			}
+			err = -EFAULT;
+		}
+	}
+	return err;
+}
+
 static const struct mk_debugfs_cmd mk_fault_modes[] = {
 	{ "instance",		mk_fault_instance },
 	{ "header",		mk_fault_header },
@@ -410,6 +447,7 @@ static const struct mk_debugfs_cmd mk_fault_modes[] = {
 	{ "garble-zero",	mk_fault_garble, 0 },
 	{ "garble-ff",		mk_fault_garble, 0xff },
 	{ "ping",		mk_fault_ping },
+	{ "write-foreign",	mk_fault_write_foreign },
 };
 
 static ssize_t mk_scribble_write(struct file *file, const char __user *ubuf,

@@ -90,6 +90,11 @@ ranges=$(readable 0 | awk -F, '{ print NF }')
 	fail "instance 1 has $(sed -n 's/^mapped //p' "$TMP_DIR/host-memory") of our $ranges RAM ranges mapped with mknet0 up"
 echo "instance 1 may read our RAM as we listed it: $(readable 0);" \
 	"mapped there only since its mknet0 attached"
+# Read-only: a write through its mappings faults there (the byte written
+# back is the byte read, so a wrong answer costs us nothing).
+[ "$(sed -n 's/^write-foreign //p' "$TMP_DIR/host-memory")" = "Bad address" ] ||
+	fail "a write through instance 1's mapping of our RAM: '$(sed -n 's/^write-foreign //p' "$TMP_DIR/host-memory")', not EFAULT"
+echo "instance 1's mapping of our RAM is read-only: a write faults"
 
 tx0=$(sysstat tx_bytes)
 db0=$(qsum doorbells)
