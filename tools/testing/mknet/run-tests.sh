@@ -34,7 +34,7 @@ boot main 1500 "mkplan=selftests"
 # told by mkexpect_la57): instances must not try it.  It powers off with
 # instance 1 running (mkleave_instance), and must stop it.
 MK_CPU=max,la57=on MK_SMP=4 MK_MEM=2048 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma,x2apic,numa mkexpect_la57 mkleave_instance mk_instance_memory=512M@0x40000000" \
+	boot instance 1800 "kunit.enable=0 mkplan=instance mkskip=high_memory,cma,x2apic,numa,lockdown mkexpect_la57 mkleave_instance mk_instance_memory=512M@0x40000000" \
 	-serial "file:$out/instance1.console"
 
 # Instances in memory above 4 GiB, where q35 puts all RAM past its first
@@ -74,9 +74,10 @@ else
 fi
 
 # The loader with memory ending lower than an initrd is long, where
-# placing the initrd below the end must not wrap.
+# placing the initrd below the end must not wrap.  Then lockdown, which
+# lasts until reboot, so it ends this boot and no other.
 MK_INITRD=${initrd%.cpio.gz}-host.cpio.gz \
-	boot loader-low 300 "kunit.enable=0 mkplan=instance mkonly=loader mk_instance_memory=4M@0x200000"
+	boot loader-low 300 "kunit.enable=0 mkplan=instance mkonly=loader,lockdown mklockdown mk_instance_memory=4M@0x200000"
 
 # Each bad parameter must leave the framework off with a clear message.
 expect_off() {	# case expected-message-with-underscores cmdline
