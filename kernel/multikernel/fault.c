@@ -38,10 +38,10 @@
  *                EFAULT if every write faulted, as the read-only mapping
  *                must make it; ENOENT if nothing is mapped
  *
- * Every mode but restore, ping and write-foreign leaves a "fault injection:" line in the
- * log.  Only for tests: the other kernels must count what they drop, keep
- * running, and go on talking to us once we restore; we must be whole
- * again a few seconds after a garble.
+ * Every mode but restore, ping and write-foreign leaves a "fault
+ * injection:" line in the log.  Only for tests: the other kernels must
+ * count what they drop, keep running, and go on talking to us once we
+ * restore; we must be whole again a few seconds after a garble.
  *
  * Only with CONFIG_MULTIKERNEL_FAULT_INJECTION.  The command files of the
  * drivers' own fault injection (mknet's scribble) share the parser below.
