@@ -30,6 +30,9 @@ MKBENCH_NOMOD='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 0 tx-usec
 # response the next request's doorbell carries the completion of the
 # last response, which otherwise costs an IPI of its own.
 MKBENCH_LAZYTX='$ETHTOOL -C $d adaptive-tx off tx-usecs 1000 tx-frames 64'
+# The same with frame doorbells never held: what a request and response
+# costs once neither of its doorbells waits.
+MKBENCH_RR='$ETHTOOL -C $d adaptive-rx off rx-usecs 0 rx-frames 1 adaptive-tx off tx-usecs 1000 tx-frames 64'
 # NAPI busy polling: sockets poll the device's queue for 1 ms before
 # they sleep (a round trip under TCG takes a few hundred us), and the
 # device's interrupts (doorbells) stay deferred while they do, with a
@@ -269,6 +272,7 @@ pair_column mknet mknet
 pair_column mknet-busy mknet
 pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
 pair_column mknet-lazytx mknet "$MKBENCH_LAZYTX"
+pair_column mknet-rr mknet "$MKBENCH_RR"
 if [ "$ONLY" != latency ]; then
 	pair_column mknet-defer mknet "$MKBENCH_DEFER"
 	pair_column mknet-tuned mknet "$MKBENCH_TUNED"
@@ -414,6 +418,7 @@ link_column() {	# name [commands]
 link_column mknet
 link_column mknet-busy
 link_column mknet-lazytx "$MKBENCH_LAZYTX"
+link_column mknet-rr "$MKBENCH_RR"
 [ "$ONLY" = latency ] || link_column mknet-tuned "$MKBENCH_TUNED"
 echo stop > $inst/control
 echo "mkbench: end"
