@@ -154,6 +154,8 @@ struct mknet_peer_view {
  *	again; written by NAPI only
  * @notified: producer index at the last doorbell decision
  * @cons_event: the completion event we asked for (private copy)
+ * @stopped: whether we told the peer our queue is stopped (private copy
+ *	of &mknet_ring_ctl.stopped)
  * @cons_checked: the peer's consumer index as the poll of this pair last
  *	read it after asking for a doorbell (mknet_poll_rearm()); written
  *	by that poll only
@@ -178,6 +180,7 @@ struct mknet_txq {
 	u32 done;
 	u32 notified;
 	u32 cons_event;
+	u32 stopped;
 	u32 cons_checked;
 	spinlock_t complete_lock;	/* see @complete_lock above */
 	bool complete_again;

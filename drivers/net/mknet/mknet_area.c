@@ -93,6 +93,7 @@ static void mknet_txq_init(struct mknet_txq *txq, void *va, void **bufs, u32 n,
 	txq->done = 0;
 	txq->notified = 0;
 	txq->cons_event = 0;
+	txq->stopped = 0;
 	/* Epochs go on across areas: the peer compares them. */
 	txq->reclaiming = false;
 	txq->stall_done = 0;

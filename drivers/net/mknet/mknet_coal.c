@@ -32,6 +32,15 @@ static const struct dim_cq_moder mknet_dim_profile[NET_DIM_PARAMS_NUM_PROFILES] 
 	{ .usec = 128, .pkts = 256 },
 };
 
+/*
+ * Completions wait by default, up to 1 ms or 64 descriptors: the answer
+ * to a request carries them, so a ping-pong exchange costs two doorbells,
+ * not three or four, and a stream's come in batches.  A sender whose
+ * queue stopped waiting for them gets them at once (mknet_notify()).
+ */
+#define MKNET_TX_COAL_USECS	1000
+#define MKNET_TX_COAL_FRAMES	64
+
 static void mknet_dim_set_profile(struct dim_cq_moder __rcu *rcu_profile)
 {
 	struct dim_cq_moder *p = rcu_dereference_protected(rcu_profile, true);
@@ -74,7 +83,8 @@ static void mknet_tx_dim_work(struct work_struct *work)
 }
 
 /**
- * mknet_coal_init - moderation of a new end: adaptive, from no moderation
+ * mknet_coal_init - moderation of a new end: adaptive for frames, from no
+ *	moderation; completions held
  * @priv: our end, its queues not yet in use
  *
  * Context: RTNL held.
@@ -109,11 +119,10 @@ int mknet_coal_init(struct mknet_priv *priv)
 		qp->rx_dim.profile_ix = 0;
 		qp->tx_dim.profile_ix = 0;
 		qp->coal.adaptive = true;
-		priv->txq[q].coal.adaptive = true;
 		m = net_dim_get_rx_irq_moder(dev, &qp->rx_dim);
 		mknet_coal_apply(&qp->coal, &m);
-		m = net_dim_get_tx_irq_moder(dev, &qp->tx_dim);
-		mknet_coal_apply(&priv->txq[q].coal, &m);
+		priv->txq[q].coal.usecs = MKNET_TX_COAL_USECS;
+		priv->txq[q].coal.frames = MKNET_TX_COAL_FRAMES;
 	}
 	return 0;
 }
@@ -296,18 +305,23 @@ enum hrtimer_restart mknet_bell_timer(struct hrtimer *t)
 
 /*
  * How long a doorbell the peer wants may wait under the moderation it
- * asked for (mknet_coal_wait()).  A doorbell for frames after a quiet
- * spell rings at once; a completion is held the whole interval from the
- * first, since no one waits on it as on a frame, and a doorbell for
- * frames of ours that goes meanwhile (the answer to a request) carries
- * it.  The clock is read only when there is moderation to apply.
+ * asked for (mknet_coal_wait()).  A doorbell for frames is spaced from
+ * the last doorbell of the pair by the interval.  A completion is held
+ * the whole interval from the first, since no one waits on it as on a
+ * frame, and a doorbell for frames of ours that goes meanwhile (the
+ * answer to a request) carries it; but not while the peer's queue is
+ * stopped waiting for it.  The clock is read only when there is
+ * moderation to apply.
  */
 static u32 mknet_notify_wait(struct mknet_priv *priv, u32 q, bool frames,
-			     u32 usecs, u32 nframes, u32 past)
+			     const struct mknet_ring_ctl *peer, u32 usecs,
+			     u32 nframes, u32 past)
 {
 	s64 since = 0;
 
 	if (!usecs || (nframes && past >= nframes))
+		return 0;
+	if (!frames && READ_ONCE(peer->stopped))
 		return 0;
 	if (frames)
 		since = max_t(s64, ktime_us_delta(ktime_get(),
@@ -369,7 +383,8 @@ enum mknet_notified mknet_notify(struct mknet_priv *priv, u32 q, bool frames,
 	usecs = READ_ONCE(peer->coal_usecs);
 	nframes = READ_ONCE(peer->coal_frames);
 	*bounded = mknet_coal_bound(&usecs, &nframes, ring_size);
-	wait = mknet_notify_wait(priv, q, frames, usecs, nframes, index - event);
+	wait = mknet_notify_wait(priv, q, frames, peer, usecs, nframes,
+				 index - event);
 	if (wait) {
 		mknet_bell_defer(priv, q, wait);
 		return MKNET_NOTIFY_HELD;

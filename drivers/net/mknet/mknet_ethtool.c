@@ -297,12 +297,7 @@ static int mknet_coal_check(u32 usecs, u32 frames, const char *dir,
 				   dir, MKNET_RING_MAX);
 		return -EINVAL;
 	}
-	/* Frames held back for a count that may never come need a timeout. */
-	if (frames > 1 && !usecs) {
-		NL_SET_ERR_MSG_FMT(extack, "%s-frames above 1 needs %s-usecs",
-				   dir, dir);
-		return -EINVAL;
-	}
+	/* With no interval, nothing waits: a count is kept but means nothing. */
 	return 0;
 }
 

@@ -369,19 +369,18 @@ static void mknet_coal_test(struct kunit *test)
 	/* No moderation: at once, whatever the count. */
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(0, 0, 0, 0), 0);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(0, 64, 1, 0), 0);
-	/* Within a stream: held for the interval, unless the count is due. */
+	/* Right after a doorbell: held for the interval, unless the count is due. */
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 0, 1000, 0), 10);
-	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 63, 3), 10);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 63, 0), 10);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 64, 3), 0);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 1, 1, 0), 0);
-	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1,
-					      MKNET_COAL_QUIET_USECS - 1), 10);
-	/* After a quiet spell: at once, however long the quiet. */
-	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1,
-					      MKNET_COAL_QUIET_USECS), 0);
+	/* Within the interval: only what is left of it. */
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 63, 3), 7);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1, 9), 1);
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(5000, 0, 1, 4999), 1);
+	/* The interval over: at once, however long ago. */
+	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1, 10), 0);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(10, 64, 1, U64_MAX), 0);
-	/* An interval longer than the quiet spell is the spell. */
-	KUNIT_EXPECT_EQ(test, mknet_coal_wait(5000, 0, 1, 4999), 5000);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(5000, 0, 1, 5000), 0);
 	KUNIT_EXPECT_EQ(test, mknet_coal_wait(MKNET_COAL_USECS_MAX, 0, 1,
 					      U64_MAX), 0);

@@ -136,6 +136,9 @@ static_assert(sizeof(struct mknet_area) == 128);
  * @coal_usecs: that doorbell may wait this long (0: ring at once)...
  * @coal_frames: ...unless this many descriptors went past @event (0: no
  *	such count)
+ * @stopped: of our TX ring, nonzero while our queue is stopped (a full
+ *	ring or byte queue limits): completions may not wait for
+ *	@coal_usecs then; zero in the ring we consume
  * @epoch: of our TX ring, moved when we take back the frames the peer has
  *	not consumed, never %MKNET_EPOCH_IDLE; no descriptor is published
  *	from then until the peer acknowledges it.  Of the ring we consume,
@@ -154,8 +157,9 @@ struct mknet_ring_ctl {
 	u32 event;
 	u32 coal_usecs;
 	u32 coal_frames;
+	u32 stopped;
 	u32 epoch;
-	u8 pad[44];
+	u8 pad[40];
 };
 
 /* A fresh area acknowledges idle: it reads nothing yet. */
@@ -208,12 +212,6 @@ static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
 	return bad;
 }
 
-/*
- * A doorbell after this long without one is for a lone frame, never held
- * by moderation meant for a stream, unless the interval is longer still.
- */
-#define MKNET_COAL_QUIET_USECS	1000U
-
 /**
  * mknet_coal_wait - how long a doorbell the other end wants may wait
  * @usecs: its bounded interval; 0 means no moderation
@@ -221,21 +219,20 @@ static inline bool mknet_coal_bound(u32 *usecs, u32 *frames, u32 ring_size)
  * @past: descriptors published (or consumed) past its event index
  * @since: microseconds since the last doorbell of the same queue pair
  *
- * Within a stream a doorbell is held for the interval from the first
- * frame it covers, and rings at once when @frames are due: that is what
- * batches a flood.  A doorbell after a quiet spell (%MKNET_COAL_QUIET_USECS
- * or the interval, the longer) rings at once, so that a lone frame, a
- * ping or a request after a pause, never waits for the moderation the
- * last stream left behind.
+ * The interval is the least time between two doorbells, as a NIC
+ * throttles its interrupt: a doorbell rings at once if the last went at
+ * least @usecs ago, else when the interval since it is over, or earlier
+ * once @frames are due.  A flood thus rings once per interval, while a
+ * lone frame, a ping or the request of a ping-pong slower than the
+ * interval, never waits for the moderation a stream left behind.
  *
  * Return: 0 to ring now, else the microseconds to hold it.
  */
 static inline u32 mknet_coal_wait(u32 usecs, u32 frames, u32 past, u64 since)
 {
-	if (!usecs || (frames && past >= frames) ||
-	    since >= max(usecs, MKNET_COAL_QUIET_USECS))
+	if (!usecs || (frames && past >= frames) || since >= usecs)
 		return 0;
-	return usecs;
+	return usecs - since;
 }
 
 #define MKNET_DESC_MORE		0x1	/* frame continues in the next one */

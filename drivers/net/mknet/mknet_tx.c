@@ -112,18 +112,41 @@ static void mknet_tx_want_completion(struct mknet_txq *txq, u32 event)
 	WRITE_ONCE(txq->ctl->event, event);
 }
 
+/*
+ * Tell the peer whether our queue is stopped, so that it holds no
+ * completion the queue waits for.  If the peer consumed frames before
+ * it saw the word, it may be holding their completion: complete them
+ * ourselves, in NAPI.
+ */
+static void mknet_tx_set_stopped(struct mknet_priv *priv,
+				 struct mknet_txq *txq, u32 q)
+{
+	u32 stopped = netif_xmit_stopped(netdev_get_tx_queue(priv->dev, q));
+
+	if (stopped == txq->stopped)
+		return;
+	txq->stopped = stopped;
+	WRITE_ONCE(txq->ctl->stopped, stopped);
+	/* Pairs with the barrier in mknet_notify(): one sees the other. */
+	smp_mb();
+	if (stopped && READ_ONCE(txq->peer_ctl->index) != READ_ONCE(txq->done))
+		napi_schedule(&priv->qp[q].napi);
+}
+
 /* Stop before a frame of the most descriptors would no longer fit. */
 static void mknet_tx_maybe_stop(struct mknet_priv *priv, struct mknet_txq *txq,
 				u32 q, u32 room)
 {
 	if (room >= MKNET_MAX_DESCS) {
 		mknet_tx_want_completion(txq, txq->prod - 1);
+		mknet_tx_set_stopped(priv, txq, q);
 		return;
 	}
 	netif_stop_subqueue(priv->dev, q);
 	mknet_tx_count(txq, &txq->stats.ring_full);
 	mknet_tx_want_completion(txq, txq->prod -
 				 (priv->ring_size - room) / 2);
+	mknet_tx_set_stopped(priv, txq, q);
 	/*
 	 * Re-check after publishing the event: the peer may have consumed
 	 * past it before it saw it.  Completion is NAPI's: schedule it.
@@ -482,6 +505,7 @@ void mknet_tx_republish(struct mknet_priv *priv, u32 q)
 	__netif_tx_lock(nq, smp_processor_id());
 	WRITE_ONCE(txq->ctl->index, txq->prod);
 	WRITE_ONCE(txq->ctl->event, txq->cons_event);
+	WRITE_ONCE(txq->ctl->stopped, txq->stopped);
 	WRITE_ONCE(txq->ctl->epoch, txq->epoch);
 	/* A reclaim waits for the peer's poll: ask for it again. */
 	if (txq->reclaiming && READ_ONCE(priv->peer_attached))

@@ -26,12 +26,13 @@ ONLY=${MKBENCH_ONLY:-}
 MKBENCH_DEFER='echo 20 > /sys/class/net/$d/napi_defer_hard_irqs && echo 100000 > /sys/class/net/$d/gro_flush_timeout'
 MKBENCH_TUNED='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 50 rx-frames 32 tx-usecs 50 tx-frames 32'
 MKBENCH_NOMOD='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 0 tx-usecs 0'
-# Completion doorbells held up to 1 ms (or 64 frames): in a request and
-# response the next request's doorbell carries the completion of the
-# last response, which otherwise costs an IPI of its own.
-MKBENCH_LAZYTX='$ETHTOOL -C $d adaptive-tx off tx-usecs 1000 tx-frames 64'
-# The same with frame doorbells never held: what a request and response
-# costs once neither of its doorbells waits.
+# Completions moderated by DIM from no moderation, the default until
+# 2026-12-05: each costs a doorbell of its own unless DIM raised
+# tx-usecs, where the default holds it up to 1 ms (or 64 frames) for the
+# answer's doorbell to carry.
+MKBENCH_DIMTX='$ETHTOOL -C $d adaptive-tx on'
+# Frame doorbells never held, completions as by default: what a request
+# and response costs once neither of its doorbells waits.
 MKBENCH_RR='$ETHTOOL -C $d adaptive-rx off rx-usecs 0 rx-frames 1 adaptive-tx off tx-usecs 1000 tx-frames 64'
 # NAPI busy polling: sockets poll the device's queue for 1 ms before
 # they sleep (a round trip under TCG takes a few hundred us), and the
@@ -271,7 +272,7 @@ pair_column veth-busy veth
 pair_column mknet mknet
 pair_column mknet-busy mknet
 pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
-pair_column mknet-lazytx mknet "$MKBENCH_LAZYTX"
+pair_column mknet-dimtx mknet "$MKBENCH_DIMTX"
 pair_column mknet-rr mknet "$MKBENCH_RR"
 if [ "$ONLY" != latency ]; then
 	pair_column mknet-defer mknet "$MKBENCH_DEFER"
@@ -417,7 +418,7 @@ link_column() {	# name [commands]
 
 link_column mknet
 link_column mknet-busy
-link_column mknet-lazytx "$MKBENCH_LAZYTX"
+link_column mknet-dimtx "$MKBENCH_DIMTX"
 link_column mknet-rr "$MKBENCH_RR"
 [ "$ONLY" = latency ] || link_column mknet-tuned "$MKBENCH_TUNED"
 echo stop > $inst/control

@@ -329,15 +329,14 @@ static void fuzz_mknet_coal(void)
 	assert(mknet_coal_bound(&usecs, &frames, ring) == bad);
 	assert(usecs <= MKNET_COAL_USECS_MAX && frames <= ring);
 	/*
-	 * No moderation, a count reached or a quiet spell mean now;
-	 * otherwise the interval, never more.
+	 * No moderation, a count reached or the interval over mean now;
+	 * otherwise what is left of the interval, never more.
 	 */
 	wait = mknet_coal_wait(usecs, frames, past, since);
-	if (!usecs || (frames && past >= frames) ||
-	    since >= max(usecs, MKNET_COAL_QUIET_USECS))
+	if (!usecs || (frames && past >= frames) || since >= usecs)
 		assert(wait == 0);
 	else
-		assert(wait == usecs);
+		assert(wait && wait <= usecs && wait + since == usecs);
 }
 
 /* What an honest console writes at index i, so a reader can check it. */

@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# NAPI busy polling: a socket that busy-polls runs mknet's NAPI context
-# itself.  With the device's interrupts deferred (napi_defer_hard_irqs,
-# gro_flush_timeout), the poll leaves its event index behind while the
-# socket polls, and the other end rings no doorbell for its frames.  A
-# UDP ping-pong costs a doorbell per frame without busy polling; with it
-# on both ends, next to none.
+# A UDP ping-pong's doorbells, with moderation and with busy polling.
+# Moderation spaces doorbells for frames by rx-usecs from the last one,
+# so an exchange slower than that rings each frame's at once, while the
+# completion of a request is held (tx-usecs, 1 ms by default) and the
+# answer's doorbell carries it.  A socket that busy-polls runs mknet's
+# NAPI context itself.  With the device's interrupts deferred
+# (napi_defer_hard_irqs, gro_flush_timeout), the poll leaves its event
+# index behind while the socket polls, and the other end rings no
+# doorbell for its frames: next to none with it on both ends.
 . "$(dirname "$0")/lib.sh"
 SOCKPERF=${SOCKPERF:-sockperf}
 PORT=11111
@@ -13,11 +16,9 @@ command -v "$SOCKPERF" >/dev/null || { echo "no sockperf"; exit 4; }
 out=$TMP_DIR/sockperf
 setup_pair
 
-# One queue pair and no moderation, so that every doorbell goes at once.
+# One queue pair.
 for s in a b; do
 	in$s $ETHTOOL -L mk${s}0 combined 1 || fail "ethtool -L on $s"
-	in$s $ETHTOOL -C mk${s}0 adaptive-rx off adaptive-tx off rx-usecs 0 \
-		tx-usecs 0 || fail "ethtool -C on $s"
 done
 wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L"
 ina ping -c 2 -W 2 $B4 >/dev/null || fail "no ping"
@@ -26,6 +27,9 @@ ina ping -c 2 -W 2 $B4 >/dev/null || fail "no ping"
 bells() { echo $(( $(stat a tx0_doorbells) + $(stat b tx0_doorbells) )); }
 cbells() {
 	echo $(( $(stat a rx0_completion_doorbells) + $(stat b rx0_completion_doorbells) ))
+}
+held() {
+	echo $(( $(stat a tx0_doorbells_deferred) + $(stat b tx0_doorbells_deferred) ))
 }
 
 # Busy polling for $1 us on both ends, the device's interrupts deferred
@@ -43,21 +47,22 @@ busy() {
 }
 
 # A 3 s ping-pong from a (CPU 0) to b (CPU 1); prints "exchanges
-# frame-doorbells completion-doorbells".  A socket takes busy_read when
-# it is made: the server is made per run.
+# frame-doorbells completion-doorbells held-frame-doorbells".  A socket
+# takes busy_read when it is made: the server is made per run.
 pingpong() {
 	inb taskset -c 1 $SOCKPERF server -i $B4 -p $PORT --daemonize \
 		>/dev/null 2>&1 || return 1
 	sleep 1
-	b0=$(bells) c0=$(cbells)
+	b0=$(bells) c0=$(cbells) h0=$(held)
 	ina taskset -c 0 timeout 60 $SOCKPERF pp -i $B4 -p $PORT -t 3 \
 		> "$out" 2>&1
 	rc=$?
-	b1=$(bells) c1=$(cbells)
+	b1=$(bells) c1=$(cbells) h1=$(held)
 	killall sockperf 2>/dev/null
 	[ $rc = 0 ] || { cat "$out"; return 1; }
-	awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) '/Total Run.*ReceivedMessages=/ {
-		sub(/.*ReceivedMessages=/, ""); print $1 + 0, b, c }' "$out"
+	awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) -v h=$((h1 - h0)) '
+		/Total Run.*ReceivedMessages=/ {
+		sub(/.*ReceivedMessages=/, ""); print $1 + 0, b, c, h }' "$out"
 }
 
 restore() { busy 0; rm -f "$out"; }
@@ -65,6 +70,34 @@ bfail() { restore; fail "$@"; }
 
 [ "$(nproc)" -ge 2 ] || { echo "busy polling needs two CPUs here"; cleanup; exit 4; }
 busy 0 || fail "net.core.busy_read"
+
+# Completions held by default; frames spaced by 2 us, less than any
+# exchange takes.
+[ "$(ina $ETHTOOL -c mka0 | awk '/^tx-usecs:/ { print $2 }')" = 1000 ] ||
+	bfail "completions are not held by default: $(ina $ETHTOOL -c mka0)"
+for s in a b; do
+	in$s $ETHTOOL -C mk${s}0 adaptive-rx off rx-usecs 2 rx-frames 64 ||
+		bfail "ethtool -C rx-usecs 2 on $s"
+done
+r=$(pingpong) || bfail "ping-pong with moderation: $r"
+# shellcheck disable=SC2086 # four figures
+set -- $r
+n=${1:-0} b=${2:-0} c=${3:-0} h=${4:-0}
+echo "with rx-usecs 2 and completions held: $n exchanges, $b doorbells for frames ($h held), $c for completions"
+[ "$n" -gt 0 ] || bfail "no exchange with moderation"
+[ "$b" -ge "$n" ] || bfail "fewer doorbells for frames than exchanges"
+[ $((h * 10)) -lt "$n" ] ||
+	bfail "$h of $b doorbells for frames held for rx-usecs 2"
+# The answer carries the completion of its request: a completion
+# doorbell goes only when an answer takes longer than 1 ms.
+[ $((c * 4)) -lt "$n" ] ||
+	bfail "$c completion doorbells in $n exchanges with completions held"
+
+# No moderation, so that every doorbell goes at once.
+for s in a b; do
+	in$s $ETHTOOL -C mk${s}0 adaptive-rx off adaptive-tx off rx-usecs 0 \
+		tx-usecs 0 || bfail "ethtool -C on $s"
+done
 r=$(pingpong) || bfail "ping-pong without busy polling: $r"
 # shellcheck disable=SC2086 # three figures
 set -- $r

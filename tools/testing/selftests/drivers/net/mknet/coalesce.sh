@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Interrupt moderation the ethtool way: adaptive by default; rx/tx usecs
-# and frames round-trip, per queue too, and are refused out of range;
+# Interrupt moderation the ethtool way: adaptive for frames and
+# completions held by default; rx/tx usecs and frames round-trip, per
+# queue too, and are refused out of range; no interval takes any count;
 # rx-frames N cuts the doorbells a flood costs as N grows; a lone ping
-# does not wait for rx-usecs while a stream does; switching adaptive
+# does not wait for rx-usecs while a stream does; a sender stopped by
+# byte queue limits gets its completions at once; switching adaptive
 # moderation on and off under TCP loses and miscounts nothing.
 . "$(dirname "$0")/lib.sh"
 setup_pair
@@ -16,8 +18,9 @@ coal() {
 		$1 == k ":" { print $2 }'
 }
 
-[ "$(coal a adaptive-rx)" = on ] && [ "$(coal a adaptive-tx)" = on ] ||
-	fail "adaptive moderation is not on by default: $(ina $ETHTOOL -c mka0)"
+got="$(coal a adaptive-rx) $(coal a adaptive-tx) $(coal a tx-usecs) $(coal a tx-frames)"
+[ "$got" = "on off 1000 64" ] ||
+	fail "defaults are not adaptive-rx and completions held: $(ina $ETHTOOL -c mka0)"
 
 # Round trip.
 ina $ETHTOOL -C mka0 adaptive-rx off adaptive-tx off rx-usecs 50 \
@@ -27,9 +30,9 @@ got="$got $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
 [ "$got" = "off off 50 32 20 16" ] || fail "ethtool -c reads back '$got'"
 echo "round trip: $got"
 
-# Out of range, or frames that could wait for ever: refused, unchanged.
+# Out of range: refused, unchanged.
 for bad in "rx-usecs 10001" "tx-usecs 10001" "rx-frames 1025" \
-	   "tx-frames 1025" "rx-usecs 0 rx-frames 8" "tx-usecs 0 tx-frames 8"; do
+	   "tx-frames 1025"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	if ina $ETHTOOL -C mka0 $bad 2>/dev/null; then
 		fail "ethtool -C $bad was accepted"
@@ -38,6 +41,10 @@ done
 got="$(coal a rx-usecs) $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
 [ "$got" = "50 32 20 16" ] || fail "a refused -C changed the values to '$got'"
 echo "refused out of range, values kept"
+# No interval: nothing waits, whatever count is kept for a later one.
+ina $ETHTOOL -C mka0 rx-usecs 0 tx-usecs 0 ||
+	fail "ethtool -C rx-usecs 0 tx-usecs 0 refused with counts set"
+ina $ETHTOOL -C mka0 rx-usecs 50 tx-usecs 20 || fail "ethtool -C back"
 
 # Per queue: queue 1 alone.
 if [ "$(channels a)" -ge 2 ]; then
@@ -109,6 +116,24 @@ ina timeout 20 $IPERF -c $B4 -t 2 -u -b 4M -l 500 >/dev/null ||
 timed=$(( $(stat a rx0_doorbells_timed) - timed ))
 echo "a stream of 1000 frames/s: a's timer rang $timed held doorbells"
 [ $timed -gt 0 ] || fail "no held doorbell rang"
+
+# A sender whose queue stopped gets its completions at once, whatever
+# tx-usecs asks.  Byte queue limits of 1 byte stop a's queue after every
+# frame; with its completions held 10 ms, a one-way flood would move
+# about one frame per 10 ms.  b rings for frames at once.
+limit=/sys/class/net/mka0/queues/tx-0/byte_queue_limits/limit_max
+max=$(ina cat $limit)
+ina $ETHTOOL -C mka0 adaptive-tx off tx-usecs 10000 || fail "-C a tx-usecs 10000"
+inb $ETHTOOL -C mkb0 adaptive-rx off rx-usecs 0 rx-frames 1 || fail "-C b rx-usecs 0"
+ina sh -c "echo 1 > $limit" || fail "BQL limit_max 1"
+rx=$(sysstat b rx_packets)
+ina timeout 20 $IPERF -c $B4 -t 3 -u -b 20M -l 64 >/dev/null 2>&1
+rc=$?
+ina sh -c "echo $max > $limit"
+[ $rc = 0 ] || fail "iperf3 UDP with BQL at 1 byte"
+rx=$(( $(sysstat b rx_packets) - rx ))
+echo "BQL at 1 byte, completions held 10 ms: b took $rx frames in 3 s"
+[ "$rx" -gt 1000 ] || fail "a stopped sender waited for its completions: $rx frames"
 
 # Adaptive moderation switched on and off under TCP: no drop, no error,
 # and every frame a sent is one b received.  The counts start while
