@@ -268,14 +268,16 @@ static void mknet_bell_rung(struct mknet_priv *priv, u32 q)
 /*
  * Hold a doorbell the peer's moderation lets wait: the pair's timer rings
  * it when the wait is over, unless a doorbell goes before.  Of two waits,
- * the shorter wins.
+ * the shorter wins; within a microsecond (the rounding of the rest of an
+ * interval, which every frame of a flood computes anew) the running one
+ * does, so that a flood does not restart the timer at each frame.
  */
 static void mknet_bell_defer(struct mknet_priv *priv, u32 q, u32 usecs)
 {
 	struct hrtimer *t = &priv->qp[q].bell_timer;
 
 	if (hrtimer_is_queued(t) &&
-	    ktime_before(hrtimer_get_remaining(t), mknet_usecs(usecs)))
+	    ktime_before(hrtimer_get_remaining(t), mknet_usecs(usecs + 1)))
 		return;
 	hrtimer_start(t, mknet_usecs(usecs), HRTIMER_MODE_REL_PINNED);
 }
