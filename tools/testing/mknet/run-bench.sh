@@ -21,7 +21,7 @@ done
 # Under TCG the host's other work shows in every figure: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "  BOOT    bench kernel, QEMU q35 TCG, 2 CPUs, 2 GiB (console in $log, instance 1 in $ilog)"
-MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" "$log" 1800 \
+MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" "$log" 3600 \
 	"kunit.enable=0 mkplan=bench mk_instance_memory=512M@0x40000000 $settings" \
 	-serial "file:$ilog"
 load1=$(cut -d' ' -f1 /proc/loadavg)
