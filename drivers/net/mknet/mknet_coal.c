@@ -33,10 +33,12 @@ static const struct dim_cq_moder mknet_dim_profile[NET_DIM_PARAMS_NUM_PROFILES] 
 };
 
 /*
- * Completions wait by default, up to 1 ms or 64 descriptors: the answer
- * to a request carries them, so a ping-pong exchange costs two doorbells,
- * not three or four, and a stream's come in batches.  A sender whose
- * queue stopped waiting for them gets them at once (mknet_notify()).
+ * Completions wait by default, up to 1 ms: the answer to a request
+ * carries them, so a ping-pong exchange costs two doorbells, not three or
+ * four.  A sender whose queue stopped waiting for them gets them at once
+ * (mknet_notify()).  The count is of descriptors consumed past the
+ * completion event, which the sender moves to its newest frame at every
+ * frame: it only tells on the half-ring event of a full ring.
  */
 #define MKNET_TX_COAL_USECS	1000
 #define MKNET_TX_COAL_FRAMES	64

@@ -28,7 +28,7 @@ MKBENCH_TUNED='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 50 rx-fra
 MKBENCH_NOMOD='$ETHTOOL -C $d adaptive-rx off adaptive-tx off rx-usecs 0 tx-usecs 0'
 # Completions moderated by DIM from no moderation, the default until
 # 2026-12-05: each costs a doorbell of its own unless DIM raised
-# tx-usecs, where the default holds it up to 1 ms (or 64 frames) for the
+# tx-usecs, where the default holds it up to 1 ms for the
 # answer's doorbell to carry.
 MKBENCH_DIMTX='$ETHTOOL -C $d adaptive-tx on'
 # Frame doorbells never held, completions as by default: what a request
