@@ -56,6 +56,17 @@ for c in drivers/net/mknet multikernel multikernel/instance; do
 		[ -x "$sel/$c/$t" ] || { echo "  ERROR   $c/$t: not executable"; exit 1; }
 		echo "$c:$t" >> "$root/selftests/kselftest-list.txt"
 	done
+	# What it takes from elsewhere in the selftests (TEST_INCLUDES,
+	# such as kselftest/ktap_helpers.sh), from the kernel's tree unless
+	# it is one of ours, at the same place as `make install` puts it.
+	for f in $(make_var "$sel/$c" TEST_INCLUDES); do
+		rel=$(realpath -m --relative-to="$sel" "$sel/$c/$f")
+		src=$sel/$rel
+		[ -e "$src" ] || src=$obj/source/tools/testing/selftests/$rel
+		[ -e "$src" ] || { echo "  ERROR   $c: no $rel to include"; exit 1; }
+		mkdir -p "$root/selftests/$(dirname "$rel")"
+		cp "$src" "$root/selftests/$rel"
+	done
 	# What the collection generates (TEST_GEN_FILES), by its own rules.
 	for f in $(make_var "$sel/$c" TEST_GEN_FILES); do
 		grep -v '^include' "$sel/$c/Makefile" |

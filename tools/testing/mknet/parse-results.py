@@ -7,17 +7,21 @@ timestamp, and its test cases are indented one level.  The guest's
 kselftest runner prints one KTAP document per boot from user space, with
 no timestamp: 'TAP version 13', a plan '1..N', then per test its output as
 '# ' diagnostics and 'ok N name', 'ok N name # SKIP reason' or
-'not ok N name # exit=R'.  Harness steps outside that runner (bad boot
-parameters, fuzzing, stress) print 'mkselftest: ok|not ok|skip name';
+'not ok N name # exit=R'.  A selftest that reports its steps prints a
+KTAP document of its own (kselftest/ktap_helpers.sh), which the runner
+shows as '# ' lines: each step counts as a result, and a selftest that
+passed must have reported every step it planned.  Harness steps outside
+that runner (bad boot parameters, fuzzing, stress) print
+'mkselftest: ok|not ok|skip name';
 'mkexpect: name: text' passes name once a later line of the log holds
 text, and fails it otherwise.
 
-Every KUnit test case and every selftest counts once.  A splat anywhere in
-a log, a boot that did not reach the end of its plan, a KTAP document with
-fewer or more results than its plan, or a log with no result at all is a
-failure of its own.  The last line printed is 'N passed, N failed,
-N skipped'; the exit status is non-zero on any failure or when nothing
-ran.
+Every KUnit test case, selftest and selftest step counts once.  A splat
+anywhere in a log, a boot that did not reach the end of its plan, a KTAP
+document with fewer or more results than its plan, or a log with no
+result at all is a failure of its own.  The last line printed is
+'N passed, N failed, N skipped'; the exit status is non-zero on any
+failure or when nothing ran.
 
 A '*.console' file is what started instances wrote on the machine's
 second UART: no results, only splats, judged as one check per file.  The
@@ -102,6 +106,24 @@ def judge(path):
     ksft = False        # inside the runner's KTAP document
     plan = results = None
     expect = {}         # NAME: TEXT awaited
+    steps = []          # a selftest's own KTAP results, until its own
+    step_plan = None
+
+    def judge_steps(test, ok):
+        """A selftest's steps count as results of their own."""
+        for res, desc, directive in steps:
+            label = f'{name}: selftest {test}: {desc}'
+            if directive and directive.upper().startswith('SKIP'):
+                skipped.append(label)
+            elif res == 'ok':
+                passed.append(label)
+            else:
+                failed.append(label)
+        # A test that fails stops at its failing step; one that passes
+        # must have reported all it planned.
+        if ok and step_plan is not None and len(steps) != step_plan:
+            failed.append(f'{name}: selftest {test} planned {step_plan} '
+                          f'steps, reported {len(steps)}')
 
     def ksft_end():
         if plan is not None and results != plan:
@@ -138,6 +160,9 @@ def judge(path):
                 res, desc, directive = m.group(1), m.group(3) or '', m.group(4)
                 results += 1
                 label = f'{name}: selftest {ksft_name(desc)}'
+                judge_steps(ksft_name(desc), res == 'ok' and not (
+                    directive and directive.upper().startswith('SKIP')))
+                steps, step_plan = [], None
                 if directive and directive.upper().startswith('SKIP'):
                     why = directive[4:].strip()
                     skipped.append(label + (f' ({why})' if why else ''))
@@ -156,10 +181,24 @@ def judge(path):
                 continue
             m = KSFT_NOTE.match(line)
             if m:
-                if KSFT_TEST.match(m.group(1)):
-                    notes = []
-                else:
-                    notes.append(m.group(1))
+                inner = m.group(1)
+                if KSFT_TEST.match(inner):
+                    notes, steps, step_plan = [], [], None
+                    continue
+                # The selftest's own KTAP document (ktap_helpers.sh).
+                if KSFT_HEADER.match(inner):
+                    continue
+                n = KSFT_PLAN.match(inner)
+                if n and step_plan is None and not steps:
+                    step_plan = int(n.group(1))
+                    continue
+                n = KSFT_RESULT.match(inner)
+                if n and step_plan is not None:
+                    steps.append((n.group(1), (n.group(3) or '').strip(),
+                                  n.group(4)))
+                    if n.group(1) == 'ok':
+                        continue
+                notes.append(inner)
                 continue
         if SELFTEST_START.match(line):
             notes = []

@@ -4,6 +4,7 @@
 # MKSTRESS seconds, with link flaps, ring resizes, queue count changes,
 # MTU changes and module reloads; the link must work at the end, and the host judges the console
 # (KASAN, lockdep, kmemleak) for splats.
+KSFT_DIR=/selftests
 . /selftests/mknet/lib.sh
 T=$(sed -n 's/.*mkstress=\([0-9]*\).*/\1/p' /proc/cmdline)
 end=$(( $(cut -d. -f1 /proc/uptime) + ${T:-300} ))

@@ -32,11 +32,16 @@ rm_tmp() { rm -rf "$TMP_DIR"; }
 trap rm_tmp EXIT
 trap 'exit 1' HUP INT TERM
 
+# Per-step KTAP results (multikernel/ktap_steps.sh).
+. "$(dirname "$0")/../../kselftest/ktap_helpers.sh"
+. "$(dirname "$0")/../ktap_steps.sh"
+
 # A failed test leaves the machine as the next one expects it: no
 # instance running, every CPU of ours online.  Whether one runs is our
 # own record (control), not its table entry, which it may have scribbled.
 fail() {
 	echo "FAIL: $*"
+	step_failed
 	for _c in ${d%/*}/*/control; do
 		[ "$(cat $_c)" = running ] && echo stop > $_c
 	done 2>/dev/null

@@ -31,7 +31,19 @@ TMP_DIR=$(mktemp -d) || { echo "FAIL: mktemp"; exit 1; }
 trap 'rm -rf "$TMP_DIR"' EXIT
 trap 'exit 1' HUP INT TERM
 
-fail() { echo "FAIL: $*"; cleanup; exit 1; }
+# Per-step KTAP results (multikernel/ktap_steps.sh).  $KSFT_DIR: where
+# the selftests are installed, for a script that sources us from
+# outside our collection.
+KSFT_DIR=${KSFT_DIR:-$(dirname "$0")/../../..}
+. "$KSFT_DIR/kselftest/ktap_helpers.sh"
+. "$KSFT_DIR/multikernel/ktap_steps.sh"
+
+fail() {
+	echo "FAIL: $*"
+	step_failed
+	cleanup
+	exit 1
+}
 ina() { $IP netns exec "$NSA" "$@"; }
 inb() { $IP netns exec "$NSB" "$@"; }
 
