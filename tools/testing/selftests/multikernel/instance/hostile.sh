@@ -22,6 +22,7 @@ unknown_bells() { awk '$1 == "instance" && $2 == 1 { print $6 }' $ipis; }
 
 hostile_on() {	# the instance's CPU list
 	cpus=$1
+	step "garbage_cpus$cpus"
 	CPUS=$cpus load_instance "mkhostile console=mkcon"
 	corrupt=$(cat $d/corrupt)
 	dropped=$(cat $d/dropped)
@@ -40,6 +41,7 @@ hostile_on() {	# the instance's CPU list
 	say "flood: unknown_type $unknown -> $(cat $d/unknown_type)," \
 		"MKI $(awk '/MKI/ { print $2 }' /proc/interrupts)"
 
+	step "behaves_cpus$cpus"
 	# It behaves again: the link to it must work without a manual
 	# step.  mknet0 stays from one instance to the next, counters too.
 	wait_for 60 state_is running || fail "instance 1 not running after restore"
@@ -50,6 +52,7 @@ hostile_on() {	# the instance's CPU list
 	wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping to instance 1 after it behaved"
 	say "instance 1 behaves again: ping answered"
 
+	step "bad_addr_cpus$cpus"
 	# Its mknet end then names memory that is not its own in six
 	# frames: we drop each unread, take its longest frame, and answer
 	# pings after.
@@ -61,6 +64,7 @@ hostile_on() {	# the instance's CPU list
 	wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after instance 1's mknet scribbles"
 	say "ping answered after instance 1's mknet scribbles"
 
+	step "storm_cpus$cpus"
 	# The storm: for 22 s, past the 20 s after which a soft lockup is
 	# reported, instance 1 sends IPIs to our CPUs in a tight loop, every
 	# doorbell bit set and a full ring of messages behind each; on two
@@ -134,6 +138,7 @@ hostile_on() {	# the instance's CPU list
 		fail "only $answered of $pings pings answered during the storm"
 	wait_for 30 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the storm"
 
+	step "stop_cpus$cpus"
 	# As the next instance (or test) expects it: our end down, every
 	# CPU of the instance back here.
 	$IP link set mknet0 down
@@ -142,9 +147,14 @@ hostile_on() {	# the instance's CPU list
 	say "stopped, back online here: $(cat /sys/devices/system/cpu/online)"
 }
 
+steps 10
 hostile_on 1
 if [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -lt 3 ]; then
-	echo "two CPUs here: no hostile instance on two"
+	for s in garbage behaves bad_addr storm stop; do
+		step_skip "${s}_cpus1-2" "(two CPUs here: no hostile instance on two)"
+	done
+	steps_done
 	exit 0
 fi
 hostile_on 1-2
+steps_done

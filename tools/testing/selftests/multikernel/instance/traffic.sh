@@ -27,6 +27,9 @@ start() {
 	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
 }
 
+steps 12
+
+step pair_ids
 # Pairs until link ids run out (pairs leave one for each possible link
 # to another instance); their rings are private memory, so they take
 # nothing from the pool.  Each pair's second end (the first's iflink) is
@@ -52,6 +55,7 @@ del_pairs() {
 	done
 }
 
+step link_up
 load_instance
 start
 
@@ -65,11 +69,13 @@ grep -q '^ours region' /sys/kernel/debug/mknet/link$link/area ||
 	fail "our area of a link to another kernel is not in the region: $(cat /sys/kernel/debug/mknet/link$link/area)"
 echo "mknet0 carrier up: $($ETHTOOL -i mknet0 | grep bus-info)," \
      "TX ring $($ETHTOOL -g mknet0 | awk '/^Current/ { c = 1 } c && /^TX:/ { print $2 }')"
+step ping
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "instance 1 does not answer ping"
 ping -c 5 -i 0.2 192.0.2.2 | tail -1
 ping -c 3 2001:db8::2 >/dev/null || fail "no IPv6 ping to instance 1"
 echo "ping both families: ok"
 
+step readable_memory
 # What instance 1 may read of our memory is our own list: on its command
 # line as we handed it over, as its core took it, with no complaint of
 # its core at boot; none of it mapped there before its mknet loaded, and
@@ -96,6 +102,7 @@ echo "instance 1 may read our RAM as we listed it: $(readable 0);" \
 	fail "a write through instance 1's mapping of our RAM: '$(sed -n 's/^write-foreign //p' "$TMP_DIR/host-memory")', not EFAULT"
 echo "instance 1's mapping of our RAM is read-only: a write faults"
 
+step tcp
 tx0=$(sysstat tx_bytes)
 db0=$(qsum doorbells)
 $IPERF -c 192.0.2.2 -t 10 -f m > "$TMP_DIR/iperf.out" 2>&1 || {
@@ -119,6 +126,7 @@ $IPERF -c 192.0.2.2 -t 5 -R -f m > "$TMP_DIR/iperf.out" 2>&1 || {
 }
 echo "instance 1 -> host: $(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out")"
 
+step udp
 # The instance's one iperf3 server takes a client at a time: the last
 # run may still be closing.
 udp() { $IPERF -c 192.0.2.2 -u -b 20M -t 3 > "$TMP_DIR/iperf.out" 2>&1; }
@@ -137,11 +145,13 @@ echo "UDP: iperf3 sent $sent bytes, tx_bytes grew by $moved"
 [ "${sent:-0}" -gt 0 ] || fail "iperf3 UDP sent nothing"
 [ "$moved" -ge $((sent - sent / 50)) ] || fail "tx_bytes $moved < iperf3 UDP bytes $sent"
 
+step mtu
 # The instance keeps MTU 1500: its answers come back as fragments.
 $IP link set mknet0 mtu 9000 || fail "mtu 9000 while up"
 ping -c 3 -s 8000 -W 2 192.0.2.2 >/dev/null || fail "no 8000-byte ping at mtu 9000"
 $IP link set mknet0 mtu 1500
 echo "8000-byte ping at mtu 9000: ok"
+step reshape
 channels() { $ETHTOOL -l mknet0 | awk '/^Current/ { c = 1 } c && /^Combined:/ { print $2 }'; }
 ring() { $ETHTOOL -g mknet0 | awk -v k="$1:" '/^Current/ { c = 1 } c && $1 == k { print $2 }'; }
 # Our TX rings are ours to reshape: a fresh area, a HELLO, and instance
@@ -174,6 +184,7 @@ bad=$(($(qsum bad_peer_cons) + $(qsum drop_bad_index)))
 [ "$(stat drop_bad_hello)" = "$hello0" ] || fail "drop_bad_hello $hello0 -> $(stat drop_bad_hello) across the reshapes"
 echo "back to $queues queue pairs of $tx descriptors; no bad index, no bad HELLO"
 
+step xdp
 # XDP between kernels: a veth in a namespace of ours reaches instance 1
 # through mknet0 by XDP_REDIRECT both ways (veth -> mknet0 by
 # ndo_xdp_xmit, mknet0 -> veth from mknet0's receive path).
@@ -224,6 +235,7 @@ echo "veth -> mknet0 -> instance 1 by XDP_REDIRECT: ping answered," \
 xdp_off
 ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "no ping after XDP went"
 
+step peer_stop
 # The peer goes away in the middle of bulk TCP.
 $IPERF -c 192.0.2.2 -t 30 > /dev/null 2>&1 &
 sleep 3
@@ -237,6 +249,7 @@ wait_for 10 drained || fail "$(inflight) bytes still in flight to a stopped inst
 echo "frames in flight freed: $(qsum tx_freed_in_flight), BQL in flight 0"
 killall iperf3 2>/dev/null
 wait
+step restart
 # Back with fixed moderation on both ends (mkcoal: the instance's init
 # runs ethtool -C): each end holds the doorbells the other asked to.
 $ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 1000 rx-frames 32 \
@@ -254,6 +267,7 @@ echo "instance 1 restarted: carrier on, ping answered," \
 	"as instance 1 asked"
 [ "$(qsum doorbells_deferred)" -gt "$held" ] ||
 	fail "instance 1's rx-usecs never held a doorbell of ours"
+step unmap
 # Once no link of instance 1 reads from us, none of our RAM is mapped
 # there: unloading its mknet deletes its link to us, and that link's
 # put was the last.  Asked on its console, with the network gone.
@@ -268,3 +282,4 @@ echo stop > $d/control
 echo 1 > $cpu1 || fail "CPU 1 did not come back"
 $ETHTOOL -S mknet0 | grep -E "packets|bytes|doorbell" | head -8
 del_pairs
+steps_done

@@ -9,6 +9,7 @@
 # moderation on and off under TCP loses and miscounts nothing.
 . "$(dirname "$0")/lib.sh"
 setup_pair
+steps 9
 
 # "Adaptive RX: on  TX: on" and "rx-usecs: 8" style lines of ethtool -c.
 coal() {
@@ -18,10 +19,12 @@ coal() {
 		$1 == k ":" { print $2 }'
 }
 
+step defaults
 got="$(coal a adaptive-rx) $(coal a adaptive-tx) $(coal a tx-usecs) $(coal a tx-frames)"
 [ "$got" = "on off 1000 64" ] ||
 	fail "defaults are not adaptive-rx and completions held: $(ina $ETHTOOL -c mka0)"
 
+step round_trip
 # Round trip.
 ina $ETHTOOL -C mka0 adaptive-rx off adaptive-tx off rx-usecs 50 \
 	rx-frames 32 tx-usecs 20 tx-frames 16 || fail "ethtool -C"
@@ -30,6 +33,7 @@ got="$got $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
 [ "$got" = "off off 50 32 20 16" ] || fail "ethtool -c reads back '$got'"
 echo "round trip: $got"
 
+step out_of_range
 # Out of range: refused, unchanged.
 for bad in "rx-usecs 10001" "tx-usecs 10001" "rx-frames 1025" \
 	   "tx-frames 1025"; do
@@ -41,6 +45,7 @@ done
 got="$(coal a rx-usecs) $(coal a rx-frames) $(coal a tx-usecs) $(coal a tx-frames)"
 [ "$got" = "50 32 20 16" ] || fail "a refused -C changed the values to '$got'"
 echo "refused out of range, values kept"
+step no_interval
 # No interval: nothing waits, whatever count is kept for a later one.
 ina $ETHTOOL -C mka0 rx-usecs 0 tx-usecs 0 ||
 	fail "ethtool -C rx-usecs 0 tx-usecs 0 refused with counts set"
@@ -48,14 +53,18 @@ ina $ETHTOOL -C mka0 rx-usecs 50 tx-usecs 20 || fail "ethtool -C back"
 
 # Per queue: queue 1 alone.
 if [ "$(channels a)" -ge 2 ]; then
+	step per_queue
 	ina $ETHTOOL --per-queue mka0 queue_mask 0x2 --coalesce rx-usecs 77 ||
 		fail "per-queue -C"
 	q=$(ina $ETHTOOL --per-queue mka0 queue_mask 0x3 --show-coalesce |
 	    awk '$1 == "rx-usecs:" { printf "%s ", $2 }')
 	[ "$q" = "50 77 " ] || fail "per-queue rx-usecs read back '$q'"
 	echo "per queue: rx-usecs $q"
+else
+	step_skip per_queue "(one queue)"
 fi
 
+step rx_frames
 # Doorbells a paced UDP stream costs b, as rx-frames grows (one queue
 # pair, so every frame and doorbell is on queue 0's counters).  At 500
 # frames/s b goes idle after each frame, whatever the machine, and a
@@ -104,6 +113,7 @@ done
 	fail "rx-frames 2 rang no more than the interval: $3 against $5"
 [ "$1" -gt "$5" ] || fail "no moderation rang no more than the interval: $1 against $5"
 
+step lone_ping
 # Moderation holds a stream's doorbells for rx-usecs, 5 ms here, but not
 # a lone frame's: a ping 0.3 s after the last comes after a quiet spell
 # longer than that, so its doorbell goes at once on both ends, while a
@@ -126,6 +136,7 @@ timed=$(( $(stat a rx0_doorbells_timed) - timed ))
 echo "a stream of 1000 frames/s: a's timer rang $timed held doorbells"
 [ $timed -gt 0 ] || fail "no held doorbell rang"
 
+step stopped_sender
 # A sender whose queue stopped gets its completions at once, whatever
 # tx-usecs asks.  Byte queue limits of 1 byte stop a's queue after every
 # frame; with its completions held 10 ms, a one-way flood would move
@@ -144,6 +155,7 @@ rx=$(( $(sysstat b rx_packets) - rx ))
 echo "BQL at 1 byte, completions held 10 ms: b took $rx frames in 3 s"
 [ "$rx" -gt 1000 ] || fail "a stopped sender waited for its completions: $rx frames"
 
+step adaptive_switch
 # Adaptive moderation switched on and off under TCP: no drop, no error,
 # and every frame a sent is one b received.  The counts start while
 # nothing is in flight: a stray frame (neighbour discovery, say) sent
@@ -189,4 +201,5 @@ bql=/sys/class/net/mka0/queues/tx-0/byte_queue_limits/inflight
 slowwait 5 until_counter_is "== 0" ina cat $bql >/dev/null ||
 	fail "BQL still has $(ina cat $bql) bytes in flight"
 echo "adaptive on/off under TCP: $sent frames sent and received, no drops"
+steps_done
 cleanup

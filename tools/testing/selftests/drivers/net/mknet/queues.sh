@@ -6,6 +6,7 @@
 # doorbells leave a CPU that goes offline.
 . "$(dirname "$0")/lib.sh"
 setup_pair
+steps 8
 
 # Queue directories side $1 shows in sysfs, as "rx tx".
 sysqueues() {
@@ -13,9 +14,11 @@ sysqueues() {
 		awk '/^rx-/ { r++ } /^tx-/ { t++ } END { print r + 0, t + 0 }'
 }
 
+step refused_counts
 ina $ETHTOOL -L mka0 combined 0 2>/dev/null && fail "0 queues accepted"
 ina $ETHTOOL -L mka0 combined 9 2>/dev/null && fail "9 queues accepted"
 
+step resize_under_ping
 ping_under 150
 for n in 4 1 8 2; do
 	ina $ETHTOOL -L mka0 combined $n || fail "ethtool -L combined $n"
@@ -26,6 +29,7 @@ for n in 4 1 8 2; do
 done
 ping_under_done "queue changes under ping"
 
+step resize_peer_down
 # Changed from the peer's side while this one is down.
 ina $IP link set mka0 down
 inb $ETHTOOL -L mkb0 combined 3 || fail "ethtool -L with the peer down"
@@ -34,6 +38,7 @@ wait_carrier a 1 && wait_carrier b 1 || fail "carrier after -L with the peer dow
 [ "$(channels a)" = 3 ] || fail "a has $(channels a) queues, not 3"
 ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping on 3 queues"
 
+step flows_spread
 # Eight flows over four queue pairs: more than one pair carries them.
 ina $ETHTOOL -L mka0 combined 4 || fail "ethtool -L combined 4"
 wait_carrier a 1 || fail "carrier after -L 4"
@@ -54,6 +59,7 @@ for b0 in $before; do
 done
 [ "$busy" -ge 2 ] || fail "8 flows used $busy of 4 queue pairs"
 
+step shrink_counts
 # Shrinking loses no counts: what the gone queues moved stays in the
 # totals, and the frames in flight on the gone queues are freed, not
 # dropped.  Drops before it (the ring under 8 flows) are only reported.
@@ -75,6 +81,7 @@ echo "queue counts 4 1 8 2 3 4 1 under traffic and with the peer down; $busy of 
 sc=$(scribble_file a)
 need_scribble "$sc"
 
+step failed_resize
 # ethtool -L that cannot have the page_pool of a new queue fails whole:
 # the stack keeps one TX queue, so flows it would hash over eight go out
 # on the one ring there is, none dropped (once it oopsed on a ring it
@@ -96,6 +103,7 @@ ina $ETHTOOL -L mka0 combined 8 || fail "ethtool -L combined 8 after the fault"
 [ "$(sysqueues a)" = "8 8" ] || fail "a shows queues $(sysqueues a), not 8 8"
 wait_carrier a 1 || fail "carrier after -L 8"
 
+step completion_storm
 # Polls that keep asking each other to complete our TX rings again: each
 # gives up after a few rounds and runs again later, so softirq stays
 # within its budget (once a poll went round for as long as asked).
@@ -113,6 +121,7 @@ echo "completion storm: $((r1 - r0)) polls rescheduled"
 ina ping -c 3 -W 2 $B4 >/dev/null || fail "ping after the storm"
 echo "a failed -L keeps 1 queue, 8 flows undropped; completion storm bounded"
 
+step cpu_offline
 # A CPU that goes offline may be given to another kernel next: no
 # doorbell of either end may name it after, and the ends find each
 # other on the CPUs left.
@@ -121,7 +130,12 @@ wait_carrier a 1 || fail "carrier after -L 2"
 notify_of() { sed -n 's/^notify //p' "$(scribble_file $1 | sed 's/scribble$/rings/')"; }
 gone=$(awk '/^apicid/ { n++ } /^apicid/ && n == 2 { print $3 }' /proc/cpuinfo)
 cpu1=/sys/devices/system/cpu/cpu1/online
-[ -n "$gone" ] && [ -w $cpu1 ] || { echo "one CPU: nothing to take offline"; cleanup; exit 0; }
+if [ -z "$gone" ] || ! [ -w $cpu1 ]; then
+	step_skip cpu_offline "(one CPU: nothing to take offline)"
+	steps_done
+	cleanup
+	exit 0
+fi
 notify_off() {
 	[ -n "$(notify_of a)" ] && [ -n "$(notify_of b)" ] || return 1
 	for x in $(notify_of a) $(notify_of b); do
@@ -138,4 +152,5 @@ echo 1 > $cpu1 || fail "CPU 1 did not come back"
 [ $ok -eq 0 ] || fail "CPU 1 (APIC $gone) offline, doorbells still name it: a $a, b $b"
 [ $pinged -eq 0 ] || fail "no ping with CPU 1 offline"
 echo "CPU 1 (APIC $gone) offline: doorbells moved (a $a, b $b), ping answered"
+steps_done
 cleanup

@@ -22,9 +22,15 @@ xdp_cleanup() {
 	rmdir "$BPFFS" 2>/dev/null
 	cleanup
 }
-fail() { echo "FAIL: $*"; xdp_cleanup; exit 1; }
+fail() {
+	echo "FAIL: $*"
+	step_failed
+	xdp_cleanup
+	exit 1
+}
 
 setup_pair
+steps 9
 mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || fail "mount bpffs"
 
 # Load every program of the object into $BPFFS/$1, with maps of its own.
@@ -57,6 +63,7 @@ load set1
 load set2
 pings a $B4 3 || fail "no ping before any program"
 
+step drop
 # Drop: nothing gets through, every frame counted.
 attach b set1 xdp_drop || fail "attach xdp_drop"
 inb $IP -d link show mkb0 | grep -q "prog/xdp id" ||
@@ -67,6 +74,7 @@ d1=$(qstat b xdp_drops)
 [ $((d1 - d0)) -ge 3 ] || fail "xdp_drops moved by $((d1 - d0)), want >= 3"
 echo "drop: $((d1 - d0)) frames dropped, $(qstat b xdp_packets) seen"
 
+step aborted
 # Aborted: dropped too, counted as a drop.
 attach b set1 xdp_aborted || fail "attach xdp_aborted"
 d0=$(qstat b xdp_drops)
@@ -77,6 +85,7 @@ detach b
 pings a $B4 3 || fail "no ping after detach"
 echo "aborted: $((d1 - d0)) counted"
 
+step pass
 # A program without frags: refused while the MTU needs them, with the
 # reason; once attached, a's segmentation stops for it and TCP still
 # flows; an MTU that needs frags is refused while it is there.
@@ -100,6 +109,7 @@ detach b
 slowwait 5 tso_is a on || fail "a's TSO did not come back after detach"
 echo "pass: $((p1 - p0)) frames of TCP, $big too big while GSO stopped"
 
+step pass_frags
 # A frags-aware program: jumbo frames and GSO stay.
 ina $IP link set mka0 mtu 9000
 inb $IP link set mkb0 mtu 9000
@@ -117,6 +127,7 @@ ina $IP link set mka0 mtu 1500
 inb $IP link set mkb0 mtu 1500
 echo "pass frags: 8000-byte pings and TCP with TSO on, $((p1 - p0)) frames"
 
+step tx
 # TX: b sends a's frames back to a, addressed to a.
 attach b set1 xdp_tx || fail "attach xdp_tx"
 t0=$(qstat b xdp_tx)
@@ -129,6 +140,7 @@ r1=$(sysstat a rx_packets)
 detach b
 echo "tx: $((t1 - t0)) reflected, a received $((r1 - r0))"
 
+step redirect
 # Redirect, both ways: c's veth vc0 <-> vb0 in b's namespace, XDP on vb0
 # sends to mkb0 and XDP on mkb0 sends to vb0, so c and a share a link.
 $IP netns add "$NSC" || fail "netns $NSC"
@@ -163,6 +175,7 @@ inb $IP link set dev vb0 xdpdrv off
 detach b
 echo "redirect: veth->mknet $((x1 - x0)) frames, mknet->veth $((r1 - r0))"
 
+step cpumap
 # CPU map: b's frames built into skbs on CPU 0 by the map's kthread.
 inb $BPFTOOL map update pinned "$BPFFS/set1/maps/cpu_map" key 0 0 0 0 \
 	value 64 0 0 0 0 0 0 0 || fail "cpumap update"
@@ -174,6 +187,7 @@ r1=$(qstat b xdp_redirect)
 detach b
 echo "cpumap: $((r1 - r0)) frames"
 
+step hostile
 # A hostile a: b's program sees only frames the checks accepted.  Bad
 # addresses are counted, never run; the longest frame arrives in 17
 # page_pool fragments and is passed whole (KASAN watches the ends).
@@ -195,8 +209,11 @@ if [ -w "$sc" ]; then
 	detach b
 	pings a $B4 3 || fail "no ping after the hostile writes"
 	echo "hostile: $(($(stat b rx0_drop_bad_addr) - a0)) bad addresses counted, longest frame passed"
+else
+	step_skip hostile "(no fault injection)"
 fi
 
+step churn
 # Programs come and go under TCP: nothing breaks, the stream finishes.
 ina $IPERF -c $B4 -t 8 >"$TMP_DIR/iperf" 2>&1 &
 client=$!
@@ -214,5 +231,6 @@ wait $client || { cat "$TMP_DIR/iperf"; fail "TCP under attach/detach"; }
 pings a $B4 3 || fail "no ping after the churn"
 echo "churn: 10 attach/swap/detach rounds under TCP"
 
+steps_done
 xdp_cleanup
 echo "PASS"
