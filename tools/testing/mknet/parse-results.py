@@ -89,6 +89,11 @@ def judge_console(path):
                 for kind, line in found], []
 
 
+def is_skip(directive):
+    """Whether a KTAP result's directive ('# ...') says SKIP."""
+    return bool(directive) and directive.upper().startswith('SKIP')
+
+
 def ksft_name(desc):
     """'selftests: drivers/net/mknet: ping.sh' reads drivers/net/mknet/ping."""
     m = KSFT_TEST.match(desc)
@@ -113,7 +118,7 @@ def judge(path):
         """A selftest's steps count as results of their own."""
         for res, desc, directive in steps:
             label = f'{name}: selftest {test}: {desc}'
-            if directive and directive.upper().startswith('SKIP'):
+            if is_skip(directive):
                 skipped.append(label)
             elif res == 'ok':
                 passed.append(label)
@@ -160,10 +165,10 @@ def judge(path):
                 res, desc, directive = m.group(1), m.group(3) or '', m.group(4)
                 results += 1
                 label = f'{name}: selftest {ksft_name(desc)}'
-                judge_steps(ksft_name(desc), res == 'ok' and not (
-                    directive and directive.upper().startswith('SKIP')))
+                judge_steps(ksft_name(desc),
+                            res == 'ok' and not is_skip(directive))
                 steps, step_plan = [], None
-                if directive and directive.upper().startswith('SKIP'):
+                if is_skip(directive):
                     why = directive[4:].strip()
                     skipped.append(label + (f' ({why})' if why else ''))
                 elif res == 'ok':
