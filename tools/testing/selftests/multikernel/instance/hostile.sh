@@ -68,10 +68,10 @@ hostile_on() {	# the instance's CPU list
 	# The storm: for 22 s, past the 20 s after which a soft lockup is
 	# reported, instance 1 sends IPIs to our CPUs in a tight loop, every
 	# doorbell bit set and a full ring of messages behind each; on two
-	# CPUs of its own the loop holds one of them.  Each CPU here drains within a budget per tick and leaves
-	# the rest to a catch-up timer: no soft lockup or RCU stall (the
-	# harness judges the console), pings and TCP to it go on, and the
-	# counters show the storm.
+	# CPUs of its own the loop holds one of them.  Each CPU here drains
+	# within a budget per tick and leaves the rest to a catch-up timer:
+	# no soft lockup or RCU stall (the harness judges the console),
+	# pings and TCP to it go on, and the counters show the storm.
 	[ -r $ipis ] || fail "no $ipis"
 	out=$TMP_DIR/mkcon1-$cpus.out
 	cat $con > $out &
