@@ -15,18 +15,30 @@ for a in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
 
+# A program of the build machine's at $2 in the image, with its libraries.
+install_bin() {
+	rm -f "$root$2"
+	cp -L "$1" "$root$2"
+	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
 # busybox has its own ip: the real tools go first in PATH, by full path.
 # MK_WITH_PERF=1 adds perf, for `make profile`.
 tools="ip ethtool iperf3 bpftool sockperf"
 [ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
 for tool in $tools; do
-	bin=$(command -v "$tool" || echo "/usr/sbin/$tool")
-	cp -L "$bin" "$root/opt/mknet/bin/$tool"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	install_bin "$(command -v "$tool" || echo "/usr/sbin/$tool")" \
+		"/opt/mknet/bin/$tool"
 done
+# The selftests that use net/lib.sh run in bash, which takes date from
+# $PATH and wants its nanoseconds; the kernel's kselftest runner uses
+# /usr/bin/timeout --foreground.  busybox has none of the three.
+mkdir -p "$root/usr/bin"
+install_bin "$(command -v bash)" /bin/bash
+install_bin "$(command -v date)" /opt/mknet/bin/date
+install_bin "$(command -v timeout)" /usr/bin/timeout
 mkdir -p "$root/lib64" "$root/usr/lib"
 echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
@@ -78,6 +90,11 @@ for c in drivers/net/mknet multikernel multikernel/instance; do
 		echo " $progs " | grep -q " $(basename "$f") " ||
 			echo "  WARN    $c/$(basename "$f"): not in TEST_PROGS, not run"
 	done
+done
+# The kernel's kselftest runner, as `make install` puts it beside them.
+for f in run_kselftest.sh kselftest/runner.sh; do
+	mkdir -p "$root/selftests/$(dirname "$f")"
+	cp "$obj/source/tools/testing/selftests/$f" "$root/selftests/$f"
 done
 # Scripts outside the collections know the mknet tests' old place.
 ln -s drivers/net/mknet "$root/selftests/mknet"

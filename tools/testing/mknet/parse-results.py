@@ -4,9 +4,9 @@
 
 KUnit prints KTAP through the kernel log: its lines carry a printk
 timestamp, and its test cases are indented one level.  The guest's
-kselftest runner prints one KTAP document per boot from user space, with
-no timestamp: 'TAP version 13', a plan '1..N', then per test its output as
-'# ' diagnostics and 'ok N name', 'ok N name # SKIP reason' or
+kselftest runner prints one KTAP document per collection from user space,
+with no timestamp: 'TAP version 13', a plan '1..N', then per test its
+output as '# ' diagnostics and 'ok N name', 'ok N name # SKIP' or
 'not ok N name # exit=R'.  A selftest that reports its steps prints a
 KTAP document of its own (kselftest/ktap_helpers.sh), which the runner
 shows as '# ' lines: each step counts as a result, and a selftest that
@@ -169,7 +169,10 @@ def judge(path):
                             res == 'ok' and not is_skip(directive))
                 steps, step_plan = [], None
                 if is_skip(directive):
-                    why = directive[4:].strip()
+                    # The kernel's runner gives no reason: the test's
+                    # last line does ('SKIP: no region', say).
+                    why = directive[4:].strip() or (
+                        re.sub(r'^SKIP:?\s*', '', notes[-1]) if notes else '')
                     skipped.append(label + (f' ({why})' if why else ''))
                 elif res == 'ok':
                     passed.append(label)
