@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Guest side of `make stress`: bidirectional iperf3 over an mknet pair for
 # MKSTRESS seconds, with link flaps, ring resizes, queue count changes,

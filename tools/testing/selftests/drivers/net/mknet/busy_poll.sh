@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # A UDP ping-pong's doorbells, with moderation and with busy polling.
 # Moderation spaces doorbells for frames by rx-usecs from the last one,

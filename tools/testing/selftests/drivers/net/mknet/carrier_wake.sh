@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The carrier coming back must not wake a TX queue stopped on a full
 # ring: the next large frame would find no room and be dropped.  b stops
@@ -29,7 +29,7 @@ pingloop() {
 	done
 }
 # The loops must not outlive a failure.
-fail() { kill $loop1 $loop2 2>/dev/null; echo "FAIL: $*"; cleanup; exit 1; }
+test_cleanup() { kill $loop1 $loop2 2>/dev/null; }
 pingloop &
 loop1=$!
 pingloop &
@@ -59,6 +59,7 @@ echo "carrier flapped with a's ring full: a dropped $dropped frames"
 echo unstall > $sc
 kill $loop1 $loop2
 wait
+loop1= loop2=
 ina ping -c 3 -W 3 $B4 >/dev/null || fail "link dead after b took frames again"
 inb ping -c 3 -W 3 $A4 >/dev/null || fail "link dead b->a"
 cleanup

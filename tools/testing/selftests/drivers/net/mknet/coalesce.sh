@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Interrupt moderation the ethtool way: adaptive for frames and
 # completions held by default; rx/tx usecs and frames round-trip, per
@@ -94,11 +94,12 @@ stream_doorbells() {
 	fi
 	echo "$(( $(stat b rx0_doorbells_received) - db )) $rx"
 }
-# shellcheck disable=SC2046 # two figures each
-set -- $(stream_doorbells 1 0) $(stream_doorbells 2 10000) \
-	$(stream_doorbells 32 10000)
-echo "b's doorbells for frames: rx-frames 1: $1 for $2, 2: $3 for $4, 32: $5 for $6"
-for v in "$1" "$3" "$5"; do
+read -r bells1 frames1 <<< "$(stream_doorbells 1 0)"
+read -r bells2 frames2 <<< "$(stream_doorbells 2 10000)"
+read -r bells32 frames32 <<< "$(stream_doorbells 32 10000)"
+echo "b's doorbells for frames: rx-frames 1: $bells1 for $frames1," \
+	"2: $bells2 for $frames2, 32: $bells32 for $frames32"
+for v in "$bells1" "$bells2" "$bells32"; do
 	[ "$v" -ge 0 ] || fail "stream failed (-1: ethtool -C, -2: iperf3, -3: under 300 frames)"
 done
 # Held doorbells ring once the count is due or the interval since the
@@ -107,11 +108,14 @@ done
 # would be 1500), plus one per N frames.  rx-frames 2 rings for every
 # other frame, more than the interval alone would; rx-frames 1 without
 # an interval for each frame or burst.
-[ "$5" -le 400 ] || fail "rx-frames 32 rang $5 times: more than once per 10 ms"
-[ "$3" -le $(( $4 / 2 + 400 )) ] || fail "rx-frames 2 rang $3 times for $4 frames"
-[ $(( $3 * 2 )) -gt $(( $5 * 3 )) ] ||
-	fail "rx-frames 2 rang no more than the interval: $3 against $5"
-[ "$1" -gt "$5" ] || fail "no moderation rang no more than the interval: $1 against $5"
+[ "$bells32" -le 400 ] ||
+	fail "rx-frames 32 rang $bells32 times: more than once per 10 ms"
+[ "$bells2" -le $((frames2 / 2 + 400)) ] ||
+	fail "rx-frames 2 rang $bells2 times for $frames2 frames"
+[ $((bells2 * 2)) -gt $((bells32 * 3)) ] ||
+	fail "rx-frames 2 rang no more than the interval: $bells2 against $bells32"
+[ "$bells1" -gt "$bells32" ] ||
+	fail "no moderation rang no more than the interval: $bells1 against $bells32"
 
 step lone_ping
 # Moderation holds a stream's doorbells for rx-usecs, 5 ms here, but not

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Delete the pair while TCP traffic flows: no splat, both ends gone.
 . "$(dirname "$0")/lib.sh"

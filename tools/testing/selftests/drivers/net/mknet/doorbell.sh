@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Doorbells are never lost: frames published in an xmit_more batch whose
 # last frame is dropped still get their doorbell, not the peer's

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # One end (a) plays a hostile peer through mknet's fault injection and
 # writes into its own area what a broken kernel could.  The other end (b)

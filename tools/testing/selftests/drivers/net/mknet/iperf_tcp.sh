@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # iperf3 TCP a->b: non-zero throughput, the receiver's byte counter covers
 # what iperf3 moved, no drop.  Then again with NAPI interrupt deferral on

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # iperf3 UDP b->a at 50 Mbit/s: datagrams arrive and are counted.
 . "$(dirname "$0")/lib.sh"

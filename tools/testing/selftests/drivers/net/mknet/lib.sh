@@ -1,11 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared setup of the mknet selftests: a pair of mknet devices in this
 # kernel, one end in a namespace of its own (mka0), the other in another
 # (mkb0), with documentation-range addresses.  The namespaces are named
 # for this run, so that nothing else's is touched.
-# ethtool and iperf3 from $PATH; ip too, unless $IP names iproute2's
-# (a busybox sh runs its own ip before any in $PATH).
+# ip, ethtool and iperf3 from $PATH, unless $IP, $ETHTOOL or $IPERF name
+# others.
 IP=${IP:-ip}
 ETHTOOL=${ETHTOOL:-ethtool}
 IPERF=${IPERF:-iperf3}
@@ -13,9 +13,6 @@ A4=192.0.2.1
 B4=192.0.2.2
 A6=2001:db8::1
 B6=2001:db8::2
-run_id=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-NSA=mka-$run_id
-NSB=mkb-$run_id
 
 # A pair's areas are in the shared region: a kernel booted without
 # mk_shared_memory= has no region and no pairs, which is no failure of
@@ -31,10 +28,11 @@ TMP_DIR=$(mktemp -d) || { echo "FAIL: mktemp"; exit 1; }
 trap 'rm -rf "$TMP_DIR"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# Per-step KTAP results (multikernel/ktap_steps.sh).  $KSFT_DIR: where
-# the selftests are installed, for a script that sources us from
-# outside our collection.
+# net/lib.sh's namespaces and waits, and per-step KTAP results
+# (multikernel/ktap_steps.sh).  $KSFT_DIR: where the selftests are
+# installed, for a script that sources us from outside our collection.
 KSFT_DIR=${KSFT_DIR:-$(dirname "$0")/../../..}
+. "$KSFT_DIR/net/lib.sh"
 . "$KSFT_DIR/kselftest/ktap_helpers.sh"
 . "$KSFT_DIR/multikernel/ktap_steps.sh"
 
@@ -48,71 +46,12 @@ ina() { $IP netns exec "$NSA" "$@"; }
 inb() { $IP netns exec "$NSB" "$@"; }
 
 # Stop what runs in our namespaces (iperf3 servers and clients), then
-# delete them; what other tests or users run is left alone.
+# delete them; what other tests or users run is left alone.  A test with
+# more to undo defines test_cleanup, which goes first.
 cleanup() {
-	for ns in "$NSA" "$NSB"; do
-		[ -e "/run/netns/$ns" ] || continue
-		$IP netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		$IP netns del "$ns" 2>/dev/null
-	done
+	[ "$(type -t test_cleanup)" != function ] || test_cleanup
+	cleanup_ns "$NSA" "$NSB"
 	sleep 0.5
-}
-
-# Milliseconds since boot, from /proc/uptime's hundredths.
-timestamp_ms() {
-	local up _
-	read -r up _ < /proc/uptime
-	up=${up%.*}${up#*.}
-	echo $((${up#0} * 10))
-}
-
-# As net/lib.sh's, for busybox ash: run "$@" until it succeeds or
-# $2 milliseconds have passed, running $1 between tries; print its last
-# output, return its last status.
-loopy_wait() {
-	local sleep_cmd=$1 timeout_ms=$2 start out
-	shift 2
-	start=$(timestamp_ms)
-	while :; do
-		if out=$("$@"); then
-			printf '%s' "$out"
-			return 0
-		fi
-		if [ $(($(timestamp_ms) - start)) -gt "$timeout_ms" ]; then
-			printf '%s' "$out"
-			return 1
-		fi
-		$sleep_cmd
-	done
-}
-
-busywait() {	# timeout in ms, then the command
-	local timeout_ms=$1
-	shift
-	loopy_wait : "$timeout_ms" "$@"
-}
-
-slowwait() {	# timeout in s, then the command
-	local timeout_s=$1
-	shift
-	loopy_wait "sleep 0.1" $((timeout_s * 1000)) "$@"
-}
-
-# Succeeds, printing the value, when "$@" prints a number that is $1 (as
-# ">= 10").
-until_counter_is() {
-	local expr=$1 cur
-	shift
-	cur=$("$@")
-	echo $((cur))
-	[ $((cur $expr)) -ne 0 ]
-}
-
-slowwait_for_counter() {	# timeout in s, delta, then the command
-	local timeout_s=$1 delta=$2 base
-	shift 2
-	base=$("$@")
-	slowwait "$timeout_s" until_counter_is ">= $((base + delta))" "$@"
 }
 
 # Pings from a to b in the background while a test changes the link
@@ -159,8 +98,7 @@ setup_pair() {
 		echo "$before" | grep -qx "$d" || [ "$d" = mka0 ] || peer=$d
 	done
 	[ -n "$peer" ] || fail "no peer device appeared"
-	$IP netns add "$NSA" || fail "ip netns add $NSA"
-	$IP netns add "$NSB" || fail "ip netns add $NSB"
+	setup_ns NSA NSB || fail "ip netns add"
 	$IP link set mka0 netns "$NSA"
 	$IP link set "$peer" netns "$NSB"
 	inb $IP link set "$peer" name mkb0
@@ -168,8 +106,6 @@ setup_pair() {
 	inb $IP addr add $B4/24 dev mkb0
 	ina $IP addr add $A6/64 dev mka0 nodad
 	inb $IP addr add $B6/64 dev mkb0 nodad
-	ina $IP link set lo up
-	inb $IP link set lo up
 	ina $IP link set mka0 up
 	inb $IP link set mkb0 up
 	wait_carrier a 1 && wait_carrier b 1 || fail "carrier did not come up"

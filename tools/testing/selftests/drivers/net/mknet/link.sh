@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Carrier follows both ends; ethtool reports the device and its geometry.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Unload the driver while TCP traffic flows, load it again, and the link
 # works again.  kmemleak is scanned after all tests.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # MTU 68..65535, checked, changed while up and under traffic.
 . "$(dirname "$0")/lib.sh"

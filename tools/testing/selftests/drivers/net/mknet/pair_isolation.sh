@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # A pair's two ends are both this kernel: what another kernel writes into
 # the region must not touch it.  Both ends' rings are in private memory,

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The peer goes down in the middle of bulk TCP and comes back: carrier
 # follows both ways and the transfer completes without a manual step.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # ping both ways over IPv4 and IPv6; counters move on both ends.
 . "$(dirname "$0")/lib.sh"

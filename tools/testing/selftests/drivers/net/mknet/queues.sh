@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # ethtool -L: counts checked, both ends follow, changes under traffic and
 # while the peer is down, flows spread over the queues, counters survive;

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # A peer that garbles an end's area and then goes quiet: everything comes
 # back by itself, with no restore step, because each end republishes what

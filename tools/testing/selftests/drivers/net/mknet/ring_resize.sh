@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # ethtool -G: sizes checked, rings resized while up and under traffic.
 . "$(dirname "$0")/lib.sh"

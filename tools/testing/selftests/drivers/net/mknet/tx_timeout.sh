@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # A peer that stops taking frames holds the sender's skbs.  The sender
 # takes them back after 3 s without progress, whatever its carrier: it

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Root in a user namespace must not create mknet pairs: their link ids
 # and rings come from what the whole kernel, and its links to other

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Native XDP on mknet: drop drops and aborted is counted, pass passes (a
 # program without frags is refused while the MTU needs them, and the
@@ -10,23 +10,16 @@
 BPFTOOL=${BPFTOOL:-bpftool}
 OBJ=$(dirname "$0")/xdp_mknet.bpf.o
 C4=192.0.2.3
-NSC=mkc-$run_id
-BPFFS=/run/mkbpf-$run_id
 
 command -v "$BPFTOOL" >/dev/null && [ -f "$OBJ" ] || { echo "no bpftool or $OBJ"; exit 4; }
+# bpftool pins maps in directories it makes; not in one of $TMP_DIR.
+BPFFS=$(mktemp -u /run/mkbpf-XXXXXX)
 
-xdp_cleanup() {
-	$IP netns pids "$NSC" 2>/dev/null | xargs -r kill 2>/dev/null
-	$IP netns del "$NSC" 2>/dev/null
+# What cleanup undoes before the pair: the veth's namespace and bpffs.
+test_cleanup() {
+	cleanup_ns "$NSC"
 	umount "$BPFFS" 2>/dev/null
 	rmdir "$BPFFS" 2>/dev/null
-	cleanup
-}
-fail() {
-	echo "FAIL: $*"
-	step_failed
-	xdp_cleanup
-	exit 1
 }
 
 setup_pair
@@ -143,7 +136,7 @@ echo "tx: $((t1 - t0)) reflected, a received $((r1 - r0))"
 step redirect
 # Redirect, both ways: c's veth vc0 <-> vb0 in b's namespace, XDP on vb0
 # sends to mkb0 and XDP on mkb0 sends to vb0, so c and a share a link.
-$IP netns add "$NSC" || fail "netns $NSC"
+setup_ns NSC || fail "netns for the veth"
 inb $IP link add vb0 type veth peer name vc0 netns "$NSC" || fail "veth"
 $IP netns exec "$NSC" $IP addr add $C4/24 dev vc0
 $IP netns exec "$NSC" $IP link set vc0 up
@@ -232,5 +225,5 @@ pings a $B4 3 || fail "no ping after the churn"
 echo "churn: 10 attach/swap/detach rounds under TCP"
 
 steps_done
-xdp_cleanup
+cleanup
 echo "PASS"
