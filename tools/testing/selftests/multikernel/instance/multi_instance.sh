@@ -83,7 +83,9 @@ cleanup() {
 	rm_tmp
 }
 trap cleanup EXIT
+steps 11
 
+step start
 # Both memory files are set before either starts: each is then told of
 # the other's.
 CPUS=1-2 load_instance console=mkcon
@@ -113,6 +115,7 @@ for i in 1 2; do
 	cat /dev/mkcon$i > "$TMP_DIR/mkcon$i.out" &
 	readers="$readers $!"
 done
+step readable_memory
 # What each instance may read of the other: exactly the memory we gave it.
 m=$(cat $d2/memory)
 want2=$(printf '%#x-%#x' $((${m#*@})) $((${m#*@} + ${m%@*})))
@@ -128,6 +131,7 @@ typed 2 'echo mkmem1=$(cat /sys/kernel/multikernel/instances/1/readable_memory)'
 	fail "instance 2 reads instance 1's memory as '$(answer 2 mkmem1=)', want $want1"
 echo "instance 1 may read instance 2's $want2, instance 2 instance 1's $want1"
 
+step host_links
 # Our two links.
 wait_for 60 link_to 1 >/dev/null || fail "no link to instance 1 here"
 wait_for 60 link_to 2 >/dev/null || fail "no link to instance 2 here"
@@ -147,6 +151,7 @@ for i in 1 2; do
 		"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out")"
 done
 
+step reshape
 # Our TX rings to instance 2 are ours to reshape (ethtool -L): it takes
 # up the new area and receives on as many queues, as its sysfs shows.
 rx_queues_typed() {	# count wanted
@@ -160,6 +165,7 @@ for n in 1 2; do
 done
 echo "-L combined 1, then 2, on $l2: instance 2 received on 1, then 2 queues"
 
+step direct_link
 # Instance 1 <-> instance 2, directly: our links see none of it.
 before=$(($(rx_packets $l1) + $(rx_packets $l2)))
 typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkping12=$((40 + 2))' \
@@ -171,6 +177,7 @@ echo "instance 1 <-> 2: ping, iperf3 $rate12 one way, $rate21 back;" \
 	"$seen packets on our links meanwhile"
 [ $seen -lt 1000 ] || fail "instance 1 <-> 2 went through us: $seen packets"
 
+step no_ipi_here
 # Work that makes instance 1 send function-call IPIs and TLB shootdowns
 # between its two CPUs: short-lived processes that move between them.
 # With one CPU online, nothing of ours sends us one; a shorthand of
@@ -194,6 +201,7 @@ its1=$(its_cal mkcal1)
 echo "instance 1 on two CPUs, 320 processes: $((its1 - its0)) function-call IPIs" \
 	"between its CPUs, our CAL count stays $cal0"
 
+step panic
 # Instance 1 panics from its console while instance 2 sends to us.
 $IPERF -c 10.0.2.3 -t 8 -R -f m > "$TMP_DIR/iperf2.out" 2>&1 &
 iperf=$!
@@ -207,6 +215,7 @@ typed 2 'echo mkalive=$((6 * 7))' mkalive=42 10 || fail "instance 2's console di
 echo "instance 1 crashed during iperf3 from instance 2:" \
 	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf2.out"), instance 2 runs on"
 
+step restart
 # Instance 1 starts again while instance 2 runs: told of instance 2's
 # memory again, its link to instance 2 attaches to the new incarnation.
 # Meanwhile instance 2 was told of instance 1's memory: it stays.
@@ -222,6 +231,7 @@ typed 1 'ping -c 1 -W 1 10.1.2.3 >/dev/null && echo mkagain=$((40 + 2))' \
 	mkagain=42 60 || fail "instance 1, restarted, cannot ping instance 2"
 echo "instance 1 restarted beside instance 2: their link attached again"
 
+step freeze
 # Instance 1 freezes (its CPUs held) while instance 2 sends to us.
 $IPERF -c 10.0.2.3 -t 8 -R -f m > "$TMP_DIR/iperf2.out" 2>&1 &
 iperf=$!
@@ -234,6 +244,7 @@ typed 2 'echo mkthawed=$((6 * 7))' mkthawed=42 10 || fail "instance 2's console 
 echo "instance 1 froze during iperf3 from instance 2:" \
 	"$(awk '/receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf2.out"), instance 2 runs on"
 
+step give_back
 # Instance 1 was told of instance 2's memory: it stays until 1 stops.
 echo stop > $d2/control || fail "stop of instance 2 refused"
 refused "memory of instance 2 while instance 1 was told of it" sh -c "echo 128M@0x50000000 > $d2/memory"
@@ -244,6 +255,7 @@ echo none > $d2/memory || fail "giving back instance 2's memory after instance 1
 refused "starting instance 2 without memory" sh -c "echo start > $d2/control"
 echo "stopped both; instance 2's memory given back"
 
+step bad_peer_ram
 # A list an instance cannot trust is refused whole at its boot, with a
 # message, and it then reads no other instance's memory: here one that
 # is not a list, then one naming the host's RAM.  Instance 2 has no
@@ -266,3 +278,4 @@ wait 2>/dev/null
 trap rm_tmp EXIT
 online_cpus 1-3
 echo "CPUs 1-3 back online here"
+steps_done

@@ -47,7 +47,9 @@ watchdog() {
 }
 
 dd if=/dev/urandom of="$TMP_DIR/pattern" bs=64k count=256 2>/dev/null
+steps 2
 for cpus in 1 1-2; do
+	step "cpus_$cpus"
 	CPUS=$cpus load_instance
 	echo start > $d/control || fail "start refused"
 	wait_for 300 state_is running || fail "instance 1 not running (state $(cat $d/state))"
@@ -109,3 +111,4 @@ for cpus in 1 1-2; do
 	wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
 	online_cpus $cpus
 done
+steps_done

@@ -38,6 +38,7 @@ stop_gives_back() {	# CPU list
 
 [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -ge 3 ] ||
 	{ echo "SKIP: needs three CPUs"; exit 4; }
+steps 6
 
 # The instance boot gives us 5-level paging (la57): an instance must
 # still boot on several CPUs from our 4-level trampoline.  That boot says
@@ -49,6 +50,7 @@ if grep -qw la57 /proc/cpuinfo; then
 elif grep -qw mkexpect_la57 /proc/cmdline; then
 	fail "booted for 5-level paging (mkexpect_la57), but this kernel pages with 4 levels"
 fi
+step two_cpus
 start_on 1-2 console=mkcon
 # What the instance itself says, through its console: a shell runs there.
 cpus=$(ask cpus "grep -c ^processor /proc/cpuinfo")
@@ -58,6 +60,7 @@ echo "/dev/mkcon1: instance 1's /proc/cpuinfo lists 2 processors"
 out=$TMP_DIR/mkcon1.out
 refused "onlining CPU 2 of a running instance" sh -c "echo 1 > /sys/devices/system/cpu/cpu2/online"
 refused "CPU 2 of instance 1 for instance 2" sh -c "echo 2 > ${d%/1}/2/cpus"
+step halt
 # halt in a two-CPU instance parks every CPU of it, not only the one
 # that ran halt: a loop pinned to its second CPU stops printing at once,
 # while the instance still reads running, before our heartbeat verdict
@@ -89,6 +92,7 @@ dmesg | grep -q "IPI shorthand broadcast: disabled" ||
 	fail "IPI shorthands are on here: $(dmesg | grep 'IPI shorthand')"
 stop_gives_back 1-2
 
+step panic
 # A two-CPU instance that panics stops its own CPUs, one by one: a
 # shorthand "all but self" REBOOT_VECTOR would stop ours too.
 CPUS=1-2 load_instance mkcrash
@@ -101,15 +105,19 @@ sleep 2
 echo "instance 1 on CPUs 1-2 panicked: marked crashed, we run on"
 stop_gives_back 1-2
 
+step other_list
 start_on 2
 stop_gives_back 2
 
 # With four CPUs: the instance on 2-3 sends on a TX ring per CPU, so our
 # end of the link receives on two queues, each ringing its own CPU here.
 if [ "$(nproc --all 2>/dev/null || grep -c ^processor /proc/cpuinfo)" -lt 4 ]; then
-	echo "three CPUs: no two-queue link to check"
+	step_skip two_queues "(three CPUs)"
+	step_skip stop_under_load "(three CPUs)"
+	steps_done
 	exit 0
 fi
+step two_queues
 carrier() { [ "$(cat /sys/class/net/mknet0/carrier 2>/dev/null)" = 1 ]; }
 bells() { $ETHTOOL -S mknet0 | awk -v k="rx$1_doorbells_received:" '$1 == k { print $2 }'; }
 start_on 2-3
@@ -129,6 +137,7 @@ d0=$(($(bells 0) - b0)) d1=$(($(bells 1) - b1))
 echo "instance 1 -> host, 16 flows: $(awk '/SUM.*receiver/ { print $(NF-2), $(NF-1) }' "$TMP_DIR/iperf.out");" \
      "doorbells on rx0 $d0, rx1 $d1"
 [ "$d0" -ge 10 ] && [ "$d1" -ge 10 ] || fail "both RX queues must carry traffic: doorbells rx0 $d0, rx1 $d1"
+step stop_under_load
 # Stopped under load: both of its CPUs held in INIT, our carrier goes
 # down and what it held of ours in flight is freed.
 inflight() { cat /sys/class/net/mknet0/queues/tx-*/byte_queue_limits/inflight | awk '{ s += $1 } END { print s + 0 }'; }
@@ -145,3 +154,4 @@ kill $iperf 2>/dev/null
 wait $iperf 2>/dev/null
 echo "instance 1 on CPUs 2-3 stopped under TCP: carrier off, nothing in flight"
 $IP link set mknet0 down
+steps_done
