@@ -32,7 +32,7 @@
  *             one more, as under doorbells on every queue without pause;
  *             until calm
  * restore     put the producer index and state back as the driver knows
- *             them
+ *             them; after prod, start TX ring 0 over with a new epoch
  *
  * Everything happens on queue pair 0.  Only for tests, and only with
  * CONFIG_MKNET_FAULT_INJECTION: the other end must count what it drops,
@@ -327,15 +327,30 @@ static int mknet_fault_restore(void *ctx, const char *args, unsigned long data)
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 	struct mknet_faults *f = &priv->faults;
 	struct mknet_txq *txq = &priv->txq[0];
+	bool restart = false;
 
 	__netif_tx_lock_bh(nq);
-	if (f->prod_scribbled && f->prod_area_gen == priv->area_gen)
+	if (f->prod_scribbled && f->prod_area_gen == priv->area_gen) {
 		txq->prod = f->saved_prod;
+		restart = true;
+	}
 	f->prod_scribbled = false;
 	WRITE_ONCE(txq->ctl->index, txq->prod);
 	WRITE_ONCE(priv->admin_state, netif_running(priv->dev) ?
 		   MKNET_STATE_UP : MKNET_STATE_DOWN);
 	WRITE_ONCE(priv->area->state, priv->admin_state);
+	/*
+	 * The peer may have taken the ring up at the impossible index: when
+	 * our watchdog reclaimed the frames it stopped consuming, which a
+	 * prod held past %MKNET_TX_RECLAIM_AFTER makes it do.  Going back
+	 * from there is another impossible index to the peer, so start the
+	 * ring over, as a kernel whose index went wrong would: a new epoch
+	 * has the peer take it up at the real index.
+	 */
+	if (restart) {
+		WRITE_ONCE(txq->reclaiming, false);
+		mknet_tx_reclaim(priv, 0);
+	}
 	__netif_tx_unlock_bh(nq);
 	return 0;
 }

@@ -55,9 +55,20 @@ echo longest > $sc || fail "scribble longest"
 moves_past sysstat rx_packets "$rx0" || fail "the longest frame was not taken"
 alive longest
 # An impossible producer index cuts the peer off until it is sane again.
+# Held for longer than a waits for b to consume (3 s), a takes its frames
+# back with a new epoch, which b takes up at the impossible index: the
+# restore must start the ring over for b to follow it back.
 echo prod > $sc
 wait_carrier b 0 100 || fail "carrier stayed up on an impossible index"
-grows prod rx0_drop_bad_index
+before=$(stat b rx0_drop_bad_index) reclaims=$(stat a tx0_reclaims)
+echo prod > $sc
+moves_past stat rx0_drop_bad_index "$before" ||
+	fail "'prod' not counted in rx0_drop_bad_index ($before)"
+slowwait 10 until_counter_is "> $reclaims" stat a tx0_reclaims >/dev/null ||
+	fail "a did not take back the frames b stopped consuming"
+echo "prod: b rx0_drop_bad_index $before -> $(stat b rx0_drop_bad_index)," \
+	"a reclaimed its ring $(($(stat a tx0_reclaims) - reclaims)) times"
+alive prod
 
 # A state that is not UP: carrier goes, and comes back.
 echo state > $sc
