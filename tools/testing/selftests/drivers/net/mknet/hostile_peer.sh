@@ -60,15 +60,11 @@ alive longest
 # restore must start the ring over for b to follow it back.
 echo prod > $sc
 wait_carrier b 0 100 || fail "carrier stayed up on an impossible index"
-before=$(stat b rx0_drop_bad_index) reclaims=$(stat a tx0_reclaims)
-echo prod > $sc
-moves_past stat rx0_drop_bad_index "$before" ||
-	fail "'prod' not counted in rx0_drop_bad_index ($before)"
+reclaims=$(stat a tx0_reclaims)
 slowwait 10 until_counter_is "> $reclaims" stat a tx0_reclaims >/dev/null ||
 	fail "a did not take back the frames b stopped consuming"
-echo "prod: b rx0_drop_bad_index $before -> $(stat b rx0_drop_bad_index)," \
-	"a reclaimed its ring $(($(stat a tx0_reclaims) - reclaims)) times"
-alive prod
+echo "prod: a reclaimed its ring $(($(stat a tx0_reclaims) - reclaims)) times"
+grows prod rx0_drop_bad_index
 
 # A state that is not UP: carrier goes, and comes back.
 echo state > $sc
