@@ -382,6 +382,8 @@ struct mknet_faults {
  * @peer_apicid: CPUs the peer wants the doorbells of each queue on
  * @peer_bell: the peer's doorbell of each queue, bound at attach
  * @stray_bells: doorbells of ours rung by an instance that is not our peer
+ * @ipi_doorbells: a pair's end rings its other end through the
+ *	multikernel doorbell, an IPI, as a link does; set through debugfs
  * @xdp_prog: the XDP program run on every frame we receive
  * @rx_flags: the MKNET_RX_* flags we ask of the peer, published in @area
  * @peer_no_gso: the peer asks for no GSO; our features follow
@@ -437,6 +439,7 @@ struct mknet_priv {
 	u32 peer_apicid[MKNET_MAX_QUEUES];
 	struct mk_bell peer_bell[MKNET_MAX_QUEUES];
 	atomic64_t stray_bells;
+	bool ipi_doorbells;
 	struct bpf_prog __rcu *xdp_prog;
 	u32 rx_flags;
 	bool peer_no_gso;
@@ -603,8 +606,6 @@ static inline bool mknet_fault_storming(const struct mknet_priv *priv)
 
 /* mknet_rx.c: the NAPI poll: receive, and what it drives */
 int mknet_poll(struct napi_struct *napi, int budget);
-int mknet_bells_register(struct mknet_priv *priv);
-void mknet_bells_unregister(struct mknet_priv *priv);
 void mknet_datapath_tick(struct mknet_priv *priv);
 void mknet_rx_epochs_publish(struct mknet_priv *priv, bool running);
 int mknet_qp_pool_create(struct mknet_priv *priv, struct mknet_qpair *qp);
@@ -656,6 +657,8 @@ void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,
 void mknet_dim_sample(struct mknet_priv *priv, struct mknet_qpair *qp);
 int mknet_send_to(struct mknet_priv *priv, u32 apicid, u32 kind, u32 queue);
 int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue);
+int mknet_bells_register(struct mknet_priv *priv);
+void mknet_bells_unregister(struct mknet_priv *priv);
 int mknet_ring_peer(struct mknet_priv *priv, u32 q);
 enum hrtimer_restart mknet_bell_timer(struct hrtimer *t);
 enum mknet_notified mknet_notify(struct mknet_priv *priv, u32 q, bool frames,

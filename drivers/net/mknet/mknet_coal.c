@@ -6,7 +6,10 @@
  * adaptive-rx and adaptive-tx, on by default) and carries out what the
  * peer asks of it: mknet_notify() decides every doorbell, for frames and
  * for completions alike, and the pair's timer rings those the peer's
- * moderation lets wait.
+ * moderation lets wait.  The doorbells themselves are here too, ours
+ * for the peer to ring and the peer's: a link's are multikernel
+ * doorbells (a pending bit and a bare IPI); a pair's end schedules its
+ * other end's NAPI directly.
  *
  * Each queue pair's NAPI context owns its timer and both DIM contexts:
  * it is what receives on queue q and completes our TX ring q.
@@ -237,10 +240,116 @@ int mknet_send_msg(struct mknet_priv *priv, u32 kind, u32 queue)
 	return mknet_send_to(priv, priv->peer_apicid[queue], kind, queue);
 }
 
+/* Whether a doorbell for @qp may schedule its NAPI; counts it if so. */
+static bool mknet_bell_take(struct mknet_priv *priv, struct mknet_qpair *qp)
+{
+	/* Pairs with the release in mknet_napi_resize(). */
+	if (qp->index >= smp_load_acquire(&priv->num_napi)) {
+		atomic64_inc(&priv->stray_bells);
+		return false;
+	}
+	atomic64_inc(&qp->doorbells_received);
+	return netif_running(priv->dev);
+}
+
+/*
+ * The peer rang the doorbell of one of our queue pairs.  Called in hard
+ * interrupt context by the multikernel core.
+ */
+static void mknet_bell_irq(u16 src_instance, void *ctx)
+{
+	struct mknet_qpair *qp = ctx;
+	struct mknet_priv *priv = qp->priv;
+
+	if (src_instance != priv->peer_instance) {
+		atomic64_inc(&priv->stray_bells);
+		return;
+	}
+	if (mknet_bell_take(priv, qp))
+		napi_schedule_irqoff(&qp->napi);
+}
+
+/*
+ * A doorbell of a pair's end @priv, rung by its other end: the NAPI
+ * context is scheduled on the ringer's CPU, as veth schedules its
+ * peer's.  Both ends are this kernel, and interrupting another of its
+ * CPUs would only add an IPI and a CPU's wake-up to every frame.  Any
+ * context; the caller is an RCU reader of the loop_peer it took @priv
+ * from.
+ */
+static void mknet_bell_local(struct mknet_priv *priv, u32 q)
+{
+	struct mknet_qpair *qp = &priv->qp[q];
+
+	if (mknet_bell_take(priv, qp))
+		napi_schedule(&qp->napi);
+}
+
+/**
+ * mknet_bells_register - get a multikernel doorbell for each queue pair
+ * @priv: our end, not yet published
+ *
+ * One for every queue pair we may ever have, so that the doorbells we
+ * publish never change while a peer uses them.
+ *
+ * Return: 0, or the error of mk_bell_register().
+ */
+int mknet_bells_register(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++)
+		priv->qp[q].bell = -1;
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		int bell = mk_bell_register(mknet_bell_irq, &priv->qp[q]);
+
+		if (bell < 0) {
+			mknet_bells_unregister(priv);
+			return bell;
+		}
+		priv->qp[q].bell = bell;
+	}
+	return 0;
+}
+
+/**
+ * mknet_bells_unregister - undo mknet_bells_register()
+ * @priv: our end
+ *
+ * Context: process context, sleeps.
+ */
+void mknet_bells_unregister(struct mknet_priv *priv)
+{
+	u32 q;
+
+	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
+		mk_bell_unregister(priv->qp[q].bell);
+		priv->qp[q].bell = -1;
+	}
+}
+
+/* A pair's other end, in this kernel: see mknet_bell_local(). */
+static int mknet_ring_pair(struct mknet_priv *priv, u32 q)
+{
+	struct net_device *peer;
+
+	rcu_read_lock();
+	peer = rcu_dereference(priv->loop_peer);
+	if (peer)
+		mknet_bell_local(netdev_priv(peer), q);
+	rcu_read_unlock();
+	return peer ? 0 : -ENOTCONN;
+}
+
 /**
  * mknet_ring_peer - ring the peer's doorbell of a queue pair
  * @priv: our end
  * @q: the queue pair
+ *
+ * A link rings the multikernel doorbell its peer named.  A pair's end
+ * schedules its other end's NAPI here, unless it was told to take the
+ * multikernel doorbell too (debugfs ipi_doorbells), which tests use to
+ * drive that path inside one kernel.
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
  * mk_bell_ring(): the peer stopped or moved, which the watchdog handles.
@@ -249,6 +358,8 @@ int mknet_ring_peer(struct mknet_priv *priv, u32 q)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
+	if (!priv->remote && !READ_ONCE(priv->ipi_doorbells))
+		return mknet_ring_pair(priv, q);
 	return mk_bell_ring(&priv->peer_bell[q]);
 }
 

@@ -107,6 +107,9 @@ void mknet_debugfs_add(struct mknet_priv *priv)
 			    &mknet_area_fops);
 	debugfs_create_file("rings", 0400, priv->debugfs, priv,
 			    &mknet_rings_fops);
+	if (!priv->remote)
+		debugfs_create_bool("ipi_doorbells", 0600, priv->debugfs,
+				    &priv->ipi_doorbells);
 	mknet_fault_add(priv);
 }
 

@@ -2,12 +2,12 @@
 /*
  * mknet receive path: the NAPI poll of each queue pair.
  *
- * The peer's doorbell of queue pair q is a multikernel doorbell (a
- * pending bit and a bare IPI); its handler schedules NAPI q on the CPU
- * the doorbell went to.  The poll copies each of the peer's frames once,
- * straight out of the peer's memory into pages of our page_pool,
- * publishes our consumer index, and completes our own TX ring q
- * (mknet_tx.c).
+ * The peer's doorbell of queue pair q (mknet_coal.c) schedules NAPI q:
+ * a link's on the CPU the doorbell's IPI went to, a pair's on the CPU
+ * of the other end that rang it.  The poll copies each of the peer's
+ * frames once, straight out of the peer's memory into pages of our
+ * page_pool, publishes our consumer index, and completes our own TX
+ * ring q (mknet_tx.c).
  *
  * Everything read from the peer's area is an index or a descriptor, and
  * every address a descriptor names is checked, on a private copy,
@@ -846,69 +846,6 @@ int mknet_poll(struct napi_struct *napi, int budget)
 		mknet_poll_rearm(priv, qp);
 	}
 	return done;
-}
-
-/*
- * The peer rang the doorbell of one of our queue pairs.  Called in hard
- * interrupt context by the multikernel core.
- */
-static void mknet_bell_irq(u16 src_instance, void *ctx)
-{
-	struct mknet_qpair *qp = ctx;
-	struct mknet_priv *priv = qp->priv;
-
-	if (src_instance != priv->peer_instance ||
-	    /* Pairs with the release in mknet_napi_resize(). */
-	    qp->index >= smp_load_acquire(&priv->num_napi)) {
-		atomic64_inc(&priv->stray_bells);
-		return;
-	}
-	atomic64_inc(&qp->doorbells_received);
-	if (netif_running(priv->dev))
-		napi_schedule_irqoff(&qp->napi);
-}
-
-/**
- * mknet_bells_register - get a multikernel doorbell for each queue pair
- * @priv: our end, not yet published
- *
- * One for every queue pair we may ever have, so that the doorbells we
- * publish never change while a peer uses them.
- *
- * Return: 0, or the error of mk_bell_register().
- */
-int mknet_bells_register(struct mknet_priv *priv)
-{
-	u32 q;
-
-	for (q = 0; q < MKNET_MAX_QUEUES; q++)
-		priv->qp[q].bell = -1;
-	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		int bell = mk_bell_register(mknet_bell_irq, &priv->qp[q]);
-
-		if (bell < 0) {
-			mknet_bells_unregister(priv);
-			return bell;
-		}
-		priv->qp[q].bell = bell;
-	}
-	return 0;
-}
-
-/**
- * mknet_bells_unregister - undo mknet_bells_register()
- * @priv: our end
- *
- * Context: process context, sleeps.
- */
-void mknet_bells_unregister(struct mknet_priv *priv)
-{
-	u32 q;
-
-	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
-		mk_bell_unregister(priv->qp[q].bell);
-		priv->qp[q].bell = -1;
-	}
 }
 
 /**

@@ -9,6 +9,8 @@ setup_pair
 
 sc=$(scribble_file a)
 need_scribble "$sc"
+# What a hostile peer can do to the multikernel doorbell is part of it.
+pair_ipi_doorbells
 
 # Wait up to 10 s for a counter of b ($2 from ethtool -S, or a standard
 # one when $1 is "sysstat") to move past $3.  The slowest path, a frame

@@ -123,6 +123,26 @@ need_scribble() {
 	[ -w "$1" ] || { echo "no fault injection ($1)"; cleanup; exit 4; }
 }
 
+# A pair's ends schedule each other's NAPI on the ringing CPU, as veth's
+# do.  With $1 = 1 (the default here) they ring each other through the
+# multikernel doorbell instead, an IPI to a CPU of this kernel, as a link
+# rings another kernel: for the tests of that path.
+pair_ipi_doorbells() {
+	local s f
+	for s in a b; do
+		f=$(dirname "$(scribble_file $s)")/ipi_doorbells
+		[ -w "$f" ] || fail "no $f"
+		echo "${1:-1}" > "$f" || fail "writing $f"
+	done
+}
+
+# Doorbells this kernel rang on its own ring, IPIs and coalesced rings.
+own_bells() {
+	local d
+	d=/sys/kernel/multikernel/instances/$(cat /sys/kernel/multikernel/instance)
+	echo $(( $(cat "$d/bells_rung") + $(cat "$d/bells_pending") ))
+}
+
 # a with one queue pair of the smallest ring, b's address pinned: with b
 # stalled, ARP would fail and hold a's frames back.
 small_ring_a() {

@@ -12,6 +12,8 @@ setup_pair
 mksc=/sys/kernel/debug/multikernel/scribble
 [ -w $mksc ] || { echo "no $mksc"; cleanup; exit 4; }
 self=$(cat /sys/kernel/multikernel/instance)
+# Through our own entry, as another kernel's doorbells would go.
+pair_ipi_doorbells
 
 for s in a b; do
 	area=$(dirname "$(scribble_file $s)")/area

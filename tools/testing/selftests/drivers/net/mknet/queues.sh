@@ -125,6 +125,7 @@ step cpu_offline
 # A CPU that goes offline may be given to another kernel next: no
 # doorbell of either end may name it after, and the ends find each
 # other on the CPUs left.
+pair_ipi_doorbells
 ina $ETHTOOL -L mka0 combined 2 || fail "ethtool -L combined 2"
 wait_carrier a 1 || fail "carrier after -L 2"
 notify_of() { sed -n 's/^notify //p' "$(scribble_file $1 | sed 's/scribble$/rings/')"; }
