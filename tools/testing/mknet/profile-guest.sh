@@ -4,8 +4,9 @@
 # stream over a veth pair and over an mknet pair, by perf's cpu-clock
 # sampling of the whole guest; then over mknet0 from this kernel to
 # instance 1 on CPU 1, sampled on both kernels (instance 1 runs this
-# script with "report" for its side).  Prints "mkprofile: <name> ..."
-# lines.
+# script with "report" for its side).  With mkprofile=pp on the command
+# line the load is a sockperf UDP ping-pong instead, for round trips.
+# Prints "mkprofile: <name> ..." lines.
 . "$(dirname "$0")/bench-lib.sh"
 PERF=/opt/mknet/bin/perf
 T=${MKPROFILE_TIME:-8}
@@ -29,12 +30,40 @@ if [ "${1:-}" = report ]; then
 	exit 0
 fi
 
-profile() {	# name server-address, then how to run the iperf3 client
+LOAD=$(sed -n 's/.*mkprofile=\([a-z]*\).*/\1/p' /proc/cmdline)
+
+# The server of the load, at $1, run by the command line after it.
+serve() {	# address, then how to run it
+	peer=$1
+	shift
+	if [ "$LOAD" = pp ]; then
+		"$@" $SOCKPERF server -i $peer -p $SPPORT --daemonize >/dev/null
+	else
+		"$@" $IPERF -s -D -B $peer >/dev/null
+	fi
+}
+
+# The load's client, after how to run it.
+if [ "$LOAD" = pp ]; then
+	CLIENT="$SOCKPERF pp -p $SPPORT -t $T -i"
+else
+	CLIENT="$IPERF -f m -t $T -c"
+fi
+
+figure() {	# the client's output
+	if [ "$LOAD" = pp ]; then
+		awk '/percentile 50.000/ { print "pp p50", $NF, "usec" }' $1
+	else
+		awk '/receiver/ { print $(NF-2), $(NF-1) }' $1
+	fi
+}
+
+profile() {	# name server-address, then how to run the client
 	name=$1 peer=$2
 	shift 2
 	$PERF record -q -a -g -F 997 -o /tmp/$name.data -- \
-		"$@" $IPERF -c $peer -t $T -f m >/tmp/$name.out 2>&1
-	echo "mkprofile: $name $(awk '/receiver/ { print $(NF-2), $(NF-1) }' /tmp/$name.out)"
+		"$@" $CLIENT $peer >/tmp/$name.out 2>&1
+	echo "mkprofile: $name $(figure /tmp/$name.out)"
 	report /tmp/$name.data $name
 	rm -f /tmp/$name.data
 	sleep 1
@@ -43,12 +72,12 @@ profile() {	# name server-address, then how to run the iperf3 client
 echo 0 > /proc/sys/kernel/kptr_restrict
 pair veth vba vbb 198.51.100.1 198.51.100.2
 pair mknet mba mbb 192.0.2.1 192.0.2.2
-$IP netns exec vbb $IPERF -s -D -B 198.51.100.2 >/dev/null
-$IP netns exec mbb $IPERF -s -D -B 192.0.2.2 >/dev/null
+serve 198.51.100.2 $IP netns exec vbb
+serve 192.0.2.2 $IP netns exec mbb
 sleep 1
 profile veth 198.51.100.2 $IP netns exec vba
 profile mknet 192.0.2.2 $IP netns exec mba
-killall iperf3 2>/dev/null
+killall iperf3 sockperf 2>/dev/null
 $IP netns del vba
 $IP netns del vbb
 $IP netns del mba
@@ -62,6 +91,7 @@ if ! start_instance; then
 	exit 1
 fi
 remote "echo 0 > /proc/sys/kernel/kptr_restrict"
+[ "$LOAD" = pp ] && remote "$SOCKPERF server -i 192.0.2.2 -p $SPPORT --daemonize"
 remote "$PERF record -q -a -g -F 997 -o /tmp/link.data -- sleep $((T + 2))" >/dev/null &
 sleep 1
 profile mknet-link 192.0.2.2
