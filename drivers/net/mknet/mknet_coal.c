@@ -8,8 +8,8 @@
  * for completions alike, and the pair's timer rings those the peer's
  * moderation lets wait.  The doorbells themselves are here too, ours
  * for the peer to ring and the peer's: a link's are multikernel
- * doorbells (a pending bit and a bare IPI); a pair's end schedules its
- * other end's NAPI directly.
+ * doorbells (a pending bit and a bare IPI), and a pair's by default; a
+ * pair's end may schedule its other end's NAPI directly instead.
  *
  * Each queue pair's NAPI context owns its timer and both DIM contexts:
  * it is what receives on queue q and completes our TX ring q.
@@ -346,10 +346,11 @@ static int mknet_ring_pair(struct mknet_priv *priv, u32 q)
  * @priv: our end
  * @q: the queue pair
  *
- * A link rings the multikernel doorbell its peer named.  A pair's end
- * schedules its other end's NAPI here, unless it was told to take the
- * multikernel doorbell too (debugfs ipi_doorbells), which tests use to
- * drive that path inside one kernel.
+ * A link rings the multikernel doorbell its peer named, and so does a
+ * pair's end by default.  Told so through debugfs (ipi_doorbells 0), a
+ * pair's end schedules its other end's NAPI here instead: round trips
+ * then take no IPI, but the receiver's copy and stack run on the
+ * sender's CPU, which halved a TCP stream over a pair in a bench run.
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
  * mk_bell_ring(): the peer stopped or moved, which the watchdog handles.

@@ -233,6 +233,11 @@ int mknet_link_init(struct net_device *dev, u16 peer_instance, u32 cpu_base,
 	priv->peer_instance = peer_instance;
 	priv->cpu_base = cpu_base;
 	priv->remote = remote;
+	/*
+	 * A pair rings like a link by default: the receiver's copy and
+	 * stack run on the CPU of its queue, not on the sender's.
+	 */
+	priv->ipi_doorbells = true;
 	for (q = 0; q < MKNET_MAX_QUEUES; q++) {
 		u64_stats_init(&priv->txq[q].stats.syncp);
 		spin_lock_init(&priv->txq[q].complete_lock);

@@ -123,10 +123,10 @@ need_scribble() {
 	[ -w "$1" ] || { echo "no fault injection ($1)"; cleanup; exit 4; }
 }
 
-# A pair's ends schedule each other's NAPI on the ringing CPU, as veth's
-# do.  With $1 = 1 (the default here) they ring each other through the
-# multikernel doorbell instead, an IPI to a CPU of this kernel, as a link
-# rings another kernel: for the tests of that path.
+# A pair's ends ring each other through the multikernel doorbell, an IPI
+# to a CPU of this kernel, as a link rings another kernel: $1 = 1 (the
+# default here, and the driver's).  With $1 = 0 they schedule each
+# other's NAPI on the ringing CPU instead, as veth's ends do.
 pair_ipi_doorbells() {
 	local s f
 	for s in a b; do
