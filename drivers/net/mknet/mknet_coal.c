@@ -272,10 +272,9 @@ static void mknet_bell_irq(u16 src_instance, void *ctx)
 /*
  * A doorbell of a pair's end @priv, rung by its other end: the NAPI
  * context is scheduled on the ringer's CPU, as veth schedules its
- * peer's.  Both ends are this kernel, and interrupting another of its
- * CPUs would only add an IPI and a CPU's wake-up to every frame.  Any
- * context; the caller is an RCU reader of the loop_peer it took @priv
- * from.
+ * peer's, when the ringer has ipi_doorbells off (mknet_ring_peer()).
+ * Any context; the caller is an RCU reader of the loop_peer it took
+ * @priv from.
  */
 static void mknet_bell_local(struct mknet_priv *priv, u32 q)
 {
