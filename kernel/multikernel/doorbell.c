@@ -21,8 +21,10 @@
  * into the word, where they still read as pending to the ringer, and the
  * drain that ran out of budget has armed the catch-up timer for them.
  * A word a peer keeps set would swallow the IPIs of that ring; the
- * heartbeat finds it and interrupts us, so nothing waits longer than a
- * heartbeat.
+ * heartbeat finds a bit that stayed set from one beat to the next with
+ * no drain between and interrupts us, so nothing waits longer than two
+ * heartbeats.  A bit set only just now has its IPI on the way to the CPU
+ * the ringer chose, which is where its handler should run.
  */
 #include <linux/bitops.h>
 #include <linux/export.h>
@@ -274,6 +276,7 @@ unsigned int mk_bells_take(struct mk_ring_rx *rx, unsigned int budget)
 		if (!READ_ONCE(words[w]))
 			continue;
 		bits = xchg(&words[w], 0);
+		atomic_long_inc(&rx->bell_takes);
 		bits = mk_bells_split(bits, READ_ONCE(mk_bells_registered[w]),
 				      budget - ran, &later, &unknown);
 		if (unknown)
@@ -308,4 +311,27 @@ bool mk_bells_waiting(const struct mk_ring_rx *rx)
 		if (READ_ONCE(rx->ring->bells[w]))
 			return true;
 	return false;
+}
+
+/**
+ * mk_bells_stranded - have doorbells into us waited a whole heartbeat
+ * @rx: our side of the ring
+ *
+ * True when bits were set at the last call and still are, with no drain
+ * of the ring in between: a peer keeps them set, so its rings send no
+ * IPI.  Bits set only at this call are not: their IPI may be on its way.
+ *
+ * Context: the heartbeat timer; one caller at a time per @rx.
+ * Return: true if the caller should drain the ring itself.
+ */
+bool mk_bells_stranded(struct mk_ring_rx *rx)
+{
+	long takes = atomic_long_read(&rx->bell_takes);
+	bool waiting = mk_bells_waiting(rx);
+	bool stranded = waiting && rx->tick_bells_waiting &&
+			takes == rx->tick_bell_takes;
+
+	rx->tick_bells_waiting = waiting;
+	rx->tick_bell_takes = takes;
+	return stranded;
 }

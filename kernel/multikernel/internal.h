@@ -125,6 +125,10 @@ struct mk_ring_tx {
  * @bells_unknown: doorbell bits set that no handler is registered for
  * @bells_later: doorbells put back for a later drain: the budget of the
  *	tick was spent
+ * @bell_takes: doorbell words found set and taken by a drain
+ * @tick_bell_takes: @bell_takes at the last republish
+ * @tick_bells_waiting: doorbell bits were set at the last republish; set
+ *	now with nothing taken since, no IPI is coming for them
  */
 struct mk_ring_rx {
 	raw_spinlock_t lock;
@@ -143,6 +147,9 @@ struct mk_ring_rx {
 	atomic_long_t bells_received;
 	atomic_long_t bells_unknown;
 	atomic_long_t bells_later;
+	atomic_long_t bell_takes;
+	long tick_bell_takes;
+	bool tick_bells_waiting;
 };
 
 /**
@@ -240,6 +247,7 @@ unsigned long mk_bells_split(unsigned long bits, unsigned long registered,
 			     unsigned int budget, unsigned long *later,
 			     unsigned int *unknown);
 bool mk_bells_waiting(const struct mk_ring_rx *rx);
+bool mk_bells_stranded(struct mk_ring_rx *rx);
 
 int mk_msg_send_pfn(u16 instance, u32 apicid, unsigned long pfn, u32 offset,
 		    u32 len);

@@ -257,7 +257,7 @@ void mk_rings_republish(struct mk_region *r)
 	for (i = 0; i < MK_MAX_INSTANCES; i++) {
 		stranded |= mk_ring_rx_republish(&r->rx[i]);
 		/* A doorbell bit a peer keeps set swallows its IPIs. */
-		stranded |= mk_bells_waiting(&r->rx[i]);
+		stranded |= mk_bells_stranded(&r->rx[i]);
 	}
 	/*
 	 * Their doorbells were spent on a ring that read as corrupt, or on

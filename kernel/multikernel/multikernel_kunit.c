@@ -1385,6 +1385,34 @@ static void mk_bells_take_masked(struct kunit *test)
 	mk_bell_unregister(nr);
 }
 
+/*
+ * A bit found set at one heartbeat has its IPI on the way; only one still
+ * set at the next, with no drain between, is the heartbeat's to take.
+ * Taking it early would run the handler on the heartbeat's CPU.
+ */
+static void mk_bells_stranded_reported(struct kunit *test)
+{
+	struct ring_fixture *f = test->priv;
+	unsigned long flags;
+	int nr, i;
+
+	nr = mk_bell_register(ring_bell_handler, NULL);
+	KUNIT_ASSERT_GE(test, nr, 0);
+	KUNIT_EXPECT_FALSE(test, mk_bells_stranded(&f->rx));
+	/* The second time it was drained, then rung again: on its way. */
+	for (i = 0; i < 2; i++) {
+		set_bit(nr, (unsigned long *)f->ring->bells);
+		KUNIT_EXPECT_FALSE(test, mk_bells_stranded(&f->rx));
+		KUNIT_EXPECT_TRUE(test, mk_bells_stranded(&f->rx));
+		local_irq_save(flags);
+		KUNIT_EXPECT_EQ(test, mk_bells_take(&f->rx, 1), 1);
+		local_irq_restore(flags);
+	}
+	KUNIT_EXPECT_FALSE(test, mk_bells_stranded(&f->rx));
+	KUNIT_EXPECT_FALSE(test, mk_bells_stranded(&f->rx));
+	mk_bell_unregister(nr);
+}
+
 static struct kunit_case mk_ring_cases[] = {
 	KUNIT_CASE(mk_ring_empty),
 	KUNIT_CASE(mk_ring_roundtrip),
@@ -1403,6 +1431,7 @@ static struct kunit_case mk_ring_cases[] = {
 	KUNIT_CASE(mk_bells_split_cases),
 	KUNIT_CASE(mk_budget_per_tick),
 	KUNIT_CASE(mk_bells_take_masked),
+	KUNIT_CASE(mk_bells_stranded_reported),
 	KUNIT_CASE_SLOW(mk_ring_many_producers),
 	{}
 };
