@@ -383,8 +383,9 @@ struct mknet_faults {
  * @peer_bell: the peer's doorbell of each queue, bound at attach
  * @stray_bells: doorbells of ours rung by an instance that is not our peer
  * @ipi_doorbells: a pair's end rings its other end through the
- *	multikernel doorbell, an IPI, as a link does (the default); cleared
- *	through debugfs, it schedules the other end's NAPI where it runs
+ *	multikernel doorbell, an IPI, as a link does, when the doorbell is
+ *	another CPU's (the default); cleared through debugfs, it always
+ *	schedules the other end's NAPI where it runs
  * @xdp_prog: the XDP program run on every frame we receive
  * @rx_flags: the MKNET_RX_* flags we ask of the peer, published in @area
  * @peer_no_gso: the peer asks for no GSO; our features follow

@@ -272,9 +272,8 @@ static void mknet_bell_irq(u16 src_instance, void *ctx)
 /*
  * A doorbell of a pair's end @priv, rung by its other end: the NAPI
  * context is scheduled on the ringer's CPU, as veth schedules its
- * peer's, when the ringer has ipi_doorbells off (mknet_ring_peer()).
- * Any context; the caller is an RCU reader of the loop_peer it took
- * @priv from.
+ * peer's (mknet_ring_peer() says when).  Any context; the caller is an
+ * RCU reader of the loop_peer it took @priv from.
  */
 static void mknet_bell_local(struct mknet_priv *priv, u32 q)
 {
@@ -340,16 +339,32 @@ static int mknet_ring_pair(struct mknet_priv *priv, u32 q)
 	return peer ? 0 : -ENOTCONN;
 }
 
+/*
+ * Whether a pair's end rings its other end without an IPI: always with
+ * ipi_doorbells off, and whenever the doorbell's CPU is the one we run
+ * on, where an IPI would only interrupt us to schedule the same NAPI
+ * context.  Read without pinning the CPU: after a migration the NAPI
+ * context is scheduled on another CPU of ours, once.
+ */
+static bool mknet_ring_local(const struct mknet_priv *priv, u32 q)
+{
+	if (priv->remote)
+		return false;
+	return !READ_ONCE(priv->ipi_doorbells) ||
+	       priv->peer_bell[q].apicid == mk_cpu_apicid(raw_smp_processor_id());
+}
+
 /**
  * mknet_ring_peer - ring the peer's doorbell of a queue pair
  * @priv: our end
  * @q: the queue pair
  *
  * A link rings the multikernel doorbell its peer named, and so does a
- * pair's end by default.  Told so through debugfs (ipi_doorbells 0), a
- * pair's end schedules its other end's NAPI here instead: round trips
- * then take no IPI, but the receiver's copy and stack run on the
- * sender's CPU, which halved a TCP stream over a pair in a bench run.
+ * pair's end by default when that doorbell is another CPU's.  Otherwise
+ * a pair's end schedules its other end's NAPI here.  With debugfs
+ * ipi_doorbells 0 it always does: round trips then take no IPI, but the
+ * receiver's copy and stack run on the sender's CPU, which halved a TCP
+ * stream over a pair in a bench run.
  *
  * Return: 0, -ENOTCONN before the ends are attached, or the error of
  * mk_bell_ring(): the peer stopped or moved, which the watchdog handles.
@@ -358,7 +373,7 @@ int mknet_ring_peer(struct mknet_priv *priv, u32 q)
 {
 	if (!READ_ONCE(priv->peer_attached))
 		return -ENOTCONN;
-	if (!priv->remote && !READ_ONCE(priv->ipi_doorbells))
+	if (mknet_ring_local(priv, q))
 		return mknet_ring_pair(priv, q);
 	return mk_bell_ring(&priv->peer_bell[q]);
 }

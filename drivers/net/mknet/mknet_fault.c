@@ -17,7 +17,8 @@
  * prod        move the producer index far ahead of what was filled; our
  *             own transmit then finds no room and drops until restore
  * state       publish a random admin state until restore
- * flood       send 10000 doorbells as fast as possible
+ * flood       ring the peer's multikernel doorbell of queue 0 10000
+ *             times as fast as possible
  * silence     publish a frame without ringing the doorbell
  * garble-random, garble-zero, garble-ff
  *             overwrite all of our area once; nothing puts it back but
@@ -261,13 +262,20 @@ static int mknet_fault_state(void *ctx, const char *args, unsigned long data)
 	return 0;
 }
 
-/* Doorbells are rung without the TX lock, as the hold timer rings them. */
+/*
+ * Doorbells are rung without the TX lock, as the hold timer rings them,
+ * and always as the multikernel doorbell: a pair's end would schedule
+ * its other end's NAPI directly when run on that NAPI's CPU.
+ */
 static int mknet_fault_flood(void *ctx, const char *args, unsigned long data)
 {
+	struct mknet_priv *priv = ctx;
 	u32 i;
 
+	if (!READ_ONCE(priv->peer_attached))
+		return -ENOTCONN;
 	for (i = 0; i < 10000; i++)
-		mknet_ring_peer(ctx, 0);
+		mk_bell_ring(&priv->peer_bell[0]);
 	return 0;
 }
 
