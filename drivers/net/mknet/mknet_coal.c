@@ -269,20 +269,6 @@ static void mknet_bell_irq(u16 src_instance, void *ctx)
 		napi_schedule_irqoff(&qp->napi);
 }
 
-/*
- * A doorbell of a pair's end @priv, rung by its other end: the NAPI
- * context is scheduled on the ringer's CPU, as veth schedules its
- * peer's (mknet_ring_peer() says when).  Any context; the caller is an
- * RCU reader of the loop_peer it took @priv from.
- */
-static void mknet_bell_local(struct mknet_priv *priv, u32 q)
-{
-	struct mknet_qpair *qp = &priv->qp[q];
-
-	if (mknet_bell_take(priv, qp))
-		napi_schedule(&qp->napi);
-}
-
 /**
  * mknet_bells_register - get a multikernel doorbell for each queue pair
  * @priv: our end, not yet published
@@ -326,17 +312,29 @@ void mknet_bells_unregister(struct mknet_priv *priv)
 	}
 }
 
-/* A pair's other end, in this kernel: see mknet_bell_local(). */
+/*
+ * Ring the other end of a pair as veth rings its peer: schedule its NAPI
+ * context of queue pair @q on this CPU (mknet_ring_peer() says when),
+ * through the same check and counter as a doorbell from another kernel.
+ * Its lifetime: mknet_dellink() clears both loop_peer pointers before
+ * unregistering, which waits for RCU readers.
+ */
 static int mknet_ring_pair(struct mknet_priv *priv, u32 q)
 {
 	struct net_device *peer;
+	int err = -ENOTCONN;
 
 	rcu_read_lock();
 	peer = rcu_dereference(priv->loop_peer);
-	if (peer)
-		mknet_bell_local(netdev_priv(peer), q);
+	if (peer) {
+		struct mknet_priv *other = netdev_priv(peer);
+
+		if (mknet_bell_take(other, &other->qp[q]))
+			napi_schedule(&other->qp[q].napi);
+		err = 0;
+	}
 	rcu_read_unlock();
-	return peer ? 0 : -ENOTCONN;
+	return err;
 }
 
 /*
