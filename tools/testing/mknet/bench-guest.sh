@@ -13,7 +13,8 @@
 # run by run.  Prints "mkbench: <table> <column> <metric> <value>" once per
 # run; run-bench.sh takes the median.  Instance 1's init runs this script
 # with "instance": it then serves iperf3, sockperf and the host's commands.
-# MKBENCH_ONLY=latency (`make bench-latency`) measures round trips only.
+# MKBENCH_ONLY=latency (`make bench-latency`) measures round trips only;
+# MKBENCH_ONLY=link the default link and its reference only, all metrics.
 . "$(dirname "$0")/bench-lib.sh"
 export IP IPERF ETHTOOL SOCKPERF
 T=${MKBENCH_TIME:-5}
@@ -196,10 +197,14 @@ throughput() {
 	if iperf; then
 		i1=$(${ipis:-true})
 		p1=$($packets)
-		echo "mkbench: $out tcp1_mbps $(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)"
+		mbps=$(awk '/receiver/ { print $(NF-2) }' /tmp/iperf.out)
+		echo "mkbench: $out tcp1_mbps $mbps"
 		echo "mkbench: $out tcp1_retr $(awk '/sender/ { print $(NF-1) }' /tmp/iperf.out)"
 		if [ -n "$ipis" ]; then
 			echo "mkbench: $out ipi_per_1000_pkts $(( (i1 - i0) * 1000 / (p1 - p0 + 1) ))"
+			# The same IPIs by the bytes moved, whatever the frames' size.
+			echo "mkbench: $out ipi_per_mb" $(awk -v n=$((i1 - i0)) -v r="$mbps" \
+				-v t=$T 'BEGIN { if (r > 0) printf "%.1f", n * 8 / (r * t) }')
 			echo "mkbench-stat: $out packets $((p1 - p0)) ipis $((i1 - i0))"
 		fi
 	fi
@@ -268,19 +273,23 @@ pair_run() {	# column
 }
 
 pair_column veth veth
-pair_column veth-busy veth
-pair_column mknet mknet
-pair_column mknet-busy mknet
-pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
-pair_column mknet-dimtx mknet "$MKBENCH_DIMTX"
-pair_column mknet-rr mknet "$MKBENCH_RR"
-if [ "$ONLY" != latency ]; then
+[ "$ONLY" = link ] || {
+	pair_column veth-busy veth
+	pair_column mknet mknet
+	pair_column mknet-busy mknet
+	pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
+	pair_column mknet-dimtx mknet "$MKBENCH_DIMTX"
+	pair_column mknet-rr mknet "$MKBENCH_RR"
+}
+if [ -z "$ONLY" ]; then
 	pair_column mknet-defer mknet "$MKBENCH_DEFER"
 	pair_column mknet-tuned mknet "$MKBENCH_TUNED"
 fi
 settings busy "$MKBENCH_BUSY"
 sleep 1
-for r in $(seq $RUNS); do
+# The veth pair of MKBENCH_ONLY=link serves the reference only.
+[ "$ONLY" = link ] && RUNS_PAIR=0 || RUNS_PAIR=$RUNS
+for r in $(seq $RUNS_PAIR); do
 	for c in $pair_cols; do
 		pair_run $c
 	done
@@ -344,7 +353,7 @@ xdp_run() {	# column kind
 	xdp_set $c-b $b off
 	echo "mkbench: xdp $c xdp_tx_pps $(( (n1 - n0) / T ))"
 }
-if [ "$ONLY" != latency ]; then
+if [ -z "$ONLY" ]; then
 	echo "mkbench-column: xdp veth"
 	echo "mkbench-column: xdp mknet"
 	for r in $(seq $RUNS); do
@@ -417,9 +426,11 @@ link_column() {	# name [commands]
 }
 
 link_column mknet
-link_column mknet-busy
-link_column mknet-dimtx "$MKBENCH_DIMTX"
-link_column mknet-rr "$MKBENCH_RR"
-[ "$ONLY" = latency ] || link_column mknet-tuned "$MKBENCH_TUNED"
+if [ "$ONLY" != link ]; then
+	link_column mknet-busy
+	link_column mknet-dimtx "$MKBENCH_DIMTX"
+	link_column mknet-rr "$MKBENCH_RR"
+fi
+[ -n "$ONLY" ] || link_column mknet-tuned "$MKBENCH_TUNED"
 echo stop > $inst/control
 echo "mkbench: end"

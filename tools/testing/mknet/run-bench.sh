@@ -51,12 +51,13 @@ tables() {
 		       (cnt[key] < runs ? " [" cnt[key] " runs]" : "")
 	}
 	function table(t, title,    i, k, c, ref, row, w, n, line, r) {
-		if (!ncol[t])
+		# A table none of whose columns ran (MKBENCH_ONLY) is left out.
+		if (!ncol[t] || !ran[t])
 			return
 		print title
 		n = split("tcp1_mbps tcp4_mbps udp64_pps xdp_drop_pps xdp_tx_pps rtt_avg_us " \
 			  "pp_p50_us pp_p99_us pp_p999_us ul_p50_us ul_p99_us ul_p999_us " \
-			  "ipi_per_1000_pkts ipi_per_ping ipi_per_pp tcp1_retr tcp4_retr", order, " ")
+			  "ipi_per_1000_pkts ipi_per_mb ipi_per_ping ipi_per_pp tcp1_retr tcp4_retr", order, " ")
 		# Cells first, then the width of each column.
 		head[0] = "metric"
 		for (c = 1; c <= ncol[t]; c++) {
@@ -108,6 +109,7 @@ tables() {
 	$1 == "mkbench-settings:" && !seen[$0]++ { set = set "\n" $0 }
 	$1 == "mkbench:" && NF == 5 && $5 ~ /^[0-9.]+$/ {
 		v[$2 " " $3 " " $4] = v[$2 " " $3 " " $4] " " $5
+		ran[$2] = 1
 	}
 	END {
 		table("pair", "Pairs in one kernel, each end in a namespace of its own:")
@@ -148,7 +150,8 @@ report() {
 	IPIs per 1000 packets through the host's device (TSO super-frames count
 	once): pairs, the MKI line of /proc/interrupts (both ends are here);
 	between kernels, the host's MKI line plus the IPIs it sent to instance 1,
-	ipis_sent and bells_rung in /sys/kernel/multikernel/instances/1/.
+	ipis_sent and bells_rung in /sys/kernel/multikernel/instances/1/;
+	ipi_per_mb, the same IPIs of the tcp1 run per megabyte it moved.
 	retr: TCP retransmits iperf3 counted on the sender.
 	XDP: xdp_drop_pps, b's program dropping an iperf3 UDP flood of 64-byte
 	datagrams from a (the sender's stack bounds it); xdp_tx_pps, frames sent
