@@ -92,8 +92,8 @@ ask() {	# tag, command
 	kill $_reader
 	wait $_reader 2>/dev/null
 	# Instance 1's kernel messages go to the same console meanwhile.
-	tr -d '\r' < "$_out" | sed -n "/mk$1{/,/}mk$1/p" | sed '1d;$d' |
-		grep -Ev '^\[ *[0-9]+\.[0-9]+\] ' || true
+	tr -d '\r' < "$_out" | sed -n "/mk$1{/,/}mk$1/p" |
+		sed '1d;$d;/^\[ *[0-9][0-9]*\.[0-9][0-9]*\] /d'
 }
 
 bytes() {	# a number with memparse's K, M or G
