@@ -288,8 +288,7 @@ fi
 settings busy "$MKBENCH_BUSY"
 sleep 1
 # The veth pair of MKBENCH_ONLY=link serves the reference only.
-[ "$ONLY" = link ] && RUNS_PAIR=0 || RUNS_PAIR=$RUNS
-for r in $(seq $RUNS_PAIR); do
+[ "$ONLY" = link ] || for r in $(seq $RUNS); do
 	for c in $pair_cols; do
 		pair_run $c
 	done
