@@ -74,11 +74,14 @@ wait_for() {	# seconds, then a command that must come true
 state_is() { [ "$(cat $d/state)" = "$1" ]; }
 
 # Instance 1's answer to a shell command typed on /dev/mkcon1 (it runs
-# with console=mkcon): what it prints between the lines "mk$1{" and
+# with console=mkcon): the lines it prints between the lines "mk$1{" and
 # "}mk$1", a tag new for each question, since each opening of the console
-# shows its ring from the oldest byte.  printf makes the markers, so the
-# echo of the command typed ("mk%s{") never matches them, wherever a
-# prompt or a kernel message puts it.  Called as $(ask ...), it runs in a
+# shows its ring from the oldest byte.  Each line of the answer carries
+# "mk$1|" in front, because instance 1's kernel messages reach the same
+# console meanwhile, some of them (dmesg's) the answer itself.  printf
+# and quotes make the markers and the prefix, so the echo of the command
+# typed ("mk%s{", "mk'$1'|") never matches them, wherever a prompt or a
+# kernel message puts it.  Called as $(ask ...), it runs in a
 # subshell: an EXIT trap set here would remove the test's files when it
 # returns.  The console's capture stays in $TMP_DIR/mkcon1.out.
 ask() {	# tag, command
@@ -86,14 +89,13 @@ ask() {	# tag, command
 	cat /dev/mkcon1 > "$_out" &
 	_reader=$!
 	for _i in $(seq 20); do
-		echo "printf 'mk%s{\\n' $1; $2; printf '}mk%s\\n' $1" > /dev/mkcon1
+		echo "printf 'mk%s{\\n' $1; { $2; } 2>&1 | sed 's/^/mk'$1'|/';" \
+			"printf '}mk%s\\n' $1" > /dev/mkcon1
 		wait_for 3 grep -q "}mk$1" "$_out" && break
 	done
 	kill $_reader
 	wait $_reader 2>/dev/null
-	# Instance 1's kernel messages go to the same console meanwhile.
-	tr -d '\r' < "$_out" | sed -n "/mk$1{/,/}mk$1/p" |
-		sed '1d;$d;/^\[ *[0-9][0-9]*\.[0-9][0-9]*\] /d'
+	tr -d '\r' < "$_out" | sed -n "/mk$1{/,/}mk$1/{s/^mk$1|//p;/}mk$1/q;}"
 }
 
 bytes() {	# a number with memparse's K, M or G
