@@ -94,7 +94,12 @@ static void mknet_txq_init(struct mknet_txq *txq, void *va, void **bufs, u32 n,
 	txq->notified = 0;
 	txq->cons_event = 0;
 	txq->stopped = 0;
-	/* Epochs go on across areas: the peer compares them. */
+	/*
+	 * Epochs go on across areas: the peer compares them.  The first is
+	 * not idle either, or a peer reading the ring would look stopped.
+	 */
+	if (txq->epoch == MKNET_EPOCH_IDLE)
+		txq->epoch = mknet_epoch_next(txq->epoch);
 	txq->reclaiming = false;
 	txq->stall_done = 0;
 	txq->stall_since = jiffies;

@@ -565,9 +565,22 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_qpair *qp,
 		/* Until the peer takes up our new area, its cons is of the old. */
 		if (READ_ONCE(priv->retired_area))
 			return;
-		cons = READ_ONCE(txq->peer_ctl->index);
+		/*
+		 * Our producer index again, after the peer's consumer index:
+		 * the peer may have consumed frames transmit published after
+		 * our first read.
+		 */
+		cons = smp_load_acquire(&txq->peer_ctl->index);
+		prod = smp_load_acquire(&txq->prod);
 		if (cons - txq->done > prod - txq->done) {
-			mknet_qp_count(qp, &qp->stats.bad_peer_cons);
+			/*
+			 * Only the index of a peer attached and reading at our
+			 * epoch must make sense: one stopped, restarted or still
+			 * to take up the ring shows its last view, or none.
+			 */
+			if (READ_ONCE(priv->peer_attached) &&
+			    READ_ONCE(txq->peer_ctl->epoch) == txq->epoch)
+				mknet_qp_count(qp, &qp->stats.bad_peer_cons);
 			return;
 		}
 	}
