@@ -488,6 +488,18 @@ static inline int mknet_peer_state(const struct mknet_priv *priv)
 	return mk_instance_info(priv->peer_instance, NULL, NULL, NULL);
 }
 
+/*
+ * The incarnation of the peer instance we know runs: not stopped, and not
+ * replaced by another that discovery has yet to attach to.
+ */
+static inline bool mknet_peer_running(const struct mknet_priv *priv)
+{
+	u64 gen;
+
+	return mk_instance_info(priv->peer_instance, NULL, &gen, NULL) ==
+	       MK_INSTANCE_RUNNING && gen == READ_ONCE(priv->peer_generation);
+}
+
 /* The CPU of the @nth queue, counted round the online CPUs. */
 static inline int mknet_queue_cpu(u32 nth)
 {

@@ -147,9 +147,10 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	alive = READ_ONCE(priv->peer_attached) && mknet_peer_alive(priv);
 	/*
 	 * A stalled heartbeat turns the carrier off, but the peer may still
-	 * copy our frames: only a peer the host holds stopped is gone.
+	 * copy our frames: only a peer the host holds stopped is gone, or
+	 * one whose next incarnation runs before discovery has seen it.
 	 */
-	stopped = priv->remote && mknet_peer_state(priv) != MK_INSTANCE_RUNNING;
+	stopped = priv->remote && !mknet_peer_running(priv);
 	if (READ_ONCE(priv->peer_attached) && stopped != READ_ONCE(priv->peer_gone)) {
 		/* Frames of ours a stopped peer had are freed by the polls. */
 		WRITE_ONCE(priv->peer_gone, stopped);
@@ -159,7 +160,8 @@ void mknet_update_carrier(struct mknet_priv *priv)
 			local_bh_enable();
 		}
 	}
-	up = netif_running(dev) && alive && !mknet_peer_broken(priv) &&
+	up = netif_running(dev) && alive && !stopped &&
+	     !mknet_peer_broken(priv) &&
 	     READ_ONCE(priv->peer.area->state) == MKNET_STATE_UP;
 	if (up && !netif_carrier_ok(dev)) {
 		netif_carrier_on(dev);

@@ -565,12 +565,12 @@ static void __mknet_tx_complete(struct mknet_priv *priv, struct mknet_qpair *qp,
 		/* Until the peer takes up our new area, its cons is of the old. */
 		if (READ_ONCE(priv->retired_area))
 			return;
-		/*
-		 * Our producer index again, after the peer's consumer index:
-		 * the peer may have consumed frames transmit published after
-		 * our first read.
-		 */
+		/* Pairs with the release of the peer's consumer index. */
 		cons = smp_load_acquire(&txq->peer_ctl->index);
+		/*
+		 * Our producer index again, after the peer's: the peer may
+		 * have consumed frames transmit published after our first read.
+		 */
 		prod = smp_load_acquire(&txq->prod);
 		if (cons - txq->done > prod - txq->done) {
 			/*
