@@ -95,6 +95,7 @@ struct mknet_rx_stats {
 	u64_stats_t bytes;
 	u64_stats_t dropped;
 	u64_stats_t polls;
+	u64_stats_t polls_lingered;
 	u64_stats_t peer_coal_bounded;
 	u64_stats_t completion_doorbells;
 	u64_stats_t completion_doorbell_busy;
@@ -169,6 +170,7 @@ struct mknet_peer_view {
  * @stall_done: @done when the watchdog last saw it move
  * @stall_since: jiffies since when @done has not moved with frames out
  * @coal: completion moderation: how long a completion may wait
+ * @xdp_bytes: the bytes of @stats that XDP frames took, for lingering
  * @stats: its counters, updated under the TX queue lock
  */
 struct mknet_txq {
@@ -189,6 +191,7 @@ struct mknet_txq {
 	u32 stall_done;
 	unsigned long stall_since;
 	struct mknet_coal coal;
+	u64 xdp_bytes;
 	struct mknet_tx_stats stats;
 } ____cacheline_aligned_in_smp;
 
@@ -228,6 +231,10 @@ struct mknet_txq {
  * @bell_last: when we last rang the peer's doorbell of this pair, for
  *	any of the three reasons (frames, completions, @bell_timer)
  * @bell_timer_rang: held doorbells @bell_timer rang
+ * @linger_timer: polls the pair again while it lingers (mknet_coal_linger())
+ * @linger_left: polls that move little the pair still lingers for
+ * @linger_rx: bytes received on this pair at the end of the last poll
+ * @linger_tx: bytes the stack sent on our TX ring of its index, likewise
  * @stats: its counters, updated in NAPI
  * @doorbells_received: doorbells taken for this queue in the IPI handler
  * @bell: our multikernel doorbell for this queue pair, which the peer
@@ -260,6 +267,10 @@ struct mknet_qpair {
 	struct hrtimer bell_timer;
 	ktime_t bell_last;
 	atomic64_t bell_timer_rang;
+	struct hrtimer linger_timer;
+	u32 linger_left;
+	u64 linger_rx;
+	u64 linger_tx;
 	struct mknet_rx_stats stats;
 	atomic64_t doorbells_received;
 	int bell;
@@ -664,6 +675,7 @@ enum mknet_notified {
 int mknet_coal_init(struct mknet_priv *priv);
 void mknet_coal_free(struct mknet_priv *priv);
 void mknet_coal_stop(struct mknet_qpair *qp);
+bool mknet_coal_linger(struct mknet_priv *priv, struct mknet_qpair *qp);
 void mknet_coal_set(struct mknet_priv *priv, u32 q, const struct mknet_coal *rx,
 		    const struct mknet_coal *tx);
 void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,

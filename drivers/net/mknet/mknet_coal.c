@@ -46,6 +46,13 @@ static const struct dim_cq_moder mknet_dim_profile[NET_DIM_PARAMS_NUM_PROFILES] 
 #define MKNET_TX_COAL_USECS	1000
 #define MKNET_TX_COAL_FRAMES	64
 
+/*
+ * A lingering pair polls again this long after the last poll
+ * (mknet_linger_next()): a stream's frames wait for it instead of
+ * interrupting.  napi_defer_hard_irqs does the same for every poll.
+ */
+#define MKNET_LINGER_USECS	50
+
 static void mknet_dim_set_profile(struct dim_cq_moder __rcu *rcu_profile)
 {
 	struct dim_cq_moder *p = rcu_dereference_protected(rcu_profile, true);
@@ -87,6 +94,15 @@ static void mknet_tx_dim_work(struct work_struct *work)
 	dim->state = DIM_START_MEASURE;
 }
 
+static enum hrtimer_restart mknet_linger_timer(struct hrtimer *t)
+{
+	struct mknet_qpair *qp = container_of(t, struct mknet_qpair,
+					      linger_timer);
+
+	napi_schedule(&qp->napi);
+	return HRTIMER_NORESTART;
+}
+
 /**
  * mknet_coal_init - moderation of a new end: adaptive for frames, from no
  *	moderation; completions held
@@ -119,6 +135,9 @@ int mknet_coal_init(struct mknet_priv *priv)
 		qp->index = q;
 		hrtimer_init(&qp->bell_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 		qp->bell_timer.function = mknet_bell_timer;
+		hrtimer_init(&qp->linger_timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL);
+		qp->linger_timer.function = mknet_linger_timer;
 		net_dim_setting(dev, &qp->rx_dim, false);
 		net_dim_setting(dev, &qp->tx_dim, true);
 		qp->rx_dim.profile_ix = 0;
@@ -141,6 +160,8 @@ int mknet_coal_init(struct mknet_priv *priv)
 void mknet_coal_stop(struct mknet_qpair *qp)
 {
 	hrtimer_cancel(&qp->bell_timer);
+	hrtimer_cancel(&qp->linger_timer);
+	qp->linger_left = 0;
 	net_dim_work_cancel(&qp->rx_dim);
 	net_dim_work_cancel(&qp->tx_dim);
 }
@@ -561,6 +582,50 @@ void mknet_coal_publish(struct mknet_priv *priv, struct mknet_qpair *qp,
 		mknet_coal_write(&txq->coal, &qp->published[1],
 				 &txq->ctl->coal_usecs, &txq->ctl->coal_frames,
 				 always);
+}
+
+/**
+ * mknet_coal_linger - whether a completed poll leaves the doorbell off
+ * @priv: our end
+ * @qp: the queue pair
+ *
+ * What the pair moved since its last poll, received and sent on our TX
+ * ring of its index, decides (mknet_linger_next()).  A poll that lingers
+ * does not ask the peer for a doorbell: the peer takes our NAPI context
+ * for on (mknet_peer_napi_on()) while its frames wait, and
+ * @qp->linger_timer polls again.
+ *
+ * Context: the poll of @qp, after napi_complete_done() said it completed.
+ * Return: true if the poll lingers; false if it asks for a doorbell now.
+ */
+bool mknet_coal_linger(struct mknet_priv *priv, struct mknet_qpair *qp)
+{
+	u64 rx = u64_stats_read(&qp->stats.bytes), tx = qp->linger_tx, moved;
+	struct mknet_txq *txq = &priv->txq[qp->index];
+	u64 all, xdp;
+
+	/*
+	 * Only the stack's frames: XDP's are not a socket's stream, and an
+	 * XDP_TX bounce is as quick as its doorbells.  Read without the TX
+	 * lock, the difference may run ahead of a later one: it only goes
+	 * forward here.
+	 */
+	if (qp->index < priv->num_queues) {
+		xdp = READ_ONCE(txq->xdp_bytes);
+		all = u64_stats_read(&txq->stats.bytes);
+		if (all > xdp)
+			tx = max(tx, all - xdp);
+	}
+	moved = rx - qp->linger_rx + tx - qp->linger_tx;
+	qp->linger_rx = rx;
+	qp->linger_tx = tx;
+	if (!mknet_linger_next(&qp->linger_left, moved,
+			       READ_ONCE(qp->coal.adaptive)))
+		return false;
+	mknet_qp_count(qp, &qp->stats.polls_lingered);
+	hrtimer_start(&qp->linger_timer, mknet_usecs(MKNET_LINGER_USECS),
+		      HRTIMER_MODE_REL_PINNED);
+	return true;
 }
 
 /**

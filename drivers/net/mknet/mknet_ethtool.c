@@ -42,6 +42,7 @@ static const struct mknet_stat_desc mknet_tx_stat_desc[] = {
 
 static const struct mknet_stat_desc mknet_rx_stat_desc[] = {
 	MKNET_RX_STAT("polls", polls),
+	MKNET_RX_STAT("polls_lingered", polls_lingered),
 	MKNET_RX_STAT("completion_doorbells", completion_doorbells),
 	MKNET_RX_STAT("completion_doorbell_busy", completion_doorbell_busy),
 	MKNET_RX_STAT("completions_covered", completions_covered),

@@ -386,6 +386,33 @@ static void mknet_coal_test(struct kunit *test)
 					      U64_MAX), 0);
 }
 
+/* A stream's poll lingers and winds down; a ping's never starts to. */
+static void mknet_linger_test(struct kunit *test)
+{
+	u32 left = 0, i;
+
+	KUNIT_EXPECT_FALSE(test, mknet_linger_next(&left, 98, true));
+	KUNIT_EXPECT_FALSE(test, mknet_linger_next(&left,
+						   MKNET_LINGER_BYTES - 1, true));
+	KUNIT_EXPECT_FALSE(test, mknet_linger_next(&left, U64_MAX, false));
+	KUNIT_EXPECT_EQ(test, left, 0);
+
+	KUNIT_EXPECT_TRUE(test, mknet_linger_next(&left, MKNET_LINGER_BYTES,
+						  true));
+	KUNIT_EXPECT_EQ(test, left, MKNET_LINGER_POLLS);
+	for (i = 0; i < MKNET_LINGER_POLLS; i++)
+		KUNIT_EXPECT_TRUE(test, mknet_linger_next(&left, 0, true));
+	KUNIT_EXPECT_FALSE(test, mknet_linger_next(&left, 0, true));
+
+	/* Another stream's poll starts it over; adaptive off winds it down. */
+	mknet_linger_next(&left, U64_MAX, true);
+	mknet_linger_next(&left, 0, true);
+	KUNIT_EXPECT_TRUE(test, mknet_linger_next(&left, U64_MAX, true));
+	KUNIT_EXPECT_EQ(test, left, MKNET_LINGER_POLLS);
+	KUNIT_EXPECT_TRUE(test, mknet_linger_next(&left, U64_MAX, false));
+	KUNIT_EXPECT_EQ(test, left, MKNET_LINGER_POLLS - 1);
+}
+
 static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_layout_test),
 	KUNIT_CASE(mknet_check_area_test),
@@ -399,6 +426,7 @@ static struct kunit_case mknet_shm_cases[] = {
 	KUNIT_CASE(mknet_epoch_test),
 	KUNIT_CASE(mknet_need_event_test),
 	KUNIT_CASE(mknet_coal_test),
+	KUNIT_CASE(mknet_linger_test),
 	{}
 };
 

@@ -843,7 +843,8 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	if (complete) {
 		mknet_dim_sample(priv, qp);
 		mknet_coal_publish(priv, qp, false);
-		mknet_poll_rearm(priv, qp);
+		if (!mknet_coal_linger(priv, qp))
+			mknet_poll_rearm(priv, qp);
 	}
 	return done;
 }

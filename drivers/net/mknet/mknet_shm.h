@@ -235,6 +235,36 @@ static inline u32 mknet_coal_wait(u32 usecs, u32 frames, u32 past, u64 since)
 	return usecs - since;
 }
 
+/* A poll that moved this much, either way, is a stream's: it lingers. */
+#define MKNET_LINGER_BYTES	16384
+/* Polls that move less a pair still lingers for after one that did. */
+#define MKNET_LINGER_POLLS	16
+
+/**
+ * mknet_linger_next - whether a completed poll lingers
+ * @left: polls that move little the pair still lingers for; updated
+ * @moved: bytes the pair moved since its last poll, received and sent
+ * @adaptive: adaptive receive moderation is on
+ *
+ * A poll that lingers completes NAPI without asking the other end for a
+ * doorbell and polls again from a timer.  Only a poll that moved
+ * %MKNET_LINGER_BYTES starts it, so a request and its answer always ask
+ * for their doorbell; it winds down over %MKNET_LINGER_POLLS polls.
+ *
+ * Return: true if the poll lingers.
+ */
+static inline bool mknet_linger_next(u32 *left, u64 moved, bool adaptive)
+{
+	if (adaptive && moved >= MKNET_LINGER_BYTES) {
+		*left = MKNET_LINGER_POLLS;
+		return true;
+	}
+	if (!*left)
+		return false;
+	(*left)--;
+	return true;
+}
+
 #define MKNET_DESC_MORE		0x1	/* frame continues in the next one */
 #define MKNET_DESC_HDR		0x2	/* @hdr is valid: first of a frame */
 #define MKNET_DESC_FLAGS	(MKNET_DESC_MORE | MKNET_DESC_HDR)

@@ -372,6 +372,7 @@ static u32 mknet_xdp_post(struct mknet_priv *priv, u32 q,
 	u64_stats_add(&txq->stats.packets, i);
 	u64_stats_add(&txq->stats.bytes, bytes);
 	u64_stats_update_end(&txq->stats.syncp);
+	WRITE_ONCE(txq->xdp_bytes, txq->xdp_bytes + bytes);
 	/* The stack's frames must not find the ring full unannounced. */
 	mknet_tx_maybe_stop(priv, txq, q, room);
 	return i;
