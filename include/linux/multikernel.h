@@ -141,6 +141,7 @@ u16 mk_self_instance(void);
 u32 mk_cpu_apicid(unsigned int cpu);
 int mk_instance_info(u16 instance, u64 *heartbeat, u64 *boot_generation,
 		     u32 *apicid);
+bool mk_instance_running(u16 instance, u64 boot_generation);
 int mk_instance_memory(u16 instance, struct mk_mem_range *ranges,
 		       unsigned int max);
 int mk_instance_memory_get(u16 instance);

@@ -1981,6 +1981,28 @@ static void mk_loopback_entry_republished(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mk_instance_has_apicid(&d, mk_cpu_apicid(0)));
 }
 
+/* Only the incarnation that runs is running; no id past the table is. */
+static void mk_loopback_instance_running(struct kunit *test)
+{
+	struct mk_region *r = &mk_region;
+	u64 gen = r->me.boot_generation;
+	u16 i;
+
+	KUNIT_EXPECT_TRUE(test, mk_instance_running(r->self, gen));
+	KUNIT_EXPECT_FALSE(test, mk_instance_running(r->self, gen + 1));
+	KUNIT_EXPECT_FALSE(test, mk_instance_running(r->self, gen - 1));
+	KUNIT_EXPECT_FALSE(test, mk_instance_running(MK_MAX_INSTANCES, gen));
+	KUNIT_EXPECT_FALSE(test, mk_instance_running(U16_MAX, gen));
+	/* An entry that is not running, at the generation it shows. */
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		const struct mk_instance_desc *d = &r->instances[i];
+		u64 shown = READ_ONCE(d->boot_generation);
+
+		if (READ_ONCE(d->state) != MK_INSTANCE_RUNNING)
+			KUNIT_EXPECT_FALSE(test, mk_instance_running(i, shown));
+	}
+}
+
 struct lb_bell {
 	atomic_t calls;
 	atomic_t wrong_cpu;
@@ -2136,6 +2158,7 @@ static struct kunit_case mk_loopback_cases[] = {
 	KUNIT_CASE(mk_loopback_pfn),
 	KUNIT_CASE(mk_loopback_broadcast_refused),
 	KUNIT_CASE(mk_loopback_entry_republished),
+	KUNIT_CASE(mk_loopback_instance_running),
 	KUNIT_CASE(mk_loopback_bell),
 	KUNIT_CASE(mk_loopback_bell_errors),
 	KUNIT_CASE_SLOW(mk_loopback_bell_exhausted),
