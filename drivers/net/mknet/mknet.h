@@ -386,7 +386,8 @@ struct mknet_faults {
  * @peer_attached: @peer may be used
  * @peer_area_gen: generation of the peer's area we attached to, as its
  *	HELLO or HELLO_ACK said; our HELLO_ACKs echo it
- * @peer_gone: the peer instance is stopped (its CPUs held by the host):
+ * @peer_gone: the incarnation of the peer instance we attached to is
+ *	stopped (its CPUs held by the host) or replaced by the next one:
  *	the polls free every frame of ours it still had.  Not for a
  *	stalled heartbeat alone, and never on a pair, whose other end is
  *	this kernel
@@ -493,22 +494,16 @@ static inline bool mknet_area_in_region(const void *area, size_t size)
 	return mk_region_ptr(mk_region_offset(area), size) == area;
 }
 
-/* The peer instance's state as the table says (MK_INSTANCE_*). */
-static inline int mknet_peer_state(const struct mknet_priv *priv)
-{
-	return mk_instance_info(priv->peer_instance, NULL, NULL, NULL);
-}
-
 /*
- * The incarnation of the peer instance we know runs: not stopped, and not
- * replaced by another that discovery has yet to attach to.
+ * The other end may read our rings and write its own: always on a pair;
+ * on a link while the incarnation of the peer instance we know runs, not
+ * once it stopped or another replaced it that discovery has yet to see.
  */
 static inline bool mknet_peer_running(const struct mknet_priv *priv)
 {
-	u64 gen;
-
-	return mk_instance_info(priv->peer_instance, NULL, &gen, NULL) ==
-	       MK_INSTANCE_RUNNING && gen == READ_ONCE(priv->peer_generation);
+	return !priv->remote ||
+	       mk_instance_running(priv->peer_instance,
+				   READ_ONCE(priv->peer_generation));
 }
 
 /* The CPU of the @nth queue, counted round the online CPUs. */

@@ -196,8 +196,8 @@ static bool mknet_tx_release_wait(struct mknet_priv *priv)
 		if (!busy)
 			return true;
 		msleep(20);
-		/* Peer gone: its CPUs are held, nothing reads our frames. */
-		if (mknet_peer_state(priv) != MK_INSTANCE_RUNNING)
+		/* Stopped or replaced: nothing reads our frames. */
+		if (!mknet_peer_running(priv))
 			return true;
 	} while (time_before(jiffies, until));
 	return false;
@@ -221,8 +221,7 @@ void mknet_area_free(struct mknet_priv *priv)
 
 	if (!priv->area)
 		return;
-	if (priv->retired_area &&
-	    mknet_peer_state(priv) == MK_INSTANCE_RUNNING) {
+	if (priv->retired_area && mknet_peer_running(priv)) {
 		netdev_warn(priv->dev, "peer never took up our last rings: leaving them to it\n");
 		priv->retired_area = NULL;
 		priv->retired_bufs = NULL;

@@ -125,7 +125,7 @@ static int mknet_reshape_remote(struct mknet_priv *priv, u32 tx, u32 rx,
 		return 0;
 	/* It may still read the area before the current one. */
 	if (priv->retired_area) {
-		if (mknet_peer_state(priv) == MK_INSTANCE_RUNNING) {
+		if (mknet_peer_running(priv)) {
 			NL_SET_ERR_MSG(extack,
 				       "the other kernel has not taken up the last change yet");
 			return -EBUSY;

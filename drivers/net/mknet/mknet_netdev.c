@@ -150,7 +150,7 @@ void mknet_update_carrier(struct mknet_priv *priv)
 	 * copy our frames: only a peer the host holds stopped is gone, or
 	 * one whose next incarnation runs before discovery has seen it.
 	 */
-	stopped = priv->remote && !mknet_peer_running(priv);
+	stopped = !mknet_peer_running(priv);
 	if (READ_ONCE(priv->peer_attached) && stopped != READ_ONCE(priv->peer_gone)) {
 		/* Frames of ours a stopped peer had are freed by the polls. */
 		WRITE_ONCE(priv->peer_gone, stopped);

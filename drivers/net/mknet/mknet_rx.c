@@ -49,12 +49,16 @@ static void mknet_rx_count_copy_error(struct mknet_qpair *qp, int err)
 	}
 }
 
-/* This pair has an RX ring: the peer has a TX ring of its index. */
+/*
+ * This pair has an RX ring: the peer has a TX ring of its index, and it
+ * is the peer we attached to.  A restarted instance's new area may lie
+ * where its last one did; until we attach to it, it is not read.
+ */
 static bool mknet_qp_live(const struct mknet_priv *priv,
 			  const struct mknet_qpair *qp)
 {
 	return READ_ONCE(priv->peer_attached) &&
-	       qp->index < priv->peer.num_queues;
+	       qp->index < priv->peer.num_queues && mknet_peer_running(priv);
 }
 
 /**
