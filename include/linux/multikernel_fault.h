@@ -9,6 +9,7 @@
 #define _LINUX_MULTIKERNEL_FAULT_H
 
 #include <linux/compiler_types.h>
+#include <linux/limits.h>
 #include <linux/types.h>
 
 /**
@@ -26,10 +27,14 @@ struct mk_debugfs_cmd {
 	unsigned long data;
 };
 
+/* The @data of a garble command that fills with random bytes. */
+#define MK_GARBLE_RANDOM	ULONG_MAX
+
 #ifdef CONFIG_MULTIKERNEL_FAULT_INJECTION
 ssize_t mk_debugfs_cmd_write(const char __user *ubuf, size_t len,
 			     const struct mk_debugfs_cmd *cmds,
 			     unsigned int nr_cmds, void *ctx);
+void mk_fault_fill(void *p, size_t len, unsigned long how);
 #endif
 
 #endif /* _LINUX_MULTIKERNEL_FAULT_H */

@@ -67,8 +67,6 @@
 /* How long a storm lasts unless told, and at most. */
 #define MK_STORM_SECS		20
 #define MK_STORM_MAX_SECS	600
-/* What garble writes: random bytes, or this byte value. */
-#define MK_GARBLE_RANDOM	ULONG_MAX
 
 /**
  * mk_debugfs_cmd_write - run the command written to a debugfs file
@@ -350,13 +348,20 @@ static int mk_fault_restore(void *ctx, const char *args, unsigned long data)
 	return 0;
 }
 
-static void mk_garble(void *p, size_t len, unsigned long how)
+/**
+ * mk_fault_fill - what a garble command writes over a structure
+ * @p: the structure
+ * @len: its bytes
+ * @how: a byte value, or %MK_GARBLE_RANDOM for random bytes
+ */
+void mk_fault_fill(void *p, size_t len, unsigned long how)
 {
 	if (how == MK_GARBLE_RANDOM)
 		get_random_bytes(p, len);
 	else
 		memset(p, how, len);
 }
+EXPORT_SYMBOL_GPL(mk_fault_fill);
 
 /*
  * @how is a byte value, or MK_GARBLE_RANDOM.  No lock is taken: the
@@ -369,14 +374,14 @@ static int mk_fault_garble(void *ctx, const char *args, unsigned long how)
 	u16 i;
 
 	if (r->self == 0)
-		mk_garble(r->hdr, sizeof(*r->hdr), how);
-	mk_garble(&r->instances[r->self], sizeof(*r->instances), how);
+		mk_fault_fill(r->hdr, sizeof(*r->hdr), how);
+	mk_fault_fill(&r->instances[r->self], sizeof(*r->instances), how);
 	for (i = 0; i < MK_MAX_INSTANCES; i++) {
 		struct mk_ring *tx = r->tx[i].ring, *rx = r->rx[i].ring;
 
-		mk_garble(&tx->head, offsetof(struct mk_ring, tail), how);
-		mk_garble(tx->slots, sizeof(tx->slots), how);
-		mk_garble(&rx->tail, offsetof(struct mk_ring, slots) -
+		mk_fault_fill(&tx->head, offsetof(struct mk_ring, tail), how);
+		mk_fault_fill(tx->slots, sizeof(tx->slots), how);
+		mk_fault_fill(&rx->tail, offsetof(struct mk_ring, slots) -
 			  offsetof(struct mk_ring, tail), how);
 	}
 	if (how == MK_GARBLE_RANDOM)

@@ -48,8 +48,6 @@
 #include "mknet.h"
 
 #define MKNET_BATCH_FRAMES	4
-/* What garble writes: random bytes, or this byte value. */
-#define MKNET_GARBLE_RANDOM	ULONG_MAX
 
 /* Publish @n descriptors starting at our producer index, as they are. */
 static void mknet_publish(struct mknet_txq *txq, u32 n)
@@ -297,17 +295,14 @@ static int mknet_fault_silence(void *ctx, const char *args, unsigned long data)
 	return 0;
 }
 
-/* @byte is a byte value, or MKNET_GARBLE_RANDOM. */
-static int mknet_fault_garble(void *ctx, const char *args, unsigned long byte)
+/* @how is a byte value, or MK_GARBLE_RANDOM. */
+static int mknet_fault_garble(void *ctx, const char *args, unsigned long how)
 {
 	struct mknet_priv *priv = ctx;
 	struct netdev_queue *nq = netdev_get_tx_queue(priv->dev, 0);
 
 	__netif_tx_lock_bh(nq);
-	if (byte == MKNET_GARBLE_RANDOM)
-		get_random_bytes(priv->area, priv->area_size);
-	else
-		memset(priv->area, byte, priv->area_size);
+	mk_fault_fill(priv->area, priv->area_size, how);
 	__netif_tx_unlock_bh(nq);
 	return 0;
 }
@@ -422,7 +417,7 @@ static const struct mk_debugfs_cmd mknet_faults[] = {
 	{ "state", mknet_fault_state },
 	{ "flood", mknet_fault_flood },
 	{ "silence", mknet_fault_silence },
-	{ "garble-random", mknet_fault_garble, MKNET_GARBLE_RANDOM },
+	{ "garble-random", mknet_fault_garble, MK_GARBLE_RANDOM },
 	{ "garble-zero", mknet_fault_garble, 0 },
 	{ "garble-ff", mknet_fault_garble, 0xff },
 	{ "stall", mknet_fault_set, MKNET_FAULT_RX_STALLED },
