@@ -21,6 +21,18 @@ T=${MKBENCH_TIME:-5}
 RUNS=${MKBENCH_RUNS:-3}
 ONLY=${MKBENCH_ONLY:-}
 
+# What MKBENCH_ONLY leaves in: "throughput", every metric but the round
+# trips; "columns", the runs of the pair table and the link table's
+# columns beyond the default; "extra", the XDP table and the tuned and
+# deferring columns.
+wants() {
+	case $1 in
+	throughput) [ "$ONLY" != latency ] ;;
+	columns) [ "$ONLY" != link ] ;;
+	extra) [ -z "$ONLY" ] ;;
+	esac
+}
+
 # Settings of the mknet columns beyond the driver's defaults: one line of
 # shell run on each end, $d naming the device.  A column whose commands
 # fail on either end (an ethtool -C the driver does not have) prints '-'.
@@ -155,7 +167,7 @@ run_once() {	# table column
 	case $2 in
 	*-busy*) busy_on $1 ;;
 	esac
-	[ "$ONLY" = latency ] || case $2 in
+	wants throughput && case $2 in
 	*-busy*) ;;
 	*) throughput ;;
 	esac
@@ -273,7 +285,7 @@ pair_run() {	# column
 }
 
 pair_column veth veth
-[ "$ONLY" = link ] || {
+wants columns && {
 	pair_column veth-busy veth
 	pair_column mknet mknet
 	pair_column mknet-busy mknet
@@ -281,14 +293,14 @@ pair_column veth veth
 	pair_column mknet-dimtx mknet "$MKBENCH_DIMTX"
 	pair_column mknet-rr mknet "$MKBENCH_RR"
 }
-if [ -z "$ONLY" ]; then
+if wants extra; then
 	pair_column mknet-defer mknet "$MKBENCH_DEFER"
 	pair_column mknet-tuned mknet "$MKBENCH_TUNED"
 fi
 settings busy "$MKBENCH_BUSY"
 sleep 1
 # The veth pair of MKBENCH_ONLY=link serves the reference only.
-[ "$ONLY" = link ] || for r in $(seq $RUNS); do
+wants columns && for r in $(seq $RUNS); do
 	for c in $pair_cols; do
 		pair_run $c
 	done
@@ -352,7 +364,7 @@ xdp_run() {	# column kind
 	xdp_set $c-b $b off
 	echo "mkbench: xdp $c xdp_tx_pps $(( (n1 - n0) / T ))"
 }
-if [ -z "$ONLY" ]; then
+if wants extra; then
 	echo "mkbench-column: xdp veth"
 	echo "mkbench-column: xdp mknet"
 	for r in $(seq $RUNS); do
@@ -425,11 +437,11 @@ link_column() {	# name [commands]
 }
 
 link_column mknet
-if [ "$ONLY" != link ]; then
+if wants columns; then
 	link_column mknet-busy
 	link_column mknet-dimtx "$MKBENCH_DIMTX"
 	link_column mknet-rr "$MKBENCH_RR"
 fi
-[ -n "$ONLY" ] || link_column mknet-tuned "$MKBENCH_TUNED"
+wants extra && link_column mknet-tuned "$MKBENCH_TUNED"
 echo stop > $inst/control
 echo "mkbench: end"
