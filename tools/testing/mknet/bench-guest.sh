@@ -16,7 +16,7 @@
 # MKBENCH_ONLY=latency (`make bench-latency`) measures round trips only;
 # MKBENCH_ONLY=link the default link and its reference only, all metrics.
 . "$(dirname "$0")/bench-lib.sh"
-export IP IPERF ETHTOOL SOCKPERF
+export IP IPERF ETHTOOL SOCKPERF TC
 T=${MKBENCH_TIME:-5}
 RUNS=${MKBENCH_RUNS:-3}
 ONLY=${MKBENCH_ONLY:-}
@@ -47,6 +47,10 @@ MKBENCH_DIMTX='$ETHTOOL -C $d adaptive-tx on'
 # Frame doorbells never held, completions as by default: what a request
 # and response costs once neither of its doorbells waits.
 MKBENCH_RR='$ETHTOOL -C $d adaptive-rx off rx-usecs 0 rx-frames 1 adaptive-tx off tx-usecs 1000 tx-frames 64'
+# Without what makes mknet a NIC to the stack on the way of a lone frame:
+# no qdisc (veth has none) and no GRO.  Round trips only: without a
+# qdisc, a full ring drops what the stack sends.
+MKBENCH_LEAN='$TC qdisc replace dev $d root noqueue && $ETHTOOL -K $d gro off'
 # NAPI busy polling: sockets poll the device's queue for 1 ms before
 # they sleep (a round trip under TCG takes a few hundred us), and the
 # device's interrupts (doorbells) stay deferred while they do, with a
@@ -161,14 +165,14 @@ sockperf_runs() {
 # other way), then latency().  $packets and $ipis name commands that
 # count the packets through the device and the IPIs; an empty $ipis
 # leaves the IPI metrics out.  A column whose name ends in "-busy" runs
-# with busy polling on.
+# with busy polling on; neither it nor a "-lean" one runs throughput.
 run_once() {	# table column
 	out="$1 $2"
 	case $2 in
 	*-busy*) busy_on $1 ;;
 	esac
 	wants throughput && case $2 in
-	*-busy*) ;;
+	*-busy*|*-lean*) ;;
 	*) throughput ;;
 	esac
 	latency
@@ -233,7 +237,7 @@ throughput() {
 
 # What a column's settings are, for the notes under the tables.
 settings() {	# column commands
-	echo "mkbench-settings: $1: $(echo "$2" | sed 's/\$ETHTOOL/ethtool/g; s/\$d/DEV/g')"
+	echo "mkbench-settings: $1: $(echo "$2" | sed 's/\$ETHTOOL/ethtool/g; s/\$TC/tc/g; s/\$d/DEV/g')"
 }
 
 # A column's settings on one end; on failure the column is left out and
@@ -292,6 +296,7 @@ wants columns && {
 	pair_column mknet-nomod mknet "$MKBENCH_NOMOD"
 	pair_column mknet-dimtx mknet "$MKBENCH_DIMTX"
 	pair_column mknet-rr mknet "$MKBENCH_RR"
+	pair_column mknet-lean mknet "$MKBENCH_LEAN"
 }
 if wants extra; then
 	pair_column mknet-defer mknet "$MKBENCH_DEFER"
@@ -443,5 +448,7 @@ if wants columns; then
 	link_column mknet-rr "$MKBENCH_RR"
 fi
 wants extra && link_column mknet-tuned "$MKBENCH_TUNED"
+# Last: its qdisc and GRO settings would stay for the columns after it.
+wants columns && link_column mknet-lean "$MKBENCH_LEAN"
 echo stop > $inst/control
 echo "mkbench: end"

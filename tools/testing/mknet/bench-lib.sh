@@ -8,6 +8,7 @@ IPERF=/opt/mknet/bin/iperf3
 ETHTOOL=/opt/mknet/bin/ethtool
 BPFTOOL=/opt/mknet/bin/bpftool
 SOCKPERF=/opt/mknet/bin/sockperf
+TC=/opt/mknet/bin/tc
 INSTANCE=192.0.2.2
 # Apart from the ports the instance's init serves for the selftests (5301-5306).
 CMDPORT=5320

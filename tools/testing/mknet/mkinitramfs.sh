@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the guest initramfs: static busybox, the real iproute2, ethtool and
+# Build the guest initramfs: static busybox, the real iproute2 (ip, tc), ethtool and
 # iperf3 with their libraries, our init and the selftests.
 set -euo pipefail
 obj=$1
@@ -26,7 +26,7 @@ install_bin() {
 }
 # busybox has its own ip: the real tools go first in PATH, by full path.
 # MK_WITH_PERF=1 adds perf, for `make profile`.
-tools="ip ethtool iperf3 bpftool sockperf"
+tools="ip tc ethtool iperf3 bpftool sockperf"
 [ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
 for tool in $tools; do
 	install_bin "$(command -v "$tool" || echo "/usr/sbin/$tool")" \

@@ -142,6 +142,7 @@ report() {
 	percentiles of half a round trip.  -busy columns: net.core.busy_read and
 	busy_poll 1000 us on both ends, and on mknet devices napi_defer_hard_irqs
 	1000000 and gro_flush_timeout 1 ms; no ping (raw sockets do not busy-poll).
+	-lean columns: no qdisc and no GRO on either end; round trips only.
 	ratio: against the first column (for rtt lower is better).  Pairs: each
 	column is a pair of its own, nothing pinned.  Between kernels: h->i, the
 	host sends (iperf3 client, ping); i->h, instance 1 sends (iperf3 -R, ping
