@@ -37,13 +37,16 @@ trap 'exit 1' HUP INT TERM
 . "$(dirname "$0")/../ktap_steps.sh"
 
 # A failed test leaves the machine as the next one expects it: no
-# instance running, every CPU of ours online.  Whether one runs is our
-# own record (control), not its table entry, which it may have scribbled.
+# instance running or holding memory, every CPU of ours online.  Whether
+# one runs is our own record (control), not its table entry, which it
+# may have scribbled.  An instance's memory stays given to it once it
+# stops; another test would find it taken.
 fail() {
 	echo "FAIL: $*"
 	step_failed
 	for _c in ${d%/*}/*/control; do
 		[ "$(cat $_c)" = running ] && echo stop > $_c
+		echo none > ${_c%/control}/memory
 	done 2>/dev/null
 	for _c in /sys/devices/system/cpu/cpu[1-9]*/online; do
 		echo 1 > $_c

@@ -191,14 +191,15 @@ its_cal() {	# tag
 	echo $((${_c#$1=}))
 }
 its0=$(its_cal mkcal0)
-typed 1 'for i in $(seq 8); do (for j in $(seq 40); do cat /proc/self/maps > /dev/null; done) & done; wait; echo mktlb=$((40 + 2))' \
-	mktlb=42 3 60 || fail "instance 1 did not finish its TLB-heavy work"
+typed 1 'for i in $(seq 16); do (for j in $(seq 40); do cat /proc/self/maps > /dev/null; done) & done; wait; echo mktlb=$((40 + 2))' \
+	mktlb=42 3 90 || fail "instance 1 did not finish its TLB-heavy work"
 its1=$(its_cal mkcal1)
 [ "$(cal_ipis)" = "$cal0" ] ||
 	fail "function-call IPIs reached our CPU 0 from another kernel: CAL $cal0 -> $(cal_ipis)"
-[ $((its1 - its0)) -ge 10 ] ||
+# One would do; 320 processes sent 9 to 21 in earlier runs.
+[ $((its1 - its0)) -ge 5 ] ||
 	fail "instance 1's work sent its own CPUs $((its1 - its0)) function-call IPIs: nothing was tested"
-echo "instance 1 on two CPUs, 320 processes: $((its1 - its0)) function-call IPIs" \
+echo "instance 1 on two CPUs, 640 processes: $((its1 - its0)) function-call IPIs" \
 	"between its CPUs, our CAL count stays $cal0"
 
 step panic
