@@ -197,10 +197,9 @@ int mk_bell_ring(const struct mk_bell *b)
 	if (unlikely(!b->bound))
 		return -ENOTCONN;
 	/* The entry decides; what it says only stops us. */
-	d = &r->instances[b->instance];
-	if (READ_ONCE(d->state) != MK_INSTANCE_RUNNING ||
-	    READ_ONCE(d->boot_generation) != b->generation)
+	if (!mk_instance_running(b->instance, b->generation))
 		return -EHOSTDOWN;
+	d = &r->instances[b->instance];
 	if (unlikely(!mk_entry_lists(d, b->apicid)))
 		return -EADDRNOTAVAIL;
 	tx = &r->tx[b->instance];
