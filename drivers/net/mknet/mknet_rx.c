@@ -805,7 +805,7 @@ int mknet_poll(struct napi_struct *napi, int budget)
 {
 	struct mknet_qpair *qp = container_of(napi, struct mknet_qpair, napi);
 	struct mknet_priv *priv = qp->priv;
-	bool complete;
+	bool complete, live;
 	int done;
 
 	mknet_qp_count(qp, &qp->stats.polls);
@@ -821,8 +821,9 @@ int mknet_poll(struct napi_struct *napi, int budget)
 	 * Fault injection may have us stop taking frames, as a peer that
 	 * never advances its consumer index; it still answers reclaims.
 	 */
-	if (!mknet_qp_live(priv, qp) || mknet_fault_rx_stalled(priv)) {
-		if (mknet_qp_live(priv, qp))
+	live = mknet_qp_live(priv, qp);
+	if (!live || mknet_fault_rx_stalled(priv)) {
+		if (live)
 			mknet_rx_take_epoch(priv, qp);
 		napi_complete_done(napi, 0);
 		return 0;
