@@ -327,11 +327,14 @@ static_assert(sizeof(struct mknet_msg) == 40);
  * @MKNET_FAULT_FAIL_RESIZE: the next NAPI context to add fails
  * @MKNET_FAULT_COMPLETE_STORM: every TX completion finds another poll
  *	asking for one more, as under a storm of doorbells on every queue
+ * @MKNET_FAULT_DISCOVERY_LATE: discovery does not see the peer instance
+ *	restart: only the new incarnation's HELLO tells us
  */
 enum mknet_fault_flag {
 	MKNET_FAULT_RX_STALLED,
 	MKNET_FAULT_FAIL_RESIZE,
 	MKNET_FAULT_COMPLETE_STORM,
+	MKNET_FAULT_DISCOVERY_LATE,
 };
 
 /**
@@ -608,6 +611,13 @@ static inline bool mknet_fault_storming(const struct mknet_priv *priv)
 	return unlikely(test_bit(MKNET_FAULT_COMPLETE_STORM,
 				 &priv->faults.flags));
 }
+
+/* Discovery is late to see the peer restart, as it may be by up to 1 s. */
+static inline bool mknet_fault_discovery_late(const struct mknet_priv *priv)
+{
+	return unlikely(test_bit(MKNET_FAULT_DISCOVERY_LATE,
+				 &priv->faults.flags));
+}
 #else
 static inline void mknet_fault_add(struct mknet_priv *priv) { }
 static inline void mknet_fault_remove(struct mknet_priv *priv) { }
@@ -619,6 +629,11 @@ static inline bool mknet_fault_rx_stalled(const struct mknet_priv *priv)
 
 static inline bool mknet_fault_resize(struct mknet_priv *priv) { return false; }
 static inline bool mknet_fault_storming(const struct mknet_priv *priv)
+{
+	return false;
+}
+
+static inline bool mknet_fault_discovery_late(const struct mknet_priv *priv)
 {
 	return false;
 }

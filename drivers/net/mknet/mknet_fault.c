@@ -32,6 +32,10 @@
  * storm, calm every TX completion of ours finds another poll asking for
  *             one more, as under doorbells on every queue without pause;
  *             until calm
+ * discovery-late, discovery-on-time
+ *             discovery does not see the peer instance restart, as in
+ *             the second before it looks: only the new incarnation's
+ *             HELLO tells us; until discovery-on-time
  * restore     put the producer index and state back as the driver knows
  *             them; after prod, start TX ring 0 over with a new epoch
  *
@@ -426,6 +430,8 @@ static const struct mk_debugfs_cmd mknet_faults[] = {
 	{ "fail-resize", mknet_fault_set, MKNET_FAULT_FAIL_RESIZE },
 	{ "storm", mknet_fault_set, MKNET_FAULT_COMPLETE_STORM },
 	{ "calm", mknet_fault_clear, MKNET_FAULT_COMPLETE_STORM },
+	{ "discovery-late", mknet_fault_set, MKNET_FAULT_DISCOVERY_LATE },
+	{ "discovery-on-time", mknet_fault_clear, MKNET_FAULT_DISCOVERY_LATE },
 	{ "restore", mknet_fault_restore },
 };
 

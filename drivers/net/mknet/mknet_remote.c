@@ -73,6 +73,21 @@ static void mknet_remote_reattach(struct mknet_priv *priv,
 		mknet_datapath_start(priv);
 }
 
+/*
+ * The peer instance runs as incarnation @gen: if that is not the one we
+ * attached to, what we attached to is gone.  Discovery finds out within
+ * a second; the new incarnation's HELLO may tell us first.
+ */
+static void mknet_remote_incarnation(struct mknet_priv *priv, u64 gen)
+{
+	if (gen == priv->peer_generation)
+		return;
+	WRITE_ONCE(priv->peer_generation, gen);
+	WRITE_ONCE(priv->peer_attached, false);
+	mknet_area_retired_free(priv);
+	mknet_update_carrier(priv);
+}
+
 static void mknet_remote_attach(struct work_struct *work)
 {
 	struct mknet_priv *priv = container_of(to_delayed_work(work),
@@ -80,6 +95,7 @@ static void mknet_remote_attach(struct work_struct *work)
 	const struct mknet_area *area;
 	struct mknet_msg m;
 	u32 apicid;
+	u64 gen;
 
 	/* RTNL holders may wait for this work: never block on it here. */
 	if (!rtnl_trylock()) {
@@ -93,12 +109,16 @@ static void mknet_remote_attach(struct work_struct *work)
 		atomic64_inc(&priv->bad_hellos);
 		goto out;
 	}
+	/* Only a running instance says HELLO; the one running now did. */
+	if (mk_instance_info(priv->peer_instance, NULL, &gen, &apicid) !=
+	    MK_INSTANCE_RUNNING)
+		goto out;
+	mknet_remote_incarnation(priv, gen);
 	/* The same offset with another generation is another area. */
 	if (!READ_ONCE(priv->peer_attached) || priv->peer_id != m.src_id ||
 	    priv->peer.area != area || priv->peer_area_gen != m.area_gen)
 		mknet_remote_reattach(priv, area, &m);
-	if (m.kind == MKNET_MSG_HELLO &&
-	    mk_instance_info(priv->peer_instance, NULL, NULL, &apicid) >= 0)
+	if (m.kind == MKNET_MSG_HELLO)
 		mknet_send_to(priv, apicid, MKNET_MSG_HELLO_ACK, 0);
 	/* The peer took our newest area: the one before is no one's. */
 	if (m.kind == MKNET_MSG_HELLO_ACK && READ_ONCE(priv->peer_attached) &&
@@ -166,7 +186,7 @@ static void mknet_remote_create(u16 instance, u64 gen)
 		free_netdev(dev);
 		return;
 	}
-	priv->peer_generation = gen;
+	WRITE_ONCE(priv->peer_generation, gen);
 	eth_hw_addr_random(dev);
 	netif_carrier_off(dev);
 	if (register_netdevice(dev)) {
@@ -197,13 +217,8 @@ static void mknet_discover(struct work_struct *work)
 			if (!priv)
 				continue;
 		}
-		if (gen != priv->peer_generation) {
-			/* A new incarnation: what we attached to is gone. */
-			priv->peer_generation = gen;
-			WRITE_ONCE(priv->peer_attached, false);
-			mknet_area_retired_free(priv);
-			mknet_update_carrier(priv);
-		}
+		if (!mknet_fault_discovery_late(priv))
+			mknet_remote_incarnation(priv, gen);
 		/*
 		 * Also until the peer takes up the area of our last reshape,
 		 * or the generation our doorbells moved in.

@@ -239,6 +239,10 @@ step peer_stop
 # The peer goes away in the middle of bulk TCP.
 $IPERF -c 192.0.2.2 -t 30 > /dev/null 2>&1 &
 sleep 3
+# Our discovery is blind to the restart below, as it is for up to a
+# second after any: the new incarnation's HELLO alone must tell us.
+scribble=/sys/kernel/debug/mknet/link$link/scribble
+echo discovery-late > $scribble || fail "discovery-late refused"
 echo stop > $d/control || fail "stop refused"
 wait_for 20 carrier 0 || fail "carrier stayed up with instance 1 stopped"
 echo "instance 1 stopped under bulk TCP: carrier off"
@@ -257,8 +261,10 @@ $ETHTOOL -C mknet0 adaptive-rx off adaptive-tx off rx-usecs 1000 rx-frames 32 \
 echo "$CMDLINE mkcoal console=mkcon" > $d/cmdline
 bad0="$(qsum bad_peer_cons) $(qsum drop_bad_index)" resets0=$(qsum peer_resets)
 start
-wait_for 120 carrier 1 || fail "carrier did not come back with instance 1 restarted"
+wait_for 120 carrier 1 ||
+	fail "carrier did not come back with instance 1 restarted (discovery late)"
 wait_for 60 ping -c 1 -W 1 192.0.2.2 >/dev/null || fail "no ping after the restart"
+echo discovery-on-time > $scribble || fail "discovery-on-time refused"
 # The new instance's indices start from nothing until it takes up our
 # rings, and its area may lie where the last one's did: neither is a
 # bad index, and its rings are not read before we attach to it.
