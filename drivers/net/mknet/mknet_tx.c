@@ -261,8 +261,9 @@ netdev_tx_t mknet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct mknet_priv *priv = netdev_priv(dev);
 	u32 q = skb_get_queue_mapping(skb), room, n, len = skb->len;
-	u32 piece_len[MKNET_MAX_DESCS];
-	u64 addr[MKNET_MAX_DESCS];
+	/* Only the pieces mknet_tx_pieces() writes are read: not cleared. */
+	u32 piece_len[MKNET_MAX_DESCS] __uninitialized;
+	u64 addr[MKNET_MAX_DESCS] __uninitialized;
 	struct virtio_net_hdr hdr;
 	struct mknet_txq *txq;
 	bool kick;
@@ -339,8 +340,9 @@ static u32 mknet_xdp_post(struct mknet_priv *priv, u32 q,
 {
 	const struct virtio_net_hdr hdr = {};
 	struct mknet_txq *txq = &priv->txq[q];
-	u32 piece_len[MKNET_MAX_DESCS];
-	u64 addr[MKNET_MAX_DESCS];
+	/* Only the pieces mknet_xdp_pieces() writes are read: not cleared. */
+	u32 piece_len[MKNET_MAX_DESCS] __uninitialized;
+	u64 addr[MKNET_MAX_DESCS] __uninitialized;
 	u32 room, i, bytes = 0;
 
 	/*
