@@ -5,7 +5,9 @@
 # sampling of the whole guest; then over mknet0 from this kernel to
 # instance 1 on CPU 1, sampled on both kernels (instance 1 runs this
 # script with "report" for its side).  With mkprofile=pp on the command
-# line the load is a sockperf UDP ping-pong instead, for round trips.
+# line the load is a sockperf UDP ping-pong instead, for round trips;
+# with mkprofile=xdptx, pings bouncing between XDP_TX programs on both
+# ends of each pair (as the bench's xdp_tx_pps), and no link.
 # Prints "mkprofile: <name> ..." lines.
 . "$(dirname "$0")/bench-lib.sh"
 PERF=/opt/mknet/bin/perf
@@ -69,9 +71,46 @@ profile() {	# name server-address, then how to run the client
 	sleep 1
 }
 
+# Frames sent back by XDP_TX on both ends of a pair, summed over queues.
+xdp_tx_count() {	# kind netns-prefix
+	for e in a b; do
+		$IP netns exec $2$e $ETHTOOL -S $1$e
+	done | awk '$1 ~ /_xdp_tx:$/ { s += $2 } END { print s + 0 }'
+}
+
+# The bounce: 100 pings from a, sent back by both programs for T s.
+profile_xdp_tx() {	# kind netns-prefix peer
+	kind=$1 ns=$2 peer=$3
+	$IP netns exec ${ns}a ping -c 1 -W 2 $peer >/dev/null
+	for e in a b; do
+		$IP netns exec $ns$e $IP -force link set dev $kind$e xdpdrv \
+			pinned $bpffs/p/xdp_tx || return 0
+	done
+	$IP netns exec ${ns}a ping -q -c 100 -i 0.01 -W 1 $peer >/dev/null 2>&1
+	n0=$(xdp_tx_count $kind $ns)
+	$PERF record -q -a -g -F 997 -o /tmp/$kind.data -- sleep $T
+	n1=$(xdp_tx_count $kind $ns)
+	echo "mkprofile: $kind-xdp-tx $(( (n1 - n0) / T )) frames/s"
+	report /tmp/$kind.data $kind-xdp-tx
+	rm -f /tmp/$kind.data
+	for e in a b; do
+		$IP netns exec $ns$e $IP link set dev $kind$e xdpdrv off
+	done
+}
+
 echo 0 > /proc/sys/kernel/kptr_restrict
 pair veth vba vbb 198.51.100.1 198.51.100.2
 pair mknet mba mbb 192.0.2.1 192.0.2.2
+if [ "$LOAD" = xdptx ]; then
+	bpffs=/run/mkprofile-bpf
+	mkdir -p $bpffs && mount -t bpf bpf $bpffs &&
+		$BPFTOOL prog loadall \
+			"$(dirname "$0")/drivers/net/mknet/xdp_mknet.bpf.o" $bpffs/p
+	profile_xdp_tx veth vb 198.51.100.2
+	profile_xdp_tx mknet mb 192.0.2.2
+	umount $bpffs
+	exit 0
+fi
 serve 198.51.100.2 $IP netns exec vbb
 serve 192.0.2.2 $IP netns exec mbb
 sleep 1

@@ -15,7 +15,9 @@ echo "  BOOT    bench kernel with perf, QEMU q35 TCG, 2 CPUs, 2 GiB (console in 
 MK_MEM=2048 bash "$here/qemu.sh" "$kernel" "${initrd%.cpio.gz}-host.cpio.gz" "$log" 900 \
 	"kunit.enable=0 mkplan=profile ${MKPROFILE:+mkprofile=$MKPROFILE} mk_instance_memory=512M@0x40000000" \
 	-serial "file:$ilog"
-grep -q "mkplan: done" "$log" && grep -q "mkprofile: mknet-link-instance" "$log" ||
+last=mknet-link-instance
+[ "${MKPROFILE:-}" = xdptx ] && last=mknet-xdp-tx
+grep -q "mkplan: done" "$log" && grep -q "mkprofile: $last" "$log" ||
 	{ echo "profile did not finish"; tail -20 "$log"; exit 1; }
 {
 	echo "perf cpu-clock profile, $(date -u +%Y-%m-%d), QEMU q35 TCG, 2 vCPUs" \
