@@ -63,8 +63,8 @@ $(BUILD)/.tree: $(BUILD)/.deps $(wildcard patches/*.patch) $(OVERLAY_FILES) scri
 $(OBJ_TEST)/.config: config/base.config config/debug.config | $(BUILD)/.tree
 	@bash scripts/configure.sh $(SRC) $(OBJ_TEST) config/base.config config/debug.config
 
-$(OBJ_BENCH)/.config: config/base.config | $(BUILD)/.tree
-	@bash scripts/configure.sh $(SRC) $(OBJ_BENCH) config/base.config
+$(OBJ_BENCH)/.config: config/base.config config/bench.config | $(BUILD)/.tree
+	@bash scripts/configure.sh $(SRC) $(OBJ_BENCH) config/base.config config/bench.config
 
 kernel: $(OBJ_TEST)/.config
 	@echo "  BUILD   debug kernel $$($(KMAKE) O=$(OBJ_TEST) kernelversion)"
