@@ -42,6 +42,7 @@ help:
 	@echo "make profile  perf of one TCP stream over veth, mknet, mknet0 to a second kernel; build/profile.txt"
 	@echo "make profile MKPROFILE=pp  the same for a sockperf UDP ping-pong (round trips)"
 	@echo "make profile MKPROFILE=xdptx  frames bouncing between XDP_TX programs on each pair"
+	@echo "make profile MKPROFILE=ul  sockperf under-load: its slowest replies and the counters that moved"
 	@echo "make stress   5 minutes of traffic with flaps, resizes, reloads; judged for splats"
 	@echo "make fuzz     fuzz the checks of peer-written state (FUZZ_TIME=600 s)"
 	@echo "make check    checkpatch --strict, W=1 and sparse on our code"

@@ -26,7 +26,7 @@ install_bin() {
 }
 # busybox has its own ip: the real tools go first in PATH, by full path.
 # MK_WITH_PERF=1 adds perf, for `make profile`.
-tools="ip tc ethtool iperf3 bpftool sockperf"
+tools="ip tc ethtool iperf3 bpftool sockperf chrt"
 [ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
 for tool in $tools; do
 	install_bin "$(command -v "$tool" || echo "/usr/sbin/$tool")" \

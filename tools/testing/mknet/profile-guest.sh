@@ -7,7 +7,11 @@
 # script with "report" for its side).  With mkprofile=pp on the command
 # line the load is a sockperf UDP ping-pong instead, for round trips;
 # with mkprofile=xdptx, pings bouncing between XDP_TX programs on both
-# ends of each pair (as the bench's xdp_tx_pps), and no link.
+# ends of each pair (as the bench's xdp_tx_pps), and no link; with
+# mkprofile=ul, the bench's sockperf under-load run, not sampled: its
+# slowest replies, when they were sent, and what the kernels counted
+# meanwhile (mknet's statistics, the multikernel IPIs, softirqs,
+# interrupts, context switches).
 # Prints "mkprofile: <name> ..." lines.
 . "$(dirname "$0")/bench-lib.sh"
 PERF=/opt/mknet/bin/perf
@@ -38,7 +42,7 @@ LOAD=$(sed -n 's/.*mkprofile=\([a-z]*\).*/\1/p' /proc/cmdline)
 serve() {	# address, then how to run it
 	peer=$1
 	shift
-	if [ "$LOAD" = pp ]; then
+	if [ "$LOAD" = pp ] || [ "$LOAD" = ul ]; then
 		"$@" $SOCKPERF server -i $peer -p $SPPORT --daemonize >/dev/null
 	else
 		"$@" $IPERF -s -D -B $peer >/dev/null
@@ -48,6 +52,8 @@ serve() {	# address, then how to run it
 # The load's client, after how to run it.
 if [ "$LOAD" = pp ]; then
 	CLIENT="$SOCKPERF pp -p $SPPORT -t $T -i"
+elif [ "$LOAD" = ul ]; then
+	CLIENT="$SOCKPERF ul -p $SPPORT -t $T --mps 10000 --full-log /tmp/ul.csv -i"
 else
 	CLIENT="$IPERF -f m -t $T -c"
 fi
@@ -55,14 +61,84 @@ fi
 figure() {	# the client's output
 	if [ "$LOAD" = pp ]; then
 		awk '/percentile 50.000/ { print "pp p50", $NF, "usec" }' $1
+	elif [ "$LOAD" = ul ]; then
+		awk '/percentile (50|99)\.000/ { printf "p%d %s ", $4, $NF }
+		     END { print "usec (half round trips)" }' $1
 	else
 		awk '/receiver/ { print $(NF-2), $(NF-1) }' $1
 	fi
 }
 
+# What the kernel counted, one "name value" a line: every mknet
+# device's statistics in namespace $1 (or none), the multikernel IPIs
+# and their drains, softirqs, interrupts, what each CPU's NET_RX did, and
+# the context switches of ksoftirqd, the kworkers and sockperf's threads.
+ul_counters() {	# netns, or "" for this one
+	for d in $(${1:+$IP netns exec $1} ls /sys/class/net); do
+		case $d in mknet*) ;; *) continue ;; esac
+		${1:+$IP netns exec $1} $ETHTOOL -S $d |
+			awk -v d=$d 'NR > 1 { sub(/:$/, "", $1); print d "." $1, $2 }'
+	done
+	[ -z "$1" ] || return 0
+	for f in ipis_received ipis_deferred drains_cut drain_catchups; do
+		echo "multikernel.$f $(cat /sys/kernel/multikernel/$f)"
+	done
+	awk '/NET_RX|TIMER|HRTIMER/ { s = 0; for (i = 2; i <= NF; i++) s += $i; print "softirq." $1, s }' /proc/softirqs
+	awk 'NR > 1 { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print "irq." $1, s }' /proc/interrupts
+	awk '{ print "softnet.cpu" NR - 1 ".processed", ("0x" $1) + 0
+	       print "softnet.cpu" NR - 1 ".time_squeeze", ("0x" $3) + 0 }' \
+		/proc/net/softnet_stat 2>/dev/null
+	for c in /proc/[0-9]*/task/[0-9]*/comm; do
+		t=$(cat $c 2>/dev/null)
+		case $t in ksoftirqd/*|sockperf|kworker/*) ;; *) continue ;; esac
+		t=$t.$(basename ${c%/comm})
+		awk -v t="$t" '/voluntary_ctxt_switches/ { print t "." $1, $2 }' \
+			${c%comm}status
+	done
+}
+
+# The counters that moved between two ul_counters files.
+ul_moved() {	# before after name
+	awk -v p="mkprofile: $3 moved" 'NR == FNR { a[$1] = $2; next }
+		$2 != a[$1] { print p, $1, $2 - a[$1] }' $1 $2
+}
+
+# Instance 1 runs this script for its counters around the link's ul run.
+if [ "${1:-}" = counters ]; then
+	ul_counters ""
+	exit 0
+fi
+
+# One under-load run: the figures, the ten slowest replies (when they
+# were sent, from the first), and what moved meanwhile.
+profile_ul() {	# name server-address netns-of-the-other-end, then the client's netns command
+	name=$1 peer=$2 other=$3
+	shift 3
+	{ ul_counters ""; [ -n "$other" ] && ul_counters $other; } >/tmp/ul.0
+	ul_sender_idle &
+	"$@" $CLIENT $peer >/tmp/$name.out 2>&1
+	wait $! || echo "mkprofile: $name sender not made SCHED_IDLE"
+	{ ul_counters ""; [ -n "$other" ] && ul_counters $other; } >/tmp/ul.1
+	echo "mkprofile: $name $(figure /tmp/$name.out)"
+	grep -q "percentile 50" /tmp/$name.out ||
+		tail -3 /tmp/$name.out | sed "s/^/mkprofile: $name client: /"
+	awk -F', ' '$1 ~ /^[0-9]+$/ { if (t0 == "") t0 = $2
+		printf "%s usec, sent at %.6f s\n", $4, $2 - t0 }' /tmp/ul.csv |
+		sort -g -r | head -10 | sed "s/^/mkprofile: $name slow /"
+	ul_moved /tmp/ul.0 /tmp/ul.1 $name
+	sleep 1
+}
+
 profile() {	# name server-address, then how to run the client
 	name=$1 peer=$2
 	shift 2
+	if [ "$LOAD" = ul ]; then
+		case $name in
+		mknet) profile_ul $name $peer mbb "$@" ;;
+		*) profile_ul $name $peer "" "$@" ;;
+		esac
+		return
+	fi
 	$PERF record -q -a -g -F 997 -o /tmp/$name.data -- \
 		"$@" $CLIENT $peer >/tmp/$name.out 2>&1
 	echo "mkprofile: $name $(figure /tmp/$name.out)"
@@ -130,7 +206,16 @@ if ! start_instance; then
 	exit 1
 fi
 remote "echo 0 > /proc/sys/kernel/kptr_restrict"
-[ "$LOAD" = pp ] && remote "$SOCKPERF server -i 192.0.2.2 -p $SPPORT --daemonize"
+[ "$LOAD" = pp ] || [ "$LOAD" = ul ] && remote "$SOCKPERF server -i 192.0.2.2 -p $SPPORT --daemonize"
+if [ "$LOAD" = ul ]; then
+	remote "$0 counters" >/tmp/ul.r0
+	profile mknet-link 192.0.2.2
+	remote "$0 counters" >/tmp/ul.r1
+	ul_moved /tmp/ul.r0 /tmp/ul.r1 mknet-link-instance
+	echo "mkprofile: mknet-link-instance counted"
+	echo stop > $inst/control
+	exit 0
+fi
 remote "$PERF record -q -a -g -F 997 -o /tmp/link.data -- sleep $((T + 2))" >/dev/null &
 sleep 1
 profile mknet-link 192.0.2.2

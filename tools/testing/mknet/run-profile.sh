@@ -3,7 +3,8 @@
 # `make profile`: one boot of the plain kernel; perf samples the whole
 # guest during a bulk TCP stream over veth, then over mknet, then both
 # kernels during one stream from it to the instance it starts on CPU 1.
-# Writes the profiles to build/profile.txt.
+# MKPROFILE names another load (profile-guest.sh).  Writes the profiles
+# to build/profile.txt.
 set -euo pipefail
 kernel=$1 initrd=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +21,8 @@ last=mknet-link-instance
 grep -q "mkplan: done" "$log" && grep -q "mkprofile: $last" "$log" ||
 	{ echo "profile did not finish"; tail -20 "$log"; exit 1; }
 {
-	echo "perf cpu-clock profile, $(date -u +%Y-%m-%d), QEMU q35 TCG, 2 vCPUs" \
+	echo "perf cpu-clock profile (load: ${MKPROFILE:-tcp})," \
+	     "$(date -u +%Y-%m-%d), QEMU q35 TCG, 2 vCPUs" \
 	     "(mknet-link: CPU 0, this kernel, sends to instance 1 on CPU 1)," \
 	     "kernel $(strings "$kernel" | grep -m1 -o '^6\.12\.[0-9]*') without debug options"
 	sed -n 's/^mkprofile: //p' "$log" | tr -d '\r'
