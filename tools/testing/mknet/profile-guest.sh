@@ -160,7 +160,12 @@ profile_xdp_tx() {	# kind netns-prefix peer
 	$IP netns exec ${ns}a ping -c 1 -W 2 $peer >/dev/null
 	for e in a b; do
 		$IP netns exec $ns$e $IP -force link set dev $kind$e xdpdrv \
-			pinned $bpffs/p/xdp_tx || return 0
+			pinned $bpffs/p/xdp_tx && continue
+		echo "mkprofile: $kind-xdp-tx program did not load on $kind$e"
+		for e in a b; do
+			$IP netns exec $ns$e $IP link set dev $kind$e xdpdrv off
+		done
+		return 0
 	done
 	$IP netns exec ${ns}a ping -q -c 100 -i 0.01 -W 1 $peer >/dev/null 2>&1
 	n0=$(xdp_tx_count $kind $ns)
