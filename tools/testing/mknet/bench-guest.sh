@@ -142,20 +142,10 @@ sockperf_runs() {
 	esac
 	for mode in pp ul; do
 		i0=$(${ipis:-true})
-		# The client's sending thread: see ul_sender_idle().
-		if [ $mode = ul ]; then
-			if [ "$pinger" = remote ]; then
-				remote ul_sender_idle >/dev/null &
-			else
-				ul_sender_idle &
-			fi
-			booster=$!
-		fi
 		$pinger timeout $((T + 30)) $SOCKPERF $mode -i $pingee -p $SPPORT \
 			-t $T --mps=$([ $mode = ul ] && echo 10000 || echo max) \
 			> /tmp/sockperf.out 2>&1
 		ok=$?
-		[ $mode = ul ] && wait $booster
 		[ $ok = 0 ] || {
 			sed "s|^|mkbench-stat: $out sockperf $mode failed: |" /tmp/sockperf.out | tail -3
 			continue

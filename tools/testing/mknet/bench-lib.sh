@@ -25,10 +25,11 @@ inst=/sys/kernel/multikernel/instances/1
 # Traced with sched_wakeup and sched_switch (2026-12-06), that happened
 # to 32 of 806 replies over veth and to 31 over mknet with each client
 # on one CPU, and put both p99s near 2 ms; nice -20 on the receiver did
-# not help.  So the sending thread runs SCHED_IDLE, set as soon as the
-# receiving thread exists, on whichever kernel the client runs: any
-# wakeup on its CPU then preempts it, and the percentiles measure the
-# path rather than the client.  Gives up after 15 s.
+# not help.  `make profile MKPROFILE=ul` makes the sending thread
+# SCHED_IDLE as soon as the receiving thread exists: any wakeup on its
+# CPU then preempts it.  The bench does not: in its one run with it, the
+# instance's client (i->h) read a p99 of 255 ms, not understood yet.
+# Gives up after 15 s.
 ul_sender_idle() {
 	n=150
 	while [ $n -gt 0 ]; do
