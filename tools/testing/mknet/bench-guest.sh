@@ -144,9 +144,7 @@ sockperf_runs() {
 		i0=$(${ipis:-true})
 		$pinger timeout $((T + 30)) $SOCKPERF $mode -i $pingee -p $SPPORT \
 			-t $T --mps=$([ $mode = ul ] && echo 10000 || echo max) \
-			> /tmp/sockperf.out 2>&1
-		ok=$?
-		[ $ok = 0 ] || {
+			> /tmp/sockperf.out 2>&1 || {
 			sed "s|^|mkbench-stat: $out sockperf $mode failed: |" /tmp/sockperf.out | tail -3
 			continue
 		}

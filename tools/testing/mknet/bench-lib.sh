@@ -8,44 +8,12 @@ IPERF=/opt/mknet/bin/iperf3
 ETHTOOL=/opt/mknet/bin/ethtool
 BPFTOOL=/opt/mknet/bin/bpftool
 SOCKPERF=/opt/mknet/bin/sockperf
-CHRT=/opt/mknet/bin/chrt
 TC=/opt/mknet/bin/tc
 INSTANCE=192.0.2.2
 # Apart from the ports the instance's init serves for the selftests (5301-5306).
 CMDPORT=5320
 SPPORT=11111
 inst=/sys/kernel/multikernel/instances/1
-
-# sockperf's under-load client sends from its main thread, which spins
-# between sends to keep the pace, and takes the replies in a second
-# thread that sleeps in recvfrom().  When the two share a CPU, as they
-# must in a kernel of one CPU, a reply's wakeup often does not preempt
-# the sender (EEVDF lets a running task finish its slice), and the
-# receiver waits until a tick ends that slice: 2.7-4.8 ms at HZ=250.
-# Traced with sched_wakeup and sched_switch (2026-12-06), that happened
-# to 32 of 806 replies over veth and to 31 over mknet with each client
-# on one CPU, and put both p99s near 2 ms; nice -20 on the receiver did
-# not help.  `make profile MKPROFILE=ul` makes the sending thread
-# SCHED_IDLE as soon as the receiving thread exists: any wakeup on its
-# CPU then preempts it.  The bench does not: in its one run with it, the
-# instance's client (i->h) read a p99 of 255 ms, not understood yet.
-# Gives up after 15 s.
-ul_sender_idle() {
-	n=150
-	while [ $n -gt 0 ]; do
-		# No command per task: a fork costs milliseconds under TCG.
-		for c in /proc/[0-9]*/task/[0-9]*/comm; do
-			read -r comm 2>/dev/null < $c && [ "$comm" = sockperf ] || continue
-			t=${c%/comm}
-			p=${t%/task/*}
-			[ "${t##*/}" = "${p##*/}" ] && continue
-			$CHRT -i -p 0 ${p##*/} >/dev/null 2>&1 && return 0
-		done
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 wait_for() {	# seconds, then a command that must come true
 	n=$(($1 * 2))

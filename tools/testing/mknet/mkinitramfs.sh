@@ -25,9 +25,9 @@ install_bin() {
 	done
 }
 # busybox has its own ip: the real tools go first in PATH, by full path.
-# MK_WITH_PERF=1 adds perf, for `make profile`.
-tools="ip tc ethtool iperf3 bpftool sockperf chrt"
-[ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf"
+# MK_WITH_PERF=1 adds perf and chrt, for `make profile`.
+tools="ip tc ethtool iperf3 bpftool sockperf"
+[ "${MK_WITH_PERF:-0}" = 1 ] && tools="$tools perf chrt"
 for tool in $tools; do
 	install_bin "$(command -v "$tool" || echo "/usr/sbin/$tool")" \
 		"/opt/mknet/bin/$tool"
