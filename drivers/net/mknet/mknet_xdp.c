@@ -3,8 +3,8 @@
  * mknet XDP setup: attaching and detaching the program.  A program that
  * takes frames in one buffer only asks the peer for no GSO, through the
  * rx_flags of our area; mknet_netdev.c follows the peer's wish.  Running
- * the program on each frame, XDP_TX and ndo_xdp_xmit are the data path's,
- * in mknet_txrx.c.
+ * the program on each frame and XDP_TX are the receive path's, in
+ * mknet_rx.c; ndo_xdp_xmit is in mknet_tx.c.
  */
 #include <linux/filter.h>
 #include <linux/rtnetlink.h>
