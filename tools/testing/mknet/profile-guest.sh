@@ -128,8 +128,9 @@ fi
 # on one CPU, and put both p99s near 2 ms; nice -20 on the receiver did
 # not help.  So the sending thread runs SCHED_IDLE, set as soon as the
 # receiving thread exists: any wakeup on its CPU then preempts it.  The
-# bench does not do this: in its one run with it, the instance's client
-# (i->h) read a p99 of 255 ms, not understood yet.  Gives up after 15 s.
+# bench does not: of its two runs with it, one read a p99 of 255 ms for
+# the instance's client (i->h), the other 1.2 ms (mknet-bench.rst).
+# Gives up after 15 s.
 ul_sender_idle() {
 	n=150
 	while [ $n -gt 0 ]; do
